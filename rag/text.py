@@ -1,0 +1,153 @@
+"""Language-aware text utilities shared by ingestion and answering.
+
+Sentence spans, word tokens and language detection for Indonesian and English news.
+Everything works on character offsets into the original string, so quotes stay exact.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Words followed by a period that do not end a sentence (lower-cased, without the period).
+# Indonesian news abbreviations first, then English ones.
+ABBREVIATIONS = frozenset(
+    """
+    no nomor rp dll dsb dst dkk tsb yth jl jln kab kec kel prov dr drs dra ir prof h hj
+    sdr sdri bpk ny tn st s.e m.si m.m s.h s.kom m.sc ph.d tbk persero a.n u.p ttd
+    mr mrs ms jr sr inc ltd co corp vs etc e.g i.e approx est dept gov no. art sec fig
+    jan feb mar apr jun jul agu aug sep sept okt oct nov des dec
+    """.split()
+)
+
+_WORD_RE = re.compile(r"[^\W_]+(?:[/.,'\-][^\W_]+)*", re.UNICODE)
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
+_BOUNDARY_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
+_NEXT_START_RE = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9\u00C0-\u024F]")
+
+_ID_WORDS = frozenset(
+    """
+    yang dan di ke dari ini itu dengan untuk tidak pada akan adalah juga oleh dalam sudah
+    telah karena bagaimana apa apakah kapan mengapa kenapa siapa berapa saat sekarang bisa
+    tersebut kata ujar serta atau kembali masih para bagi namun sejak hingga sebagai lebih
+    menjadi mereka kami kita ada belum agar sedang setelah terhadap menurut tahun bulan
+    """.split()
+)
+_EN_WORDS = frozenset(
+    """
+    the and of to in is was were what when why how who which did does do for on with that
+    by are be been has have had it its this from as at an will would said says not now
+    after before their they but than into about after under current latest
+    """.split()
+)
+
+STOPWORDS = _ID_WORDS | _EN_WORDS | frozenset(
+    """
+    a ia nya pun lah kah si sang tak hal itu ini pada secara saja yakni yaitu dapat harus
+    i you we he she them his her our your me my us or if so there then also can could
+    """.split()
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC-normalise and fold whitespace runs to single spaces (for hashing and matching)."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens; numbers such as '31/2023' or '75,01' stay whole."""
+    return [m.group(0).lower() for m in _WORD_RE.finditer(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """Word tokens without stop words: what lexical matching should look at."""
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def detect_language(text: str, default: str = "id") -> str:
+    """'id' or 'en' by counting each language's function words; ``default`` on a tie."""
+    toks = words(text)
+    id_hits = sum(t in _ID_WORDS for t in toks)
+    en_hits = sum(t in _EN_WORDS for t in toks)
+    if id_hits == en_hits:
+        return default
+    return "id" if id_hits > en_hits else "en"
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """True when the period at ``dot`` closes an abbreviation or an initial."""
+    start = dot
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "(\"'“":
+        start -= 1
+    token = text[start:dot].lower()
+    if not token:
+        return False
+    if token in ABBREVIATIONS:
+        return True
+    if len(token) == 1 and token.isalpha():  # an initial: "A. Hartarto"
+        return True
+    # dotted acronyms such as "u.s" or "s.e"
+    return bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", token))
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) within ``text[start:end]``, trimmed of whitespace.
+
+    Line breaks always end a sentence (news bodies put one paragraph per line); within a
+    line, terminal punctuation ends one unless it closes an abbreviation ("No.", "dll.",
+    "U.S.") or the next word does not start like a sentence.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text[start:end]):
+        ls, le = start + line.start(), start + line.end()
+        cur = ls
+        for m in _BOUNDARY_RE.finditer(text, ls, le):
+            stop = m.end()
+            if text[m.start()] == "." and _is_abbreviation(text, m.start()):
+                continue
+            if not _NEXT_START_RE.match(text, stop, le):
+                continue
+            spans.append((cur, stop))
+            cur = stop
+        spans.append((cur, le))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+_ID_PREFIXES = ("meng", "meny", "mem", "men", "me", "peng", "peny", "pem", "pen", "per", "pe",
+                "di", "ter", "ber", "ke", "se")
+_ID_SUFFIXES = ("nya", "lah", "kah", "kan", "an", "i")
+_EN_SUFFIXES = ("ing", "ed", "es", "s")
+
+
+def stem(word: str, language: str) -> str:
+    """A light stemmer: enough to match 'menghentikan' with 'dihentikan', 'closed' with
+    'closing'. Short words and numbers are left alone."""
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    if language == "id":
+        for suf in _ID_SUFFIXES:
+            if word.endswith(suf) and len(word) - len(suf) >= 4:
+                word = word[: -len(suf)]
+                break
+        for pre in _ID_PREFIXES:
+            if word.startswith(pre) and len(word) - len(pre) >= 4:
+                return word[len(pre):]
+        return word
+    for suf in _EN_SUFFIXES:
+        if word.endswith(suf) and len(word) - len(suf) >= 4:
+            return word[: -len(suf)]
+    return word
+
+
+def terms(text: str, language: str) -> list[str]:
+    """Stemmed content words: the unit of lexical matching."""
+    return [stem(w, language) for w in content_words(text)]

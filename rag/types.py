@@ -1,0 +1,134 @@
+"""Pantau's data contracts: what flows between ingestion, the store, retrieval and answers.
+
+These are pydantic models so the HTTP API can return them as they are; their field names
+are the API's field names.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Syndication(BaseModel):
+    """One line of a syndication chain: 'Tulisan ini telah tayang di X oleh Y pada Z'."""
+
+    outlet: str
+    author: str | None = None
+    published: str | None = None  # ISO date
+
+
+class Article(BaseModel):
+    """A news article as ingested: its clean text and its metadata."""
+
+    id: str
+    text: str
+    title: str = ""
+    outlet: str = ""
+    url: str = ""
+    published: str | None = None  # ISO 8601 date or date-time with offset
+    language: str = ""  # "id", "en" or "" when unknown
+    author: str = ""
+    editor: str = ""
+    section: str = ""
+    source: str = ""  # where it came from: a path, URL or "api"
+    syndication: list[Syndication] = Field(default_factory=list)
+    content_hash: str = ""
+
+
+class Passage(BaseModel):
+    """A span of an article's text: ``article.text[start:end] == text``."""
+
+    id: str  # "{article_id}:{index}"
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+class Copy(BaseModel):
+    """Another outlet or source that carried the same story (a duplicate, stored once)."""
+
+    outlet: str = ""
+    url: str = ""
+    published: str | None = None
+    source: str = ""
+
+
+class ArticleInfo(BaseModel):
+    """An article as listed by the API (no body text)."""
+
+    id: str
+    title: str
+    outlet: str
+    url: str
+    published: str | None
+    language: str
+    author: str
+    editor: str
+    section: str = ""
+    source: str = ""
+    syndication: list[Syndication] = Field(default_factory=list)
+    also_published: list[Copy] = Field(default_factory=list)
+    passages: int
+
+
+class Filters(BaseModel):
+    """Metadata filters for retrieval. Dates are inclusive."""
+
+    since: date | datetime | None = None
+    until: date | datetime | None = None
+    outlets: list[str] = Field(default_factory=list)
+    language: str | None = None
+
+
+class RetrievedPassage(BaseModel):
+    """A passage returned by retrieval, with its article's metadata and its score."""
+
+    passage_id: str
+    article_id: str
+    title: str
+    outlet: str
+    url: str
+    published: str | None
+    language: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+class Citation(BaseModel):
+    """What a marker [n] in an answer points to."""
+
+    marker: int
+    passage_id: str
+    article_id: str
+    title: str
+    outlet: str
+    url: str
+    published: str | None
+    quote: str  # the passage text, verbatim from the article
+    start: int  # span of the quote in the article text
+    end: int
+    score: float
+    # Spans (article offsets) of the sentences the answer took from this passage.
+    highlights: list[tuple[int, int]] = Field(default_factory=list)
+
+
+class Answer(BaseModel):
+    """A grounded answer: text with inline markers [n] and the citations behind them."""
+
+    answer: str
+    found: bool
+    as_of: str | None  # newest published date among the cited sources
+    language: str
+    mode: str  # "extractive" or "llm:<name>"
+    citations: list[Citation] = Field(default_factory=list)
+    # Closest passages when found is false, so a reader can judge for themselves.
+    closest: list[RetrievedPassage] = Field(default_factory=list)
+
+
+Outcome = Literal["added", "updated", "unchanged", "duplicate"]

@@ -1,0 +1,65 @@
+"""Extractive answers over hand-made retrieved passages (no store, no model)."""
+from rag.answer import NOT_FOUND, ExtractiveAnswerer, format_date
+from rag.config import Settings
+from rag.types import RetrievedPassage
+
+ART = ("TikTok Shop berhenti melayani transaksi mulai Rabu (4/10/2023) pukul 17.00 WIB. "
+       "Keputusan itu menyusul Permendag 31/2023. Pedagang mengeluh sepi pembeli.")
+
+
+def _p(i, text, start=0, score=0.9, published="2023-10-04", lang="id", title="T"):
+    return RetrievedPassage(passage_id=f"a{i}:0", article_id=f"a{i}", title=title, outlet="O",
+                            url="https://o.example/x", published=published, language=lang,
+                            text=text, start=start, end=start + len(text), score=score)
+
+
+def _answerer(**kw):
+    return ExtractiveAnswerer(Settings(_env_file=None, **kw))
+
+
+def test_answer_has_markers_citations_and_as_of():
+    ps = [_p(1, ART, start=10),
+          _p(2, "TikTok Shop kembali dibuka pada 12 Desember 2023 lewat Tokopedia bersama kampanye Beli Lokal.",
+             published="2023-12-12", score=0.85)]
+    ans = _answerer().answer("Kapan TikTok Shop berhenti melayani transaksi?", ps)
+    assert ans.found and ans.mode == "extractive" and ans.language == "id"
+    first = ans.answer.split(" [1]")[0]
+    assert "4/10/2023" in first, ans.answer  # the sentence with the date leads
+    c1 = ans.citations[0]
+    assert c1.marker == 1 and c1.passage_id == "a1:0" and c1.quote == ART
+    assert (c1.start, c1.end) == (10, 10 + len(ART))
+    s, e = c1.highlights[0]
+    assert ART[s - 10:e - 10].startswith("TikTok Shop berhenti")
+    markers = {int(m) for m in __import__("re").findall(r"\[(\d+)\]", ans.answer)}
+    assert markers == {c.marker for c in ans.citations}
+    assert ans.as_of == max(c.published for c in ans.citations)[:10]
+    assert format_date(ans.as_of, "id") in ans.answer
+
+
+def test_weak_evidence_is_not_an_answer_in_the_question_language():
+    ps = [_p(1, ART, score=0.5)]
+    en = _answerer(min_relevance=0.8).answer("Who won the 2022 World Cup final?", ps)
+    assert not en.found and en.answer == NOT_FOUND["en"] and en.citations == []
+    assert [c.passage_id for c in en.closest] == ["a1:0"]
+    idq = _answerer(min_relevance=0.8).answer("Siapa juara Piala Dunia 2022?", ps)
+    assert not idq.found and idq.answer == NOT_FOUND["id"]
+
+
+def test_no_passages_is_not_found():
+    ans = _answerer().answer("What is TikTok Shop's status now?", [])
+    assert not ans.found and ans.as_of is None and ans.language == "en"
+
+
+def test_repeated_facts_are_dropped():
+    same = "TikTok Shop berhenti melayani transaksi mulai 4 Oktober 2023 pukul 17.00 WIB."
+    ps = [_p(1, same), _p(2, same + " Ini salinan.", score=0.88), _p(3, ART, score=0.87)]
+    ans = _answerer().answer("Kapan TikTok Shop berhenti?", ps)
+    assert ans.answer.count("berhenti melayani transaksi mulai") == 1
+
+
+def test_english_question_framed_in_english():
+    ps = [_p(1, "TikTok agreed to buy 75.01% of Tokopedia for USD 840 million on 11 December 2023.",
+             lang="en", published="2023-12-11")]
+    ans = _answerer().answer("How much did TikTok pay for Tokopedia?", ps)
+    assert ans.language == "en" and "As of 11 December 2023" in ans.answer
+    assert "USD 840 million" in ans.answer

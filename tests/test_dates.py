@@ -1,0 +1,41 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from ingest.dates import DATE_LINE, is_relative_date_line, parse_date
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("Senin, 27 November 2023 13:37 WIB", "2023-11-27T13:37:00+07:00"),
+    ("Selasa, 12 Desember 2023 10:15 WITA", "2023-12-12T10:15:00+08:00"),
+    ("Kamis, 5 Oktober 2023 09.00 WIT", "2023-10-05T09:00:00+09:00"),
+    ("Rabu (4/10/2023)", "2023-10-04"),
+    ("24 Nov 2023", "2023-11-24"),
+    ("November 27, 2023", "2023-11-27"),
+    ("27 Agustus 2024", "2024-08-27"),
+    ("2023-12-11T19:20:00+07:00", "2023-12-11T19:20:00+07:00"),
+    ("2023-12-11", "2023-12-11"),
+    ("mulai 4 Oktober 2023 pukul 17.00 WIB", "2023-10-04T17:00:00+07:00"),
+])
+def test_parse_date(text, iso):
+    assert parse_date(text) == iso
+
+
+def test_invalid_dates_are_none():
+    assert parse_date("31 Februari 2023") is None
+    assert parse_date("tanpa tanggal") is None
+    assert parse_date("2023-13-45") is None
+
+
+def test_relative_dates_resolve_against_now():
+    now = datetime(2023, 12, 4, 12, 0, tzinfo=timezone.utc)
+    assert parse_date("7 hari yang lalu", now) == "2023-11-27"
+    assert parse_date("2 days ago", now) == "2023-12-02"
+    assert parse_date("7 hari yang lalu") is None  # nothing to resolve against
+    assert is_relative_date_line("7 hari yang lalu")
+    assert not is_relative_date_line("Pada 7 hari yang lalu pemerintah mengumumkan aturan baru itu.")
+
+
+def test_date_line_is_only_a_date():
+    assert DATE_LINE.match("Senin, 27 November 2023 13:37 WIB")
+    assert not DATE_LINE.match("Pada 27 November 2023 pemerintah mengumumkan aturan.")

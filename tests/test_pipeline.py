@@ -1,0 +1,87 @@
+"""Ingestion into a real Chroma store (temp dir) with the fake embedder."""
+import shutil
+
+from ingest.pipeline import ingest_paths, ingest_records
+
+
+def _passage_ids(service):
+    return sorted(service.store.passages.get(include=[])["ids"])
+
+
+def test_ingest_folder_then_again_changes_nothing(service, news_dir):
+    first = ingest_paths(service, [news_dir])
+    assert (first.added, first.updated, first.duplicates) == (7, 0, 0)
+    assert {f.source.rsplit(":", 1)[-1] for f in first.failed} == {"3", "4"}  # two bad JSONL lines
+    arts, passages = service.store.counts()
+    ids = _passage_ids(service)
+    second = ingest_paths(service, [news_dir])
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 7)
+    assert not second.changed
+    assert service.store.counts() == (arts, passages) and _passage_ids(service) == ids
+
+
+def test_passages_are_exact_spans_of_the_stored_article(service, news_dir):
+    ingest_paths(service, [news_dir])
+    got = service.store.passages.get(include=["documents", "metadatas"])
+    texts = {}
+    for doc, meta in zip(got["documents"], got["metadatas"]):
+        aid = meta["article_id"]
+        if aid not in texts:
+            texts[aid] = service.store.get_article(aid).text
+        assert texts[aid][meta["start"]:meta["end"]] == doc
+
+
+def test_edited_file_replaces_its_passages(service, news_dir):
+    ingest_paths(service, [news_dir])
+    path = news_dir / "002_tiktok-kembali.txt"
+    (art_id,) = [a.id for a in service.articles() if a.section == "Ekonomi"]
+    before = service.store.counts()
+    path.write_text(path.read_text() + "Kalimat tambahan tentang migrasi yang selesai pada Maret 2024.\n")
+    report = ingest_paths(service, [path])
+    assert (report.added, report.updated) == (0, 1)
+    assert service.store.counts()[0] == before[0]
+    stored = service.store.get_article(art_id)
+    assert "Maret 2024" in stored.text
+    pids = service.store.passages.get(where={"article_id": art_id}, include=["documents"])
+    assert all(doc in stored.text for doc in pids["documents"])
+    assert sorted(pids["ids"]) == sorted(f"{art_id}:{i}" for i in range(len(pids["ids"])))
+
+
+def test_exact_copy_under_another_name_is_a_duplicate(service, news_dir):
+    ingest_paths(service, [news_dir])
+    shutil.copy(news_dir / "001_tiktok-shop-berhenti.txt", news_dir / "copy-of-001.txt")
+    report = ingest_paths(service, [news_dir / "copy-of-001.txt"])
+    assert (report.added, report.duplicates) == (0, 1)
+    (orig,) = [a for a in service.articles() if a.author == "Dimas Prakoso"]
+    assert [c.source for c in orig.also_published] == [str(news_dir / "copy-of-001.txt")]
+    again = ingest_paths(service, [news_dir / "copy-of-001.txt"])
+    assert (again.duplicates, again.unchanged) == (0, 1)
+
+
+def test_bad_inputs_do_not_stop_the_batch_or_lose_data(service, news_dir, tmp_path):
+    ingest_paths(service, [news_dir])
+    before = service.store.counts()
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "bin.html").write_bytes(b"\x00\x01\x02")
+    good = tmp_path / "good.txt"
+    good.write_text("Ekonomi\nKamis, 5 Oktober 2023 09:00 WIB\nPenjual daring mulai pindah ke "
+                    "marketplace setelah TikTok Shop tutup pada 4 Oktober 2023.\n")
+    report = ingest_paths(service, [tmp_path / "empty.txt", tmp_path / "missing.txt",
+                                    tmp_path / "bin.html", good])
+    assert report.added == 1
+    errors = {f.source.rsplit("/", 1)[-1]: f.error for f in report.failed}
+    assert set(errors) == {"empty.txt", "missing.txt", "bin.html"}
+    assert "no such file" in errors["missing.txt"]
+    assert service.store.counts()[0] == before[0] + 1
+
+
+def test_records_from_the_api_and_delete(service):
+    recs = [{"title": "A", "url": "https://x.example/a", "text": "TikTok Shop tutup pada 4 Oktober 2023."},
+            {"title": "no text"}, "not an object"]
+    report = ingest_records(service, recs)
+    assert report.added == 1 and [f.source for f in report.failed] == ["api[1]", "api[2]"]
+    (info,) = service.articles()
+    assert info.url == "https://x.example/a" and info.passages == 1
+    assert service.delete(info.id) is True
+    assert service.store.counts() == (0, 0)
+    assert service.delete(info.id) is False
