@@ -98,6 +98,39 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval(args, settings: Settings) -> int:
+    """Ingest the corpus into a temporary store (model cache shared) and run the QA set."""
+    import tempfile
+    from pathlib import Path
+
+    from ingest.pipeline import ingest_paths
+    from rag.evaluate import evaluate, load_qa
+
+    with tempfile.TemporaryDirectory(prefix="pantau-eval-") as tmp:
+        models = settings.models_dir.resolve()
+        scratch = settings.model_copy(update={"data_dir": Path(tmp)})
+        Path(tmp).mkdir(exist_ok=True)
+        (Path(tmp) / "models").symlink_to(models, target_is_directory=True)
+        models.mkdir(parents=True, exist_ok=True)
+        service = _service(scratch)
+        ingest_paths(service, [args.corpus])
+        report = evaluate(service, load_qa(args.qa), k=args.top_k)
+    rows = {"all": report.summary(), **report.by_kind()}
+    if args.json:
+        print(json.dumps({"summary": rows, "items": [vars(r) for r in report.items]}, indent=2))
+        return 0
+    cols = ["items", "evidence@1", "evidence@5", "mrr", "citation_precision", "answer_correct",
+            "refusal_accuracy", "false_refusals", "p50_ms", "p95_ms"]
+    print(f"{'kind':15}" + "".join(f"{c[:11]:>12}" for c in cols))
+    for name, m in rows.items():
+        print(f"{name:15}" + "".join(
+            f"{m[c]:>12.3f}" if c in m and c != "items" else f"{m.get(c, ''):>12}" for c in cols))
+    print("\nthreshold sweep on the best passage's score (refusal accuracy / false refusals):")
+    for t, refuse, false in report.threshold_sweep([x / 100 for x in range(76, 90)]):
+        print(f"  {t:.2f}: {refuse:.2f} / {false:.2f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pantau", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -116,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("delete", help="delete articles and their passages")
     s.add_argument("ids", nargs="+")
     s.set_defaults(func=cmd_delete)
+    s = sub.add_parser("eval", help="evaluate retrieval and answers on a QA set")
+    s.add_argument("qa", nargs="?", default="data/eval/qa.jsonl")
+    s.add_argument("--corpus", default="data/sample")
+    s.add_argument("--top-k", type=int, default=5)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_eval)
     s = sub.add_parser("serve", help="serve the web UI and the HTTP API")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)

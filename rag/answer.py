@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .config import Settings
-from .text import detect_language, sentence_spans, terms
+from .glossary import Glossary, load_glossary
+from .regulations import find_references, reference_ids
+from .text import STOPWORDS, detect_language, sentence_spans, stem, terms, words
 from .types import Answer, Citation, RetrievedPassage
 
 MONTHS = {
@@ -38,6 +40,90 @@ _HAS_DATE = re.compile(
 _HAS_NUMBER = re.compile(r"\d")
 #: Sentences shorter than this (in words) rarely answer anything on their own.
 MIN_WORDS = 5
+#: Capitalised words that name no specific thing (dates, question openers).
+_NOT_ANCHORS = frozenset(m.lower() for ms in MONTHS.values() for m in ms) | frozenset(
+    """senin selasa rabu kamis jumat sabtu minggu monday tuesday wednesday thursday friday
+    saturday sunday apa apakah siapa kapan mengapa kenapa bagaimana berapa dimana di mana
+    menurut which whose whom where according is are was were did does do has have can
+    could will would should roughly under after before since nomor tahun no number""".split())
+_TOKEN = re.compile(r"[^\W_]+(?:[.,/'’\-][^\W_]+)*")
+
+
+def anchors(question: str, glossary: Glossary) -> list[frozenset[str]]:
+    """The specific things a question is about: names, acronyms, numbers, and capitalised
+    glossary terms ("Trade Minister Regulation"), each as its set of equivalent forms.
+
+    An answer whose evidence never mentions one of them answers another question.
+    """
+    out: list[frozenset[str]] = []
+    taken: list[tuple[int, int]] = []
+    for ref in find_references(question):  # "Permendag No. 8 Tahun 2024" is one thing
+        out.append(frozenset({"reg:" + ref.id}))
+        taken.append((ref.start, ref.end))
+    for m in glossary.find(question):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        if any(c.isupper() for c in m.group(0)):
+            out.append(glossary.equivalents(m.group(0)))
+        taken.append(m.span())
+    for m in _TOKEN.finditer(question):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        tok = re.sub(r"['’]s$", "", m.group(0))
+        low = tok.lower()
+        if any(ch.isdigit() for ch in tok):
+            digits = re.sub(r"\D", "", tok)
+            if len(digits) >= 2:
+                out.append(frozenset({"#" + digits}))
+        elif tok[0].isupper() and low not in STOPWORDS and low not in _NOT_ANCHORS:
+            out.append(glossary.equivalents(low))
+    return out
+
+
+def _covered(anchor: frozenset[str], text: str, text_words: set[str], numbers: set[str],
+             regs: set[str]) -> bool:
+    for form in anchor:
+        if form.startswith("reg:"):
+            if form[4:] in regs:
+                return True
+        elif form.startswith("#"):
+            if form[1:] in numbers:
+                return True
+        elif " " in form or "-" in form:
+            if re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text):
+                return True
+        elif form in text_words or stem(form, "id") in text_words or stem(form, "en") in text_words:
+            return True
+        elif len(form) >= 6 and any(len(w) >= 6 and abs(len(w) - len(form)) <= 2
+                                    and (w.startswith(form) or form.startswith(w))
+                                    for w in text_words):
+            return True  # inflected names: "Indonesian" / "Indonesia", "Tokopedia's"
+    return False
+
+
+def missing_anchors(question: str, passages: Sequence[RetrievedPassage],
+                    glossary: Glossary) -> list[frozenset[str]]:
+    """Anchors of ``question`` that the best-covering passage (text and title) lacks.
+
+    Coverage is judged per passage: a question about "KPPU" and "Shopee" is not answered
+    by one passage on KPPU and another on Shopee.
+    """
+    wanted = anchors(question, glossary)
+    best: list[frozenset[str]] | None = None
+    for p in passages:
+        text = f"{p.title}\n{p.text}"
+        low = text.lower()
+        toks = words(low)
+        text_words = set(toks) | {stem(t, "id") for t in toks} | {stem(t, "en") for t in toks}
+        text_words |= {re.sub(r"['’]s$", "", t) for t in toks}
+        numbers = {re.sub(r"\D", "", t) for t in toks if any(c.isdigit() for c in t)}
+        regs = set(reference_ids(text))
+        missing = [a for a in wanted if not _covered(a, low, text_words, numbers, regs)]
+        if best is None or len(missing) < len(best):
+            best = missing
+        if not best:
+            break
+    return wanted if best is None else best
 
 
 @dataclass
@@ -65,12 +151,20 @@ class ExtractiveAnswerer:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.glossary = load_glossary(settings.glossary_file)
+
+    def grounded(self, question: str, passages: Sequence[RetrievedPassage]) -> bool:
+        """Whether the passages can answer at all: the best is similar enough and together
+        they mention every specific thing the question names."""
+        if not passages or passages[0].score < self.settings.min_relevance:
+            return False
+        return not missing_anchors(question, passages, self.glossary)
 
     def answer(self, question: str, passages: Sequence[RetrievedPassage],
                language: str | None = None) -> Answer:
         """Answer ``question`` from ``passages`` (best first), or say the sources don't."""
         lang = language or detect_language(question, default="en")
-        if not passages or passages[0].score < self.settings.min_relevance:
+        if not self.grounded(question, passages):
             return Answer(answer=NOT_FOUND[lang], found=False, as_of=None, language=lang,
                           mode=self.mode, closest=list(passages[:3]))
         chosen = self._select(question, passages, lang)

@@ -74,6 +74,7 @@ class Settings(BaseSettings):
         "answer (calibrated on data/eval/qa.jsonl, see docs/EVALUATION.md).",
     )
     answer_max_sentences: int = Field(3, ge=1, le=10)
+    glossary_file: str = Field("", description="Extra bilingual glossary (term = term lines).")
 
     # Ingestion
     max_file_bytes: int = Field(20_000_000, ge=1, description="Inputs larger than this fail.")

@@ -1,0 +1,111 @@
+"""Evaluation over a QA set: does retrieval find the evidence, does the answer hold the
+fact, does Pantau refuse what the sources don't answer?
+
+A QA item (JSONL): question, language, kind, answer, answer_alternatives, evidence (verbatim
+substrings of the supporting passages), history. Unanswerable items have no evidence.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .service import PantauService
+from .text import normalize
+
+
+@dataclass
+class ItemResult:
+    id: str
+    kind: str
+    language: str
+    answerable: bool
+    top_score: float
+    evidence_rank: int | None  # 1-based rank of the first passage holding the evidence
+    found: bool
+    correct: bool
+    cited: int
+    cited_with_evidence: int
+    seconds: float
+
+
+@dataclass
+class Report:
+    items: list[ItemResult] = field(default_factory=list)
+
+    def summary(self, kind: str | None = None) -> dict[str, float]:
+        """Metrics over all items, or over one kind."""
+        rs = [r for r in self.items if kind is None or r.kind == kind]
+        ans = [r for r in rs if r.answerable]
+        una = [r for r in rs if not r.answerable]
+        out: dict[str, float] = {"items": len(rs)}
+        if ans:
+            out["evidence@1"] = sum(r.evidence_rank == 1 for r in ans) / len(ans)
+            out["evidence@5"] = sum(r.evidence_rank is not None and r.evidence_rank <= 5
+                                    for r in ans) / len(ans)
+            out["mrr"] = sum(1 / r.evidence_rank for r in ans if r.evidence_rank) / len(ans)
+            out["answer_correct"] = sum(r.correct for r in ans) / len(ans)
+            out["false_refusals"] = sum(not r.found for r in ans) / len(ans)
+            cited = sum(r.cited for r in ans)
+            out["citation_precision"] = (sum(r.cited_with_evidence for r in ans) / cited
+                                         if cited else 0.0)
+        if una:
+            out["refusal_accuracy"] = sum(not r.found for r in una) / len(una)
+        lat = sorted(r.seconds for r in rs)
+        if lat:
+            out["p50_ms"] = 1000 * statistics.median(lat)
+            out["p95_ms"] = 1000 * lat[min(len(lat) - 1, int(0.95 * len(lat)))]
+        return out
+
+    def by_kind(self) -> dict[str, dict[str, float]]:
+        kinds = sorted({r.kind for r in self.items})
+        return {k: self.summary(k) for k in kinds}
+
+    def threshold_sweep(self, thresholds: list[float]) -> list[tuple[float, float, float]]:
+        """(threshold, refusal accuracy, false-refusal rate) if only the top score decided."""
+        ans = [r for r in self.items if r.answerable]
+        una = [r for r in self.items if not r.answerable]
+        rows = []
+        for t in thresholds:
+            refuse = sum(r.top_score < t for r in una) / max(1, len(una))
+            false = sum(r.top_score < t for r in ans) / max(1, len(ans))
+            rows.append((t, refuse, false))
+        return rows
+
+
+def load_qa(path: Path) -> list[dict]:
+    """The QA items of a JSONL file."""
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def _holds(text: str, evidence: list[str]) -> bool:
+    t = normalize(text).lower()
+    return any(normalize(e).lower() in t for e in evidence)
+
+
+def evaluate(service: PantauService, items: list[dict], k: int = 5) -> Report:
+    """Run every item through retrieval and answering."""
+    report = Report()
+    for it in items:
+        evidence = it.get("evidence") or []
+        t0 = time.perf_counter()
+        passages = service.retrieve(it["question"], top_k=k)
+        answer = service.answerer.answer(it["question"], passages)
+        seconds = time.perf_counter() - t0
+        rank = next((i + 1 for i, p in enumerate(passages) if _holds(p.text, evidence)), None)
+        keys = [it.get("answer", "")] + list(it.get("answer_alternatives") or [])
+        text = normalize(answer.answer).lower()
+        correct = answer.found and any(kk and normalize(kk).lower() in text for kk in keys)
+        report.items.append(ItemResult(
+            id=it.get("id", ""), kind=it.get("kind", ""), language=it.get("language", ""),
+            answerable=bool(evidence), top_score=passages[0].score if passages else 0.0,
+            evidence_rank=rank, found=answer.found, correct=correct,
+            cited=len(answer.citations) if evidence else 0,
+            cited_with_evidence=sum(_holds(c.quote, evidence) for c in answer.citations)
+            if evidence else 0,
+            seconds=seconds,
+        ))
+    return report

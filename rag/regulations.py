@@ -1,0 +1,83 @@
+"""Regulation references in Indonesian and English text, normalised to stable ids.
+
+"Peraturan Menteri Perdagangan (Permendag) Nomor 31 Tahun 2023", "Permendag No. 31/2023"
+and "Trade Minister Regulation No. 31 of 2023" are all ``permendag-31-2023``; "PP 80/2019"
+and "Government Regulation 80/2019" are ``pp-80-2019``. Ids are ``{type}-{number}-{year}``
+in lower case.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Regulation types and the names news uses for them (longest names are tried first).
+TYPES: dict[str, tuple[str, ...]] = {
+    "perppu": ("peraturan pemerintah pengganti undang-undang", "perppu", "perpu",
+               "government regulation in lieu of law"),
+    "uu": ("undang-undang", "undang undang", "uu", "law"),
+    "pp": ("peraturan pemerintah", "pp", "government regulation"),
+    "perpres": ("peraturan presiden", "perpres", "presidential regulation"),
+    "permendag": ("peraturan menteri perdagangan", "permendag", "trade minister regulation",
+                  "trade ministry regulation", "minister of trade regulation",
+                  "regulation of the minister of trade", "trade regulation"),
+    "pmk": ("peraturan menteri keuangan", "pmk", "finance minister regulation",
+            "finance ministry regulation", "minister of finance regulation",
+            "regulation of the minister of finance"),
+    "permenkominfo": ("peraturan menteri komunikasi dan informatika", "permenkominfo",
+                      "communications minister regulation", "kominfo regulation"),
+    "permenkop": ("peraturan menteri koperasi dan usaha kecil dan menengah",
+                  "peraturan menteri koperasi dan ukm", "peraturan menteri koperasi",
+                  "permenkopukm", "permenkop ukm", "permenkop",
+                  "cooperatives minister regulation"),
+    "pojk": ("peraturan otoritas jasa keuangan", "pojk", "ojk regulation"),
+    "perban": ("peraturan badan", "perban", "perka", "peraturan kepala"),
+}
+_NAME_TO_TYPE = {name: t for t, names in TYPES.items() for name in names}
+_NAMES = "|".join(re.escape(n).replace(r"\ ", r"\s+")
+                  for n in sorted(_NAME_TO_TYPE, key=len, reverse=True))
+
+_REF = re.compile(
+    rf"(?<![\w-])(?P<name>{_NAMES})"
+    r"(?:\s*\((?P<abbr>[A-Za-z ]{2,20})\))?"  # "(Permendag)" after the long name
+    r"\s*(?:no\.?|nomor|number|nr\.?)?\s*"
+    r"(?P<number>\d{1,4})"
+    r"(?:\s*/\s*[A-Za-z]+(?:\.\d+)?)?"  # "37/PMK.03/2025": the series mark
+    r"\s*(?:/|\s+tahun\s+|\s+of\s+|\s+year\s+|,\s*)"
+    r"(?P<year>(?:19|20)\d{2})(?!\d)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A regulation reference found in text."""
+
+    id: str
+    type: str
+    number: int
+    year: int
+    start: int
+    end: int
+    text: str
+
+
+def find_references(text: str) -> list[Reference]:
+    """Every regulation reference in ``text``, in order."""
+    out = []
+    for m in _REF.finditer(text):
+        name = re.sub(r"\s+", " ", m["name"].lower())
+        rtype = _NAME_TO_TYPE.get(name)
+        if rtype is None:
+            continue
+        # Bare "law 11/2008" / "uu" must look like a reference, not the word "law".
+        if name == "law" and not re.search(r"no|nomor|number|/", m.group(0), re.I):
+            continue
+        number, year = int(m["number"]), int(m["year"])
+        out.append(Reference(id=f"{rtype}-{number}-{year}", type=rtype, number=number,
+                             year=year, start=m.start(), end=m.end(), text=m.group(0)))
+    return out
+
+
+def reference_ids(text: str) -> list[str]:
+    """Distinct regulation ids in ``text``, in order of first mention."""
+    return list(dict.fromkeys(r.id for r in find_references(text)))

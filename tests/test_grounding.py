@@ -1,0 +1,50 @@
+"""The not-found decision: every specific thing a question names must be in one passage."""
+from rag.answer import anchors, missing_anchors
+from rag.glossary import Glossary, load_glossary
+from rag.types import RetrievedPassage
+
+G = load_glossary()
+
+
+def _p(text, title=""):
+    return RetrievedPassage(passage_id="a:0", article_id="a", title=title, outlet="", url="",
+                            published=None, language="id", text=text, start=0,
+                            end=len(text), score=0.9)
+
+
+def test_anchors_are_names_numbers_and_regulations():
+    got = anchors("Berapa denda yang dijatuhkan KPPU kepada Shopee pada 2025?", G)
+    flat = [sorted(a) for a in got]
+    assert any("kppu" in a and "competition commission" in a for a in flat)
+    assert ["shopee"] in flat and ["#2025"] in flat
+    assert anchors("Apa isi Permendag No. 12 Tahun 2025?", G) == [frozenset({"reg:permendag-12-2025"})]
+    assert anchors("Kapan TikTok Shop ditutup pada Oktober 2023?", G) == [
+        frozenset({"tiktok"}), frozenset({"shop"}), frozenset({"#2023"})]
+
+
+def test_missing_anchor_means_not_grounded():
+    ps = [_p("KPPU menjatuhkan denda Rp15 miliar kepada TikTok pada 2025."),
+          _p("Shopee memperluas gudangnya di Jawa Barat.")]
+    assert [sorted(a)[0] for a in missing_anchors("What fine did KPPU impose on Shopee?", ps, G)] \
+        == ["shopee"]
+    assert missing_anchors("What fine did KPPU impose on TikTok?", ps, G) == []
+
+
+def test_equivalents_across_languages_and_forms():
+    ps = [_p("Sebanyak 22 juta UMKM sudah masuk platform digital, kata Teten Masduki.")]
+    assert missing_anchors("How many MSMEs were on digital platforms?", ps, G) == []
+    reg = [_p("Trade Minister Regulation No. 31 of 2023 bans payments on social media.")]
+    assert missing_anchors("Apa isi Permendag 31/2023?", reg, G) == []
+    assert missing_anchors("Apa isi Permendag 12/2025?", reg, G)
+    dec = [_p("TikTok membeli 75,01 persen saham Tokopedia.")]
+    assert missing_anchors("Who bought 75.01% of Tokopedia?", dec, G) == []
+    assert missing_anchors("Did Indonesian traders protest?", [_p("Pedagang Indonesia protes.")], G) == []
+    assert missing_anchors("What about Shopee?", [_p("Toko shop daring tutup.")], G)
+
+
+def test_user_glossary_extends_the_builtin(tmp_path):
+    extra = tmp_path / "g.txt"
+    extra.write_text("# comment\nbea cukai = customs = DJBC\n")
+    g = load_glossary(str(extra))
+    assert "customs" in g.equivalents("Bea Cukai") and "djbc" in g.equivalents("customs")
+    assert isinstance(Glossary.load(extra), Glossary)
