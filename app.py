@@ -6,10 +6,11 @@ Routes are thin: parse the request, make one service call, return its result.
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -40,6 +41,21 @@ class ArticlesResponse(BaseModel):
     total: int
 
 
+def require_key(settings: Settings):
+    """A dependency that rejects requests without the configured API key (if any)."""
+
+    def check(request: Request) -> None:
+        if not settings.api_key:
+            return
+        auth = request.headers.get("authorization", "")
+        given = auth[7:] if auth.lower().startswith("bearer ") else request.headers.get("x-api-key", "")
+        if not secrets.compare_digest(given.encode(), settings.api_key.encode()):
+            raise HTTPException(status_code=401, detail="missing or wrong API key",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    return check
+
+
 def bootstrap(service: PantauService) -> dict | None:
     """First start: build the embedding model if missing, ingest the sample corpus into an
     empty store. Returns the ingest report (as a dict) when the sample was ingested."""
@@ -65,6 +81,7 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
     app = FastAPI(title="Pantau", version="0.1.0",
                   description="Cited, dated answers about regulation from the news you follow.")
     app.state.service = service
+    writes = [Depends(require_key(settings))]
 
     @app.exception_handler(StoreUnavailable)
     def _store_down(_: Request, exc: StoreUnavailable) -> JSONResponse:
@@ -83,7 +100,7 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
     def retrieve(req: AskRequest) -> RetrieveResponse:
         return RetrieveResponse(passages=service.retrieve(req.question, req.top_k, req.filters))
 
-    @app.post("/api/ingest")
+    @app.post("/api/ingest", dependencies=writes)
     def ingest(req: IngestRequest) -> dict:
         from ingest.pipeline import ingest_records
 
@@ -101,7 +118,7 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
             raise HTTPException(status_code=404, detail=f"no article with id {article_id!r}")
         return article
 
-    @app.delete("/api/articles/{article_id}")
+    @app.delete("/api/articles/{article_id}", dependencies=writes)
     def delete_article(article_id: str) -> dict:
         if not service.delete(article_id):
             raise HTTPException(status_code=404, detail=f"no article with id {article_id!r}")

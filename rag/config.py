@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     ingest_sample_on_start: bool = True
 
     # Serving
+    api_key: str = Field("", description="When set, write endpoints need 'Authorization: "
+                         "Bearer <key>' or 'X-API-Key: <key>'.")
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
 
