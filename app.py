@@ -10,9 +10,9 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from rag.config import Settings, enforce_offline
 from rag.service import PantauService
@@ -33,7 +33,17 @@ class RetrieveResponse(BaseModel):
 
 
 class IngestRequest(BaseModel):
-    articles: list[Any] = Field(min_length=1, max_length=10_000)
+    """Any mix of exported articles, web page URLs and RSS/Atom feed URLs."""
+
+    articles: list[Any] = Field(default_factory=list, max_length=10_000)
+    urls: list[str] = Field(default_factory=list, max_length=1_000)
+    feeds: list[str] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "IngestRequest":
+        if not (self.articles or self.urls or self.feeds):
+            raise ValueError("give at least one of 'articles', 'urls' or 'feeds'")
+        return self
 
 
 class ArticlesResponse(BaseModel):
@@ -102,9 +112,25 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
 
     @app.post("/api/ingest", dependencies=writes)
     def ingest(req: IngestRequest) -> dict:
-        from ingest.pipeline import ingest_records
+        from ingest.pipeline import ingest
 
-        return ingest_records(service, req.articles).to_dict()
+        return ingest(service, urls=req.urls, feeds=req.feeds, records=req.articles).to_dict()
+
+    @app.post("/api/ingest/files", dependencies=writes)
+    def ingest_files(files: list[UploadFile]) -> dict:
+        from ingest.pipeline import ingest
+        from ingest.uploads import UploadTooLarge, save_upload
+
+        saved = []
+        try:
+            for f in files:
+                saved.append(save_upload(f.file, f.filename or "", settings.data_dir / "uploads",
+                                         settings.max_file_bytes))
+        except UploadTooLarge as exc:
+            raise HTTPException(status_code=413, detail=str(exc)) from exc
+        except ValueError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
+        return ingest(service, paths=saved).to_dict()
 
     @app.get("/api/articles", response_model=ArticlesResponse)
     def articles() -> ArticlesResponse:

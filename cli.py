@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 
 from rag.config import Settings, enforce_offline
@@ -25,13 +26,20 @@ def cmd_ingest(args, settings: Settings) -> int:
     from rich.progress import Progress
     from rich.table import Table
 
-    from ingest.pipeline import ingest_paths
+    from ingest.pipeline import ingest
 
     console = Console(stderr=True)
     service = _service(settings)
+    urls = [p for p in args.sources if re.match(r"^[a-z][a-z0-9+.-]*://", p, re.I)]
+    paths = [p for p in args.sources if p not in urls]
+    if not (paths or urls or args.feed):
+        print("pantau ingest: give files, folders, URLs or --feed", file=sys.stderr)
+        return 2
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("ingesting", total=None)
-        report = ingest_paths(service, args.paths, progress=lambda n: bar.advance(task, n))
+        report = ingest(service, paths=paths, urls=urls, feeds=args.feed or [],
+                        include=args.include or [], exclude=args.exclude or [],
+                        progress=lambda n: bar.advance(task, n))
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -46,6 +54,9 @@ def cmd_ingest(args, settings: Settings) -> int:
                             highlight=False)
         for n in report.notices:
             Console().print(f"[yellow]note[/yellow] {n.source}: {n.message}", highlight=False)
+        if report.skipped_sources:
+            Console().print(f"{report.skipped_sources} unchanged files skipped without reading "
+                            "(ingest record).", highlight=False)
         if not report.changed and not report.failed:
             Console().print("Nothing changed: everything was already ingested.")
     return 1 if report.failed else 0
@@ -131,11 +142,37 @@ def cmd_eval(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_bench_ingest(args, settings: Settings) -> int:
+    from pathlib import Path
+
+    from bench.ingest import run
+
+    r = run(settings, args.articles, Path(args.sample))
+    if args.json:
+        print(json.dumps(r, indent=2))
+        return 0
+    print(f"embedding model      {r['embedding_model']}")
+    print(f"articles             {r['articles']}  ({r['duplicates']} duplicates, {r['failed']} failed)")
+    print(f"passages             {r['passages']}")
+    print(f"pipeline             {r['pipeline_seconds']:.1f} s: {r['articles_per_s']:.2f} articles/s, "
+          f"{r['passages_per_s']:.2f} passages/s")
+    print(f"raw encoder          {r['raw_encoder_passages_per_s']:.2f} passages/s (same passages)")
+    print(f"pipeline / encoder   {r['ratio']:.3f}")
+    print(f"peak RSS             {r['peak_rss_mb']:.0f} MB (after model load: "
+          f"{r['rss_after_model_load_mb']:.0f} MB)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pantau", description=__doc__.splitlines()[0])
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("ingest", help="ingest files and folders")
-    s.add_argument("paths", nargs="+", help="files (.txt .md .html .jsonl) or folders")
+    s = sub.add_parser("ingest", help="ingest files, folders, web pages and feeds")
+    s.add_argument("sources", nargs="*", metavar="SOURCE",
+                   help="files (.txt .md .html .pdf .jsonl .csv), folders, or http(s) URLs")
+    s.add_argument("--feed", action="append", metavar="URL_OR_FILE", help="an RSS/Atom feed")
+    s.add_argument("--include", action="append", metavar="GLOB", help="only these folder files")
+    s.add_argument("--exclude", action="append", metavar="GLOB", help="skip these folder files")
     s.add_argument("--json", action="store_true", help="print the report as JSON")
     s.set_defaults(func=cmd_ingest)
     s = sub.add_parser("ask", help="ask a question")
@@ -155,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--top-k", type=int, default=5)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
+    bench = sub.add_parser("bench", help="benchmarks that print figures")
+    bsub = bench.add_subparsers(dest="bench", required=True)
+    s = bsub.add_parser("ingest", help="ingestion throughput vs the raw encoder")
+    s.add_argument("--articles", type=int, default=200)
+    s.add_argument("--sample", default="data/sample", help="sentence source for the corpus")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_bench_ingest)
     s = sub.add_parser("serve", help="serve the web UI and the HTTP API")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
@@ -166,7 +210,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pantau`` console script."""
     enforce_offline()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # `pantau ingest a.txt --feed URL b.html`: sources may come after options too.
+    if args.command == "ingest" and not any(e.startswith("-") for e in extra):
+        args.sources += extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.verbose:
+        logging.getLogger("pantau").setLevel(logging.INFO)
     return args.func(args, Settings())
 
 

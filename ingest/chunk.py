@@ -7,8 +7,12 @@ at word boundaries. ``text[p.start:p.end] == p.text`` holds for every passage.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rag.text import sentence_spans
 from rag.types import Passage
+
+TokenCounter = Callable[[list[str]], list[int]]
 
 
 def _split_long(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
@@ -26,18 +30,28 @@ def _split_long(text: str, start: int, end: int, size: int) -> list[tuple[int, i
     return pieces
 
 
-def split_passages(article_id: str, text: str, size: int = 900,
-                   overlap: int = 200) -> list[Passage]:
-    """Split ``text`` into passages whose ids are ``{article_id}:{index}``."""
+def split_passages(article_id: str, text: str, size: int = 900, overlap: int = 200,
+                   count_tokens: TokenCounter | None = None,
+                   max_tokens: int | None = None) -> list[Passage]:
+    """Split ``text`` into passages whose ids are ``{article_id}:{index}``.
+
+    With ``count_tokens`` and ``max_tokens``, no passage exceeds ``max_tokens`` tokens
+    either (the embedder would silently truncate it), however dense the text.
+    """
     units: list[tuple[int, int]] = []
     for s, e in sentence_spans(text):
         units.extend(_split_long(text, s, e, size) if e - s > size else [(s, e)])
+    tokens = [0] * len(units)
+    if count_tokens is not None and max_tokens:
+        units, tokens = _fit_tokens(text, units, count_tokens, max_tokens)
     windows: list[tuple[int, int]] = []
     i = 0
     while i < len(units):
-        j = i
-        while j + 1 < len(units) and units[j + 1][1] - units[i][0] <= size:
+        j, used = i, tokens[i]
+        while (j + 1 < len(units) and units[j + 1][1] - units[i][0] <= size
+               and (max_tokens is None or used + tokens[j + 1] <= max_tokens)):
             j += 1
+            used += tokens[j]
         windows.append((i, j))
         if j + 1 >= len(units):
             break
@@ -51,3 +65,22 @@ def split_passages(article_id: str, text: str, size: int = 900,
                 text=text[units[a][0]:units[b][1]], start=units[a][0], end=units[b][1])
         for n, (a, b) in enumerate(windows)
     ]
+
+
+def _fit_tokens(text: str, units: list[tuple[int, int]], count: TokenCounter,
+                max_tokens: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """Token counts per unit; units over the budget are cut shorter until they fit."""
+    counts = count([text[s:e] for s, e in units])
+    out_units, out_tokens = [], []
+    for (s, e), n in zip(units, counts):
+        if n <= max_tokens:
+            out_units.append((s, e))
+            out_tokens.append(n)
+            continue
+        # Dense text (numbers, tables): cut in proportion, then check each piece again.
+        width = max(20, int((e - s) * max_tokens / n * 0.9))
+        sub_units, sub_tokens = _fit_tokens(text, _split_long(text, s, e, width), count,
+                                            max_tokens)
+        out_units += sub_units
+        out_tokens += sub_tokens
+    return out_units, out_tokens

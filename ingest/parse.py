@@ -21,9 +21,11 @@ class ParseError(ValueError):
 
 
 # "Tulisan ini telah tayang di www.trenasia.com oleh Bintang Surya Laksana pada 24 Nov 2023"
+# "Artikel ini telah tayang di kabarniaga.example dengan judul "...", klik untuk baca: URL"
 SYNDICATION = re.compile(
     r"^\s*(?:tulisan|artikel|berita)\s+ini\s+(?:telah|sudah)\s+(?:tayang|terbit|dimuat)\s+di\s+"
-    r"(?P<outlet>\S+)(?:\s+oleh\s+(?P<author>.+?))?(?:\s+pada\s+(?P<date>.+?))?\s*\.?\s*$",
+    r"(?P<outlet>\S+)(?:\s+oleh\s+(?P<author>.+?))?(?:\s+pada\s+(?P<date>.+?))?"
+    r"(?:\s+dengan\s+judul\b.*)?\s*\.?\s*$",
     re.I,
 )
 _BYLINE = re.compile(r"^\s*(penulis|editor|reporter|pewarta|author|writer|editor)\s*:\s*(.*)$",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from fnmatch import fnmatch
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,12 +19,16 @@ from rag.types import Article
 from .dedup import identify
 from .html import parse_html
 from .parse import ParseError, parse_jsonl, parse_markdown, parse_news_text
+from .pdf import parse_pdf
+from .tabular import parse_csv
 
 TEXT_EXTS = {".txt", ".text"}
 MARKDOWN_EXTS = {".md", ".markdown"}
 HTML_EXTS = {".html", ".htm"}
 JSONL_EXTS = {".jsonl", ".ndjson"}
-SUPPORTED = TEXT_EXTS | MARKDOWN_EXTS | HTML_EXTS | JSONL_EXTS
+CSV_EXTS = {".csv"}
+PDF_EXTS = {".pdf"}
+SUPPORTED = TEXT_EXTS | MARKDOWN_EXTS | HTML_EXTS | JSONL_EXTS | CSV_EXTS | PDF_EXTS
 
 
 @dataclass
@@ -69,20 +74,38 @@ def decode(data: bytes) -> tuple[str, str | None]:
 FOLDER_DOCS = re.compile(r"^(readme|license|licence|changelog|contributing)(\.\w+)?$", re.I)
 
 
-def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
+def expand_paths(paths: Iterable[str | Path], include: Sequence[str] = (),
+                 exclude: Sequence[str] = ()) -> Iterator[Path | Failure]:
     """Files named directly, and supported files under folders (recursively, sorted),
-    leaving out hidden files and the folder's own docs (README, LICENSE, ...)."""
+    leaving out hidden files and the folder's own docs (README, LICENSE, ...).
+
+    ``include`` / ``exclude`` are glob patterns ("*.html", "2023/**", "drafts/*") matched
+    against the path relative to the folder and against the file name; they apply to
+    folder contents only, never to files named directly.
+    """
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if (f.is_file() and f.suffix.lower() in SUPPORTED and not f.name.startswith(".")
-                        and not FOLDER_DOCS.match(f.name)):
-                    yield f
+                if not f.is_file() or f.suffix.lower() not in SUPPORTED:
+                    continue
+                rel = f.relative_to(p)
+                if any(part.startswith(".") for part in rel.parts) or FOLDER_DOCS.match(f.name):
+                    continue
+                if include and not _matches(rel, include):
+                    continue
+                if exclude and _matches(rel, exclude):
+                    continue
+                yield f
         elif p.is_file():
             yield p
         else:
             yield Failure(str(raw), "no such file or folder")
+
+
+def _matches(rel: Path, patterns: Sequence[str]) -> bool:
+    return any(rel.match(pat) or fnmatch(rel.as_posix(), pat) or fnmatch(rel.name, pat)
+               for pat in patterns)
 
 
 def read_path(path: Path, max_bytes: int) -> Iterator[Item]:
@@ -100,14 +123,19 @@ def read_path(path: Path, max_bytes: int) -> Iterator[Item]:
         if size > max_bytes:
             raise ParseError(f"file too large ({size:,} bytes; the limit is {max_bytes:,}, "
                              f"set PANTAU_MAX_FILE_BYTES to change it)")
-        text, note = decode(path.read_bytes())
+        data = path.read_bytes()
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+        if ext in PDF_EXTS:
+            yield identify(parse_pdf(data, source, mtime), str(path.resolve()))
+            return
+        text, note = decode(data)
         if not text.strip():
             raise ParseError("file holds only whitespace")
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
-        if ext in JSONL_EXTS:
-            if note:
-                yield Notice(source, note)
-            for where, item in parse_jsonl(text, source):
+        if note:
+            yield Notice(source, note)
+        if ext in JSONL_EXTS or ext in CSV_EXTS:
+            rows = parse_jsonl(text, source) if ext in JSONL_EXTS else parse_csv(text, source)
+            for where, item in rows:
                 yield Failure(where, str(item)) if isinstance(item, ParseError) else identify(item)
             return
         if ext in HTML_EXTS:
@@ -116,8 +144,6 @@ def read_path(path: Path, max_bytes: int) -> Iterator[Item]:
             article = parse_markdown(text, source, mtime)
         else:
             article = parse_news_text(text, source, mtime)
-        if note:
-            yield Notice(source, note)
         yield identify(article, str(path.resolve()))
     except (ParseError, OSError) as exc:
         yield Failure(source, str(exc) if isinstance(exc, ParseError)

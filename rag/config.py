@@ -78,6 +78,12 @@ class Settings(BaseSettings):
 
     # Ingestion
     max_file_bytes: int = Field(20_000_000, ge=1, description="Inputs larger than this fail.")
+    fetch_timeout: float = Field(20.0, gt=0, description="Seconds per URL or feed fetch.")
+    fetch_allow_private: bool = Field(
+        False, description="Allow fetching loopback/private/link-local addresses (off: SSRF guard)."
+    )
+    fetch_max_redirects: int = Field(5, ge=0, le=20)
+    user_agent: str = "Pantau/0.1 (+regulatory news tracker)"
     sample_dir: Path = Field(
         Path("data/sample"), description="Ingested on first start when the store is empty."
     )

@@ -85,6 +85,22 @@ class SentenceTransformerEmbeddings(Embeddings):
         """Embed passages (passage prompt applied)."""
         return self._encode(texts, "passage")
 
+    @property
+    def max_tokens(self) -> int:
+        """Longest input (in tokens, prompt and special tokens included) the model reads."""
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Tokens of each text without special tokens or prompt (for sizing passages)."""
+        if not texts:
+            return []
+        enc = self.model.tokenizer(list(texts), add_special_tokens=False)
+        return [len(ids) for ids in enc["input_ids"]]
+
+    def prompt_tokens(self) -> int:
+        """Tokens the passage prompt and the special tokens add to every passage."""
+        return self.count_tokens([self._prompt("passage")])[0] + 2
+
     def embed_query(self, text: str) -> list[float]:
         """Embed one question (query prompt applied)."""
         return self._encode([text], "query")[0]
@@ -124,6 +140,15 @@ class FakeEmbeddings(Embeddings):
     def embed_queries(self, texts: list[str]) -> list[list[float]]:
         """Embed several questions."""
         return [self._vec(t) for t in texts]
+
+    max_tokens = 512
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Words stand in for tokens."""
+        return [len(words(t)) for t in texts]
+
+    def prompt_tokens(self) -> int:
+        return 0
 
 
 class ChromaEmbedding(EmbeddingFunction[Documents]):

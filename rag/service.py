@@ -13,10 +13,11 @@ from langchain_core.embeddings import Embeddings
 from .answer import ExtractiveAnswerer
 from .config import Settings
 from .embeddings import make_embeddings
+from .indexing import BatchIndexer, IndexResult
 from .retrieve import Retriever
 from .store import PantauStore
 from .text import detect_language
-from .types import Answer, Article, ArticleInfo, Filters, Outcome, Passage, RetrievedPassage
+from .types import Answer, Article, ArticleInfo, Filters, Passage, RetrievedPassage
 
 log = logging.getLogger("pantau.service")
 
@@ -62,42 +63,24 @@ class PantauService:
         return self.answerer.answer(question, passages, detect_language(question, "en"))
 
     # -- articles -----------------------------------------------------------------------
-    def index(self, items: Sequence[tuple[Article, Sequence[Passage]]]) -> list[Outcome]:
-        """Store parsed articles; return what happened to each, in order.
+    def index(self, items: Sequence[tuple[Article, Sequence[Passage]]]) -> list[IndexResult]:
+        """Store parsed articles; return what happened to each ("added", "updated",
+        "unchanged", "duplicate") and where its story is stored, in order. See
+        ``rag.indexing`` for the rules."""
+        return BatchIndexer(self.store, self.embedder, embedding_text).run(items)
 
-        Same id and same text: "unchanged". Same id, new text: "updated" (its old passages
-        go). Same text as another stored article: "duplicate" (recorded as also published
-        by). Otherwise "added". All new passages are embedded in one batch.
-        """
-        outcomes: list[Outcome] = []
-        to_write: list[tuple[Article, Sequence[Passage]]] = []
-        aliases: list[tuple[str, Article]] = []  # recorded once their twins are written
-        seen_hash: dict[str, str] = {}
-        for article, passages in items:
-            existing = self.store.get_article(article.id)
-            if existing and existing.content_hash == article.content_hash:
-                outcomes.append("unchanged")
-                continue
-            if not existing:
-                twin = seen_hash.get(article.content_hash) or self.store.find_by_hash(
-                    article.content_hash)
-                if twin and twin != article.id:
-                    if twin in seen_hash.values():  # its twin is written with this batch
-                        aliases.append((twin, article))
-                        outcomes.append("duplicate")
-                    else:  # a copy seen before is "unchanged", a new copy a "duplicate"
-                        new = self.store.add_alias(twin, article)
-                        outcomes.append("duplicate" if new else "unchanged")
-                    continue
-            seen_hash[article.content_hash] = article.id
-            to_write.append((article, passages))
-            outcomes.append("updated" if existing else "added")
-        if to_write:
-            texts = [embedding_text(a, p) for a, ps in to_write for p in ps]
-            self.store.put_articles(to_write, self.embedder.embed_documents(texts))
-        for twin, article in aliases:
-            self.store.add_alias(twin, article)
-        return outcomes
+    def token_budget(self, article: Article) -> int | None:
+        """Tokens left for a passage's own text once the embedder's prompt, special tokens
+        and the article's title and date (see ``embedding_text``) are counted; None when the
+        embedder cannot count tokens."""
+        count = getattr(self.embedder, "count_tokens", None)
+        if count is None:
+            return None
+        head = embedding_text(article, Passage(id="", article_id="", index=0, text="", start=0,
+                                               end=0))
+        used = self.embedder.prompt_tokens() + count([head])[0] + 1
+        # Joining sentences can tokenise a little differently from counting them apart.
+        return int((self.embedder.max_tokens - used) * 0.97)
 
     def articles(self) -> list[ArticleInfo]:
         """All stored articles, newest first."""

@@ -24,9 +24,11 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from . import fingerprint
 from .config import Settings
 from .embeddings import ChromaEmbedding
-from .types import Article, ArticleInfo, Filters, Passage, RetrievedPassage, Syndication
+from .regulations import reference_ids
+from .types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPassage, Syndication
 
 log = logging.getLogger("pantau.store")
 
@@ -135,6 +137,13 @@ class PantauStore:
             return None
         return _article_from(got["ids"][0], got["metadatas"][0], got["documents"][0])
 
+    def has_articles(self, ids: Sequence[str]) -> bool:
+        """Whether every one of ``ids`` is stored."""
+        if not ids:
+            return False
+        got = self.articles_collection.get(ids=list(ids), include=[])
+        return len(set(got["ids"])) == len(set(ids))
+
     def find_by_hash(self, content_hash: str) -> str | None:
         """Id of a stored article with this content hash, if any."""
         got = self.articles_collection.get(where={"content_hash": content_hash}, limit=1,
@@ -150,7 +159,6 @@ class PantauStore:
                 out.append(ArticleInfo(
                     **a.model_dump(exclude={"text", "content_hash", "id"}),
                     id=aid, passages=int(m.get("passages", 0)),
-                    also_published=json.loads(m.get("also_published") or "[]"),
                 ))
         out.sort(key=lambda a: a.published or "", reverse=True)
         return out
@@ -182,6 +190,7 @@ class PantauStore:
                 outlet=m.get("outlet", ""), url=m.get("url", ""),
                 published=m.get("published") or None, language=m.get("language", ""),
                 text=doc, start=int(m["start"]), end=int(m["end"]), score=1.0 - float(dist),
+                regulations=[r for r in m.get("regulations", "").split(",") if r],
             ))
         return out
 
@@ -208,7 +217,8 @@ class PantauStore:
                 for p, v in zip(passages, vecs):
                     p_ids.append(p.id)
                     p_docs.append(p.text)
-                    p_metas.append({**base, "index": p.index, "start": p.start, "end": p.end})
+                    p_metas.append({**base, "index": p.index, "start": p.start, "end": p.end,
+                                    **regulation_meta(p.text)})
                     p_embs.append(list(v))
                 art_embs.append(_mean_unit(vecs))
             self._batched_upsert(self.passages, p_ids, p_docs, p_metas, p_embs)
@@ -217,24 +227,33 @@ class PantauStore:
                 [_article_meta(a, len(ps)) for a, ps in items], art_embs,
             )
 
-    def add_alias(self, article_id: str, duplicate: Article) -> bool:
-        """Record that ``duplicate`` carried the same story as the stored article.
+    def find_similar(self, sig: tuple[int, ...]) -> list[tuple[str, float]]:
+        """Stored articles whose text is a near duplicate of the signature's, best first."""
+        keys = fingerprint.band_keys(sig)
+        where = {"$or": [{f"lsh_{i}": k} for i, k in enumerate(keys)]}
+        got = self.articles_collection.get(where=where, include=["metadatas"])
+        out = []
+        for aid, m in zip(got["ids"], got["metadatas"]):
+            sim = fingerprint.similarity(sig, json.loads(m.get("minhash") or "[]"))
+            if sim >= fingerprint.NEAR_DUPLICATE:
+                out.append((aid, sim))
+        return sorted(out, key=lambda x: x[1], reverse=True)
 
-        Returns False when that outlet/URL was already recorded.
+    def add_copy(self, article_id: str, copy: Copy) -> bool:
+        """Record that ``copy`` carried the same story as the stored article.
+
+        Returns False when that source/URL/outlet was already recorded.
         """
         with self._lock:
             got = self.articles_collection.get(ids=[article_id], include=["metadatas"])
             if not got["ids"]:
                 return False
             meta = dict(got["metadatas"][0])
-            also = json.loads(meta.get("also_published", "[]"))
-            entry = {"outlet": duplicate.outlet, "url": duplicate.url,
-                     "published": duplicate.published, "source": duplicate.source}
-            if any(e.get("url") == entry["url"] and e.get("outlet") == entry["outlet"]
-                   and e.get("source") == entry["source"] for e in also):
+            copies = [Copy(**c) for c in json.loads(meta.get("also_published") or "[]")]
+            if any(_same_copy(c, copy) for c in copies):
                 return False
-            also.append(entry)
-            meta["also_published"] = json.dumps(also, ensure_ascii=False)
+            copies.append(copy)
+            meta["also_published"] = _copies_json(copies)
             self.articles_collection.update(ids=[article_id], metadatas=[meta])
             return True
 
@@ -255,6 +274,15 @@ class PantauStore:
                         metadatas=metas[s:s + size], embeddings=embs[s:s + size])
 
 
+def regulation_meta(text: str) -> dict[str, Any]:
+    """Regulation ids a passage cites: a readable joined string plus one boolean key per id
+    (``reg:permendag-31-2023``), which is what Chroma's flat ``where`` can filter on."""
+    ids = reference_ids(text)
+    if not ids:
+        return {}
+    return {"regulations": ",".join(ids), **{f"reg:{r}": True for r in ids}}
+
+
 def where_clause(filters: Filters | None) -> dict[str, Any] | None:
     """Chroma ``where`` for retrieval filters (None when there is nothing to filter)."""
     if filters is None:
@@ -272,6 +300,9 @@ def where_clause(filters: Filters | None) -> dict[str, Any] | None:
         conds.append({"outlet": {"$in": list(filters.outlets)}})
     if filters.language:
         conds.append({"language": filters.language})
+    if filters.regulations:
+        regs = [{f"reg:{r}": True} for r in filters.regulations]
+        conds.append(regs[0] if len(regs) == 1 else {"$or": regs})
     if not conds:
         return None
     return conds[0] if len(conds) == 1 else {"$and": conds}
@@ -288,10 +319,23 @@ def _passage_meta(a: Article) -> dict[str, Any]:
     return meta
 
 
+def _same_copy(a: Copy, b: Copy) -> bool:
+    return (a.id and a.id == b.id) or (a.source, a.url, a.outlet) == (b.source, b.url, b.outlet)
+
+
+def _copies_json(copies: list[Copy]) -> str:
+    ordered = sorted(copies, key=lambda c: c.published or "9999")
+    return json.dumps([c.model_dump() for c in ordered], ensure_ascii=False)
+
+
 def _article_meta(a: Article, n_passages: int) -> dict[str, Any]:
     meta: dict[str, Any] = {f: (getattr(a, f) or "") for f in _ARTICLE_FIELDS}
     meta["syndication"] = json.dumps([s.model_dump() for s in a.syndication], ensure_ascii=False)
+    meta["also_published"] = _copies_json(a.also_published)
     meta["passages"] = n_passages
+    sig = fingerprint.signature(a.text)
+    meta["minhash"] = json.dumps(list(sig))
+    meta.update({f"lsh_{i}": k for i, k in enumerate(fingerprint.band_keys(sig))})
     ts, day = iso_to_epoch(a.published), iso_to_day(a.published)
     if ts is not None:
         meta["published_ts"] = ts
@@ -303,7 +347,8 @@ def _article_from(aid: str, m: dict[str, Any], text: str) -> Article:
     fields = {f: m.get(f, "") for f in _ARTICLE_FIELDS}
     fields["published"] = fields["published"] or None
     synd = [Syndication(**s) for s in json.loads(m.get("syndication") or "[]")]
-    return Article(id=aid, text=text or "", syndication=synd, **fields)
+    copies = [Copy(**c) for c in json.loads(m.get("also_published") or "[]")]
+    return Article(id=aid, text=text or "", syndication=synd, also_published=copies, **fields)
 
 
 def _mean_unit(vecs: Sequence[Sequence[float]]) -> list[float]:

@@ -19,6 +19,16 @@ class Syndication(BaseModel):
     published: str | None = None  # ISO date
 
 
+class Copy(BaseModel):
+    """Another outlet or source that carried the same story (a duplicate, stored once)."""
+
+    id: str = ""
+    outlet: str = ""
+    url: str = ""
+    published: str | None = None
+    source: str = ""
+
+
 class Article(BaseModel):
     """A news article as ingested: its clean text and its metadata."""
 
@@ -35,6 +45,13 @@ class Article(BaseModel):
     source: str = ""  # where it came from: a path, URL or "api"
     syndication: list[Syndication] = Field(default_factory=list)
     content_hash: str = ""
+    # Copies of this story stored under it (exact or near duplicates), earliest first.
+    also_published: list[Copy] = Field(default_factory=list)
+
+    def as_copy(self) -> Copy:
+        """This article as an "also published by" entry of another."""
+        return Copy(id=self.id, outlet=self.outlet, url=self.url, published=self.published,
+                    source=self.source)
 
 
 class Passage(BaseModel):
@@ -46,15 +63,6 @@ class Passage(BaseModel):
     text: str
     start: int
     end: int
-
-
-class Copy(BaseModel):
-    """Another outlet or source that carried the same story (a duplicate, stored once)."""
-
-    outlet: str = ""
-    url: str = ""
-    published: str | None = None
-    source: str = ""
 
 
 class ArticleInfo(BaseModel):
@@ -82,6 +90,7 @@ class Filters(BaseModel):
     until: date | datetime | None = None
     outlets: list[str] = Field(default_factory=list)
     language: str | None = None
+    regulations: list[str] = Field(default_factory=list)  # ids such as permendag-31-2023
 
 
 class RetrievedPassage(BaseModel):
@@ -98,6 +107,7 @@ class RetrievedPassage(BaseModel):
     start: int
     end: int
     score: float
+    regulations: list[str] = Field(default_factory=list)
 
 
 class Citation(BaseModel):

@@ -40,3 +40,22 @@ def test_a_single_overlong_sentence_is_split_at_spaces():
 def test_short_text_is_one_passage():
     p = split_passages("a3", "Satu kalimat saja.", size=900, overlap=200)
     assert [(x.start, x.end) for x in p] == [(0, 18)]
+
+
+def test_token_budget_is_never_exceeded():
+    # One "token" per character for digits: dense numeric text must still fit.
+    def count(texts):
+        return [sum(ch.isdigit() for ch in t) + len(t.split()) for t in texts]
+
+    text = "Data: " + " ".join(f"{i:06d}/{i:04d}" for i in range(400)) + ". Penutup singkat."
+    passages = split_passages("a4", text, size=900, overlap=100, count_tokens=count, max_tokens=120)
+    assert len(passages) > 10
+    for p in passages:
+        assert text[p.start:p.end] == p.text
+        assert count([p.text])[0] <= 120, (len(p.text), count([p.text]))
+
+
+def test_budget_does_not_change_ordinary_text():
+    plain = split_passages("a1", TEXT, size=400, overlap=120)
+    budgeted = split_passages("a1", TEXT, 400, 120, lambda ts: [len(t.split()) for t in ts], 512)
+    assert [(p.start, p.end) for p in plain] == [(p.start, p.end) for p in budgeted]

@@ -85,3 +85,41 @@ def test_records_from_the_api_and_delete(service):
     assert service.delete(info.id) is True
     assert service.store.counts() == (0, 0)
     assert service.delete(info.id) is False
+
+
+def test_record_makes_reingest_cheap_but_never_wrong(service, news_dir, monkeypatch):
+    import ingest.pipeline as pl
+
+    first = ingest_paths(service, [news_dir])
+    assert first.skipped_sources == 0
+    reads = []
+    real = pl.read_path
+    monkeypatch.setattr(pl, "read_path", lambda p, m: reads.append(p.name) or real(p, m))
+    again = ingest_paths(service, [news_dir])
+    # the JSONL file had bad lines, so it is never recorded as done: it is read again
+    assert reads == ["004_export.jsonl"] and again.skipped_sources == 4
+    assert again.unchanged == 7 and not again.changed
+    # touched but identical: still skipped (hash check); edited: read and updated
+    txt = news_dir / "002_tiktok-kembali.txt"
+    txt.touch()
+    reads.clear()
+    ingest_paths(service, [news_dir])
+    assert "002_tiktok-kembali.txt" not in reads
+    txt.write_text(txt.read_text().replace("dua bulan", "delapan pekan"))
+    reads.clear()
+    r = ingest_paths(service, [news_dir])
+    assert "002_tiktok-kembali.txt" in reads and r.updated == 1
+    # an article deleted from the store brings its file back on the next ingest
+    (gone,) = [a for a in service.articles() if a.outlet == "Harbour Business Daily"]
+    service.delete(gone.id)
+    reads.clear()
+    r = ingest_paths(service, [news_dir])
+    assert "003_tokopedia-deal.html" in reads and r.added == 1
+
+
+def test_include_and_exclude_globs(service, news_dir):
+    (news_dir / "drafts").mkdir()
+    (news_dir / "drafts" / "x.txt").write_text("Ekonomi\nDraf tulisan tentang Permendag 31/2023 yang belum terbit.\n")
+    r = ingest_paths(service, [news_dir], include=["*.txt", "*.md"], exclude=["drafts/*"])
+    assert sorted(a["source"].rsplit("/", 1)[-1] for a in r.articles) == [
+        "001_tiktok-shop-berhenti.txt", "002_tiktok-kembali.txt", "005_catatan.md"]

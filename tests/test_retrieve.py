@@ -48,3 +48,11 @@ def test_results_are_sorted_and_distinct(loaded):
     assert len(ps) == 5
     assert [p.score for p in ps] == sorted((p.score for p in ps), reverse=True)
     assert len({p.passage_id for p in ps}) == 5
+
+
+def test_regulation_filter_and_metadata(loaded):
+    ps = loaded.retrieve("aturan", top_k=10, filters=Filters(regulations=["permendag-31-2023"]))
+    assert ps and all("permendag-31-2023" in p.regulations for p in ps)
+    texts = " ".join(p.text for p in ps)
+    assert "31 Tahun 2023" in texts or "31 of 2023" in texts
+    assert loaded.retrieve("aturan", filters=Filters(regulations=["uu-99-1999"])) == []
