@@ -115,7 +115,7 @@ def cmd_eval(args, settings: Settings) -> int:
     from pathlib import Path
 
     from ingest.pipeline import ingest_paths
-    from rag.evaluate import evaluate, load_qa
+    from rag.evaluate import evaluate, load_qa, pantau_runner
 
     with tempfile.TemporaryDirectory(prefix="pantau-eval-") as tmp:
         models = settings.models_dir.resolve()
@@ -125,7 +125,7 @@ def cmd_eval(args, settings: Settings) -> int:
         models.mkdir(parents=True, exist_ok=True)
         service = _service(scratch)
         ingest_paths(service, [args.corpus])
-        report = evaluate(service, load_qa(args.qa), k=args.top_k)
+        report = evaluate(pantau_runner(service), load_qa(args.qa), k=args.top_k)
     rows = {"all": report.summary(), **report.by_kind()}
     if args.json:
         print(json.dumps({"summary": rows, "items": [vars(r) for r in report.items]}, indent=2))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from rag.text import detect_language, sentence_spans
 from rag.types import Article
 
-from .dates import parse_date
+from rag.dates import parse_date
 from .dedup import identify
 from .parse import fallback_title
 from .web import FetchError, clean_paragraphs, fetch, read_url

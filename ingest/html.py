@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from rag.text import detect_language
 from rag.types import Article
 
-from .dates import parse_date
+from rag.dates import parse_date
 from .parse import BOILERPLATE, ParseError, fallback_title, syndication_from_line
 
 _NOISE_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form",

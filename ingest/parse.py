@@ -13,7 +13,7 @@ from datetime import datetime
 from rag.text import detect_language, sentence_spans
 from rag.types import Article, Syndication
 
-from .dates import DATE_LINE, is_relative_date_line, parse_date
+from rag.dates import DATE_LINE, is_relative_date_line, parse_date
 
 
 class ParseError(ValueError):

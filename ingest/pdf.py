@@ -16,7 +16,7 @@ from datetime import datetime
 from rag.text import detect_language
 from rag.types import Article
 
-from .dates import DATE_LINE, is_relative_date_line, parse_date
+from rag.dates import DATE_LINE, is_relative_date_line, parse_date
 from .parse import ParseError, fallback_title
 
 # A line that is only a page number: "3", "- 3 -", "Halaman 3 dari 12", "Page 3 of 12", "3/12".

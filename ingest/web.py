@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 from rag.text import detect_language
 from rag.types import Article, Syndication
 
-from .dates import DATE_LINE, is_relative_date_line, parse_date
+from rag.dates import DATE_LINE, is_relative_date_line, parse_date
 from .dedup import identify
 from .html import parse_html
 from .parse import BOILERPLATE, ParseError, fallback_title, syndication_from_line

@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .config import Settings
-from .glossary import Glossary, load_glossary
-from .regulations import find_references, reference_ids
-from .text import STOPWORDS, detect_language, sentence_spans, stem, terms, words
-from .types import Answer, Citation, RetrievedPassage
+from .glossary import load_glossary
+from .grounding import missing_anchors
+from .text import detect_language, sentence_spans, terms
+from .query import QueryPlan
+from .store import iso_to_epoch
+from .types import Answer, Citation, Conflict, RetrievedPassage
 
 MONTHS = {
     "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -31,6 +33,30 @@ NOT_FOUND = {
 }
 AS_OF = {"id": "Per {date}, menurut sumber terbaru yang dikutip.",
          "en": "As of {date}, per the newest source cited."}
+EARLIER = {"id": "Sebelumnya ({date}): ", "en": "Earlier ({date}): "}
+#: Status words: two claims about one subject with different classes disagree over time.
+STATUS_WORDS = {
+    "stopped": r"ditutup|dihentikan|berhenti|menghentikan|tutup|dilarang|closed|stopped|"
+               r"shut|suspended|halted|banned|ceased",
+    "reopened": r"dibuka kembali|kembali dibuka|kembali beroperasi|kembali hadir|reopen\w*|"
+                r"return\w*|came back|is back|relaunch\w*|resum\w*",
+    "merged": r"migrasi|bermigrasi|bergabung|dilebur|merged|migrat\w*|integrat\w*|"
+              r"folded into|combined",
+    "in_force": r"berlaku|diterbitkan|terbit|took effect|in force|came into force|issued",
+    "revised": r"direvisi|revisi|diubah|perubahan|amend\w*|revis\w*|replac\w*",
+}
+_STATUS_RE = {k: re.compile(rf"\b({v})\b", re.I) for k, v in STATUS_WORDS.items()}
+
+
+def status_of(sentence: str) -> str | None:
+    """The last status class a sentence states (the later verb usually wins in news
+    prose: "closed in October, reopened in December")."""
+    best, pos = None, -1
+    for k, rx in _STATUS_RE.items():
+        for m in rx.finditer(sentence):
+            if m.start() > pos:
+                best, pos = k, m.start()
+    return best
 
 _DATE_Q = re.compile(r"\b(kapan|tanggal|when|what date|sejak kapan|which day)\b", re.I)
 _NUMBER_Q = re.compile(r"\b(berapa|how (much|many)|what (share|percentage|amount))\b", re.I)
@@ -40,92 +66,6 @@ _HAS_DATE = re.compile(
 _HAS_NUMBER = re.compile(r"\d")
 #: Sentences shorter than this (in words) rarely answer anything on their own.
 MIN_WORDS = 5
-#: Capitalised words that name no specific thing (dates, question openers).
-_NOT_ANCHORS = frozenset(m.lower() for ms in MONTHS.values() for m in ms) | frozenset(
-    """senin selasa rabu kamis jumat sabtu minggu monday tuesday wednesday thursday friday
-    saturday sunday apa apakah siapa kapan mengapa kenapa bagaimana berapa dimana di mana
-    menurut which whose whom where according is are was were did does do has have can
-    could will would should roughly under after before since nomor tahun no number""".split())
-_TOKEN = re.compile(r"[^\W_]+(?:[.,/'’\-][^\W_]+)*")
-
-
-def anchors(question: str, glossary: Glossary) -> list[frozenset[str]]:
-    """The specific things a question is about: names, acronyms, numbers, and capitalised
-    glossary terms ("Trade Minister Regulation"), each as its set of equivalent forms.
-
-    An answer whose evidence never mentions one of them answers another question.
-    """
-    out: list[frozenset[str]] = []
-    taken: list[tuple[int, int]] = []
-    for ref in find_references(question):  # "Permendag No. 8 Tahun 2024" is one thing
-        out.append(frozenset({"reg:" + ref.id}))
-        taken.append((ref.start, ref.end))
-    for m in glossary.find(question):
-        if any(s <= m.start() < e for s, e in taken):
-            continue
-        if any(c.isupper() for c in m.group(0)):
-            out.append(glossary.equivalents(m.group(0)))
-        taken.append(m.span())
-    for m in _TOKEN.finditer(question):
-        if any(s <= m.start() < e for s, e in taken):
-            continue
-        tok = re.sub(r"['’]s$", "", m.group(0))
-        low = tok.lower()
-        if any(ch.isdigit() for ch in tok):
-            digits = re.sub(r"\D", "", tok)
-            if len(digits) >= 2:
-                out.append(frozenset({"#" + digits}))
-        elif tok[0].isupper() and low not in STOPWORDS and low not in _NOT_ANCHORS:
-            out.append(glossary.equivalents(low))
-    return out
-
-
-def _covered(anchor: frozenset[str], text: str, text_words: set[str], numbers: set[str],
-             regs: set[str]) -> bool:
-    for form in anchor:
-        if form.startswith("reg:"):
-            if form[4:] in regs:
-                return True
-        elif form.startswith("#"):
-            if form[1:] in numbers:
-                return True
-        elif " " in form or "-" in form:
-            if re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text):
-                return True
-        elif form in text_words or stem(form, "id") in text_words or stem(form, "en") in text_words:
-            return True
-        elif len(form) >= 6 and any(len(w) >= 6 and abs(len(w) - len(form)) <= 2
-                                    and (w.startswith(form) or form.startswith(w))
-                                    for w in text_words):
-            return True  # inflected names: "Indonesian" / "Indonesia", "Tokopedia's"
-    return False
-
-
-def missing_anchors(question: str, passages: Sequence[RetrievedPassage],
-                    glossary: Glossary) -> list[frozenset[str]]:
-    """Anchors of ``question`` that the best-covering passage (text and title) lacks.
-
-    Coverage is judged per passage: a question about "KPPU" and "Shopee" is not answered
-    by one passage on KPPU and another on Shopee.
-    """
-    wanted = anchors(question, glossary)
-    best: list[frozenset[str]] | None = None
-    for p in passages:
-        text = f"{p.title}\n{p.text}"
-        low = text.lower()
-        toks = words(low)
-        text_words = set(toks) | {stem(t, "id") for t in toks} | {stem(t, "en") for t in toks}
-        text_words |= {re.sub(r"['’]s$", "", t) for t in toks}
-        numbers = {re.sub(r"\D", "", t) for t in toks if any(c.isdigit() for c in t)}
-        regs = set(reference_ids(text))
-        missing = [a for a in wanted if not _covered(a, low, text_words, numbers, regs)]
-        if best is None or len(missing) < len(best):
-            best = missing
-        if not best:
-            break
-    return wanted if best is None else best
-
-
 @dataclass
 class _Sentence:
     passage: int  # index into the retrieved passages
@@ -154,51 +94,54 @@ class ExtractiveAnswerer:
         self.glossary = load_glossary(settings.glossary_file)
 
     def grounded(self, question: str, passages: Sequence[RetrievedPassage]) -> bool:
-        """Whether the passages can answer at all: the best is similar enough and together
-        they mention every specific thing the question names."""
-        if not passages or passages[0].score < self.settings.min_relevance:
+        """Whether the passages can answer at all: the most similar is similar enough and
+        one of them mentions every specific thing the question names."""
+        if not passages or max(p.score for p in passages) < self.settings.min_relevance:
             return False
         return not missing_anchors(question, passages, self.glossary)
 
+    def not_found(self, passages: Sequence[RetrievedPassage], lang: str) -> Answer:
+        """The plain "the sources don't answer this" Answer, with the closest passages."""
+        return Answer(answer=NOT_FOUND[lang], found=False, as_of=None, language=lang,
+                      mode=self.mode, closest=list(passages[:3]))
+
     def answer(self, question: str, passages: Sequence[RetrievedPassage],
-               language: str | None = None) -> Answer:
+               language: str | None = None, plan: QueryPlan | None = None) -> Answer:
         """Answer ``question`` from ``passages`` (best first), or say the sources don't."""
         lang = language or detect_language(question, default="en")
         if not self.grounded(question, passages):
-            return Answer(answer=NOT_FOUND[lang], found=False, as_of=None, language=lang,
-                          mode=self.mode, closest=list(passages[:3]))
-        chosen = self._select(question, passages, lang)
+            return self.not_found(passages, lang)
+        chosen = self._select(question, passages, lang, plan)
         if not chosen:
-            return Answer(answer=NOT_FOUND[lang], found=False, as_of=None, language=lang,
-                          mode=self.mode, closest=list(passages[:3]))
+            return self.not_found(passages, lang)
         markers: dict[int, int] = {}
-        parts = []
         for s in chosen:
-            n = markers.setdefault(s.passage, len(markers) + 1)
-            parts.append(f"{s.text} [{n}]")
-        citations = []
-        for pi, n in markers.items():
-            p = passages[pi]
-            citations.append(Citation(
-                marker=n, passage_id=p.passage_id, article_id=p.article_id, title=p.title,
-                outlet=p.outlet, url=p.url, published=p.published, quote=p.text,
-                start=p.start, end=p.end, score=round(p.score, 4),
-                highlights=[(s.start, s.end) for s in chosen if s.passage == pi],
-            ))
+            markers.setdefault(s.passage, len(markers) + 1)
+        citations = [self.citation(passages[pi], n, [(s.start, s.end) for s in chosen
+                                                      if s.passage == pi])
+                     for pi, n in markers.items()]
         dates = [c.published for c in citations if c.published]
         as_of = max(dates)[:10] if dates else None
-        text = " ".join(parts)
-        if as_of:
-            text += "\n\n" + AS_OF[lang].format(date=format_date(as_of, lang))
+        conflicts = _conflicts(chosen, passages, markers) if plan and plan.wants_latest else []
+        text = _compose(chosen, passages, markers, lang, as_of, bool(conflicts))
         return Answer(answer=text, found=True, as_of=as_of, language=lang, mode=self.mode,
-                      citations=citations)
+                      citations=citations, conflicts=conflicts)
 
-    def _select(self, question: str, passages: Sequence[RetrievedPassage],
-                lang: str) -> list[_Sentence]:
+    @staticmethod
+    def citation(p: RetrievedPassage, marker: int, highlights: list[tuple[int, int]]) -> Citation:
+        """The Citation of a passage under ``marker``."""
+        return Citation(marker=marker, passage_id=p.passage_id, article_id=p.article_id,
+                        title=p.title, outlet=p.outlet, url=p.url, published=p.published,
+                        quote=p.text, start=p.start, end=p.end, score=round(p.score, 4),
+                        highlights=highlights)
+
+    def _select(self, question: str, passages: Sequence[RetrievedPassage], lang: str,
+                plan: QueryPlan | None) -> list[_Sentence]:
         sents = _sentences(passages)
         if not sents:
             return []
-        q_terms = set(terms(question, lang)) | set(terms(question, "en" if lang == "id" else "id"))
+        words_in = [question] + (plan.terms if plan else [])
+        q_terms = {t for w in words_in for lg in ("id", "en") for t in terms(w, lg)}
         n = len(sents)
         df: dict[str, int] = {}
         for s in sents:
@@ -208,6 +151,7 @@ class ExtractiveAnswerer:
         total = sum(idf.values()) or 1.0
         want_date = bool(_DATE_Q.search(question))
         want_number = bool(_NUMBER_Q.search(question))
+        recency = _recency(passages) if plan and plan.wants_latest else None
         for s in sents:
             lexical = sum(idf[t] for t in s.terms & q_terms) / total
             rank = 1.0 / (1 + s.passage)  # retrieval order, best first
@@ -216,6 +160,8 @@ class ExtractiveAnswerer:
                 s.score += 0.15
             if want_number and _HAS_NUMBER.search(s.text):
                 s.score += 0.15
+            if recency is not None:
+                s.score += 0.3 * recency[s.passage]
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
         best = ranked[0].score
         chosen: list[_Sentence] = []
@@ -225,10 +171,16 @@ class ExtractiveAnswerer:
             if any(_overlap(s.terms, c.terms) >= 0.6 for c in chosen):
                 continue  # says what a chosen sentence already says
             chosen.append(s)
-        # Read best-first, then the supporting sentences in the order their sources tell them.
-        head, rest = chosen[:1], chosen[1:]
-        rest.sort(key=lambda s: (passages[s.passage].published or "", s.passage, s.start))
-        return head + rest
+
+        def told(s: _Sentence) -> tuple:  # the order the sources tell events in
+            return (passages[s.passage].published or "", s.passage, s.start)
+
+        if plan and plan.wants_chronology:
+            return sorted(chosen, key=told)
+        if plan and plan.wants_latest:  # newest first, then what came before
+            return sorted(chosen, key=told, reverse=True)
+        # Best first, then the supporting sentences in the order their sources tell them.
+        return chosen[:1] + sorted(chosen[1:], key=told)
 
 
 def _sentences(passages: Sequence[RetrievedPassage]) -> list[_Sentence]:
@@ -248,3 +200,53 @@ def _overlap(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
+
+
+def _recency(passages: Sequence[RetrievedPassage]) -> list[float]:
+    """0..1 per passage: how recent it is among these passages."""
+    ts = [iso_to_epoch(p.published) for p in passages]
+    known = [t for t in ts if t is not None]
+    if not known or max(known) == min(known):
+        return [0.0] * len(passages)
+    lo, hi = min(known), max(known)
+    return [0.0 if t is None else (t - lo) / (hi - lo) for t in ts]
+
+
+def _day(p: RetrievedPassage) -> str:
+    return (p.published or "")[:10]
+
+
+def _conflicts(chosen: list[_Sentence], passages: Sequence[RetrievedPassage],
+               markers: dict[int, int]) -> list[Conflict]:
+    """Older cited claims whose status differs from the newest one's (see STATUS_WORDS)."""
+    dated = [s for s in chosen if _day(passages[s.passage])]
+    if len(dated) < 2:
+        return []
+    newest = max(dated, key=lambda s: _day(passages[s.passage]))
+    now_status = status_of(newest.text)
+    out = []
+    for s in dated:
+        day = _day(passages[s.passage])
+        if day < _day(passages[newest.passage]) and status_of(s.text) not in (None, now_status):
+            out.append(Conflict(claim=s.text, published=day, marker=markers[s.passage],
+                                superseded_by=markers[newest.passage]))
+    return out
+
+
+def _compose(chosen: list[_Sentence], passages: Sequence[RetrievedPassage],
+             markers: dict[int, int], lang: str, as_of: str | None, conflicting: bool) -> str:
+    """The answer text: each sentence with its marker; when newer sources contradict older
+    ones, the newest comes first and the older claims are labelled with their dates."""
+    if conflicting:
+        newest_day = max(_day(passages[s.passage]) for s in chosen)
+        parts = []
+        for s in chosen:
+            day = _day(passages[s.passage])
+            label = EARLIER[lang].format(date=format_date(day, lang)) if day and day < newest_day else ""
+            parts.append(f"{label}{s.text} [{markers[s.passage]}]")
+    else:
+        parts = [f"{s.text} [{markers[s.passage]}]" for s in chosen]
+    text = " ".join(parts)
+    if as_of:
+        text += "\n\n" + AS_OF[lang].format(date=format_date(as_of, lang))
+    return text

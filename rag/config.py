@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     candidate_k: int = Field(
         20, ge=1, le=200, description="Passages fetched before re-scoring down to top_k."
     )
+    reranker: str = Field("", description="A sentence-transformers CrossEncoder name or "
+                          "path; empty = no reranking.")
     min_relevance: float = Field(
         0.80,
         description="Cosine similarity below which the best passage does not count as an "
@@ -96,7 +98,16 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535)
 
     # Generation
-    llm_backend: str = Field("none", description="'none' = extractive answers only.")
+    llm_backend: str = Field(
+        "none", description="'none' (extractive answers), 'ollama', 'openai' (any "
+        "OpenAI-compatible URL) or 'llamacpp' (a local GGUF file).")
+    llm_model: str = Field("", description="Model name (ollama/openai) or GGUF path (llamacpp).")
+    llm_base_url: str = Field("", description="Server URL for ollama / openai-compatible.")
+    llm_api_key: str = Field("", description="API key for an openai-compatible server.")
+    llm_temperature: float = Field(0.1, ge=0, le=2)
+    llm_max_tokens: int = Field(512, ge=16, le=8192)
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds per LLM request.")
+    llm_context_passages: int = Field(6, ge=1, le=20, description="Passages shown to the LLM.")
 
     @property
     def models_dir(self) -> Path:

@@ -13,8 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from collections.abc import Callable
+
 from .service import PantauService
 from .text import normalize
+from .types import Answer, RetrievedPassage
+
+#: (question, history, k) -> (retrieved passages, answer)
+Runner = Callable[[str, list[dict], int], tuple[list[RetrievedPassage], Answer]]
 
 
 @dataclass
@@ -86,14 +92,24 @@ def _holds(text: str, evidence: list[str]) -> bool:
     return any(normalize(e).lower() in t for e in evidence)
 
 
-def evaluate(service: PantauService, items: list[dict], k: int = 5) -> Report:
-    """Run every item through retrieval and answering."""
+def pantau_runner(service: PantauService) -> Runner:
+    """Pantau's own pipeline: plan (follow-ups, time, expansion), hybrid retrieval, answer."""
+
+    def run(question: str, history: list[dict], k: int):
+        qp = service.retriever.plan(question, None, history)
+        passages = service.retriever.retrieve(qp.question, k, query_plan=qp)
+        return passages, service.answerer.answer(qp.question, passages, qp.language, plan=qp)
+
+    return run
+
+
+def evaluate(run: Runner, items: list[dict], k: int = 5) -> Report:
+    """Run every item through ``run`` (retrieval and answering)."""
     report = Report()
     for it in items:
         evidence = it.get("evidence") or []
         t0 = time.perf_counter()
-        passages = service.retrieve(it["question"], top_k=k)
-        answer = service.answerer.answer(it["question"], passages)
+        passages, answer = run(it["question"], it.get("history") or [], k)
         seconds = time.perf_counter() - t0
         rank = next((i + 1 for i, p in enumerate(passages) if _holds(p.text, evidence)), None)
         keys = [it.get("answer", "")] + list(it.get("answer_alternatives") or [])

@@ -1,8 +1,12 @@
 """Retrieval: the passages most likely to answer a question.
 
-Dense retrieval over Chroma with metadata filters, then a diversity pass so near-identical
-passages (syndicated copies, overlapping windows) do not crowd the top k. Lexical (BM25)
-evidence and rank fusion plug in here (issue 4) behind the same ``retrieve`` call.
+Hybrid: dense (Chroma, multilingual e5) and lexical (BM25 over the same passages, see
+``rag.lexical``) candidates, fused by weighted reciprocal rank. The lexical side's weight
+is the share of the (glossary-expanded) query tokens the corpus contains at all, so an
+English question over Indonesian news leans on the dense side instead of on noise. Then an
+optional cross-encoder rerank, a recency preference for questions about the present, and a
+diversity pass so near-identical passages (syndicated copies, overlaps) do not crowd the
+top k.
 """
 from __future__ import annotations
 
@@ -11,29 +15,106 @@ from collections.abc import Sequence
 from langchain_core.embeddings import Embeddings
 
 from .config import Settings
-from .store import PantauStore
+from .glossary import load_glossary
+from .lexical import LexicalIndex, query_tokens
+from .query import QueryPlan, plan
+from .rerank import Reranker
+from .store import PantauStore, iso_to_epoch
 from .text import content_words
 from .types import Filters, RetrievedPassage
 
 #: Two passages whose content words overlap this much (Jaccard) say the same thing.
 NEAR_DUPLICATE = 0.8
+#: Reciprocal-rank-fusion constant (Cormack et al.): damps the head of each ranking.
+RRF_K = 60
+#: For questions about the present: how much recency counts against fused relevance.
+RECENCY_WEIGHT = 0.5
 
 
 class Retriever:
-    """Dense retrieval with filters and de-duplication."""
+    """Hybrid retrieval with filters, recency and de-duplication."""
 
-    def __init__(self, store: PantauStore, embedder: Embeddings, settings: Settings) -> None:
+    def __init__(self, store: PantauStore, embedder: Embeddings, settings: Settings,
+                 lexical: LexicalIndex | None = None, reranker: Reranker | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
+        self.lexical = lexical if lexical is not None else LexicalIndex(store)
+        self.reranker = reranker
+        self.glossary = load_glossary(settings.glossary_file)
+
+    def plan(self, question: str, filters: Filters | None = None,
+             history: list[dict] | None = None) -> QueryPlan:
+        """The QueryPlan of a question (standalone form, time, expansion, filters)."""
+        return plan(question, self.glossary, filters, history)
 
     def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None,
-                 query_vector: Sequence[float] | None = None) -> list[RetrievedPassage]:
-        """Top passages for ``question``, best first, at most one of each near-duplicate."""
+                 history: list[dict] | None = None,
+                 query_plan: QueryPlan | None = None) -> list[RetrievedPassage]:
+        """Top passages for ``question``, best first, at most one of each near-duplicate.
+
+        ``score`` on each passage is its cosine similarity to the question (the order is
+        the fused one)."""
+        qp = query_plan or self.plan(question, filters, history)
         k = top_k or self.settings.top_k
-        vec = query_vector if query_vector is not None else self.embedder.embed_query(question)
-        candidates = self.store.query(vec, max(k, self.settings.candidate_k), filters)
-        return diversify(candidates, k)
+        n = max(k * 3, self.settings.candidate_k)
+        vec = self.embedder.embed_query(qp.question)
+        # One dense ranking per language: a multilingual encoder ranks same-language
+        # passages on the topic above the other-language passage holding the fact, so each
+        # language gets its own list and the fusion interleaves them.
+        dense_lists = [self.store.query(vec, n, f) for f in self._language_filters(qp.filters)]
+        terms = query_tokens(qp.terms)
+        lexical = self.lexical.search(terms, n, qp.filters)
+        weight = self.lexical.coverage(terms)
+
+        fused: dict[str, float] = {}
+        for dense in dense_lists:
+            for rank, p in enumerate(dense):
+                fused[p.passage_id] = fused.get(p.passage_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (pid, _) in enumerate(lexical):
+            fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + rank + 1)
+        by_id = {p.passage_id: p for dense in dense_lists for p in dense}
+        missing = [pid for pid, _ in lexical if pid not in by_id]
+        for p in self.store.get_passages(missing, self.store.similarities(missing, vec)):
+            by_id[p.passage_id] = p
+        ranked = sorted((by_id[pid] for pid in fused if pid in by_id),
+                        key=lambda p: fused[p.passage_id], reverse=True)
+        if self.reranker is not None:
+            ranked = self.reranker.rerank(qp.question, ranked)
+        if qp.wants_latest:
+            ranked = prefer_recent(ranked)
+        return diversify(ranked, k)
+
+
+    def _language_filters(self, filters: Filters) -> list[Filters]:
+        """The filters of each dense ranking: one per stored language, unless the caller
+        fixed the language."""
+        if filters.language:
+            return [filters]
+        langs = self.store.languages()
+        if len(langs) < 2:
+            return [filters]
+        return [filters.model_copy(update={"language": lg}) for lg in langs]
+
+
+def prefer_recent(passages: Sequence[RetrievedPassage]) -> list[RetrievedPassage]:
+    """Re-order by relevance rank blended with publication date (newest first wins ties):
+    "what is the status now" must be answered from the newest relevant evidence."""
+    if len(passages) < 2:
+        return list(passages)
+    ts = [iso_to_epoch(p.published) for p in passages]
+    known = [t for t in ts if t is not None]
+    if not known or max(known) == min(known):
+        return list(passages)
+    lo, hi = min(known), max(known)
+    n = len(passages)
+
+    def key(i: int) -> float:
+        relevance = 1.0 - i / n
+        recency = 0.0 if ts[i] is None else (ts[i] - lo) / (hi - lo)
+        return (1 - RECENCY_WEIGHT) * relevance + RECENCY_WEIGHT * recency
+
+    return [passages[i] for i in sorted(range(n), key=key, reverse=True)]
 
 
 def diversify(passages: Sequence[RetrievedPassage], k: int) -> list[RetrievedPassage]:

@@ -14,9 +14,9 @@ from .answer import ExtractiveAnswerer
 from .config import Settings
 from .embeddings import make_embeddings
 from .indexing import BatchIndexer, IndexResult
+from .rerank import make_reranker
 from .retrieve import Retriever
 from .store import PantauStore
-from .text import detect_language
 from .types import Answer, Article, ArticleInfo, Filters, Passage, RetrievedPassage
 
 log = logging.getLogger("pantau.service")
@@ -47,20 +47,24 @@ class PantauService:
         """Wire the real components. Loads nothing yet: models and Chroma open on first use."""
         embedder = make_embeddings(settings)
         store = PantauStore(settings, embedder)
-        return cls(settings, store, embedder, Retriever(store, embedder, settings),
-                   ExtractiveAnswerer(settings))
+        retriever = Retriever(store, embedder, settings,
+                              reranker=make_reranker(settings.reranker))
+        return cls(settings, store, embedder, retriever, ExtractiveAnswerer(settings))
 
     # -- questions ----------------------------------------------------------------------
     def retrieve(self, question: str, top_k: int | None = None,
-                 filters: Filters | None = None) -> list[RetrievedPassage]:
+                 filters: Filters | None = None,
+                 history: list[dict] | None = None) -> list[RetrievedPassage]:
         """The passages most relevant to ``question``."""
-        return self.retriever.retrieve(question, top_k, filters)
+        return self.retriever.retrieve(question, top_k, filters, history)
 
-    def ask(self, question: str, top_k: int | None = None,
-            filters: Filters | None = None) -> Answer:
-        """A cited answer to ``question`` (or a plain statement that the sources don't say)."""
-        passages = self.retriever.retrieve(question, top_k, filters)
-        return self.answerer.answer(question, passages, detect_language(question, "en"))
+    def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None,
+            history: list[dict] | None = None) -> Answer:
+        """A cited answer to ``question`` (or a plain statement that the sources don't say).
+        ``history`` (earlier turns, {"role", "content"}) lets follow-ups omit their subject."""
+        qp = self.retriever.plan(question, filters, history)
+        passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
+        return self.answerer.answer(qp.question, passages, qp.language, plan=qp)
 
     # -- articles -----------------------------------------------------------------------
     def index(self, items: Sequence[tuple[Article, Sequence[Passage]]]) -> list[IndexResult]:

@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -73,6 +74,8 @@ class PantauStore:
         self._client = None
         self._passages = None
         self._articles = None
+        self._meta = None
+        self._languages: tuple[str, list[str]] | None = None
         self._lock = threading.RLock()
 
     # -- connection ---------------------------------------------------------------------
@@ -104,6 +107,11 @@ class PantauStore:
             self._articles = self._client.get_or_create_collection(
                 f"{prefix}_articles", embedding_function=ef, metadata=meta
             )
+            # One record whose token changes with every write: readers (the lexical index,
+            # other processes) compare it to know when to refresh.
+            self._meta = self._client.get_or_create_collection(
+                f"{prefix}_meta", embedding_function=None
+            )
         except Exception as exc:  # chromadb raises many types; callers need one
             self._client = None
             where = self.settings.chroma_url or self.settings.chroma_dir
@@ -124,6 +132,27 @@ class PantauStore:
         if self._articles is None:
             _ = self.passages
         return self._articles
+
+    # -- generation -----------------------------------------------------------------------
+    def languages(self) -> list[str]:
+        """Languages of the stored articles (cached per store generation)."""
+        gen = self.generation()
+        if self._languages is None or self._languages[0] != gen:
+            langs = set()
+            for _, metas in self._scan(self.articles_collection, ["metadatas"]):
+                langs |= {m.get("language") or "" for m in metas}
+            self._languages = (gen, sorted(lg for lg in langs if lg))
+        return self._languages[1]
+
+    def generation(self) -> str:
+        """A token that changes whenever passages are written or deleted (any process)."""
+        _ = self.passages
+        got = self._meta.get(ids=["generation"], include=["metadatas"])
+        return got["metadatas"][0]["token"] if got["ids"] else ""
+
+    def _bump(self) -> None:
+        self._meta.upsert(ids=["generation"], embeddings=[[1.0]],
+                          metadatas=[{"token": uuid.uuid4().hex}])
 
     # -- reads --------------------------------------------------------------------------
     def counts(self) -> tuple[int, int]:
@@ -172,6 +201,42 @@ class PantauStore:
             yield got["ids"], got["metadatas"]
             offset += len(got["ids"])
 
+    def scan_passages(self, page: int = 2000) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """Every stored passage as (id, text, metadata)."""
+        offset = 0
+        while True:
+            got = self.passages.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            offset += len(got["ids"])
+
+    def get_passages(self, ids: Sequence[str], scores: Sequence[float]) -> list[RetrievedPassage]:
+        """Passages by id, in the given order, carrying the given scores."""
+        if not ids:
+            return []
+        got = self.passages.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {pid: (doc, m) for pid, doc, m in zip(got["ids"], got["documents"],
+                                                      got["metadatas"])}
+        return [_retrieved(pid, *by_id[pid], score) for pid, score in zip(ids, scores)
+                if pid in by_id]
+
+    def similarities(self, ids: Sequence[str], embedding: Sequence[float]) -> list[float]:
+        """Cosine similarity of each stored passage (by id, in order) to ``embedding``."""
+        if not ids:
+            return []
+        import numpy as np
+
+        got = self.passages.get(ids=list(ids), include=["embeddings"])
+        vecs = dict(zip(got["ids"], got["embeddings"]))
+        q = np.asarray(embedding, dtype="float64")
+        q /= np.linalg.norm(q) or 1.0
+        out = []
+        for pid in ids:
+            v = np.asarray(vecs.get(pid, np.zeros_like(q)), dtype="float64")
+            out.append(float(v @ q / (np.linalg.norm(v) or 1.0)))
+        return out
+
     def query(self, embedding: Sequence[float], k: int,
               filters: Filters | None = None) -> list[RetrievedPassage]:
         """The ``k`` passages nearest to ``embedding`` that pass ``filters``."""
@@ -182,17 +247,9 @@ class PantauStore:
             query_embeddings=[list(embedding)], n_results=min(k, n),
             where=where_clause(filters), include=["documents", "metadatas", "distances"],
         )
-        out = []
-        for pid, doc, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0],
-                                     res["distances"][0]):
-            out.append(RetrievedPassage(
-                passage_id=pid, article_id=m["article_id"], title=m.get("title", ""),
-                outlet=m.get("outlet", ""), url=m.get("url", ""),
-                published=m.get("published") or None, language=m.get("language", ""),
-                text=doc, start=int(m["start"]), end=int(m["end"]), score=1.0 - float(dist),
-                regulations=[r for r in m.get("regulations", "").split(",") if r],
-            ))
-        return out
+        return [_retrieved(pid, doc, m, 1.0 - float(dist))
+                for pid, doc, m, dist in zip(res["ids"][0], res["documents"][0],
+                                             res["metadatas"][0], res["distances"][0])]
 
     # -- writes -------------------------------------------------------------------------
     def put_articles(self, items: Sequence[tuple[Article, Sequence[Passage]]],
@@ -226,6 +283,7 @@ class PantauStore:
                 self.articles_collection, ids, [a.text for a, _ in items],
                 [_article_meta(a, len(ps)) for a, ps in items], art_embs,
             )
+            self._bump()
 
     def find_similar(self, sig: tuple[int, ...]) -> list[tuple[str, float]]:
         """Stored articles whose text is a near duplicate of the signature's, best first."""
@@ -263,6 +321,7 @@ class PantauStore:
             existed = bool(self.articles_collection.get(ids=[article_id], include=[])["ids"])
             self.passages.delete(where={"article_id": article_id})
             self.articles_collection.delete(ids=[article_id])
+            self._bump()
             return existed
 
     def _batched_upsert(self, coll, ids, docs, metas, embs) -> None:
@@ -306,6 +365,38 @@ def where_clause(filters: Filters | None) -> dict[str, Any] | None:
     if not conds:
         return None
     return conds[0] if len(conds) == 1 else {"$and": conds}
+
+
+def matches(meta: dict[str, Any], filters: Filters | None) -> bool:
+    """Whether a passage's metadata passes ``filters``: the same semantics as
+    ``where_clause``, for indexes that filter outside Chroma (the lexical one)."""
+    if filters is None:
+        return True
+    for bound, ge in ((filters.since, True), (filters.until, False)):
+        if bound is None:
+            continue
+        if isinstance(bound, datetime):
+            ts = bound if bound.tzinfo else bound.replace(tzinfo=timezone.utc)
+            have, want = meta.get("published_ts"), int(ts.timestamp())
+        else:
+            have, want = meta.get("published_day"), bound.year * 10000 + bound.month * 100 + bound.day
+        if have is None or (have < want if ge else have > want):
+            return False
+    if filters.outlets and meta.get("outlet") not in filters.outlets:
+        return False
+    if filters.language and meta.get("language") != filters.language:
+        return False
+    if filters.regulations and not any(meta.get(f"reg:{r}") for r in filters.regulations):
+        return False
+    return True
+
+
+def _retrieved(pid: str, doc: str, m: dict[str, Any], score: float) -> RetrievedPassage:
+    return RetrievedPassage(
+        passage_id=pid, article_id=m["article_id"], title=m.get("title", ""),
+        outlet=m.get("outlet", ""), url=m.get("url", ""), published=m.get("published") or None,
+        language=m.get("language", ""), text=doc, start=int(m["start"]), end=int(m["end"]),
+        score=score, regulations=[r for r in m.get("regulations", "").split(",") if r])
 
 
 def _passage_meta(a: Article) -> dict[str, Any]:

@@ -128,6 +128,15 @@ class Citation(BaseModel):
     highlights: list[tuple[int, int]] = Field(default_factory=list)
 
 
+class Conflict(BaseModel):
+    """An older cited claim that a newer cited source contradicts."""
+
+    claim: str
+    published: str  # date of the older claim
+    marker: int  # its citation
+    superseded_by: int  # the citation of the newest claim
+
+
 class Answer(BaseModel):
     """A grounded answer: text with inline markers [n] and the citations behind them."""
 
@@ -137,6 +146,8 @@ class Answer(BaseModel):
     language: str
     mode: str  # "extractive" or "llm:<name>"
     citations: list[Citation] = Field(default_factory=list)
+    # Older cited claims that newer cited sources contradict (status questions).
+    conflicts: list[Conflict] = Field(default_factory=list)
     # Closest passages when found is false, so a reader can judge for themselves.
     closest: list[RetrievedPassage] = Field(default_factory=list)
 

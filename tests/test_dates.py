@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ingest.dates import DATE_LINE, is_relative_date_line, parse_date
+from rag.dates import DATE_LINE, is_relative_date_line, parse_date
 
 
 @pytest.mark.parametrize("text, iso", [

@@ -1,5 +1,5 @@
 """The not-found decision: every specific thing a question names must be in one passage."""
-from rag.answer import anchors, missing_anchors
+from rag.grounding import anchors, missing_anchors
 from rag.glossary import Glossary, load_glossary
 from rag.types import RetrievedPassage
 

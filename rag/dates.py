@@ -101,3 +101,29 @@ def is_relative_date_line(line: str) -> bool:
     """'7 hari yang lalu' alone on a line (a scraped page's 'published ... ago' stamp)."""
     m = _RELATIVE.search(line)
     return bool(m) and len(line.strip()) <= len(m.group(0)) + 3
+
+
+_MONTH_YEAR = re.compile(rf"\b({_MONTH_RE})\.?\s+((?:19|20)\d{{2}})\b", re.I)
+_YEAR_ONLY = re.compile(r"\b(?:in|pada|tahun|during|selama|year)\s+((?:19|20)\d{2})\b", re.I)
+
+
+def find_period(text: str) -> tuple[date, date] | None:
+    """The period a question points at: a day ("1 November 2023"), a month ("November
+    2023") or a year ("pada 2024"), as (first day, last day); None when there is none."""
+    m = _DMY.search(text)
+    if m:
+        try:
+            d = date(int(m[3]), MONTHS[m[2].lower()], int(m[1]))
+            return d, d
+        except ValueError:
+            return None
+    m = _MONTH_YEAR.search(text)
+    if m:
+        y, mo = int(m[2]), MONTHS[m[1].lower()]
+        nxt = date(y + (mo == 12), mo % 12 + 1, 1)
+        return date(y, mo, 1), nxt - timedelta(days=1)
+    m = _YEAR_ONLY.search(text)
+    if m:
+        y = int(m[1])
+        return date(y, 1, 1), date(y, 12, 31)
+    return None

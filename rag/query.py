@@ -1,0 +1,105 @@
+"""Understanding a question before retrieval: language, follow-ups, time, expansion.
+
+- Follow-ups: "Kapan dibuka lagi?" after "Mengapa TikTok Shop ditutup?" names nothing; the
+  rule-based rewrite carries the earlier question's anchors (names, regulation ids) over.
+- Time: questions about the present ("sekarang", "terbaru", "now", "latest", "still") want
+  the newest evidence first; a status question with a period ("status on 1 November 2023")
+  only considers evidence published up to the end of that period.
+- Expansion: glossary terms found in the question bring their equivalents in the other
+  language, so an English question can match Indonesian text lexically.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from .dates import find_period
+from .glossary import Glossary
+from .regulations import find_references
+from .text import STOPWORDS, content_words, detect_language
+from .types import Filters
+
+_PRESENT = re.compile(
+    r"\b(sekarang|saat ini|terbaru|terkini|kini|masih|hingga kini|sampai sekarang|now|"
+    r"latest|current|currently|today|still|these days|at present|newest|most recent|recent)\b",
+    re.I)
+_STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
+_CHRONO = re.compile(
+    r"\b(what happened|apa yang terjadi|kronologi|chronology|timeline|perkembangan|"
+    r"how did .* unfold|bagaimana .* berjalan|sequence of events|history of|sejarah)\b", re.I)
+_ELLIPTIC = re.compile(
+    r"\b(it|its|it's|they|them|their|this|that|those|these|there|he|she|his|her|"
+    r"nya|ia|dia|mereka|itu|tersebut|ini|sana|aturan itu|the rule|the regulation|"
+    r"the company|perusahaan itu)\b", re.I)
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z0-9](?:\s+[A-Z][\w'’.-]*[A-Za-z0-9])*")
+_QUESTION_WORDS = {"apa", "apakah", "siapa", "kapan", "mengapa", "kenapa", "bagaimana",
+                   "berapa", "dimana", "what", "when", "why", "how", "who", "which", "where",
+                   "is", "are", "was", "were", "did", "does", "do", "has", "have", "can"}
+
+
+@dataclass
+class QueryPlan:
+    """What retrieval and answering need to know about a question."""
+
+    question: str  # standalone (rewritten when it was an elliptical follow-up)
+    original: str
+    language: str
+    terms: list[str]  # words and expansions for lexical matching
+    wants_latest: bool = False
+    wants_chronology: bool = False
+    period: tuple[date, date] | None = None
+    filters: Filters = field(default_factory=Filters)
+
+
+def _anchors_of(text: str) -> list[str]:
+    """Names and regulation references in ``text`` (what a follow-up leaves implicit)."""
+    out = [r.text for r in find_references(text)]
+    for m in _NAME.finditer(text):
+        name = m.group(0)
+        first = name.split()[0].lower()
+        if first in _QUESTION_WORDS:
+            name = " ".join(name.split()[1:])
+        if name and name.lower() not in STOPWORDS and not any(name in o for o in out):
+            out.append(name)
+    return out
+
+
+def rewrite_followup(question: str, history: list[dict] | None) -> str:
+    """Make an elliptical follow-up standalone using the previous user turns (rules, for
+    extractive mode). A question that names its own subject is returned unchanged."""
+    users = [h.get("content", "") for h in history or [] if h.get("role") == "user"]
+    if not users:
+        return question
+    own = _anchors_of(question)
+    short = len(content_words(question)) <= 4
+    if own and not _ELLIPTIC.search(question):
+        return question
+    if not (short or _ELLIPTIC.search(question) or not own):
+        return question
+    carried: list[str] = []
+    for earlier in reversed(users):  # the most recent turn that names something
+        carried = [a for a in _anchors_of(earlier) if a not in question]
+        if carried:
+            break
+    return f"{question} ({', '.join(carried)})" if carried else question
+
+
+def plan(question: str, glossary: Glossary, filters: Filters | None = None,
+         history: list[dict] | None = None) -> QueryPlan:
+    """Analyse ``question`` (and the conversation) into a QueryPlan."""
+    standalone = rewrite_followup(question, history)
+    language = detect_language(question, default="en")
+    terms = list(content_words(standalone)) + [r.id for r in find_references(standalone)]
+    for m in glossary.find(standalone):
+        terms += sorted(glossary.equivalents(m.group(0)))
+    wants_latest = bool(_PRESENT.search(standalone))
+    period = find_period(standalone)
+    f = (filters or Filters()).model_copy()
+    # A status question pinned to a period sees only what was known by its end.
+    if period and _STATUS.search(standalone) and not wants_latest and f.until is None:
+        f.until = period[1]
+    return QueryPlan(question=standalone, original=question, language=language,
+                     terms=list(dict.fromkeys(terms)), wants_latest=wants_latest,
+                     wants_chronology=bool(_CHRONO.search(standalone)), period=period,
+                     filters=f)
