@@ -22,10 +22,17 @@ from rag.types import Answer, Article, ArticleInfo, Filters, RetrievedPassage
 log = logging.getLogger("pantau.app")
 
 
+class Turn(BaseModel):
+    role: str = Field(pattern="^(user|assistant|system)$")
+    content: str = Field(max_length=20_000)
+
+
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     top_k: int | None = Field(None, ge=1, le=50)
     filters: Filters | None = None
+    history: list[Turn] = Field(default_factory=list, max_length=50,
+                                description="Earlier turns, for follow-up questions.")
 
 
 class RetrieveResponse(BaseModel):
@@ -104,11 +111,13 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
 
     @app.post("/api/ask", response_model=Answer)
     def ask(req: AskRequest) -> Answer:
-        return service.ask(req.question, req.top_k, req.filters)
+        return service.ask(req.question, req.top_k, req.filters,
+                           [t.model_dump() for t in req.history])
 
     @app.post("/api/retrieve", response_model=RetrieveResponse)
     def retrieve(req: AskRequest) -> RetrieveResponse:
-        return RetrieveResponse(passages=service.retrieve(req.question, req.top_k, req.filters))
+        return RetrieveResponse(passages=service.retrieve(
+            req.question, req.top_k, req.filters, [t.model_dump() for t in req.history]))
 
     @app.post("/api/ingest", dependencies=writes)
     def ingest(req: IngestRequest) -> dict:

@@ -32,15 +32,16 @@ def tokens(text: str, language: str) -> list[str]:
     return [stem(w, language) for w in content_words(text)] + reference_ids(text)
 
 
-def query_tokens(terms: Iterable[str]) -> list[str]:
-    """Query tokens for already-expanded terms, stemmed both ways (the question's language
-    may differ from the passage's)."""
-    out: list[str] = []
+def query_tokens(terms: Iterable[str]) -> list[list[str]]:
+    """Query tokens for already-expanded terms: one group per word, holding its stems in
+    both languages (the question's language may differ from the passage's)."""
+    groups: list[list[str]] = []
     for t in terms:
         for w in content_words(t) if " " in t else [t.lower()]:
-            out += [stem(w, "id"), stem(w, "en")]
-        out += reference_ids(t)
-    return list(dict.fromkeys(out))
+            groups.append(list(dict.fromkeys([stem(w, "id"), stem(w, "en")])))
+        groups += [[r] for r in reference_ids(t)]
+    seen: set[tuple[str, ...]] = set()
+    return [g for g in groups if not (tuple(g) in seen or seen.add(tuple(g)))]
 
 
 @dataclass
@@ -87,22 +88,22 @@ class LexicalIndex:
         log.info("lexical index rebuilt: %d passages", len(ids))
         return _Snapshot(gen, ids, metas, bm25, {t for doc in corpus for t in doc})
 
-    def coverage(self, terms: Sequence[str]) -> float:
-        """Share of the query tokens that occur anywhere in the index (0..1): how much the
-        lexical side can match at all (an English question over Indonesian news: little)."""
+    def coverage(self, groups: Sequence[Sequence[str]]) -> float:
+        """Share of the query's words (token groups) that occur anywhere in the index, 0..1:
+        how much the lexical side can match at all (English over Indonesian news: little)."""
         snap = self._fresh()
-        if not terms:
+        if not groups:
             return 0.0
-        return sum(t in snap.vocab for t in terms) / len(terms)
+        return sum(any(t in snap.vocab for t in g) for g in groups) / len(groups)
 
-    def search(self, terms: Sequence[str], k: int,
+    def search(self, groups: Sequence[Sequence[str]], k: int,
                filters: Filters | None = None) -> list[tuple[str, float]]:
-        """The ``k`` best (passage id, BM25 score) for the tokens, among those passing
-        ``filters``; passages matching no token are left out."""
+        """The ``k`` best (passage id, BM25 score) for the query's token groups, among the
+        passages passing ``filters``; passages matching no token are left out."""
         import numpy as np
 
         snap = self._fresh()
-        known = [t for t in terms if t in snap.vocab]
+        known = list(dict.fromkeys(t for g in groups for t in g if t in snap.vocab))
         if snap.bm25 is None or not known:
             return []
         scores = np.asarray(snap.bm25.get_scores(known), dtype="float64")

@@ -16,6 +16,7 @@ from datetime import date
 
 from .dates import find_period
 from .glossary import Glossary
+from .grounding import MONTH_NAMES
 from .regulations import find_references
 from .text import STOPWORDS, content_words, detect_language
 from .types import Filters
@@ -60,7 +61,8 @@ def _anchors_of(text: str) -> list[str]:
         first = name.split()[0].lower()
         if first in _QUESTION_WORDS:
             name = " ".join(name.split()[1:])
-        if name and name.lower() not in STOPWORDS and not any(name in o for o in out):
+        if (name and name.lower() not in STOPWORDS and name.lower() not in MONTH_NAMES
+                and not any(name in o for o in out)):
             out.append(name)
     return out
 

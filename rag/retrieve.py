@@ -27,6 +27,9 @@ from .types import Filters, RetrievedPassage
 NEAR_DUPLICATE = 0.8
 #: Reciprocal-rank-fusion constant (Cormack et al.): damps the head of each ranking.
 RRF_K = 60
+#: Weight of the dense ranking in a language other than the question's: just under 1, so
+#: the best other-language passage lands among the same-language top 3-4, not above it.
+OTHER_LANGUAGE_WEIGHT = 0.95
 #: For questions about the present: how much recency counts against fused relevance.
 RECENCY_WEIGHT = 0.5
 
@@ -62,18 +65,20 @@ class Retriever:
         # One dense ranking per language: a multilingual encoder ranks same-language
         # passages on the topic above the other-language passage holding the fact, so each
         # language gets its own list and the fusion interleaves them.
-        dense_lists = [self.store.query(vec, n, f) for f in self._language_filters(qp.filters)]
+        dense_lists = [(self.store.query(vec, n, f), 1.0 if f.language in (None, qp.language)
+                        else OTHER_LANGUAGE_WEIGHT)
+                       for f in self._language_filters(qp.filters)]
         terms = query_tokens(qp.terms)
         lexical = self.lexical.search(terms, n, qp.filters)
         weight = self.lexical.coverage(terms)
 
         fused: dict[str, float] = {}
-        for dense in dense_lists:
+        for dense, w in dense_lists:
             for rank, p in enumerate(dense):
-                fused[p.passage_id] = fused.get(p.passage_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[p.passage_id] = fused.get(p.passage_id, 0.0) + w / (RRF_K + rank + 1)
         for rank, (pid, _) in enumerate(lexical):
             fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + rank + 1)
-        by_id = {p.passage_id: p for dense in dense_lists for p in dense}
+        by_id = {p.passage_id: p for dense, _ in dense_lists for p in dense}
         missing = [pid for pid, _ in lexical if pid not in by_id]
         for p in self.store.get_passages(missing, self.store.similarities(missing, vec)):
             by_id[p.passage_id] = p

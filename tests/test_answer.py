@@ -63,3 +63,33 @@ def test_english_question_framed_in_english():
     ans = _answerer().answer("How much did TikTok pay for Tokopedia?", ps)
     assert ans.language == "en" and "As of 11 December 2023" in ans.answer
     assert "USD 840 million" in ans.answer
+
+
+def test_status_now_leads_with_the_newest_and_names_older_claims():
+    from rag.glossary import load_glossary
+    from rag.query import plan
+
+    ps = [_p(1, "TikTok Shop ditutup dan berhenti melayani transaksi pada 4 Oktober 2023.",
+             published="2023-10-04", score=0.9),
+          _p(2, "TikTok Shop kembali dibuka pada 12 Desember 2023 lewat Tokopedia.",
+             published="2023-12-12", score=0.88)]
+    q = "Bagaimana status TikTok Shop sekarang?"
+    ans = _answerer().answer(q, ps, plan=plan(q, load_glossary()))
+    assert ans.answer.startswith("TikTok Shop kembali dibuka"), ans.answer
+    assert "Sebelumnya (4 Oktober 2023): TikTok Shop ditutup" in ans.answer
+    (c,) = ans.conflicts
+    assert c.published == "2023-10-04" and c.claim.startswith("TikTok Shop ditutup")
+    newest = next(x for x in ans.citations if x.published == "2023-12-12")
+    assert c.superseded_by == newest.marker and ans.as_of == "2023-12-12"
+
+
+def test_what_happened_is_told_in_order():
+    from rag.glossary import load_glossary
+    from rag.query import plan
+
+    ps = [_p(1, "TikTok Shop kembali dibuka pada 12 Desember 2023 lewat Tokopedia.", published="2023-12-12"),
+          _p(2, "TikTok Shop berhenti melayani transaksi pada 4 Oktober 2023.", published="2023-10-04", score=0.88)]
+    q = "Apa yang terjadi pada TikTok Shop?"
+    ans = _answerer().answer(q, ps, plan=plan(q, load_glossary()))
+    assert ans.answer.index("4 Oktober") < ans.answer.index("12 Desember")
+    assert ans.conflicts == []

@@ -110,3 +110,17 @@ def test_docs_and_ui_are_served(client):
     assert "/api/ask" in client.get("/openapi.json").json()["paths"]
     root = client.get("/")
     assert root.status_code == 200 and "gradio" in root.text.lower()
+
+
+def test_english_question_finds_the_indonesian_article(client):
+    r = client.post("/api/retrieve", json={"question": "When could people shop on TikTok Shop again?",
+                                           "top_k": 5})
+    ps = r.json()["passages"]
+    assert any(p["language"] == "id" and "12 Desember 2023" in p["text"] for p in ps), ps
+
+
+def test_follow_up_uses_the_conversation(client):
+    ans = client.post("/api/ask", json={
+        "question": "Kapan dibuka lagi?",
+        "history": [{"role": "user", "content": "Kapan TikTok Shop berhenti melayani transaksi?"}]}).json()
+    assert ans["found"] and "12 Desember 2023" in ans["answer"], ans["answer"]

@@ -1,0 +1,40 @@
+"""The lexical index follows the store through add, update and delete, also when another
+store object (another process's view) made the change."""
+from ingest.pipeline import ingest_records
+from rag.lexical import LexicalIndex, query_tokens, tokens
+from rag.service import PantauService
+from rag.types import Filters
+
+
+def _ids(index, *words, filters=None):
+    return [pid for pid, _ in index.search(query_tokens(words), 10, filters)]
+
+
+def test_tokens_keep_numbers_and_regulations():
+    t = tokens("Peraturan Menteri Perdagangan Nomor 31 Tahun 2023 melarang transaksi; saham 75,01 persen.", "id")
+    assert "permendag-31-2023" in t and "75,01" in t and "larang" in t
+    assert "yang" not in tokens("yang dan di", "id")
+
+
+def test_add_update_delete_stay_consistent(settings):
+    writer = PantauService.from_settings(settings)
+    reader = PantauService.from_settings(settings)  # a second view of the same store
+    index = LexicalIndex(reader.store)
+    rec = {"title": "Harga buah", "url": "https://x.example/r", "published": "2024-01-05",
+           "text": "Harga rambutan di Pasar Minggu naik tajam menjelang akhir pekan."}
+    ingest_records(writer, [rec])
+    (hit,) = _ids(index, "rambutan")
+    assert hit.endswith(":0")
+    assert _ids(index, "rambutan", filters=Filters(until="2023-12-31")) == []
+    ingest_records(writer, [{**rec, "text": "Harga durian di Pasar Minggu turun drastis menjelang akhir pekan."}])
+    assert _ids(index, "rambutan") == [] and len(_ids(index, "durian")) == 1
+    writer.delete(writer.articles()[0].id)
+    assert _ids(index, "durian") == []
+
+
+def test_coverage_measures_what_the_corpus_can_match(service):
+    ingest_records(service, [{"text": "Pedagang UMKM di Tanah Abang mengeluhkan sepinya pembeli.",
+                              "url": "https://x.example/u"}])
+    index = LexicalIndex(service.store)
+    assert index.coverage(query_tokens(["umkm", "pedagang"])) == 1.0
+    assert index.coverage(query_tokens(["football", "score"])) == 0.0

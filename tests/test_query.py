@@ -1,0 +1,49 @@
+"""Question analysis: follow-ups, time, expansion."""
+from datetime import date
+
+from rag.glossary import load_glossary
+from rag.query import plan, rewrite_followup
+from rag.types import Filters
+
+G = load_glossary()
+
+
+def test_followup_carries_the_subject_over():
+    hist = [{"role": "user", "content": "Mengapa TikTok Shop ditutup pada Oktober 2023?"},
+            {"role": "assistant", "content": "Karena Permendag 31/2023 ... [1]"}]
+    assert rewrite_followup("Kapan dibuka lagi?", hist) == "Kapan dibuka lagi? (TikTok Shop)"
+    hist2 = [{"role": "user", "content": "What did TikTok agree to buy from GoTo?"}]
+    assert "TikTok" in rewrite_followup("How much did it pay?", hist2)
+    assert "GoTo" in rewrite_followup("How much did it pay?", hist2)
+    # a question that names its own subject is left alone
+    assert rewrite_followup("Kapan Bukalapak berhenti menjual barang fisik?", hist) == \
+        "Kapan Bukalapak berhenti menjual barang fisik?"
+    assert rewrite_followup("Kapan dibuka lagi?", []) == "Kapan dibuka lagi?"
+
+
+def test_regulation_subjects_carry_over():
+    hist = [{"role": "user", "content": "Apa isi Peraturan Menteri Perdagangan Nomor 31 Tahun 2023?"}]
+    assert "Peraturan Menteri Perdagangan Nomor 31 Tahun 2023" in rewrite_followup("Kapan mulai berlaku?", hist)
+
+
+def test_present_and_point_in_time():
+    now = plan("Bagaimana status TikTok Shop sekarang?", G)
+    assert now.wants_latest and now.filters.until is None and now.language == "id"
+    then = plan("What was the status of TikTok Shop on 1 November 2023?", G)
+    assert not then.wants_latest and then.filters.until == date(2023, 11, 1)
+    month = plan("Bagaimana status TikTok Shop pada November 2023?", G)
+    assert month.filters.until == date(2023, 11, 30)
+    # a period in a non-status question does not filter
+    assert plan("Why did TikTok Shop close in October 2023?", G).filters.until is None
+    # an explicit filter is kept
+    f = plan("status in 2024?", G, Filters(until=date(2024, 3, 1)))
+    assert f.filters.until == date(2024, 3, 1)
+
+
+def test_chronology_and_expansion():
+    p = plan("What happened to TikTok Shop in Indonesia?", G)
+    assert p.wants_chronology
+    e = plan("How many MSMEs joined digital platforms?", G)
+    assert "umkm" in e.terms and "usaha mikro kecil dan menengah" in e.terms
+    r = plan("Apa isi Permendag No. 31 Tahun 2023?", G)
+    assert "permendag-31-2023" in r.terms
