@@ -5,13 +5,15 @@ Routes are thin: parse the request, make one service call, return its result.
 """
 from __future__ import annotations
 
+import json
 import logging
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, model_validator
 
 from rag.config import Settings, enforce_offline
@@ -73,6 +75,16 @@ def require_key(settings: Settings):
     return check
 
 
+def sse_events(items: Iterator[str | Answer]) -> Iterator[str]:
+    """Server-sent events for a stream of text deltas ending with an Answer."""
+    for item in items:
+        if isinstance(item, Answer):
+            yield f"event: answer\ndata: {item.model_dump_json()}\n\n"
+        else:
+            yield f"event: delta\ndata: {json.dumps({'text': item}, ensure_ascii=False)}\n\n"
+    yield "event: done\ndata: {}\n\n"
+
+
 def bootstrap(service: PantauService) -> dict | None:
     """First start: build the embedding model if missing, ingest the sample corpus into an
     empty store. Returns the ingest report (as a dict) when the sample was ingested."""
@@ -113,6 +125,15 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
     def ask(req: AskRequest) -> Answer:
         return service.ask(req.question, req.top_k, req.filters,
                            [t.model_dump() for t in req.history])
+
+    @app.post("/api/ask/stream")
+    def ask_stream(req: AskRequest) -> StreamingResponse:
+        """Server-sent events: `delta` events with text, then one `answer` event with the
+        full Answer (citations included), then `done`."""
+        items = service.ask_stream(req.question, req.top_k, req.filters,
+                                   [t.model_dump() for t in req.history])
+        return StreamingResponse(sse_events(items), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
 
     @app.post("/api/retrieve", response_model=RetrieveResponse)
     def retrieve(req: AskRequest) -> RetrieveResponse:

@@ -6,7 +6,8 @@ fakes; ``PantauService.from_settings`` builds the real ones.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 
 from langchain_core.embeddings import Embeddings
 
@@ -65,6 +66,23 @@ class PantauService:
         qp = self.retriever.plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
         return self.answerer.answer(qp.question, passages, qp.language, plan=qp)
+
+    def ask_stream(self, question: str, top_k: int | None = None,
+                   filters: Filters | None = None,
+                   history: list[dict] | None = None) -> Iterator[str | Answer]:
+        """``ask`` as a stream: text deltas as they are produced, then the final Answer
+        (with its citations) as the last item."""
+        qp = self.retriever.plan(question, filters, history)
+        passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
+        stream = getattr(self.answerer, "stream", None)
+        if stream is not None:
+            yield from stream(qp.question, passages, qp.language)
+            return
+        answer = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
+        # Extractive answers exist whole at once; they still arrive sentence by sentence.
+        for part in re.findall(r".*?\](?:\s+|$)|.+$", answer.answer, flags=re.S):
+            yield part
+        yield answer
 
     # -- articles -----------------------------------------------------------------------
     def index(self, items: Sequence[tuple[Article, Sequence[Passage]]]) -> list[IndexResult]:

@@ -124,3 +124,23 @@ def test_follow_up_uses_the_conversation(client):
         "question": "Kapan dibuka lagi?",
         "history": [{"role": "user", "content": "Kapan TikTok Shop berhenti melayani transaksi?"}]}).json()
     assert ans["found"] and "12 Desember 2023" in ans["answer"], ans["answer"]
+
+
+def test_stream_sends_deltas_then_the_cited_answer(server):
+    events = []
+    with httpx.stream("POST", server.url + "/api/ask/stream", timeout=60,
+                      json={"question": "Kapan TikTok Shop menghentikan layanannya?"}) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        name = None
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                events.append((name, line[6:]))
+    kinds = [k for k, _ in events]
+    assert kinds[0] == "delta" and kinds[-2:] == ["answer", "done"]
+    import json as _json
+    answer = _json.loads(events[-2][1])
+    streamed = "".join(_json.loads(d)["text"] for k, d in events if k == "delta")
+    assert streamed == answer["answer"]
+    assert answer["citations"] and answer["found"]
