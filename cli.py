@@ -110,35 +110,40 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    """Ingest the corpus into a temporary store (model cache shared) and run the QA set."""
+    """Ingest the corpus into a temporary store (model cache shared) and run the QA set,
+    for Pantau and, in the same run, for the textbook baseline."""
     import tempfile
     from pathlib import Path
 
+    from bench.baseline import baseline_runner
     from ingest.pipeline import ingest_paths
     from rag.evaluate import evaluate, load_qa, pantau_runner
 
+    items = load_qa(args.qa)
     with tempfile.TemporaryDirectory(prefix="pantau-eval-") as tmp:
         models = settings.models_dir.resolve()
-        scratch = settings.model_copy(update={"data_dir": Path(tmp)})
-        Path(tmp).mkdir(exist_ok=True)
-        (Path(tmp) / "models").symlink_to(models, target_is_directory=True)
         models.mkdir(parents=True, exist_ok=True)
-        service = _service(scratch)
+        (Path(tmp) / "models").symlink_to(models, target_is_directory=True)
+        service = _service(settings.model_copy(update={"data_dir": Path(tmp)}))
         ingest_paths(service, [args.corpus])
-        report = evaluate(pantau_runner(service), load_qa(args.qa), k=args.top_k)
-    rows = {"all": report.summary(), **report.by_kind()}
+        reports = {"pantau": evaluate(pantau_runner(service), items, k=args.top_k)}
+        if not args.no_baseline:
+            reports["baseline"] = evaluate(baseline_runner(service, Path(args.corpus)), items,
+                                           k=args.top_k)
     if args.json:
-        print(json.dumps({"summary": rows, "items": [vars(r) for r in report.items]}, indent=2))
+        print(json.dumps({name: {"summary": {"all": r.summary(), **r.by_kind()},
+                                 "items": [vars(i) for i in r.items]}
+                          for name, r in reports.items()}, indent=2))
         return 0
     cols = ["items", "evidence@1", "evidence@5", "mrr", "citation_precision", "answer_correct",
             "refusal_accuracy", "false_refusals", "p50_ms", "p95_ms"]
-    print(f"{'kind':15}" + "".join(f"{c[:11]:>12}" for c in cols))
-    for name, m in rows.items():
-        print(f"{name:15}" + "".join(
-            f"{m[c]:>12.3f}" if c in m and c != "items" else f"{m.get(c, ''):>12}" for c in cols))
-    print("\nthreshold sweep on the best passage's score (refusal accuracy / false refusals):")
-    for t, refuse, false in report.threshold_sweep([x / 100 for x in range(76, 90)]):
-        print(f"  {t:.2f}: {refuse:.2f} / {false:.2f}")
+    for name, report in reports.items():
+        print(f"\n== {name} ==")
+        print(f"{'kind':15}" + "".join(f"{c[:11]:>12}" for c in cols))
+        for kind, m in {"all": report.summary(), **report.by_kind()}.items():
+            print(f"{kind:15}" + "".join(
+                f"{m[c]:>12.3f}" if c in m and c != "items" else f"{m.get(c, ''):>12}"
+                for c in cols))
     return 0
 
 
@@ -190,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("qa", nargs="?", default="data/eval/qa.jsonl")
     s.add_argument("--corpus", default="data/sample")
     s.add_argument("--top-k", type=int, default=5)
+    s.add_argument("--no-baseline", action="store_true", help="skip the textbook baseline")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
     bench = sub.add_parser("bench", help="benchmarks that print figures")

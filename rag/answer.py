@@ -137,7 +137,7 @@ class ExtractiveAnswerer:
 
     def _select(self, question: str, passages: Sequence[RetrievedPassage], lang: str,
                 plan: QueryPlan | None) -> list[_Sentence]:
-        sents = _sentences(passages)
+        sents = passage_sentences(passages)
         if not sents:
             return []
         words_in = [question] + (plan.terms if plan else [])
@@ -168,7 +168,7 @@ class ExtractiveAnswerer:
         for s in ranked:
             if len(chosen) == self.settings.answer_max_sentences or s.score < 0.6 * best:
                 break
-            if any(_overlap(s.terms, c.terms) >= 0.6 for c in chosen):
+            if any(term_overlap(s.terms, c.terms) >= 0.6 for c in chosen):
                 continue  # says what a chosen sentence already says
             chosen.append(s)
 
@@ -183,7 +183,8 @@ class ExtractiveAnswerer:
         return chosen[:1] + sorted(chosen[1:], key=told)
 
 
-def _sentences(passages: Sequence[RetrievedPassage]) -> list[_Sentence]:
+def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[_Sentence]:
+    """The answerable sentences of the passages, with article offsets and terms."""
     out = []
     for i, p in enumerate(passages):
         lang = p.language or "id"
@@ -196,7 +197,8 @@ def _sentences(passages: Sequence[RetrievedPassage]) -> list[_Sentence]:
     return out
 
 
-def _overlap(a: set[str], b: set[str]) -> float:
+def term_overlap(a: set[str], b: set[str]) -> float:
+    """Share of the smaller term set found in the other."""
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))

@@ -14,7 +14,9 @@ from langchain_core.embeddings import Embeddings
 from .answer import ExtractiveAnswerer
 from .config import Settings
 from .embeddings import make_embeddings
+from .generate import LLMAnswerer
 from .indexing import BatchIndexer, IndexResult
+from .llm import make_chat_model
 from .rerank import make_reranker
 from .retrieve import Retriever
 from .store import PantauStore
@@ -36,7 +38,7 @@ class PantauService:
     """Ask questions, index articles, list and delete them."""
 
     def __init__(self, settings: Settings, store: PantauStore, embedder: Embeddings,
-                 retriever: Retriever, answerer: ExtractiveAnswerer) -> None:
+                 retriever: Retriever, answerer: ExtractiveAnswerer | LLMAnswerer) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
@@ -50,7 +52,10 @@ class PantauService:
         store = PantauStore(settings, embedder)
         retriever = Retriever(store, embedder, settings,
                               reranker=make_reranker(settings.reranker))
-        return cls(settings, store, embedder, retriever, ExtractiveAnswerer(settings))
+        extractive = ExtractiveAnswerer(settings)
+        chat = make_chat_model(settings)
+        answerer = LLMAnswerer(settings, chat, extractive) if chat else extractive
+        return cls(settings, store, embedder, retriever, answerer)
 
     # -- questions ----------------------------------------------------------------------
     def retrieve(self, question: str, top_k: int | None = None,
@@ -63,20 +68,27 @@ class PantauService:
             history: list[dict] | None = None) -> Answer:
         """A cited answer to ``question`` (or a plain statement that the sources don't say).
         ``history`` (earlier turns, {"role", "content"}) lets follow-ups omit their subject."""
-        qp = self.retriever.plan(question, filters, history)
+        qp = self._plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
         return self.answerer.answer(qp.question, passages, qp.language, plan=qp)
+
+    def _plan(self, question: str, filters: Filters | None, history: list[dict] | None):
+        # In LLM mode the model rewrites a follow-up first; the rules still run after it.
+        rewrite = getattr(self.answerer, "rewrite_question", None)
+        if history and rewrite is not None:
+            question = rewrite(question, history)
+        return self.retriever.plan(question, filters, history)
 
     def ask_stream(self, question: str, top_k: int | None = None,
                    filters: Filters | None = None,
                    history: list[dict] | None = None) -> Iterator[str | Answer]:
         """``ask`` as a stream: text deltas as they are produced, then the final Answer
         (with its citations) as the last item."""
-        qp = self.retriever.plan(question, filters, history)
+        qp = self._plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
         stream = getattr(self.answerer, "stream", None)
         if stream is not None:
-            yield from stream(qp.question, passages, qp.language)
+            yield from stream(qp.question, passages, qp.language, plan=qp)
             return
         answer = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
         # Extractive answers exist whole at once; they still arrive sentence by sentence.
@@ -120,4 +132,5 @@ class PantauService:
         """Counts and the embedding model in use."""
         articles, passages = self.store.counts()
         return {"status": "ok", "articles": articles, "passages": passages,
-                "embedding_model": getattr(self.embedder, "name", type(self.embedder).__name__)}
+                "embedding_model": getattr(self.embedder, "name", type(self.embedder).__name__),
+                "answer_mode": self.answerer.mode}

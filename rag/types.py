@@ -146,6 +146,8 @@ class Answer(BaseModel):
     language: str
     mode: str  # "extractive" or "llm:<name>"
     citations: list[Citation] = Field(default_factory=list)
+    # LLM answers: sentences that cite no passage (also tagged "[unsourced]" in the text).
+    unsupported: list[str] = Field(default_factory=list)
     # Older cited claims that newer cited sources contradict (status questions).
     conflicts: list[Conflict] = Field(default_factory=list)
     # Closest passages when found is false, so a reader can judge for themselves.

@@ -64,3 +64,26 @@ def test_a_configured_model_path_is_used_as_is(tmp_path, real_model_dir):
     emb = make_embeddings(s)
     assert emb.name == real_model_dir.name
     assert len(emb.embed_query("uji")) == 384
+
+
+def test_sample_passages_fit_the_model_window(tmp_path, real_model_dir):
+    """Every embedded text (prompt + title + date + passage + special tokens) of the sample
+    corpus fits the encoder's 512 tokens, so nothing is silently truncated."""
+    from ingest.pipeline import ingest_paths
+    from rag.service import PantauService, embedding_text
+    from rag.types import Passage
+
+    from conftest import REPO
+
+    service = PantauService.from_settings(real_settings(tmp_path))
+    ingest_paths(service, [REPO / "data" / "sample", REPO / "tests" / "fixtures" / "messy"])
+    tok = service.embedder.model.tokenizer
+    limit = service.embedder.max_tokens
+    worst = 0
+    for pid, doc, m in service.store.scan_passages():
+        art = service.article(m["article_id"])
+        text = service.embedder._prompt("passage") + embedding_text(art, Passage(
+            id=pid, article_id=art.id, index=m["index"], text=doc, start=m["start"], end=m["end"]))
+        worst = max(worst, len(tok(text)["input_ids"]))
+    print(f"\nlongest embedded passage: {worst} tokens of {limit}")
+    assert 0 < worst <= limit

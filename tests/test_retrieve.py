@@ -57,3 +57,32 @@ def test_regulation_filter_and_metadata(loaded):
     texts = " ".join(p.text for p in ps)
     assert "31 Tahun 2023" in texts or "31 of 2023" in texts
     assert loaded.retrieve("aturan", filters=Filters(regulations=["uu-99-1999"])) == []
+
+
+def test_reranker_slot_reorders_candidates(settings, news_dir):
+    from rag.retrieve import Retriever
+    from rag.service import PantauService
+
+    class ByLength:  # a stand-in cross-encoder: prefers the shortest passage
+        calls = 0
+
+        def rerank(self, question, passages):
+            ByLength.calls += 1
+            return sorted(passages, key=lambda p: len(p.text))
+
+    service = PantauService.from_settings(settings)
+    ingest_paths(service, [news_dir])
+    plain = service.retrieve("TikTok Shop Tokopedia", top_k=3)
+    reranked = Retriever(service.store, service.embedder, settings, reranker=ByLength()).retrieve(
+        "TikTok Shop Tokopedia", top_k=3)
+    assert ByLength.calls == 1
+    assert [len(p.text) for p in reranked] == sorted(len(p.text) for p in reranked)
+    assert [p.passage_id for p in reranked] != [p.passage_id for p in plain]
+
+
+def test_reranker_is_built_from_settings_only_when_configured():
+    from rag.rerank import CrossEncoderReranker, make_reranker
+
+    assert make_reranker("") is None
+    r = make_reranker("/models/some-cross-encoder")
+    assert isinstance(r, CrossEncoderReranker) and r._model is None  # nothing loaded yet
