@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .config import Settings
 from .glossary import load_glossary
 from .grounding import missing_anchors
+from .regulations import find_references
 from .text import detect_language, sentence_spans, terms
 from .query import QueryPlan
 from .store import iso_to_epoch
@@ -63,7 +64,10 @@ _NUMBER_Q = re.compile(r"\b(berapa|how (much|many)|what (share|percentage|amount
 _HAS_DATE = re.compile(
     r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
     r"|\(\d{1,2}/\d{1,2}(/\d{2,4})?\)|\b(19|20)\d{2}\b", re.I)
-_HAS_NUMBER = re.compile(r"\d")
+_HAS_NUMBER = re.compile(
+    r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|puluh|ratus|ribu|"
+    r"juta|miliar|triliun|separuh|setengah|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"dozen|hundred|thousand|million|billion|half)\b", re.I)
 #: Sentences shorter than this (in words) rarely answer anything on their own.
 MIN_WORDS = 5
 @dataclass
@@ -100,6 +104,10 @@ class ExtractiveAnswerer:
             return False
         return not missing_anchors(question, passages, self.glossary)
 
+    def _anchored(self, question: str, p: RetrievedPassage, s: _Sentence) -> bool:
+        upto = p.model_copy(update={"text": p.text[:s.end - p.start]})
+        return not missing_anchors(question, [upto], self.glossary)
+
     def not_found(self, passages: Sequence[RetrievedPassage], lang: str) -> Answer:
         """The plain "the sources don't answer this" Answer, with the closest passages."""
         return Answer(answer=NOT_FOUND[lang], found=False, as_of=None, language=lang,
@@ -112,7 +120,7 @@ class ExtractiveAnswerer:
         if not self.grounded(question, passages):
             return self.not_found(passages, lang)
         chosen = self._select(question, passages, lang, plan)
-        if not chosen:
+        if not chosen or not _holds_asked_kind(question, chosen):
             return self.not_found(passages, lang)
         markers: dict[int, int] = {}
         for s in chosen:
@@ -163,10 +171,18 @@ class ExtractiveAnswerer:
             if recency is not None:
                 s.score += 0.3 * recency[s.passage]
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
+        # The answer must be about what the question names: a sentence qualifies when its
+        # passage, up to and including it (plus the title), mentions every anchor.
+        ranked = [s for s in ranked if self._anchored(question, passages[s.passage], s)]
+        # A "when"/"how much" question is answered by a sentence holding a date/number.
+        ranked.sort(key=lambda s: not _holds_asked_kind(question, [s]))
+        if not ranked:
+            return []
         best = ranked[0].score
         chosen: list[_Sentence] = []
         for s in ranked:
-            if len(chosen) == self.settings.answer_max_sentences or s.score < 0.6 * best:
+            if (len(chosen) == self.settings.answer_max_sentences
+                    or s.score < self.settings.support_ratio * best):
                 break
             if any(term_overlap(s.terms, c.terms) >= 0.6 for c in chosen):
                 continue  # says what a chosen sentence already says
@@ -181,6 +197,24 @@ class ExtractiveAnswerer:
             return sorted(chosen, key=told, reverse=True)
         # Best first, then the supporting sentences in the order their sources tell them.
         return chosen[:1] + sorted(chosen[1:], key=told)
+
+
+def _holds_asked_kind(question: str, chosen: list[_Sentence]) -> bool:
+    """A "when" question needs a date in its answer, a "how much" one a number; regulation
+    references ("Nomor 31 Tahun 2023") and bare years in them do not count."""
+    texts = [_strip_references(s.text) for s in chosen]
+    if _NUMBER_Q.search(question) and not any(
+            _HAS_NUMBER.search(re.sub(r"\b(19|20)\d{2}\b", "", t)) for t in texts):
+        return False
+    if _DATE_Q.search(question) and not any(_HAS_DATE.search(t) for t in texts):
+        return False
+    return True
+
+
+def _strip_references(text: str) -> str:
+    for ref in reversed(find_references(text)):
+        text = text[:ref.start] + text[ref.end:]
+    return text
 
 
 def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[_Sentence]:

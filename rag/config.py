@@ -76,6 +76,9 @@ class Settings(BaseSettings):
         "answer (calibrated on data/eval/qa.jsonl, see docs/EVALUATION.md).",
     )
     answer_max_sentences: int = Field(3, ge=1, le=10)
+    support_ratio: float = Field(
+        0.6, gt=0, le=1, description="A further sentence joins the answer when it scores at "
+        "least this share of the best sentence's score.")
     glossary_file: str = Field("", description="Extra bilingual glossary (term = term lines).")
 
     # Ingestion

@@ -93,3 +93,26 @@ def test_what_happened_is_told_in_order():
     ans = _answerer().answer(q, ps, plan=plan(q, load_glossary()))
     assert ans.answer.index("4 Oktober") < ans.answer.index("12 Desember")
     assert ans.conflicts == []
+
+
+def test_how_much_needs_a_number_and_when_needs_a_date():
+    ps = [_p(1, "Kementerian Perdagangan menyusun revisi Permendag Nomor 31 Tahun 2023 tentang "
+                "biaya admin marketplace yang dinilai memberatkan pedagang.", published="2026-01-14")]
+    a = _answerer()
+    # the only digits are the regulation's own number and year: no amount, no answer
+    assert not a.answer("Berapa batas maksimal biaya admin dalam revisi Permendag 31/2023?", ps).found
+    assert not a.answer("Kapan revisi Permendag 31/2023 resmi diterbitkan?", ps).found
+    ps2 = ps + [_p(2, "Revisi Permendag 31/2023 itu membatasi biaya admin marketplace paling "
+                      "tinggi 10 persen dan berlaku mulai 1 Juli 2026.", published="2026-01-20",
+                   score=0.85)]
+    ans = a.answer("Berapa batas maksimal biaya admin dalam revisi Permendag 31/2023?", ps2)
+    assert ans.found and ans.answer.startswith("Revisi Permendag 31/2023 itu membatasi"), ans.answer
+
+
+def test_answer_sentence_must_be_about_what_the_question_names():
+    ps = [_p(1, "KPPU menjatuhkan denda Rp15 miliar kepada TikTok pada September 2025 karena "
+                "terlambat melaporkan akuisisi. Bukalapak sendiri berhenti menjual barang fisik.",
+             published="2025-09-26")]
+    # both names are in the passage, but the fine sentence comes before Bukalapak is named
+    assert not _answerer().answer("Berapa denda KPPU untuk Bukalapak?", ps).found
+    assert _answerer().answer("Berapa denda KPPU untuk TikTok?", ps).found
