@@ -19,7 +19,6 @@ import math
 import threading
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlparse
 
@@ -28,41 +27,20 @@ from langchain_core.embeddings import Embeddings
 from . import fingerprint
 from .config import Settings
 from .embeddings import ChromaEmbedding
-from .regulations import reference_ids
-from .types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPassage, Syndication
+from .metadata import (article_from, article_meta, copies_json, iso_to_day, iso_to_epoch,
+                       matches, passage_meta, regulation_meta, retrieved, same_copy,
+                       where_clause)
+from .types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPassage
+
+__all__ = ["PantauStore", "StoreUnavailable", "iso_to_day", "iso_to_epoch", "matches",
+           "where_clause"]
 
 log = logging.getLogger("pantau.store")
 
-_ARTICLE_FIELDS = ("title", "outlet", "url", "published", "language", "author", "editor",
-                   "section", "source", "content_hash")
 
 
 class StoreUnavailable(RuntimeError):
     """The vector store cannot be reached or opened."""
-
-
-def iso_to_epoch(value: str | None) -> int | None:
-    """Epoch seconds of an ISO date or date-time (dates count from 00:00 UTC)."""
-    dt = _parse_iso(value)
-    if dt is None:
-        return None
-    return int(dt.timestamp())
-
-
-def iso_to_day(value: str | None) -> int | None:
-    """YYYYMMDD of an ISO date or date-time, in the article's own time zone."""
-    dt = _parse_iso(value)
-    return None if dt is None else dt.year * 10000 + dt.month * 100 + dt.day
-
-
-def _parse_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 class PantauStore:
@@ -164,7 +142,7 @@ class PantauStore:
         got = self.articles_collection.get(ids=[article_id], include=["metadatas", "documents"])
         if not got["ids"]:
             return None
-        return _article_from(got["ids"][0], got["metadatas"][0], got["documents"][0])
+        return article_from(got["ids"][0], got["metadatas"][0], got["documents"][0])
 
     def has_articles(self, ids: Sequence[str]) -> bool:
         """Whether every one of ``ids`` is stored."""
@@ -184,7 +162,7 @@ class PantauStore:
         out = []
         for ids, metas in self._scan(self.articles_collection, ["metadatas"]):
             for aid, m in zip(ids, metas):
-                a = _article_from(aid, m, "")
+                a = article_from(aid, m, "")
                 out.append(ArticleInfo(
                     **a.model_dump(exclude={"text", "content_hash", "id"}),
                     id=aid, passages=int(m.get("passages", 0)),
@@ -218,7 +196,7 @@ class PantauStore:
         got = self.passages.get(ids=list(ids), include=["documents", "metadatas"])
         by_id = {pid: (doc, m) for pid, doc, m in zip(got["ids"], got["documents"],
                                                       got["metadatas"])}
-        return [_retrieved(pid, *by_id[pid], score) for pid, score in zip(ids, scores)
+        return [retrieved(pid, *by_id[pid], score) for pid, score in zip(ids, scores)
                 if pid in by_id]
 
     def similarities(self, ids: Sequence[str], embedding: Sequence[float]) -> list[float]:
@@ -247,7 +225,7 @@ class PantauStore:
             query_embeddings=[list(embedding)], n_results=min(k, n),
             where=where_clause(filters), include=["documents", "metadatas", "distances"],
         )
-        return [_retrieved(pid, doc, m, 1.0 - float(dist))
+        return [retrieved(pid, doc, m, 1.0 - float(dist))
                 for pid, doc, m, dist in zip(res["ids"][0], res["documents"][0],
                                              res["metadatas"][0], res["distances"][0])]
 
@@ -268,7 +246,7 @@ class PantauStore:
             art_embs = []
             i = 0
             for article, passages in items:
-                base = _passage_meta(article)
+                base = passage_meta(article)
                 vecs = embeddings[i:i + len(passages)]
                 i += len(passages)
                 for p, v in zip(passages, vecs):
@@ -281,7 +259,7 @@ class PantauStore:
             self._batched_upsert(self.passages, p_ids, p_docs, p_metas, p_embs)
             self._batched_upsert(
                 self.articles_collection, ids, [a.text for a, _ in items],
-                [_article_meta(a, len(ps)) for a, ps in items], art_embs,
+                [article_meta(a, len(ps)) for a, ps in items], art_embs,
             )
             self._bump()
 
@@ -308,10 +286,10 @@ class PantauStore:
                 return False
             meta = dict(got["metadatas"][0])
             copies = [Copy(**c) for c in json.loads(meta.get("also_published") or "[]")]
-            if any(_same_copy(c, copy) for c in copies):
+            if any(same_copy(c, copy) for c in copies):
                 return False
             copies.append(copy)
-            meta["also_published"] = _copies_json(copies)
+            meta["also_published"] = copies_json(copies)
             self.articles_collection.update(ids=[article_id], metadatas=[meta])
             return True
 
@@ -331,115 +309,6 @@ class PantauStore:
         for s in range(0, len(ids), size):
             coll.upsert(ids=ids[s:s + size], documents=docs[s:s + size],
                         metadatas=metas[s:s + size], embeddings=embs[s:s + size])
-
-
-def regulation_meta(text: str) -> dict[str, Any]:
-    """Regulation ids a passage cites: a readable joined string plus one boolean key per id
-    (``reg:permendag-31-2023``), which is what Chroma's flat ``where`` can filter on."""
-    ids = reference_ids(text)
-    if not ids:
-        return {}
-    return {"regulations": ",".join(ids), **{f"reg:{r}": True for r in ids}}
-
-
-def where_clause(filters: Filters | None) -> dict[str, Any] | None:
-    """Chroma ``where`` for retrieval filters (None when there is nothing to filter)."""
-    if filters is None:
-        return None
-    conds: list[dict[str, Any]] = []
-    for bound, op in ((filters.since, "$gte"), (filters.until, "$lte")):
-        if bound is None:
-            continue
-        if isinstance(bound, datetime):
-            ts = bound if bound.tzinfo else bound.replace(tzinfo=timezone.utc)
-            conds.append({"published_ts": {op: int(ts.timestamp())}})
-        else:  # a calendar date: compare with the article's own calendar day
-            conds.append({"published_day": {op: bound.year * 10000 + bound.month * 100 + bound.day}})
-    if filters.outlets:
-        conds.append({"outlet": {"$in": list(filters.outlets)}})
-    if filters.language:
-        conds.append({"language": filters.language})
-    if filters.regulations:
-        regs = [{f"reg:{r}": True} for r in filters.regulations]
-        conds.append(regs[0] if len(regs) == 1 else {"$or": regs})
-    if not conds:
-        return None
-    return conds[0] if len(conds) == 1 else {"$and": conds}
-
-
-def matches(meta: dict[str, Any], filters: Filters | None) -> bool:
-    """Whether a passage's metadata passes ``filters``: the same semantics as
-    ``where_clause``, for indexes that filter outside Chroma (the lexical one)."""
-    if filters is None:
-        return True
-    for bound, ge in ((filters.since, True), (filters.until, False)):
-        if bound is None:
-            continue
-        if isinstance(bound, datetime):
-            ts = bound if bound.tzinfo else bound.replace(tzinfo=timezone.utc)
-            have, want = meta.get("published_ts"), int(ts.timestamp())
-        else:
-            have, want = meta.get("published_day"), bound.year * 10000 + bound.month * 100 + bound.day
-        if have is None or (have < want if ge else have > want):
-            return False
-    if filters.outlets and meta.get("outlet") not in filters.outlets:
-        return False
-    if filters.language and meta.get("language") != filters.language:
-        return False
-    if filters.regulations and not any(meta.get(f"reg:{r}") for r in filters.regulations):
-        return False
-    return True
-
-
-def _retrieved(pid: str, doc: str, m: dict[str, Any], score: float) -> RetrievedPassage:
-    return RetrievedPassage(
-        passage_id=pid, article_id=m["article_id"], title=m.get("title", ""),
-        outlet=m.get("outlet", ""), url=m.get("url", ""), published=m.get("published") or None,
-        language=m.get("language", ""), text=doc, start=int(m["start"]), end=int(m["end"]),
-        score=score, regulations=[r for r in m.get("regulations", "").split(",") if r])
-
-
-def _passage_meta(a: Article) -> dict[str, Any]:
-    meta: dict[str, Any] = {"article_id": a.id, "title": a.title, "outlet": a.outlet,
-                            "url": a.url, "published": a.published or "",
-                            "language": a.language, "section": a.section}
-    ts, day = iso_to_epoch(a.published), iso_to_day(a.published)
-    if ts is not None:  # Chroma metadata cannot hold None: leave the keys out
-        meta["published_ts"] = ts
-        meta["published_day"] = day
-    return meta
-
-
-def _same_copy(a: Copy, b: Copy) -> bool:
-    return (a.id and a.id == b.id) or (a.source, a.url, a.outlet) == (b.source, b.url, b.outlet)
-
-
-def _copies_json(copies: list[Copy]) -> str:
-    ordered = sorted(copies, key=lambda c: c.published or "9999")
-    return json.dumps([c.model_dump() for c in ordered], ensure_ascii=False)
-
-
-def _article_meta(a: Article, n_passages: int) -> dict[str, Any]:
-    meta: dict[str, Any] = {f: (getattr(a, f) or "") for f in _ARTICLE_FIELDS}
-    meta["syndication"] = json.dumps([s.model_dump() for s in a.syndication], ensure_ascii=False)
-    meta["also_published"] = _copies_json(a.also_published)
-    meta["passages"] = n_passages
-    sig = fingerprint.signature(a.text)
-    meta["minhash"] = json.dumps(list(sig))
-    meta.update({f"lsh_{i}": k for i, k in enumerate(fingerprint.band_keys(sig))})
-    ts, day = iso_to_epoch(a.published), iso_to_day(a.published)
-    if ts is not None:
-        meta["published_ts"] = ts
-        meta["published_day"] = day
-    return meta
-
-
-def _article_from(aid: str, m: dict[str, Any], text: str) -> Article:
-    fields = {f: m.get(f, "") for f in _ARTICLE_FIELDS}
-    fields["published"] = fields["published"] or None
-    synd = [Syndication(**s) for s in json.loads(m.get("syndication") or "[]")]
-    copies = [Copy(**c) for c in json.loads(m.get("also_published") or "[]")]
-    return Article(id=aid, text=text or "", syndication=synd, also_published=copies, **fields)
 
 
 def _mean_unit(vecs: Sequence[Sequence[float]]) -> list[float]:
