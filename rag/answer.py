@@ -59,6 +59,7 @@ def status_of(sentence: str) -> str | None:
                 best, pos = k, m.start()
     return best
 
+
 _DATE_Q = re.compile(r"\b(kapan|tanggal|when|what date|sejak kapan|which day)\b", re.I)
 _NUMBER_Q = re.compile(r"\b(berapa|how (much|many)|what (share|percentage|amount))\b", re.I)
 _HAS_DATE = re.compile(
