@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, model_validator
 from rag.config import Settings, enforce_offline
 from rag.service import PantauService
 from rag.store import StoreUnavailable
+from rag.track import RegulationRecord
 from rag.types import Answer, Article, ArticleInfo, Filters, RetrievedPassage
 
 log = logging.getLogger("pantau.app")
@@ -53,6 +54,14 @@ class IngestRequest(BaseModel):
         if not (self.articles or self.urls or self.feeds):
             raise ValueError("give at least one of 'articles', 'urls' or 'feeds'")
         return self
+
+
+class RegulationsResponse(BaseModel):
+    regulations: list[RegulationRecord]
+
+
+class RegulationDetail(RegulationRecord):
+    passages: list[RetrievedPassage]
 
 
 class ArticlesResponse(BaseModel):
@@ -161,6 +170,18 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
         except ValueError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
         return ingest(service, paths=saved).to_dict()
+
+    @app.get("/api/regulations", response_model=RegulationsResponse)
+    def regulations() -> RegulationsResponse:
+        return RegulationsResponse(regulations=service.regulations())
+
+    @app.get("/api/regulations/{reg_id}", response_model=RegulationDetail)
+    def regulation(reg_id: str) -> RegulationDetail:
+        found = service.regulation(reg_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no regulation {reg_id!r} is cited")
+        rec, passages = found
+        return RegulationDetail(**rec.model_dump(), passages=passages)
 
     @app.get("/api/articles", response_model=ArticlesResponse)
     def articles() -> ArticlesResponse:

@@ -92,6 +92,46 @@ def cmd_articles(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_regulations(args, settings: Settings) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    service = _service(settings)
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    if args.id:
+        found = service.regulation(args.id)
+        if found is None:
+            print(f"no regulation {args.id!r} is cited", file=sys.stderr)
+            return 1
+        rec, passages = found
+        if args.json:
+            print(json.dumps({**rec.model_dump(), "passages": [p.model_dump() for p in passages]},
+                             ensure_ascii=False, indent=2))
+            return 0
+        console.print(f"[bold]{rec.id}[/bold]  {rec.title or ''}", highlight=False)
+        console.print(f"issuer: {rec.issuer}; {rec.mentions} passages in {rec.articles} "
+                      f"articles, {rec.first_seen} .. {rec.last_seen}", highlight=False)
+        console.print("aliases: " + "; ".join(rec.aliases), highlight=False)
+        for r in rec.relations:
+            console.print(f"{r.type} {r.target}", highlight=False)
+        table = Table("published", "title", "passage")
+        for p in passages:
+            table.add_row((p.published or "")[:10], p.title[:50], p.text[:160])
+        console.print(table)
+        return 0
+    regs = service.regulations()
+    if args.json:
+        print(json.dumps([r.model_dump() for r in regs], ensure_ascii=False, indent=2))
+        return 0
+    table = Table("id", "type", "year", "mentions", "first seen", "last seen", "relations",
+                  title="Regulations cited")
+    for r in regs:
+        table.add_row(r.id, r.type, str(r.year), str(r.mentions), r.first_seen or "",
+                      r.last_seen or "", ", ".join(f"{x.type} {x.target}" for x in r.relations))
+    console.print(table)
+    return 0
+
+
 def cmd_delete(args, settings: Settings) -> int:
     service = _service(settings)
     missing = [i for i in args.ids if not service.delete(i)]
@@ -188,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("articles", help="list stored articles")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_articles)
+    s = sub.add_parser("regulations", help="the regulations the stored news cites")
+    s.add_argument("id", nargs="?", help="one regulation id, e.g. permendag-31-2023")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_regulations)
     s = sub.add_parser("delete", help="delete articles and their passages")
     s.add_argument("ids", nargs="+")
     s.set_defaults(func=cmd_delete)

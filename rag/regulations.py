@@ -42,7 +42,7 @@ _REF = re.compile(
     r"\s*(?:no\.?|nomor|number|nr\.?)?\s*"
     r"(?P<number>\d{1,4})"
     r"(?:\s*/\s*[A-Za-z]+(?:\.\d+)?)?"  # "37/PMK.03/2025": the series mark
-    r"\s*(?:/|\s+tahun\s+|\s+of\s+|\s+year\s+|,\s*)"
+    r"\s*(?:/\s*|\s+tahun\s+|\s+of\s+|\s+year\s+|,\s*)"
     r"(?P<year>(?:19|20)\d{2})(?!\d)",
     re.I,
 )

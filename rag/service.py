@@ -20,6 +20,7 @@ from .llm import make_chat_model
 from .rerank import make_reranker
 from .retrieve import Retriever
 from .store import PantauStore
+from .track import RegulationRecord, RegulationRegistry
 from .types import Answer, Article, ArticleInfo, Filters, Passage, RetrievedPassage
 
 log = logging.getLogger("pantau.service")
@@ -44,6 +45,7 @@ class PantauService:
         self.embedder = embedder
         self.retriever = retriever
         self.answerer = answerer
+        self.registry = RegulationRegistry(store)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PantauService":
@@ -119,6 +121,15 @@ class PantauService:
     def articles(self) -> list[ArticleInfo]:
         """All stored articles, newest first."""
         return self.store.list_articles()
+
+    def regulations(self) -> list[RegulationRecord]:
+        """Every regulation the stored news cites, most mentioned first."""
+        return self.registry.all()
+
+    def regulation(self, reg_id: str) -> tuple[RegulationRecord, list[RetrievedPassage]] | None:
+        """One regulation's record and the passages citing it (oldest first)."""
+        rec = self.registry.get(reg_id.lower())
+        return None if rec is None else (rec, self.registry.passages(rec.id))
 
     def article(self, article_id: str) -> Article | None:
         """One stored article with its full text (what citation offsets point into)."""

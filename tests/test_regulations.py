@@ -24,7 +24,34 @@ CASES = [
     ("Permendag 8/2024", "permendag-8-2024"),
     ("Permenkominfo Nomor 5 Tahun 2020", "permenkominfo-5-2020"),
     ("Perppu 2/2022", "perppu-2-2022"),
+    ("Permendag Nomor 36 Tahun 2023", "permendag-36-2023"),
+    ("Permendag No. 3 Tahun 2024", "permendag-3-2024"),
+    ("Permendag No 7 tahun 2024", "permendag-7-2024"),
+    ("Peraturan Menteri Perdagangan No. 8 Tahun 2024", "permendag-8-2024"),
+    ("PERMENDAG 31/2023", "permendag-31-2023"),
+    ("permendag 31 / 2023", "permendag-31-2023"),
+    ("Trade Ministry Regulation 36/2023", "permendag-36-2023"),
+    ("Regulation of the Minister of Trade Number 50 of 2020", "permendag-50-2020"),
+    ("Minister of Trade Regulation No. 8 of 2024", "permendag-8-2024"),
+    ("PP Nomor 80 Tahun 2019", "pp-80-2019"),
+    ("PP No. 23 Tahun 2018", "pp-23-2018"),
+    ("Government Regulation No. 23 of 2018", "pp-23-2018"),
+    ("Peraturan Menteri Keuangan Nomor 37 Tahun 2025", "pmk-37-2025"),
+    ("Peraturan Menteri Keuangan (PMK) Nomor 37 Tahun 2025", "pmk-37-2025"),
+    ("Finance Ministry Regulation 37/2025", "pmk-37-2025"),
+    ("UU 11/2008", "uu-11-2008"),
+    ("Undang-Undang Nomor 7 Tahun 2014", "uu-7-2014"),
+    ("Peraturan Presiden Nomor 74 Tahun 2017", "perpres-74-2017"),
+    ("Presidential Regulation No. 74 of 2017", "perpres-74-2017"),
+    ("Peraturan Otoritas Jasa Keuangan Nomor 22 Tahun 2023", "pojk-22-2023"),
+    ("Peraturan Menteri Komunikasi dan Informatika Nomor 5 Tahun 2020", "permenkominfo-5-2020"),
+    ("Peraturan Pemerintah Pengganti Undang-Undang Nomor 2 Tahun 2022", "perppu-2-2022"),
+    ("Permenkop UKM Nomor 2 Tahun 2024", "permenkop-2-2024"),
 ]
+
+
+def test_the_fixture_is_large_enough():
+    assert len(CASES) >= 40
 
 
 @pytest.mark.parametrize("text, rid", CASES)

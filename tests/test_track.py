@@ -1,0 +1,57 @@
+"""The regulation registry over the sample corpus (real Chroma, fake embedder)."""
+from fastapi.testclient import TestClient
+
+from app import create_app
+from ingest.pipeline import ingest_paths
+from rag.service import PantauService
+from rag.track import relations_in
+
+from conftest import REPO
+
+
+def test_relations_in_sentences():
+    assert relations_in("Permendag 31/2023 menggantikan Permendag 50/2020 mulai September.") == [
+        ("permendag-31-2023", "replaces", "permendag-50-2020")]
+    assert relations_in("Permendag 36/2023 kembali direvisi lewat Permendag 8/2024.") == [
+        ("permendag-8-2024", "amends", "permendag-36-2023")]
+    assert relations_in("Trade Minister Regulation No. 50 of 2020 was replaced by "
+                        "Trade Minister Regulation No. 31 of 2023.") == [
+        ("permendag-31-2023", "replaces", "permendag-50-2020")]
+    assert relations_in("PMK 37/2025 mencabut PMK 12/2020.") == [("pmk-37-2025", "revokes", "pmk-12-2020")]
+    assert relations_in("Permendag 31/2023 dan PP 80/2019 sama-sama mengatur PMSE.") == []
+
+
+def test_registry_over_the_sample(settings):
+    service = PantauService.from_settings(settings)
+    ingest_paths(service, [REPO / "data" / "sample"])
+    regs = {r.id: r for r in service.regulations()}
+    assert {"permendag-31-2023", "permendag-50-2020", "pp-80-2019", "permendag-36-2023",
+            "permendag-8-2024", "pmk-37-2025"} <= set(regs)
+    p31 = regs["permendag-31-2023"]
+    assert p31.mentions == max(r.mentions for r in regs.values())
+    assert {"Permendag 31/2023", "Trade Minister Regulation No. 31 of 2023",
+            "Peraturan Menteri Perdagangan Nomor 31 Tahun 2023"} <= set(p31.aliases)
+    assert p31.first_seen == "2023-09-27" and p31.last_seen >= "2026-01-14"
+    assert ("replaces", "permendag-50-2020") in {(x.type, x.target) for x in p31.relations}
+    assert ("amends", "permendag-36-2023") in {(x.type, x.target) for x in regs["permendag-8-2024"].relations}
+    assert regs["pp-80-2019"].title == "Perdagangan Melalui Sistem Elektronik"
+    assert regs["permendag-31-2023"].issuer.startswith("Ministry of Trade")
+
+
+def test_registry_api_and_updates(settings):
+    c = TestClient(create_app(settings, with_ui=False))
+    assert c.get("/api/regulations").json() == {"regulations": []}
+    c.post("/api/ingest", json={"articles": [
+        {"url": "https://x.example/1", "published": "2024-05-17",
+         "text": "Permendag 36/2023 kembali direvisi lewat Permendag 8/2024 setelah kontainer menumpuk."}]})
+    regs = c.get("/api/regulations").json()["regulations"]
+    assert [r["id"] for r in regs] == ["permendag-36-2023", "permendag-8-2024"]
+    assert set(regs[0]) >= {"id", "type", "number", "year", "title", "aliases", "mentions",
+                            "first_seen", "last_seen", "relations"}
+    one = c.get("/api/regulations/permendag-8-2024").json()
+    assert one["relations"] == [{"type": "amends", "target": "permendag-36-2023"}]
+    assert one["passages"][0]["text"].startswith("Permendag 36/2023 kembali direvisi")
+    assert c.get("/api/regulations/uu-1-1900").status_code == 404
+    art = c.get("/api/articles").json()["articles"][0]["id"]
+    c.delete(f"/api/articles/{art}")
+    assert c.get("/api/regulations").json() == {"regulations": []}
