@@ -9,6 +9,7 @@ import json
 import logging
 import secrets
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Field, model_validator
 from rag.config import Settings, enforce_offline
 from rag.service import PantauService
 from rag.store import StoreUnavailable
+from rag.timeline import Timeline
 from rag.track import RegulationRecord
 from rag.types import Answer, Article, ArticleInfo, Filters, RetrievedPassage
 
@@ -182,6 +184,19 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
             raise HTTPException(status_code=404, detail=f"no regulation {reg_id!r} is cited")
         rec, passages = found
         return RegulationDetail(**rec.model_dump(), passages=passages)
+
+    @app.get("/api/timeline", response_model=Timeline)
+    def timeline(entity: str | None = None, regulation: str | None = None,
+                 until: date | None = None) -> Timeline:
+        subject = entity or regulation
+        if not subject or (entity and regulation):
+            raise HTTPException(status_code=422, detail="give exactly one of 'entity' or "
+                                                        "'regulation'")
+        found = service.timeline(subject, until.isoformat() if until else None)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"{subject!r} is neither a tracked "
+                                                        "entity nor a cited regulation")
+        return found
 
     @app.get("/api/articles", response_model=ArticlesResponse)
     def articles() -> ArticlesResponse:

@@ -132,6 +132,31 @@ def cmd_regulations(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_timeline(args, settings: Settings) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    tl = _service(settings).timeline(args.id, args.until)
+    if tl is None:
+        print(f"{args.id!r} is neither a tracked entity nor a cited regulation", file=sys.stderr)
+        return 1
+    if args.json:
+        print(tl.model_dump_json(indent=2))
+        return 0
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(f"[bold]{tl.label}[/bold] ({tl.entity}): status {tl.status or '-'} "
+                  f"as of {tl.as_of or '-'}", highlight=False)
+    table = Table("date", "type", "what happened", "source")
+    for e in tl.events:
+        date = e.date[:7] if e.date_source == "text-month" else e.date
+        src = f"{e.citation.title[:40]} ({(e.citation.published or '')[:10]})"
+        table.add_row(date + ("*" if e.date_source == "article" else ""), e.type,
+                      e.summary[:140], src)
+    console.print(table)
+    console.print("* dated by the article (the sentence gives no date)", highlight=False)
+    return 0
+
+
 def cmd_delete(args, settings: Settings) -> int:
     service = _service(settings)
     missing = [i for i in args.ids if not service.delete(i)]
@@ -232,6 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("id", nargs="?", help="one regulation id, e.g. permendag-31-2023")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_regulations)
+    s = sub.add_parser("timeline", help="dated events of an entity or a regulation")
+    s.add_argument("id", help="an entity id (tiktok-shop) or a regulation id (permendag-31-2023)")
+    s.add_argument("--until", help="only events up to this date (YYYY-MM-DD)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_timeline)
     s = sub.add_parser("delete", help="delete articles and their passages")
     s.add_argument("ids", nargs="+")
     s.set_defaults(func=cmd_delete)

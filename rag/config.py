@@ -80,6 +80,8 @@ class Settings(BaseSettings):
         0.6, gt=0, le=1, description="A further sentence joins the answer when it scores at "
         "least this share of the best sentence's score.")
     glossary_file: str = Field("", description="Extra bilingual glossary (term = term lines).")
+    gazetteer_file: str = Field("", description="Extra tracked entities (YAML, see "
+                                "rag/data/gazetteer.yaml).")
 
     # Ingestion
     max_file_bytes: int = Field(20_000_000, ge=1, description="Inputs larger than this fail.")

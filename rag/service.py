@@ -20,6 +20,8 @@ from .llm import make_chat_model
 from .rerank import make_reranker
 from .retrieve import Retriever
 from .store import PantauStore
+from .entities import load_gazetteer
+from .timeline import Timeline, TimelineIndex
 from .track import RegulationRecord, RegulationRegistry
 from .types import Answer, Article, ArticleInfo, Filters, Passage, RetrievedPassage
 
@@ -46,6 +48,7 @@ class PantauService:
         self.retriever = retriever
         self.answerer = answerer
         self.registry = RegulationRegistry(store)
+        self.timelines = TimelineIndex(store, load_gazetteer(settings.gazetteer_file))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PantauService":
@@ -130,6 +133,11 @@ class PantauService:
         """One regulation's record and the passages citing it (oldest first)."""
         rec = self.registry.get(reg_id.lower())
         return None if rec is None else (rec, self.registry.passages(rec.id))
+
+    def timeline(self, subject: str, until: str | None = None) -> Timeline | None:
+        """The dated, cited events of a tracked entity or a regulation id (up to ``until``);
+        None when the subject is neither tracked nor cited."""
+        return self.timelines.timeline(subject.lower(), until)
 
     def article(self, article_id: str) -> Article | None:
         """One stored article with its full text (what citation offsets point into)."""

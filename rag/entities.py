@@ -1,0 +1,74 @@
+"""The gazetteer: the players Pantau tracks (platforms, ministries, regulators, ...).
+
+Shipped as ``rag/data/gazetteer.yaml`` (id, kind, names, aliases); users add theirs with
+``PANTAU_GAZETTEER_FILE`` (entries with the same id are merged). Mentions are found as whole
+words, case-insensitively, longest name first, so "TikTok Shop" is the platform and not the
+company TikTok.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+BUILTIN = Path(__file__).parent / "data" / "gazetteer.yaml"
+KINDS = {"platform", "ministry", "regulator", "company", "group"}
+
+
+@dataclass
+class Entity:
+    id: str
+    kind: str
+    names: list[str]
+    aliases: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.names[0]
+
+
+class Gazetteer:
+    """Entities by id, and a matcher for their mentions in text."""
+
+    def __init__(self, entities: list[Entity]) -> None:
+        self.entities = {e.id: e for e in entities}
+        forms = sorted(((f, e.id) for e in entities for f in e.names + e.aliases),
+                       key=lambda x: len(x[0]), reverse=True)
+        self._by_form = {f.lower(): eid for f, eid in forms}
+        self._pattern = re.compile(
+            r"(?<![\w-])(" + "|".join(re.escape(f) for f, _ in forms) + r")(?![\w-])", re.I)
+
+    @classmethod
+    def load(cls, *paths: Path) -> "Gazetteer":
+        """Read gazetteer files; a malformed entry is an error naming the file and entry."""
+        import yaml
+
+        merged: dict[str, Entity] = {}
+        for path in paths:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+            for n, item in enumerate(data):
+                if not isinstance(item, dict) or not item.get("id") or not item.get("names"):
+                    raise ValueError(f"{path}: entry {n} needs an id and names")
+                kind = item.get("kind", "company")
+                if kind not in KINDS:
+                    raise ValueError(f"{path}: entry {item['id']!r} has unknown kind {kind!r}")
+                e = merged.setdefault(item["id"], Entity(item["id"], kind, []))
+                e.names += [x for x in item["names"] if x not in e.names]
+                e.aliases += [x for x in item.get("aliases", []) if x not in e.aliases]
+        return cls(list(merged.values()))
+
+    def find(self, text: str) -> list[tuple[str, int, int]]:
+        """(entity id, start, end) of every mention, in order."""
+        return [(self._by_form[m.group(0).lower()], m.start(), m.end())
+                for m in self._pattern.finditer(text)]
+
+    def ids_in(self, text: str) -> list[str]:
+        """Distinct entity ids mentioned in ``text``, in order of first mention."""
+        return list(dict.fromkeys(eid for eid, _, _ in self.find(text)))
+
+
+@lru_cache(maxsize=8)
+def load_gazetteer(extra: str = "") -> Gazetteer:
+    """The built-in gazetteer plus an optional user file (cached per path)."""
+    return Gazetteer.load(BUILTIN, *([Path(extra)] if extra else []))

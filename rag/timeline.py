@@ -1,0 +1,213 @@
+"""Timelines: dated events about tracked entities and regulations, each with its citation.
+
+An event is a sentence of a stored passage that mentions a tracked entity (see
+``rag.entities``) or a regulation and states a change of status: announced, enacted, in
+force, stopped, resumed, acquired/merged, revised, fined, planned. Its date comes from the
+sentence when it gives one ("Rabu (4/10/2023)", "mulai 4 Oktober 2023", "sejak 12
+Desember" with the article's year, "pada Oktober 2023" to the month, "kemarin") and
+otherwise is the article's date, marked as such. The status of a subject is its newest
+event's type. Built per store generation from the passages, like the registry.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date, timedelta
+
+from pydantic import BaseModel
+
+from .dates import MONTHS, parse_date
+from .entities import Gazetteer
+from .regulations import find_references
+from .store import PantauStore
+from .text import sentence_spans
+from .types import Citation, RetrievedPassage
+
+#: Event types and the words that state them (Indonesian and English), most specific first.
+EVENT_CUES: dict[str, str] = {
+    "fined": r"didenda|denda|menjatuhkan sanksi|fined|fine[sd]?\b|penalty|penalised|penalized",
+    "acquired": r"mengakuisisi|akuisisi|mencaplok|caplok|mengambil alih|pengambilalihan|"
+                r"acquir\w*|takeover|took over|take a 75|buy\w* (?:a )?(?:control|stake)",
+    "merged": r"migrasi\w*|bermigrasi|bergabung|dilebur|melebur|merged|merger|migrat\w*|"
+              r"integrat\w*|folded into|combined",
+    "resumed": r"dibuka kembali|kembali dibuka|kembali beroperasi|kembali hadir|kembali dapat|"
+               r"beroperasi kembali|reopen\w*|returned|returns|came back|is back|relaunch\w*|"
+               r"resum\w*|back in business",
+    "stopped": r"ditutup|dihentikan|berhenti|menghentikan|penghentian|penutupan|tutup|setop|"
+               r"stop(?:s|ped)?|closed|"
+               r"clos(?:e|es|ing) down|shut(?: down)?|suspend\w*|halt\w*|ceas\w*",
+    "revised": r"direvisi|merevisi|revisi|diubah|mengubah|perubahan|amend\w*|revis\w*",
+    "in_force": r"mulai berlaku|berlaku|took effect|takes effect|in force|came into force|"
+                r"effective",
+    "enacted": r"diterbitkan|menerbitkan|terbit|ditandatangani|diteken|disahkan|signed|issued|"
+               r"enacted|passed",
+    "planned": r"berencana|rencana|akan|menyusun|draf|draft|plans? to|will|is preparing|"
+               r"preparing",
+    "announced": r"mengumumkan|diumumkan|announc\w*|menyatakan|said it would",
+}
+_CUES = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in EVENT_CUES.items()}
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_ALT})\b(?!\.?\s+\d{{4}})", re.I)
+_MONTH_YEAR = re.compile(rf"\b({_MONTH_ALT})\s+((?:19|20)\d{{2}})\b", re.I)
+_RELATIVE = {"kemarin": -1, "yesterday": -1, "hari ini": 0, "today": 0, "besok": 1,
+             "tomorrow": 1}
+
+
+class TimelineEvent(BaseModel):
+    date: str  # ISO date (to the month when the text gives only a month: YYYY-MM-01)
+    date_source: str  # "text", "text-month", "relative" or "article"
+    type: str
+    summary: str  # the sentence stating it, verbatim
+    citation: Citation
+
+
+class Timeline(BaseModel):
+    entity: str  # the entity or regulation id
+    label: str
+    status: str | None
+    as_of: str | None
+    events: list[TimelineEvent]
+
+
+#: What can happen to a regulation (the other types are about the players it affects).
+REGULATION_EVENTS = {"announced", "enacted", "in_force", "revised", "planned"}
+#: Cues that name what happened; the others (in force, enacted, planned, announced) often
+#: only qualify a change named just before them ("Penutupan ... berlaku mulai ...").
+STRONG = ("fined", "acquired", "merged", "resumed", "stopped", "revised")
+_DATES = re.compile(
+    rf"\(?\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\)?|\b\d{{1,2}}\s+(?:{_MONTH_ALT})\b(?:\.?\s+\d{{4}})?|"
+    rf"\b(?:{_MONTH_ALT})\s+\d{{1,2}},?\s+\d{{4}}|\b(?:{_MONTH_ALT})\s+(?:19|20)\d{{2}}\b", re.I)
+
+
+def event_type(text: str) -> str | None:
+    """The event type a piece of text states: the last strong cue, else the last weak one
+    (news puts the verb right before its date: "stopped ... on 4 October")."""
+    found = [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(text)]
+    strong = [x for x in found if x[1] in STRONG]
+    pick = max(strong or found, default=None)
+    return pick[1] if pick else None
+
+
+def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
+    """(ISO date, source) of a date expression, or of the article's day when it has none:
+    a full date is "text", a day and month take the article's year (looking back: "sejak
+    12 Desember" in a January article is last December), a month and year is "text-month",
+    "kemarin"/"today" are "relative"."""
+    full = parse_date(text)
+    if full:
+        return full[:10], "text"
+    base = date.fromisoformat(article_day) if article_day else None
+    m = _DAY_MONTH.search(text)
+    if m and base:
+        month = MONTHS[m[2].lower()]
+        year = base.year - (1 if month > base.month else 0)
+        try:
+            return date(year, month, int(m[1])).isoformat(), "text"
+        except ValueError:
+            pass
+    m = _MONTH_YEAR.search(text)
+    if m:
+        return date(int(m[2]), MONTHS[m[1].lower()], 1).isoformat(), "text-month"
+    low = text.lower()
+    for word, delta in _RELATIVE.items():
+        if base and re.search(rf"\b{word}\b", low):
+            return (base + timedelta(days=delta)).isoformat(), "relative"
+    return (article_day, "article") if article_day else None
+
+
+def sentence_events(sentence: str, article_day: str | None) -> list[tuple[str, str, str]]:
+    """(ISO date, date source, type) of each event a sentence tells: one per date it gives,
+    typed by the cues between the previous date and this one; a sentence without a date
+    is one event on the article's day."""
+    out = []
+    prev = 0
+    dates = list(_DATES.finditer(sentence))
+    for i, m in enumerate(dates):
+        etype = event_type(sentence[prev:m.end()])
+        if etype is None and i == len(dates) - 1:
+            etype = event_type(sentence[m.end():])
+        when = event_date(m.group(0), article_day) if etype else None
+        if when and when[1] != "article":
+            out.append((when[0], when[1], etype))
+        prev = m.end()
+    if not dates:
+        etype = event_type(sentence)
+        when = event_date(sentence, article_day) if etype else None
+        if when:
+            out.append((when[0], when[1], etype))
+    return out
+
+
+class TimelineIndex:
+    """Events per subject (entity id or regulation id), rebuilt when the store changes."""
+
+    def __init__(self, store: PantauStore, gazetteer: Gazetteer) -> None:
+        self.store = store
+        self.gazetteer = gazetteer
+        self._cache: tuple[str, dict[str, list[TimelineEvent]]] | None = None
+        self._lock = threading.Lock()
+
+    def _build(self) -> dict[str, list[TimelineEvent]]:
+        events: dict[str, dict[tuple[str, str], TimelineEvent]] = {}
+        for pid, text, meta in self.store.scan_passages():
+            passage = None
+            day = (meta.get("published") or "")[:10] or None
+            for s, e in sentence_spans(text):
+                sentence = text[s:e]
+                regs = [r.id for r in find_references(sentence)]
+                subjects = self.gazetteer.ids_in(sentence) + regs
+                found = sentence_events(sentence, day) if subjects else []
+                if not found:
+                    continue
+                passage = passage or self.store.get_passages([pid], [1.0])[0]
+                cite = _citation(passage, passage.start + s, passage.start + e)
+                for when, source, etype in found:
+                    ev = TimelineEvent(date=when, date_source=source, type=etype,
+                                       summary=sentence, citation=cite)
+                    for subject in dict.fromkeys(subjects):
+                        if subject in regs and etype not in REGULATION_EVENTS:
+                            continue  # "TikTok Shop stopped after Permendag 31/2023": not the rule's
+                        old = events.setdefault(subject, {}).get((when, etype))
+                        # One event per date and type: the earliest report of it.
+                        if old is None or (cite.published or "9") < (old.citation.published or "9"):
+                            events[subject][(when, etype)] = ev
+        return {k: _drop_retellings(sorted(v.values(), key=lambda e: (e.date, e.citation.published or "")))
+                for k, v in events.items()}
+
+    def events(self, subject: str) -> list[TimelineEvent]:
+        """The subject's events in date order (empty when there are none)."""
+        gen = self.store.generation()
+        with self._lock:
+            if self._cache is None or self._cache[0] != gen:
+                self._cache = (gen, self._build())
+            return self._cache[1].get(subject, [])
+
+    def timeline(self, subject: str, until: str | None = None) -> Timeline | None:
+        """The subject's timeline (events up to ``until`` when given), or None if unknown."""
+        evs = [e for e in self.events(subject) if until is None or e.date <= until]
+        ent = self.gazetteer.entities.get(subject)
+        if not evs and ent is None:
+            return None
+        evs = [e.model_copy(update={"citation": e.citation.model_copy(update={"marker": i + 1})})
+               for i, e in enumerate(evs)]
+        last = evs[-1] if evs else None
+        return Timeline(entity=subject, label=ent.label if ent else subject,
+                        status=last.type if last else None, as_of=last.date if last else None,
+                        events=evs)
+
+
+def _drop_retellings(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """An article-dated event of a type the text already dated earlier is a later article
+    retelling it ("two years after TikTok Shop was shut ..."), not a new event."""
+    dated: dict[str, str] = {}
+    for e in events:
+        if e.date_source != "article":
+            dated.setdefault(e.type, e.date)
+    return [e for e in events if not (e.date_source == "article" and e.type in dated
+                                      and dated[e.type] < e.date)]
+
+
+def _citation(p: RetrievedPassage, start: int, end: int) -> Citation:
+    return Citation(marker=1, passage_id=p.passage_id, article_id=p.article_id, title=p.title,
+                    outlet=p.outlet, url=p.url, published=p.published, quote=p.text,
+                    start=p.start, end=p.end, score=1.0, highlights=[(start, end)])

@@ -1,0 +1,98 @@
+"""Entities, events and timelines over the sample corpus (real Chroma, fake embedder)."""
+import pytest
+from fastapi.testclient import TestClient
+
+from app import create_app
+from ingest.pipeline import ingest_paths
+from rag.entities import Gazetteer, load_gazetteer
+from rag.service import PantauService
+from rag.timeline import event_date, sentence_events
+
+from conftest import REPO
+
+
+def test_gazetteer_prefers_the_longest_name(tmp_path):
+    g = load_gazetteer()
+    assert g.ids_in("TikTok Shop kembali lewat Tokopedia, kata TikTok.") == ["tiktok-shop", "tokopedia", "tiktok"]
+    assert g.ids_in("Menkop UKM Teten Masduki dan KPPU") == ["kemenkop-ukm", "kppu"]
+    extra = tmp_path / "g.yaml"
+    extra.write_text("- id: zalora\n  kind: platform\n  names: [Zalora]\n"
+                     "- id: shopee\n  kind: platform\n  names: [Shopee]\n  aliases: [ShopeePay]\n")
+    g2 = load_gazetteer(str(extra))
+    assert g2.ids_in("Zalora dan ShopeePay") == ["zalora", "shopee"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- id: x\n  kind: spaceship\n  names: [X]\n")
+    with pytest.raises(ValueError, match="unknown kind 'spaceship'"):
+        Gazetteer.load(bad)
+
+
+@pytest.mark.parametrize("sentence, day, expected", [
+    ("TikTok Shop berhenti melayani transaksi mulai Rabu (4/10/2023) pukul 17.00 WIB.",
+     "2023-10-03", [("2023-10-04", "text", "stopped")]),
+    ("TikTok Shop stopped on 4 October 2023, then returned on 12 December 2023 via Tokopedia.",
+     "2024-01-05", [("2023-10-04", "text", "stopped"), ("2023-12-12", "text", "resumed")]),
+    ("TikTok Shop sudah kembali dibuka sejak 12 Desember.", "2024-01-10",
+     [("2023-12-12", "text", "resumed")]),
+    ("Penutupan TikTok Shop berlaku mulai Rabu (4/10/2023).", "2023-10-04",
+     [("2023-10-04", "text", "stopped")]),
+    ("KPPU menjatuhkan denda Rp15 miliar kepada TikTok.", "2025-09-26",
+     [("2025-09-26", "article", "fined")]),
+    ("Migrasi TikTok Shop ke Tokopedia rampung pada Maret 2024.", "2024-04-02",
+     [("2024-03-01", "text-month", "merged")]),
+    ("Harga cabai naik di pasar.", "2024-01-01", []),
+])
+def test_sentence_events(sentence, day, expected):
+    assert sentence_events(sentence, day) == expected
+
+
+def test_relative_dates():
+    assert event_date("kemarin", "2023-10-05") == ("2023-10-04", "relative")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    from conftest import make_settings
+
+    s = make_settings(tmp_path_factory.mktemp("tl"))
+    service = PantauService.from_settings(s)
+    ingest_paths(service, [REPO / "data" / "sample"])
+    return s, service
+
+
+def test_tiktok_shop_timeline(sample):
+    _, service = sample
+    tl = service.timeline("tiktok-shop")
+    kinds = {(e.date, e.type) for e in tl.events}
+    assert ("2023-10-04", "stopped") in kinds and ("2023-12-12", "resumed") in kinds
+    assert any(t == "merged" and d >= "2024-03-01" for d, t in kinds)
+    assert [e.date for e in tl.events] == sorted(e.date for e in tl.events)
+    assert tl.status == tl.events[-1].type == "merged" and tl.as_of == tl.events[-1].date
+    for i, e in enumerate(tl.events):  # every event is cited, its sentence highlighted
+        c = e.citation
+        assert c.marker == i + 1 and e.summary in c.quote
+        s, end = c.highlights[0]
+        assert c.quote[s - c.start:end - c.start] == e.summary
+    then = service.timeline("tiktok-shop", until="2023-11-01")
+    assert then.status == "stopped" and then.as_of == "2023-10-04"
+
+
+def test_regulation_timeline_has_only_regulation_events(sample):
+    _, service = sample
+    tl = service.timeline("permendag-31-2023")
+    assert tl.events and {e.type for e in tl.events} <= {"announced", "enacted", "in_force",
+                                                         "revised", "planned"}
+    assert any(e.type == "in_force" and e.date == "2023-09-26" for e in tl.events)
+
+
+def test_timeline_api(sample):
+    s, _ = sample
+    c = TestClient(create_app(s, with_ui=False))
+    body = c.get("/api/timeline", params={"entity": "tiktok-shop"}).json()
+    assert set(body) >= {"entity", "status", "as_of", "events"}
+    ev = body["events"][0]
+    assert set(ev) >= {"date", "date_source", "type", "summary", "citation"}
+    assert set(ev["citation"]) >= {"passage_id", "article_id", "title", "quote", "start", "end"}
+    assert c.get("/api/timeline", params={"regulation": "permendag-31-2023", "until": "2023-12-31"}).status_code == 200
+    assert c.get("/api/timeline").status_code == 422
+    assert c.get("/api/timeline", params={"entity": "nobody-inc"}).status_code == 404
+    assert c.get("/api/timeline", params={"entity": "lazada"}).json()["events"] == []
