@@ -92,12 +92,11 @@ def _holds(text: str, evidence: list[str]) -> bool:
 
 
 def pantau_runner(service: PantauService) -> Runner:
-    """Pantau's own pipeline: plan (follow-ups, time, expansion), hybrid retrieval, answer."""
+    """Pantau's own pipeline, exactly as ``/api/ask`` runs it (tracker for status
+    questions, hybrid retrieval and the configured answerer otherwise)."""
 
     def run(question: str, history: list[dict], k: int):
-        qp = service.retriever.plan(question, None, history)
-        passages = service.retriever.retrieve(qp.question, k, query_plan=qp)
-        return passages, service.answerer.answer(qp.question, passages, qp.language, plan=qp)
+        return service.respond(question, k, None, history)
 
     return run
 

@@ -24,7 +24,6 @@ from .text import content_words, stem
 from .types import Filters
 
 log = logging.getLogger("pantau.lexical")
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 
 def tokens(text: str, language: str) -> list[str]:
@@ -75,6 +74,7 @@ class LexicalIndex:
     def _build(self, gen: str) -> _Snapshot:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
         ids, metas, corpus = [], [], []
         for pid, doc, meta in self.store.scan_passages():
             ids.append(pid)

@@ -49,6 +49,7 @@ class QueryPlan:
     terms: list[str]  # words and expansions for lexical matching
     wants_latest: bool = False
     wants_chronology: bool = False
+    asks_status: bool = False  # "status", "kondisi": the tracker can answer
     period: tuple[date, date] | None = None
     filters: Filters = field(default_factory=Filters)
 
@@ -104,4 +105,5 @@ def plan(question: str, glossary: Glossary, filters: Filters | None = None,
     return QueryPlan(question=standalone, original=question, language=language,
                      terms=list(dict.fromkeys(terms)), wants_latest=wants_latest,
                      wants_chronology=bool(_CHRONO.search(standalone)), period=period,
+                     asks_status=bool(_STATUS.search(standalone)),
                      filters=f)

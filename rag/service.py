@@ -21,7 +21,8 @@ from .rerank import make_reranker
 from .retrieve import Retriever
 from .store import PantauStore
 from .entities import load_gazetteer
-from .timeline import Timeline, TimelineIndex
+from .regulations import find_references
+from .timeline import Timeline, TimelineIndex, status_answer
 from .track import RegulationRecord, RegulationRegistry
 from .types import Answer, Article, ArticleInfo, Filters, Passage, RetrievedPassage
 
@@ -73,9 +74,30 @@ class PantauService:
             history: list[dict] | None = None) -> Answer:
         """A cited answer to ``question`` (or a plain statement that the sources don't say).
         ``history`` (earlier turns, {"role", "content"}) lets follow-ups omit their subject."""
+        return self.respond(question, top_k, filters, history)[1]
+
+    def respond(self, question: str, top_k: int | None = None, filters: Filters | None = None,
+                history: list[dict] | None = None) -> tuple[list[RetrievedPassage], Answer]:
+        """The retrieved passages and the answer (``ask`` returns the answer alone)."""
         qp = self._plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
-        return self.answerer.answer(qp.question, passages, qp.language, plan=qp)
+        tracked = self._status_answer(qp)
+        if tracked is not None:
+            return passages, tracked
+        return passages, self.answerer.answer(qp.question, passages, qp.language, plan=qp)
+
+    def _status_answer(self, qp) -> Answer | None:
+        """"What is the status of X (now / on DATE)?" about a tracked entity or a cited
+        regulation is answered from its timeline: the newest events, dated and cited."""
+        if not qp.asks_status:
+            return None
+        refs = find_references(qp.question)
+        subjects = [r.id for r in refs] + self.timelines.gazetteer.ids_in(qp.question)
+        if not subjects:
+            return None
+        until = qp.filters.until.isoformat()[:10] if qp.filters.until else None
+        tl = self.timeline(subjects[0], until)
+        return status_answer(tl, qp.language) if tl is not None else None
 
     def _plan(self, question: str, filters: Filters | None, history: list[dict] | None):
         # In LLM mode the model rewrites a follow-up first; the rules still run after it.
@@ -137,7 +159,11 @@ class PantauService:
     def timeline(self, subject: str, until: str | None = None) -> Timeline | None:
         """The dated, cited events of a tracked entity or a regulation id (up to ``until``);
         None when the subject is neither tracked nor cited."""
-        return self.timelines.timeline(subject.lower(), until)
+        tl = self.timelines.timeline(subject.lower(), until)
+        rec = self.registry.get(subject.lower()) if tl is not None else None
+        if rec is not None and rec.aliases:  # "Permendag 31/2023" reads better than its id
+            tl.label = min(rec.aliases, key=len)
+        return tl
 
     def article(self, article_id: str) -> Article | None:
         """One stored article with its full text (what citation offsets point into)."""

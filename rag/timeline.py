@@ -211,3 +211,52 @@ def _citation(p: RetrievedPassage, start: int, end: int) -> Citation:
     return Citation(marker=1, passage_id=p.passage_id, article_id=p.article_id, title=p.title,
                     outlet=p.outlet, url=p.url, published=p.published, quote=p.text,
                     start=p.start, end=p.end, score=1.0, highlights=[(start, end)])
+
+
+TYPE_LABELS = {
+    "id": {"stopped": "berhenti / ditutup", "resumed": "beroperasi kembali",
+           "acquired": "diakuisisi / mengakuisisi", "merged": "bergabung / bermigrasi",
+           "fined": "dikenai denda", "revised": "direvisi", "in_force": "berlaku",
+           "enacted": "diterbitkan", "planned": "direncanakan", "announced": "diumumkan"},
+    "en": {"stopped": "stopped / closed", "resumed": "resumed / reopened",
+           "acquired": "acquired / acquiring", "merged": "merged / migrated", "fined": "fined",
+           "revised": "revised", "in_force": "in force", "enacted": "enacted",
+           "planned": "planned", "announced": "announced"},
+}
+_STATUS_HEAD = {"id": "Status {label} per {date}: {status}.",
+                "en": "Status of {label} as of {date}: {status}."}
+_BEFORE = {"id": "Sebelumnya ({date}): ", "en": "Before that ({date}): "}
+
+
+def status_answer(tl: Timeline, language: str, max_events: int = 3) -> "Answer | None":
+    """An Answer to "what is the status of X (now / on DATE)" from X's newest events:
+    the newest first, then the changes before it, each cited; None without events."""
+    from .answer import format_date
+    from .types import Answer, Conflict
+
+    if not tl.events:
+        return None
+    lang = language if language in TYPE_LABELS else "en"
+    picked: list[TimelineEvent] = []
+    for e in reversed(tl.events):  # newest first, one event per type
+        if all(p.type != e.type for p in picked):
+            picked.append(e)
+        if len(picked) == max_events:
+            break
+    def when(e: TimelineEvent) -> str:
+        text = format_date(e.date, lang)
+        return text.split(" ", 1)[1] if e.date_source == "text-month" else text  # "Maret 2024"
+
+    newest = picked[0]
+    head = _STATUS_HEAD[lang].format(label=tl.label, date=when(newest),
+                                     status=TYPE_LABELS[lang][newest.type])
+    parts, citations, conflicts = [head], [], []
+    for i, e in enumerate(picked, 1):
+        label = "" if i == 1 else _BEFORE[lang].format(date=when(e))
+        parts.append(f"{label}{e.summary} [{i}]")
+        citations.append(e.citation.model_copy(update={"marker": i}))
+        if i > 1:
+            conflicts.append(Conflict(claim=e.summary, published=e.date, marker=i,
+                                      superseded_by=1))
+    return Answer(answer=" ".join(parts), found=True, as_of=newest.date, language=lang,
+                  mode="tracker", citations=citations, conflicts=conflicts)

@@ -96,3 +96,20 @@ def test_timeline_api(sample):
     assert c.get("/api/timeline").status_code == 422
     assert c.get("/api/timeline", params={"entity": "nobody-inc"}).status_code == 404
     assert c.get("/api/timeline", params={"entity": "lazada"}).json()["events"] == []
+
+
+def test_status_questions_are_answered_from_the_tracker(sample):
+    _, service = sample
+    now = service.ask("Bagaimana status TikTok Shop sekarang?")
+    assert now.mode == "tracker" and now.found and now.language == "id"
+    assert now.answer.startswith("Status TikTok Shop per ")
+    assert now.as_of == service.timeline("tiktok-shop").as_of
+    assert now.citations and all(f"[{c.marker}]" in now.answer for c in now.citations)
+    then = service.ask("What was the status of TikTok Shop on 1 November 2023?")
+    assert then.mode == "tracker" and then.as_of <= "2023-11-01"
+    assert "stopped" in then.answer
+    reg = service.ask("What is the status of Permendag 31/2023?")
+    assert reg.mode == "tracker" and reg.answer.startswith("Status of Permendag 31/2023 as of")
+    # not a status question, or nothing tracked in it: the ordinary answerer
+    assert service.ask("Kapan TikTok Shop berhenti melayani transaksi?").mode == "extractive"
+    assert service.ask("What is the status of the Jakarta MRT?").mode != "tracker"
