@@ -20,6 +20,7 @@ from .regulations import find_references
 from .text import detect_language, sentence_spans, terms
 from .query import QueryPlan
 from .store import iso_to_epoch
+from .timeline import event_type
 from .types import Answer, Citation, Conflict, RetrievedPassage
 
 MONTHS = {
@@ -35,31 +36,6 @@ NOT_FOUND = {
 AS_OF = {"id": "Per {date}, menurut sumber terbaru yang dikutip.",
          "en": "As of {date}, per the newest source cited."}
 EARLIER = {"id": "Sebelumnya ({date}): ", "en": "Earlier ({date}): "}
-#: Status words: two claims about one subject with different classes disagree over time.
-STATUS_WORDS = {
-    "stopped": r"ditutup|dihentikan|berhenti|menghentikan|tutup|dilarang|closed|stopped|"
-               r"shut|suspended|halted|banned|ceased",
-    "reopened": r"dibuka kembali|kembali dibuka|kembali beroperasi|kembali hadir|reopen\w*|"
-                r"return\w*|came back|is back|relaunch\w*|resum\w*",
-    "merged": r"migrasi|bermigrasi|bergabung|dilebur|merged|migrat\w*|integrat\w*|"
-              r"folded into|combined",
-    "in_force": r"berlaku|diterbitkan|terbit|took effect|in force|came into force|issued",
-    "revised": r"direvisi|revisi|diubah|perubahan|amend\w*|revis\w*|replac\w*",
-}
-_STATUS_RE = {k: re.compile(rf"\b({v})\b", re.I) for k, v in STATUS_WORDS.items()}
-
-
-def status_of(sentence: str) -> str | None:
-    """The last status class a sentence states (the later verb usually wins in news
-    prose: "closed in October, reopened in December")."""
-    best, pos = None, -1
-    for k, rx in _STATUS_RE.items():
-        for m in rx.finditer(sentence):
-            if m.start() > pos:
-                best, pos = k, m.start()
-    return best
-
-
 _DATE_Q = re.compile(r"\b(kapan|tanggal|when|what date|sejak kapan|which day)\b", re.I)
 _NUMBER_Q = re.compile(r"\b(berapa|how (much|many)|what (share|percentage|amount))\b", re.I)
 _HAS_DATE = re.compile(
@@ -255,16 +231,17 @@ def _day(p: RetrievedPassage) -> str:
 
 def _conflicts(chosen: list[_Sentence], passages: Sequence[RetrievedPassage],
                markers: dict[int, int]) -> list[Conflict]:
-    """Older cited claims whose status differs from the newest one's (see STATUS_WORDS)."""
+    """Older cited claims whose status (``rag.timeline.event_type``) differs from the newest
+    one's."""
     dated = [s for s in chosen if _day(passages[s.passage])]
     if len(dated) < 2:
         return []
     newest = max(dated, key=lambda s: _day(passages[s.passage]))
-    now_status = status_of(newest.text)
+    now_status = event_type(newest.text)
     out = []
     for s in dated:
         day = _day(passages[s.passage])
-        if day < _day(passages[newest.passage]) and status_of(s.text) not in (None, now_status):
+        if day < _day(passages[newest.passage]) and event_type(s.text) not in (None, now_status):
             out.append(Conflict(claim=s.text, published=day, marker=markers[s.passage],
                                 superseded_by=markers[newest.passage]))
     return out
