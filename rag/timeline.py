@@ -250,13 +250,19 @@ def status_answer(tl: Timeline, language: str, max_events: int = 3) -> "Answer |
     newest = picked[0]
     head = _STATUS_HEAD[lang].format(label=tl.label, date=when(newest),
                                      status=TYPE_LABELS[lang][newest.type])
-    parts, citations, conflicts = [head], [], []
-    for i, e in enumerate(picked, 1):
-        label = "" if i == 1 else _BEFORE[lang].format(date=when(e))
-        parts.append(f"{label}{e.summary} [{i}]")
-        citations.append(e.citation.model_copy(update={"marker": i}))
-        if i > 1:
-            conflicts.append(Conflict(claim=e.summary, published=e.date, marker=i,
+    parts, conflicts = [head], []
+    cites: dict[str, Citation] = {}  # one citation per passage, its sentences highlighted
+    for i, e in enumerate(picked):
+        c = cites.get(e.citation.passage_id)
+        if c is None:
+            c = cites[e.citation.passage_id] = e.citation.model_copy(
+                update={"marker": len(cites) + 1, "highlights": []})
+        c.highlights = sorted(set(c.highlights) | set(e.citation.highlights))
+        label = "" if i == 0 else _BEFORE[lang].format(date=when(e))
+        parts.append(f"{label}{e.summary} [{c.marker}]")
+        if i > 0:
+            conflicts.append(Conflict(claim=e.summary, published=e.date, marker=c.marker,
                                       superseded_by=1))
+    citations = list(cites.values())
     return Answer(answer=" ".join(parts), found=True, as_of=newest.date, language=lang,
                   mode="tracker", citations=citations, conflicts=conflicts)

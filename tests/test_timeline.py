@@ -113,3 +113,12 @@ def test_status_questions_are_answered_from_the_tracker(sample):
     # not a status question, or nothing tracked in it: the ordinary answerer
     assert service.ask("Kapan TikTok Shop berhenti melayani transaksi?").mode == "extractive"
     assert service.ask("What is the status of the Jakarta MRT?").mode != "tracker"
+
+
+def test_status_answer_cites_each_passage_once(sample):
+    _, service = sample
+    ans = service.ask("What is TikTok Shop's status now?")
+    ids = [c.passage_id for c in ans.citations]
+    assert len(ids) == len(set(ids)) and [c.marker for c in ans.citations] == list(range(1, len(ids) + 1))
+    for c in ans.citations:
+        assert f"[{c.marker}]" in ans.answer and c.highlights
