@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, model_validator
 from rag.config import Settings, enforce_offline
 from rag.service import PantauService
 from rag.store import StoreUnavailable
+from rag.impact import Impact
 from rag.timeline import Timeline
 from rag.track import RegulationRecord
 from rag.types import Answer, Article, ArticleInfo, Filters, RetrievedPassage
@@ -184,6 +185,13 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
             raise HTTPException(status_code=404, detail=f"no regulation {reg_id!r} is cited")
         rec, passages = found
         return RegulationDetail(**rec.model_dump(), passages=passages)
+
+    @app.get("/api/impact", response_model=Impact)
+    def impact(regulation: str) -> Impact:
+        found = service.impact(regulation)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no regulation {regulation!r} is cited")
+        return found
 
     @app.get("/api/timeline", response_model=Timeline)
     def timeline(entity: str | None = None, regulation: str | None = None,

@@ -21,6 +21,7 @@ from .rerank import make_reranker
 from .retrieve import Retriever
 from .store import PantauStore
 from .entities import load_gazetteer
+from .impact import Impact, impact_of
 from .regulations import find_references
 from .timeline import Timeline, TimelineIndex, status_answer
 from .track import RegulationRecord, RegulationRegistry
@@ -155,6 +156,11 @@ class PantauService:
         """One regulation's record and the passages citing it (oldest first)."""
         rec = self.registry.get(reg_id.lower())
         return None if rec is None else (rec, self.registry.passages(rec.id))
+
+    def impact(self, reg_id: str) -> Impact | None:
+        """Who a cited regulation affects and what it requires (None if it is not cited)."""
+        found = self.regulation(reg_id)
+        return None if found is None else impact_of(found[0].id, found[1])
 
     def timeline(self, subject: str, until: str | None = None) -> Timeline | None:
         """The dated, cited events of a tracked entity or a regulation id (up to ``until``);
