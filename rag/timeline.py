@@ -21,7 +21,7 @@ from .entities import Gazetteer
 from .regulations import find_references
 from .store import PantauStore
 from .text import sentence_spans
-from .types import Citation, RetrievedPassage
+from .types import Answer, Citation, Conflict, RetrievedPassage
 
 #: Event types and the words that state them (Indonesian and English), most specific first.
 EVENT_CUES: dict[str, str] = {
@@ -228,11 +228,10 @@ _STATUS_HEAD = {"id": "Status {label} per {date}: {status}.",
 _BEFORE = {"id": "Sebelumnya ({date}): ", "en": "Before that ({date}): "}
 
 
-def status_answer(tl: Timeline, language: str, max_events: int = 3) -> "Answer | None":
+def status_answer(tl: Timeline, language: str, max_events: int = 3) -> Answer | None:
     """An Answer to "what is the status of X (now / on DATE)" from X's newest events:
     the newest first, then the changes before it, each cited; None without events."""
-    from .answer import format_date
-    from .types import Answer, Conflict
+    from .answer import format_date  # answer.py imports this module: import late
 
     if not tl.events:
         return None
