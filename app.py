@@ -22,6 +22,7 @@ from rag.service import PantauService
 from rag.store import StoreUnavailable
 from rag.impact import Impact
 from rag.timeline import Timeline
+from rag.updates import Updates
 from rag.track import RegulationRecord
 from rag.types import Answer, Article, ArticleInfo, Filters, RetrievedPassage
 
@@ -192,6 +193,14 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
         if found is None:
             raise HTTPException(status_code=404, detail=f"no regulation {regulation!r} is cited")
         return found
+
+    @app.get("/api/updates", response_model=Updates)
+    def updates(since: date, entity: str | None = None,
+                regulation: str | None = None) -> Updates:
+        if entity and regulation:
+            raise HTTPException(status_code=422, detail="give at most one of 'entity' or "
+                                                        "'regulation'")
+        return service.updates(since.isoformat(), entity or regulation)
 
     @app.get("/api/timeline", response_model=Timeline)
     def timeline(entity: str | None = None, regulation: str | None = None,

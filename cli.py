@@ -157,6 +157,22 @@ def cmd_timeline(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_updates(args, settings: Settings) -> int:
+    up = _service(settings).updates(args.since, args.subject)
+    if args.json:
+        print(up.model_dump_json(indent=2))
+        return 0
+    print(f"Since {up.since}: {up.articles} new articles")
+    for g in up.groups:
+        print(f"\n## {g.label} ({g.kind} {g.key})")
+        for e in g.events:
+            print(f"  {e.date}  {e.type:9}  {e.summary[:110]}\n"
+                  f"              [{e.citation.title[:50]}, {(e.citation.published or '')[:10]}]")
+        for a in g.articles:
+            print(f"  + {(a.published or '')[:10]}  {a.title[:90]} ({a.outlet or a.url})")
+    return 0
+
+
 def cmd_delete(args, settings: Settings) -> int:
     service = _service(settings)
     missing = [i for i in args.ids if not service.delete(i)]
@@ -262,6 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--until", help="only events up to this date (YYYY-MM-DD)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_timeline)
+    s = sub.add_parser("updates", help="what is new since a date, by regulation and entity")
+    s.add_argument("--since", required=True, help="YYYY-MM-DD")
+    s.add_argument("--subject", help="one entity or regulation id")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_updates)
     s = sub.add_parser("delete", help="delete articles and their passages")
     s.add_argument("ids", nargs="+")
     s.set_defaults(func=cmd_delete)

@@ -134,6 +134,9 @@ def article_meta(a: Article, n_passages: int) -> dict[str, Any]:
     meta["syndication"] = json.dumps([s.model_dump() for s in a.syndication], ensure_ascii=False)
     meta["also_published"] = copies_json(a.also_published)
     meta["passages"] = n_passages
+    now = datetime.now(timezone.utc)
+    meta["ingested_at"] = now.isoformat(timespec="seconds")
+    meta["ingested_ts"] = int(now.timestamp())
     sig = fingerprint.signature(a.text)
     meta["minhash"] = json.dumps(list(sig))
     meta.update({f"lsh_{i}": k for i, k in enumerate(fingerprint.band_keys(sig))})
@@ -149,4 +152,5 @@ def article_from(aid: str, m: dict[str, Any], text: str) -> Article:
     fields["published"] = fields["published"] or None
     synd = [Syndication(**s) for s in json.loads(m.get("syndication") or "[]")]
     copies = [Copy(**c) for c in json.loads(m.get("also_published") or "[]")]
-    return Article(id=aid, text=text or "", syndication=synd, also_published=copies, **fields)
+    return Article(id=aid, text=text or "", syndication=synd, also_published=copies,
+                   ingested_at=m.get("ingested_at") or None, **fields)

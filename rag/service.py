@@ -25,6 +25,7 @@ from .impact import Impact, impact_of
 from .regulations import find_references
 from .timeline import Timeline, TimelineIndex, status_answer
 from .track import RegulationRecord, RegulationRegistry
+from .updates import Updates, collect_updates
 from .types import Answer, Article, ArticleInfo, Filters, Passage, RetrievedPassage
 
 log = logging.getLogger("pantau.service")
@@ -161,6 +162,13 @@ class PantauService:
         """Who a cited regulation affects and what it requires (None if it is not cited)."""
         found = self.regulation(reg_id)
         return None if found is None else impact_of(found[0].id, found[1])
+
+    def updates(self, since: str, subject: str | None = None) -> Updates:
+        """Articles and events since ``since`` (ISO date), grouped by regulation and entity
+        (only ``subject``'s when given)."""
+        return collect_updates(self.store.scan_articles(), self.timelines,
+                               self.timelines.gazetteer, since,
+                               subject.lower() if subject else None)
 
     def timeline(self, subject: str, until: str | None = None) -> Timeline | None:
         """The dated, cited events of a tracked entity or a regulation id (up to ``until``);

@@ -170,6 +170,18 @@ class PantauStore:
         out.sort(key=lambda a: a.published or "", reverse=True)
         return out
 
+    def scan_articles(self, page: int = 500) -> Iterable[Article]:
+        """Every stored article, with its text."""
+        offset = 0
+        while True:
+            got = self.articles_collection.get(include=["documents", "metadatas"], limit=page,
+                                               offset=offset)
+            if not got["ids"]:
+                return
+            for aid, doc, m in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield article_from(aid, m, doc)
+            offset += len(got["ids"])
+
     def _scan(self, coll, include: list[str], page: int = 1000) -> Iterable[tuple[list, list]]:
         offset = 0
         while True:

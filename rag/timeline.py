@@ -182,6 +182,11 @@ class TimelineIndex:
                 self._cache = (gen, self._build())
             return self._cache[1].get(subject, [])
 
+    def subjects(self) -> list[str]:
+        """Every entity or regulation id that has events."""
+        self.events("")  # refresh the cache if the store changed
+        return sorted(self._cache[1]) if self._cache else []
+
     def timeline(self, subject: str, until: str | None = None) -> Timeline | None:
         """The subject's timeline (events up to ``until`` when given), or None if unknown."""
         evs = [e for e in self.events(subject) if until is None or e.date <= until]

@@ -47,6 +47,7 @@ class Article(BaseModel):
     content_hash: str = ""
     # Copies of this story stored under it (exact or near duplicates), earliest first.
     also_published: list[Copy] = Field(default_factory=list)
+    ingested_at: str | None = None  # when the store last wrote it (set by the store)
 
     def as_copy(self) -> Copy:
         """This article as an "also published by" entry of another."""
@@ -80,6 +81,7 @@ class ArticleInfo(BaseModel):
     source: str = ""
     syndication: list[Syndication] = Field(default_factory=list)
     also_published: list[Copy] = Field(default_factory=list)
+    ingested_at: str | None = None
     passages: int
 
 

@@ -122,3 +122,22 @@ def test_status_answer_cites_each_passage_once(sample):
     assert len(ids) == len(set(ids)) and [c.marker for c in ans.citations] == list(range(1, len(ids) + 1))
     for c in ans.citations:
         assert f"[{c.marker}]" in ans.answer and c.highlights
+
+
+def test_updates_since_a_date(sample):
+    s, service = sample
+    everything = service.updates("2000-01-01")
+    keys = {g.key for g in everything.groups}
+    assert {"tiktok-shop", "permendag-31-2023", "tokopedia"} <= keys
+    assert everything.articles == len(service.articles())
+    tts = next(g for g in everything.groups if g.key == "tiktok-shop")
+    assert tts.events and tts.articles and tts.kind == "entity"
+    assert [e.date for e in tts.events] == sorted((e.date for e in tts.events), reverse=True)
+    assert service.updates("2099-01-01").groups == []  # nothing published or ingested later
+    only = service.updates("2000-01-01", "permendag-31-2023")
+    assert [g.key for g in only.groups] == ["permendag-31-2023"]
+    c = TestClient(create_app(s, with_ui=False, service=service))
+    body = c.get("/api/updates", params={"since": "2000-01-01", "regulation": "pmk-37-2025"}).json()
+    assert [g["key"] for g in body["groups"]] == ["pmk-37-2025"]
+    assert c.get("/api/updates").status_code == 422
+    assert c.get("/api/updates", params={"since": "kemarin"}).status_code == 422
