@@ -173,6 +173,33 @@ def cmd_updates(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_watch(args, settings: Settings) -> int:
+    from pathlib import Path
+
+    from ingest.watch import Watcher, parse_every, watch
+
+    service = _service(settings)
+    if args.watchlist is not None:
+        saved = Watcher(service).save_watchlist(args.watchlist.split(","))
+        print(f"watchlist: {', '.join(saved) or '(everything)'}")
+        if not args.feeds:
+            return 0
+    if not args.feeds:
+        print("pantau watch: give --feeds FILE (one feed URL or path per line)", file=sys.stderr)
+        return 2
+    try:
+        every = parse_every(args.every)
+    except ValueError as exc:
+        print(f"pantau watch: {exc}", file=sys.stderr)
+        return 2
+    logging.getLogger("pantau.watch").setLevel(logging.INFO)
+    try:
+        watch(service, Path(args.feeds), every, 1 if args.once else None)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_delete(args, settings: Settings) -> int:
     service = _service(settings)
     missing = [i for i in args.ids if not service.delete(i)]
@@ -283,6 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--subject", help="one entity or regulation id")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_updates)
+    s = sub.add_parser("watch", help="poll feeds, ingest, write digests for a watchlist")
+    s.add_argument("--feeds", help="file with one feed URL or path per line")
+    s.add_argument("--every", default="30m", help="interval: 30m, 1h, 90s (default 30m)")
+    s.add_argument("--watchlist", help="comma-separated entity/regulation ids to watch (saved)")
+    s.add_argument("--once", action="store_true", help="one round, then exit")
+    s.set_defaults(func=cmd_watch)
     s = sub.add_parser("delete", help="delete articles and their passages")
     s.add_argument("ids", nargs="+")
     s.set_defaults(func=cmd_delete)
