@@ -21,7 +21,7 @@ from rag.config import Settings, enforce_offline
 from rag.service import PantauService
 from rag.store import StoreUnavailable
 from rag.impact import Impact
-from rag.timeline import Timeline
+from rag.timeline import Timeline, TimelineEvent
 from rag.updates import Updates
 from rag.track import RegulationRecord
 from rag.types import Answer, Article, ArticleInfo, Filters, RetrievedPassage
@@ -66,6 +66,7 @@ class RegulationsResponse(BaseModel):
 
 class RegulationDetail(RegulationRecord):
     passages: list[RetrievedPassage]
+    timeline: list[TimelineEvent]
 
 
 class ArticlesResponse(BaseModel):
@@ -185,7 +186,9 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
         if found is None:
             raise HTTPException(status_code=404, detail=f"no regulation {reg_id!r} is cited")
         rec, passages = found
-        return RegulationDetail(**rec.model_dump(), passages=passages)
+        tl = service.timeline(rec.id)
+        return RegulationDetail(**rec.model_dump(), passages=passages,
+                                timeline=tl.events if tl else [])
 
     @app.get("/api/impact", response_model=Impact)
     def impact(regulation: str) -> Impact:
