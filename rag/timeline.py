@@ -49,13 +49,14 @@ _CUES = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in EVENT_CUES.items()}
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_ALT})\b(?!\.?\s+\d{{4}})", re.I)
 _MONTH_YEAR = re.compile(rf"\b({_MONTH_ALT})\s+((?:19|20)\d{{2}})\b", re.I)
+_YEAR = re.compile(r"\b(?:in|pada|tahun|sejak|since|during)\s+((?:19|20)\d{2})\b", re.I)
 _RELATIVE = {"kemarin": -1, "yesterday": -1, "hari ini": 0, "today": 0, "besok": 1,
              "tomorrow": 1}
 
 
 class TimelineEvent(BaseModel):
     date: str  # ISO date (to the month when the text gives only a month: YYYY-MM-01)
-    date_source: str  # "text", "text-month", "relative" or "article"
+    date_source: str  # "text", "text-month", "text-year", "relative" or "article"
     type: str
     summary: str  # the sentence stating it, verbatim
     citation: Citation
@@ -75,6 +76,7 @@ REGULATION_EVENTS = {"announced", "enacted", "in_force", "revised", "planned"}
 #: only qualify a change named just before them ("Penutupan ... berlaku mulai ...").
 STRONG = ("fined", "acquired", "merged", "resumed", "stopped", "revised")
 _DATES = re.compile(
+    rf"\b(?:in|pada|tahun|sejak|since|during)\s+(?:19|20)\d{{2}}\b(?!\s*/)|"
     rf"\(?\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\)?|\b\d{{1,2}}\s+(?:{_MONTH_ALT})\b(?:\.?\s+\d{{4}})?|"
     rf"\b(?:{_MONTH_ALT})\s+\d{{1,2}},?\s+\d{{4}}|\b(?:{_MONTH_ALT})\s+(?:19|20)\d{{2}}\b", re.I)
 
@@ -108,6 +110,9 @@ def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
     m = _MONTH_YEAR.search(text)
     if m:
         return date(int(m[2]), MONTHS[m[1].lower()], 1).isoformat(), "text-month"
+    m = _YEAR.search(text)
+    if m:
+        return f"{m[1]}-01-01", "text-year"
     low = text.lower()
     for word, delta in _RELATIVE.items():
         if base and re.search(rf"\b{word}\b", low):
@@ -115,26 +120,43 @@ def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
     return (article_day, "article") if article_day else None
 
 
-def sentence_events(sentence: str, article_day: str | None) -> list[tuple[str, str, str]]:
-    """(ISO date, date source, type) of each event a sentence tells: one per date it gives,
-    typed by the cues between the previous date and this one; a sentence without a date
-    is one event on the article's day."""
+_CLAUSE = re.compile(r",|;|\s(?:which|that|yang|setelah|after|before|sebelum)\s", re.I)
+
+
+def _clause_start(sentence: str, pos: int) -> int:
+    """Where the clause holding ``pos`` begins."""
+    starts = [m.end() for m in _CLAUSE.finditer(sentence, 0, pos)]
+    return starts[-1] if starts else 0
+
+
+def sentence_events(sentence: str, article_day: str | None) -> list[tuple[str, str, str, int]]:
+    """(ISO date, date source, type, clause start) of each event a sentence tells: one per
+    date it gives, typed by the cues of its clause (else since the previous date); a
+    sentence without a date is one event on the article's day."""
     out = []
     prev = 0
-    dates = list(_DATES.finditer(sentence))
+    # "Nomor 31 Tahun 2023" is a regulation's name, not a date: blank references out.
+    masked = sentence
+    for ref in find_references(sentence):
+        masked = masked[:ref.start] + " " * (ref.end - ref.start) + masked[ref.end:]
+    dates = list(_DATES.finditer(masked))
     for i, m in enumerate(dates):
-        etype = event_type(sentence[prev:m.end()])
+        # The clause the date sits in ("..., which came into force in March 2024") says what
+        # happened on it; only without a cue there does the text since the last date count.
+        start = max(prev, _clause_start(sentence, m.start()))
+        etype = event_type(sentence[start:m.end()]) or event_type(sentence[prev:m.end()])
         if etype is None and i == len(dates) - 1:
-            etype = event_type(sentence[m.end():])
+            after = re.split(r"[,;]", sentence[m.end():], maxsplit=1)[0]  # same clause only
+            etype = event_type(after)
         when = event_date(m.group(0), article_day) if etype else None
         if when and when[1] != "article":
-            out.append((when[0], when[1], etype))
+            out.append((when[0], when[1], etype, start))
         prev = m.end()
     if not dates:
         etype = event_type(sentence)
-        when = event_date(sentence, article_day) if etype else None
+        when = event_date(masked, article_day) if etype else None
         if when:
-            out.append((when[0], when[1], etype))
+            out.append((when[0], when[1], etype, 0))
     return out
 
 
@@ -154,17 +176,18 @@ class TimelineIndex:
             day = (meta.get("published") or "")[:10] or None
             for s, e in sentence_spans(text):
                 sentence = text[s:e]
-                regs = [r.id for r in find_references(sentence)]
-                subjects = self.gazetteer.ids_in(sentence) + regs
-                found = sentence_events(sentence, day) if subjects else []
+                refs = find_references(sentence)
+                regs = [r.id for r in refs]
+                entities = self.gazetteer.ids_in(sentence)
+                found = sentence_events(sentence, day) if entities or regs else []
                 if not found:
                     continue
                 passage = passage or self.store.get_passages([pid], [1.0])[0]
                 cite = _citation(passage, passage.start + s, passage.start + e)
-                for when, source, etype in found:
+                for when, source, etype, pos in found:
                     ev = TimelineEvent(date=when, date_source=source, type=etype,
                                        summary=sentence, citation=cite)
-                    for subject in dict.fromkeys(subjects):
+                    for subject in dict.fromkeys(entities + _regs_for(refs, pos)):
                         if subject in regs and etype not in REGULATION_EVENTS:
                             continue  # "TikTok Shop stopped after Permendag 31/2023": not the rule's
                         old = events.setdefault(subject, {}).get((when, etype))
@@ -201,15 +224,33 @@ class TimelineIndex:
                         events=evs)
 
 
+def _regs_for(refs: list, pos: int) -> list[str]:
+    """The regulation an event at clause ``pos`` is about: with several references in the
+    sentence, the last one named before the clause ("8/2024 amends 36/2023, which came into
+    force in March 2024": 36/2023), or the first one named when the event has no date."""
+    if len(refs) < 2:
+        return [r.id for r in refs]
+    if pos == 0:  # no date to place: the sentence is about the first one it names
+        return [refs[0].id]
+    before = [r for r in refs if r.start < pos]
+    return [before[-1].id] if before else [refs[0].id]
+
+
 def _drop_retellings(events: list[TimelineEvent]) -> list[TimelineEvent]:
-    """An article-dated event of a type the text already dated earlier is a later article
-    retelling it ("two years after TikTok Shop was shut ..."), not a new event."""
+    """Drop what retells an event instead of adding one: an article-dated event of a type
+    the text already dated earlier ("two years after TikTok Shop was shut ..."), and a
+    month-precision event ("pada Oktober 2023") when that month has the same type to the day.
+    """
     dated: dict[str, str] = {}
+    days = {(e.type, e.date[:7]) for e in events if e.date_source in ("text", "relative")}
     for e in events:
         if e.date_source != "article":
             dated.setdefault(e.type, e.date)
-    return [e for e in events if not (e.date_source == "article" and e.type in dated
-                                      and dated[e.type] < e.date)]
+    return [e for e in events
+            if not (e.date_source == "article" and e.type in dated and dated[e.type] < e.date)
+            and not (e.date_source == "text-month" and (e.type, e.date[:7]) in days)
+            and not (e.date_source == "text-year" and any(t == e.type and d.startswith(e.date[:4])
+                                                          for t, d in days))]
 
 
 def _citation(p: RetrievedPassage, start: int, end: int) -> Citation:
