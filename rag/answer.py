@@ -102,8 +102,8 @@ class ExtractiveAnswerer:
         markers: dict[int, int] = {}
         for s in chosen:
             markers.setdefault(s.passage, len(markers) + 1)
-        citations = [self.citation(passages[pi], n, [(s.start, s.end) for s in chosen
-                                                      if s.passage == pi])
+        citations = [Citation.of(passages[pi], n, [(s.start, s.end) for s in chosen
+                                                    if s.passage == pi])
                      for pi, n in markers.items()]
         dates = [c.published for c in citations if c.published]
         as_of = max(dates)[:10] if dates else None
@@ -111,14 +111,6 @@ class ExtractiveAnswerer:
         text = _compose(chosen, passages, markers, lang, as_of, bool(conflicts))
         return Answer(answer=text, found=True, as_of=as_of, language=lang, mode=self.mode,
                       citations=citations, conflicts=conflicts)
-
-    @staticmethod
-    def citation(p: RetrievedPassage, marker: int, highlights: list[tuple[int, int]]) -> Citation:
-        """The Citation of a passage under ``marker``."""
-        return Citation(marker=marker, passage_id=p.passage_id, article_id=p.article_id,
-                        title=p.title, outlet=p.outlet, url=p.url, published=p.published,
-                        quote=p.text, start=p.start, end=p.end, score=round(p.score, 4),
-                        highlights=highlights)
 
     def _select(self, question: str, passages: Sequence[RetrievedPassage], lang: str,
                 plan: QueryPlan | None) -> list[_Sentence]:

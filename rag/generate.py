@@ -216,7 +216,7 @@ class LLMAnswerer:
                 best = max(own, key=lambda s: term_overlap(seg_terms, s.terms))
                 if term_overlap(seg_terms, best.terms) > 0:
                     highlights.add((best.start, best.end))
-            citations.append(ExtractiveAnswerer.citation(p, n, sorted(highlights)))
+            citations.append(Citation.of(p, n, sorted(highlights)))
         return citations
 
     # -- follow-up questions ---------------------------------------------------------------

@@ -82,10 +82,7 @@ def impact_of(reg_id: str, passages: list[RetrievedPassage]) -> Impact:
                 continue
             seen.add(key)
             groups = [g for g, rx in _GROUPS.items() if rx.search(sentence)]
-            cite = Citation(marker=len(statements) + 1, passage_id=p.passage_id,
-                            article_id=p.article_id, title=p.title, outlet=p.outlet, url=p.url,
-                            published=p.published, quote=p.text, start=p.start, end=p.end,
-                            score=p.score, highlights=[(p.start + s, p.start + e)])
+            cite = Citation.of(p, len(statements) + 1, [(p.start + s, p.start + e)])
             statements.append(Statement(kind=kind, text=sentence, stakeholders=groups,
                                         citation=cite))
     by_group = [StakeholderImpact(group=g, statements=[x for x in statements

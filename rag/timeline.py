@@ -21,7 +21,7 @@ from .entities import Gazetteer
 from .regulations import find_references
 from .store import PantauStore
 from .text import sentence_spans
-from .types import Answer, Citation, Conflict, RetrievedPassage
+from .types import Answer, Citation, Conflict
 
 #: Event types and the words that state them (Indonesian and English), most specific first.
 EVENT_CUES: dict[str, str] = {
@@ -183,7 +183,7 @@ class TimelineIndex:
                 if not found:
                     continue
                 passage = passage or self.store.get_passages([pid], [1.0])[0]
-                cite = _citation(passage, passage.start + s, passage.start + e)
+                cite = Citation.of(passage, 1, [(passage.start + s, passage.start + e)])
                 for when, source, etype, pos in found:
                     ev = TimelineEvent(date=when, date_source=source, type=etype,
                                        summary=sentence, citation=cite)
@@ -251,12 +251,6 @@ def _drop_retellings(events: list[TimelineEvent]) -> list[TimelineEvent]:
             and not (e.date_source == "text-month" and (e.type, e.date[:7]) in days)
             and not (e.date_source == "text-year" and any(t == e.type and d.startswith(e.date[:4])
                                                           for t, d in days))]
-
-
-def _citation(p: RetrievedPassage, start: int, end: int) -> Citation:
-    return Citation(marker=1, passage_id=p.passage_id, article_id=p.article_id, title=p.title,
-                    outlet=p.outlet, url=p.url, published=p.published, quote=p.text,
-                    start=p.start, end=p.end, score=1.0, highlights=[(start, end)])
 
 
 TYPE_LABELS = {

@@ -129,6 +129,15 @@ class Citation(BaseModel):
     # Spans (article offsets) of the sentences the answer took from this passage.
     highlights: list[tuple[int, int]] = Field(default_factory=list)
 
+    @classmethod
+    def of(cls, p: "RetrievedPassage", marker: int,
+           highlights: list[tuple[int, int]]) -> "Citation":
+        """The citation of a retrieved passage under ``marker``."""
+        return cls(marker=marker, passage_id=p.passage_id, article_id=p.article_id,
+                   title=p.title, outlet=p.outlet, url=p.url, published=p.published,
+                   quote=p.text, start=p.start, end=p.end, score=round(p.score, 4),
+                   highlights=highlights)
+
 
 class Conflict(BaseModel):
     """An older cited claim that a newer cited source contradicts."""
