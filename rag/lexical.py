@@ -76,7 +76,7 @@ class LexicalIndex:
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
         ids, metas, corpus = [], [], []
-        for pid, doc, meta in self.store.scan_passages():
+        for pid, doc, meta in self.store.passage_snapshot():
             ids.append(pid)
             metas.append(meta)
             lang = meta.get("language") or "id"

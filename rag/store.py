@@ -54,6 +54,7 @@ class PantauStore:
         self._articles = None
         self._meta = None
         self._languages: tuple[str, list[str]] | None = None
+        self._snapshot: tuple[str, list[tuple[str, str, dict[str, Any]]]] | None = None
         self._lock = threading.RLock()
 
     # -- connection ---------------------------------------------------------------------
@@ -200,6 +201,16 @@ class PantauStore:
                 return
             yield from zip(got["ids"], got["documents"], got["metadatas"])
             offset += len(got["ids"])
+
+    def passage_snapshot(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """All passages as (id, text, metadata), read once per store generation and shared
+        by the indexes derived from them (lexical, regulation registry, timelines), so a
+        write costs one scan, not one per index. Holds the passage texts in memory."""
+        gen = self.generation()
+        with self._lock:
+            if self._snapshot is None or self._snapshot[0] != gen:
+                self._snapshot = (gen, list(self.scan_passages()))
+            return self._snapshot[1]
 
     def get_passages(self, ids: Sequence[str], scores: Sequence[float]) -> list[RetrievedPassage]:
         """Passages by id, in the given order, carrying the given scores."""

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from .dates import MONTHS, parse_date
 from .entities import Gazetteer
 from .regulations import find_references
+from .metadata import retrieved
 from .store import PantauStore
 from .text import sentence_spans
 from .types import Answer, Citation, Conflict
@@ -171,7 +172,7 @@ class TimelineIndex:
 
     def _build(self) -> dict[str, list[TimelineEvent]]:
         events: dict[str, dict[tuple[str, str], TimelineEvent]] = {}
-        for pid, text, meta in self.store.scan_passages():
+        for pid, text, meta in self.store.passage_snapshot():
             passage = None
             day = (meta.get("published") or "")[:10] or None
             for s, e in sentence_spans(text):
@@ -182,7 +183,7 @@ class TimelineIndex:
                 found = sentence_events(sentence, day) if entities or regs else []
                 if not found:
                     continue
-                passage = passage or self.store.get_passages([pid], [1.0])[0]
+                passage = passage or retrieved(pid, text, meta, 1.0)
                 cite = Citation.of(passage, 1, [(passage.start + s, passage.start + e)])
                 for when, source, etype, pos in found:
                     ev = TimelineEvent(date=when, date_source=source, type=etype,

@@ -111,7 +111,7 @@ class RegulationRegistry:
 
     def _build(self) -> tuple[dict[str, RegulationRecord], dict[str, list[str]]]:
         acc: dict[str, _Acc] = {}
-        for pid, text, meta in self.store.scan_passages():
+        for pid, text, meta in self.store.passage_snapshot():
             refs = find_references(text)
             if not refs:
                 continue
