@@ -18,7 +18,7 @@ from .glossary import load_glossary
 from .grounding import missing_anchors
 from .regulations import find_references
 from .text import detect_language, sentence_spans, terms
-from .query import QueryPlan
+from .query import ASKS_DATE, ASKS_NUMBER, QueryPlan
 from .store import iso_to_epoch
 from .timeline import event_type
 from .types import Answer, Citation, Conflict, RetrievedPassage
@@ -36,8 +36,6 @@ NOT_FOUND = {
 AS_OF = {"id": "Per {date}, menurut sumber terbaru yang dikutip.",
          "en": "As of {date}, per the newest source cited."}
 EARLIER = {"id": "Sebelumnya ({date}): ", "en": "Earlier ({date}): "}
-_DATE_Q = re.compile(r"\b(kapan|tanggal|when|what date|sejak kapan|which day)\b", re.I)
-_NUMBER_Q = re.compile(r"\b(berapa|how (much|many)|what (share|percentage|amount))\b", re.I)
 _HAS_DATE = re.compile(
     r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
     r"|\(\d{1,2}/\d{1,2}(/\d{2,4})?\)|\b(19|20)\d{2}\b", re.I)
@@ -126,8 +124,8 @@ class ExtractiveAnswerer:
                 df[t] = df.get(t, 0) + 1
         idf = {t: math.log(1 + n / (1 + df.get(t, 0))) for t in q_terms}
         total = sum(idf.values()) or 1.0
-        want_date = bool(_DATE_Q.search(question))
-        want_number = bool(_NUMBER_Q.search(question))
+        want_date = bool(ASKS_DATE.search(question))
+        want_number = bool(ASKS_NUMBER.search(question))
         recency = _recency(passages) if plan and plan.wants_latest else None
         for s in sents:
             lexical = sum(idf[t] for t in s.terms & q_terms) / total
@@ -172,10 +170,10 @@ def _holds_asked_kind(question: str, chosen: list[_Sentence]) -> bool:
     """A "when" question needs a date in its answer, a "how much" one a number; regulation
     references ("Nomor 31 Tahun 2023") and bare years in them do not count."""
     texts = [_strip_references(s.text) for s in chosen]
-    if _NUMBER_Q.search(question) and not any(
+    if ASKS_NUMBER.search(question) and not any(
             _HAS_NUMBER.search(re.sub(r"\b(19|20)\d{2}\b", "", t)) for t in texts):
         return False
-    if _DATE_Q.search(question) and not any(_HAS_DATE.search(t) for t in texts):
+    if ASKS_DATE.search(question) and not any(_HAS_DATE.search(t) for t in texts):
         return False
     return True
 

@@ -25,6 +25,9 @@ _PRESENT = re.compile(
     r"\b(sekarang|saat ini|terbaru|terkini|kini|masih|hingga kini|sampai sekarang|now|"
     r"latest|current|currently|today|still|these days|at present|newest|most recent|recent)\b",
     re.I)
+#: Questions that ask for a date / an amount: their answer must hold one.
+ASKS_DATE = re.compile(r"\b(kapan|tanggal|when|what date|sejak kapan|which day)\b", re.I)
+ASKS_NUMBER = re.compile(r"\b(berapa|how (much|many)|what (share|percentage|amount))\b", re.I)
 _STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
 _CHRONO = re.compile(
     r"\b(what happened|apa yang terjadi|kronologi|chronology|timeline|perkembangan|"
