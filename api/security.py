@@ -1,5 +1,5 @@
 """The API key: ``PANTAU_API_KEY`` guards the write endpoints, and the read endpoints too
-when ``PANTAU_API_KEY_READS`` is true. ``/health`` and the web UI are never guarded here.
+when ``PANTAU_API_KEY_READS`` is true. ``/health`` is never guarded; the web UI has its own sign-in (``app.ui_sign_in``).
 
 The key travels as ``Authorization: Bearer <key>`` (what the ``openai`` client sends as its
 ``api_key``) or ``X-API-Key: <key>``. Both schemes appear in the OpenAPI document, so the

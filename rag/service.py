@@ -115,12 +115,15 @@ class PantauService:
         (with its citations) as the last item."""
         qp = self._plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
+        # Status questions get the tracker's answer here as in ``respond``.
+        answer = self._status_answer(qp)
         stream = getattr(self.answerer, "stream", None)
-        if stream is not None:
+        if answer is None and stream is not None:
             yield from stream(qp.question, passages, qp.language, plan=qp)
             return
-        answer = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
-        # Extractive answers exist whole at once; they still arrive sentence by sentence.
+        if answer is None:
+            answer = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
+        # Whole answers exist at once; they still arrive sentence by sentence.
         for part in re.findall(r".*?\](?:\s+|$)|.+$", answer.answer, flags=re.S):
             yield part
         yield answer
@@ -193,3 +196,16 @@ class PantauService:
         return {"status": "ok", "articles": articles, "passages": passages,
                 "embedding_model": getattr(self.embedder, "name", type(self.embedder).__name__),
                 "answer_mode": self.answerer.mode}
+
+    def subjects(self) -> list[tuple[str, str]]:
+        """Every tracked entity and cited regulation with dated events, as (id, label):
+        entities first (by label), then regulations (labelled by their shortest alias)."""
+        entities, regulations = [], []
+        for sid in self.timelines.subjects():
+            ent = self.timelines.gazetteer.entities.get(sid)
+            if ent is not None:
+                entities.append((sid, ent.label))
+            else:
+                rec = self.registry.get(sid)
+                regulations.append((sid, min(rec.aliases, key=len) if rec and rec.aliases else sid))
+        return sorted(entities, key=lambda x: x[1].lower()) + sorted(regulations)

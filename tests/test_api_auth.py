@@ -26,3 +26,14 @@ def test_writes_need_the_key_reads_do_not(tmp_path):
 def test_no_key_configured_means_open(tmp_path):
     c = _client(tmp_path)
     assert c.post("/api/ingest", json=DOC).status_code == 200
+
+
+def test_protected_reads_put_the_web_ui_behind_a_sign_in(tmp_path):
+    c = TestClient(create_app(make_settings(tmp_path, api_key="s3cret", api_key_reads=True)))
+    assert c.get("/config").status_code == 401  # the page's app config needs a sign-in
+    assert c.post("/login", data={"username": "anyone", "password": "wrong"}).status_code != 200
+    assert c.post("/login", data={"username": "anyone", "password": "s3cret"}).status_code == 200
+    assert c.get("/config").status_code == 200
+    # without protected reads the page stays open
+    open_ = TestClient(create_app(make_settings(tmp_path / "o", api_key="s3cret")))
+    assert open_.get("/config").status_code == 200

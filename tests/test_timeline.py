@@ -117,6 +117,10 @@ def test_status_questions_are_answered_from_the_tracker(sample):
     # not a status question, or nothing tracked in it: the ordinary answerer
     assert service.ask("Kapan TikTok Shop berhenti melayani transaksi?").mode == "extractive"
     assert service.ask("What is the status of the Jakarta MRT?").mode != "tracker"
+    # the stream (chat UI, /api/ask/stream, /v1 stream) gives the same tracker answer
+    *parts, streamed = list(service.ask_stream("Bagaimana status TikTok Shop sekarang?"))
+    assert streamed.mode == "tracker" and streamed.answer == now.answer
+    assert "".join(parts) == now.answer
 
 
 def test_status_answer_cites_each_passage_once(sample):
