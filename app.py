@@ -5,7 +5,9 @@ Routes are thin: parse the request, make one service call, return its result.
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.errors import BodyLimit, FieldError, install_error_handlers
 from api.openai_compat import openai_router
+from api.ratelimit import RateLimit
 from api.security import require_key
 from api.sse import primed, sse_events
 from rag.config import Settings, enforce_offline
@@ -105,6 +108,9 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
     reads = [Depends(require_key(settings, reads=True))]
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    if settings.rate_limit_rule:  # outside the body limit, inside CORS (a 429 carries CORS)
+        app.add_middleware(RateLimit, rule=settings.rate_limit_rule, label=settings.rate_limit,
+                           trust_proxy=settings.trust_proxy)
     if settings.cors_origins:  # added last: outermost, so error responses carry it too
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
@@ -238,17 +244,90 @@ def ui_sign_in(key: str):
         (password or "").encode(), key.encode())
 
 
-def serve(settings: Settings | None = None) -> None:
-    """Bootstrap and serve on settings.host:settings.port."""
+def settings_env(settings: Settings) -> dict[str, str]:
+    """``settings`` as PANTAU_* environment variables, so processes started from this one
+    (uvicorn workers) build the same Settings; None fields are left out."""
+    out = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, (list, dict)):
+            value = json.dumps(value)
+        out[f"PANTAU_{name.upper()}"] = str(value)
+    return out
+
+
+def check_workers(workers: int, settings: Settings) -> None:
+    """ValueError unless ``workers`` processes may serve this configuration."""
+    if workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {workers}")
+    if workers > 1 and not settings.chroma_url:
+        raise ValueError(
+            f"--workers {workers} needs a Chroma server (PANTAU_CHROMA_URL): the embedded "
+            f"store under {settings.chroma_dir} is single-process (each process would keep "
+            "its own copy of the vector index and writes from one would not reach, or could "
+            "corrupt, the others). Start one with `chroma run --path DIR --host 127.0.0.1 "
+            "--port 8000` and set PANTAU_CHROMA_URL=http://127.0.0.1:8000, or serve with "
+            "one worker.")
+
+
+def app_factory() -> FastAPI:
+    """The app of one worker of ``pantau serve --workers N`` (or ``uvicorn --factory
+    app:app_factory``): Settings from the environment, API only (the Gradio UI keeps its
+    queue in one process, so it needs a single worker), embedding model loaded before the
+    worker takes requests. Does not bootstrap: the parent did, once."""
+    settings = Settings()
+    app = create_app(settings, with_ui=False)
+    app.state.service.embedder.embed_query("warm-up")
+    return app
+
+
+def _log_bootstrap(report: dict | None) -> None:
+    if report:
+        log.info("sample corpus: %s added, %s duplicates, %s failed",
+                 report["added"], report["duplicates"], len(report["failed"]))
+
+
+def _bootstrap_process(settings: Settings) -> None:
+    """``bootstrap`` in a process of its own (``serve`` with several workers)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pantau").setLevel(logging.INFO)
+    enforce_offline()
+    _log_bootstrap(bootstrap(PantauService.from_settings(settings)))
+
+
+def serve(settings: Settings | None = None, workers: int = 1) -> None:
+    """Bootstrap and serve on settings.host:settings.port.
+
+    With ``workers`` > 1 (which needs a Chroma server, see ``check_workers``) the bootstrap
+    runs once, in a child process; then uvicorn starts that many worker processes of
+    ``app_factory`` sharing the port. They serve the API only."""
     import uvicorn
 
     enforce_offline()
     settings = settings or Settings()
+    check_workers(workers, settings)
+    if workers > 1:
+        # Bootstrap once, in a child process: the model it may load to ingest the sample
+        # leaves with it instead of staying in the supervisor for good (about 1.3 GB).
+        import multiprocessing
+
+        child = multiprocessing.get_context("spawn").Process(target=_bootstrap_process,
+                                                             args=(settings,))
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            raise SystemExit(f"bootstrap failed (exit code {child.exitcode})")
+        os.environ.update(settings_env(settings))
+        print(f"Pantau serving the API on http://{settings.host}:{settings.port} with "
+              f"{workers} workers (no web UI with several workers)", flush=True)
+        uvicorn.run("app:app_factory", factory=True, workers=workers, host=settings.host,
+                    port=settings.port, log_level="info")
+        return
     service = PantauService.from_settings(settings)
-    report = bootstrap(service)
-    if report:
-        log.info("sample corpus: %s added, %s duplicates, %s failed",
-                 report["added"], report["duplicates"], len(report["failed"]))
+    _log_bootstrap(bootstrap(service))
     app = create_app(settings, service)
     print(f"Pantau serving on http://{settings.host}:{settings.port}", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

@@ -10,6 +10,8 @@ published under other URLs.
 from __future__ import annotations
 
 import hashlib
+import re
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rag.text import normalize
@@ -23,7 +25,10 @@ def canonical_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
         return ""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[broken": kept as given, still a stable key
+        return url
     if not parts.scheme or not parts.netloc:
         return url
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query)
@@ -43,8 +48,30 @@ def article_id(url: str, text: str, path: str = "") -> str:
     return "a" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_unicode(value: Any) -> Any:
+    """``value`` with every string's lone surrogates (from JSON escapes like "\\ud800",
+    which UTF-8 cannot encode, so nothing could hash or store them) replaced by U+FFFD."""
+    if isinstance(value, str):
+        if not _SURROGATE.search(value):
+            return value
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_valid_unicode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _valid_unicode(v) for k, v in value.items()}
+    return value
+
+
 def identify(article: Article, path: str = "") -> Article:
-    """The article with its canonical URL, stable id and content hash filled in."""
+    """The article with its canonical URL, stable id and content hash filled in (and any
+    lone surrogate in its strings replaced, so it can be hashed and stored)."""
+    data = article.model_dump()
+    clean = _valid_unicode(data)
+    if clean != data:
+        article = Article.model_validate(clean)
     url = canonical_url(article.url)
     return article.model_copy(update={
         "url": url,

@@ -76,8 +76,8 @@ def _ld_nodes(soup: BeautifulSoup) -> list[dict]:
     for script in soup.find_all("script", type="application/ld+json"):
         try:
             stack = [json.loads(script.string or script.get_text() or "")]
-        except ValueError:  # broken JSON-LD is common; the page's other metadata remains
-            continue
+        except (ValueError, RecursionError):  # broken (or absurdly nested) JSON-LD is
+            continue  # common; the page's other metadata remains
         while stack:
             node = stack.pop(0)
             if isinstance(node, list):
@@ -100,7 +100,7 @@ def _ld_article(soup: BeautifulSoup) -> dict[str, str]:
 
     def types(n: dict) -> set[str]:
         t = n.get("@type", [])
-        return {x.lower() for x in ([t] if isinstance(t, str) else t) if isinstance(x, str)}
+        return {x.lower() for x in (t if isinstance(t, list) else [t]) if isinstance(x, str)}
 
     def names(value: object) -> list[str]:
         out = []

@@ -198,6 +198,11 @@ def parse_jsonl(text: str, source: str) -> Iterator[tuple[str, Article | ParseEr
         except json.JSONDecodeError as exc:
             yield where, ParseError(f"line is not JSON ({exc.msg} at column {exc.colno})")
             continue
+        except (ValueError, RecursionError) as exc:  # a 5000-digit number, [[[[... nesting
+            why = ("nested too deeply" if isinstance(exc, RecursionError) else
+                   "a number too long to read" if "digits" in str(exc) else str(exc))
+            yield where, ParseError(f"line is not JSON Pantau can read ({why})")
+            continue
         try:
             yield where, article_from_record(rec, where)
         except ParseError as exc:

@@ -25,7 +25,12 @@ def safe_name(filename: str) -> str:
     name = unicodedata.normalize("NFKC", filename or "").replace("\x00", "")
     name = re.split(r"[\\/]", name)[-1]  # drop any directory part, Windows or POSIX
     name = re.sub(r"[^\w.\- ]", "_", name).strip(" .")
+    # File systems cap a name at 255 bytes, not characters ("é" is two): keep the last 200
+    # bytes' worth, so the extension survives.
     name = name[-200:]
+    while len(name.encode("utf-8")) > 200:
+        name = name[1:]
+    name = name.strip(" .")
     if not name or name in {".", ".."}:
         raise ValueError(f"unusable file name {filename!r}")
     if Path(name).suffix.lower() not in SUPPORTED:

@@ -1,14 +1,17 @@
 """Articles from web pages: a careful fetcher and trafilatura-based extraction.
 
 ``fetch`` refuses private, loopback and link-local addresses on every redirect hop (an
-ingest endpoint that fetches URLs is otherwise a way into the host's network), caps the
-body at ``max_file_bytes`` and decodes text the way browsers do. ``article_from_page``
-takes text and metadata from trafilatura and what it misses from ``ingest.html``.
+ingest endpoint that fetches URLs is otherwise a way into the host's network) and connects
+only to the addresses it checked, so a name that resolves differently on a second lookup
+(DNS rebinding) cannot slip through; it caps the body at ``max_file_bytes`` and decodes
+text the way browsers do. ``article_from_page`` takes text and metadata from trafilatura
+and what it misses from ``ingest.html``.
 trafilatura (~0.3 s to import) is imported only when a page is parsed.
 """
 from __future__ import annotations
 
 import codecs
+import functools
 import ipaddress
 import re
 import socket
@@ -77,12 +80,44 @@ def _resolve(host: str, port: int) -> list[str]:
     return [info[4][0] for info in infos]
 
 
-def check_url(url: str, allow_private: bool) -> None:
-    """Raise FetchError unless ``url`` is http(s) and its host resolves only to public
-    addresses (any address counts: a name with one private address is refused).
+class _Refused(Exception):
+    """A host the guard will not connect to; ``reason`` says why (FetchError adds the URL)."""
 
-    The check runs before each request; a resolver that answers differently a moment
-    later (DNS rebinding) is not covered here.
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _vet(host: str, port: int, allow_private: bool) -> list[str]:
+    """The addresses ``host`` resolves to, looked up once; _Refused when it cannot be
+    resolved or, unless ``allow_private``, when any of them is not public."""
+    try:
+        addresses = _resolve(host, port)
+    except (OSError, ValueError) as exc:  # UnicodeError (a bad IDN label) is a ValueError
+        raise _Refused(f"cannot resolve host '{host}' ({exc})") from None
+    if not addresses:
+        raise _Refused(f"cannot resolve host '{host}'")
+    if allow_private:
+        return addresses
+    for addr in addresses:
+        try:
+            ip = ipaddress.ip_address(addr.split("%", 1)[0])  # drop an IPv6 zone id
+        except ValueError:
+            raise _Refused(f"host '{host}' resolved to an unreadable address") from None
+        why = _refusal(ip)
+        if why:
+            shown = f"{host} is" if host == addr else f"'{host}' resolves to {addr},"
+            raise _Refused(f"refused: {shown} a {why} address ({_ALLOW_HINT})")
+    return addresses
+
+
+def check_url(url: str, allow_private: bool) -> list[str]:
+    """The addresses to connect to for ``url``; FetchError unless it is http(s) and its
+    host resolves only to public addresses (any address counts: a name with one private
+    address is refused).
+
+    ``fetch`` connects to exactly these addresses (the name is not looked up again), so
+    a resolver that answers differently a moment later (DNS rebinding) changes nothing.
     """
     try:
         parts = urlsplit(url)
@@ -97,22 +132,65 @@ def check_url(url: str, allow_private: bool) -> None:
         raise FetchError(url, "URL has no host")
     port = port or (443 if parts.scheme.lower() == "https" else 80)
     try:
-        addresses = _resolve(host, port)
-    except (OSError, UnicodeError) as exc:
-        raise FetchError(url, f"cannot resolve host '{host}' ({exc})") from None
-    if not addresses:
-        raise FetchError(url, f"cannot resolve host '{host}'")
-    if allow_private:
-        return
-    for addr in addresses:
-        try:
-            ip = ipaddress.ip_address(addr.split("%", 1)[0])  # drop an IPv6 zone id
-        except ValueError:
-            raise FetchError(url, f"host '{host}' resolved to an unreadable address") from None
-        why = _refusal(ip)
-        if why:
-            shown = f"{host} is" if host == addr else f"'{host}' resolves to {addr},"
-            raise FetchError(url, f"refused: {shown} a {why} address ({_ALLOW_HINT})")
+        return _vet(host, port, allow_private)
+    except _Refused as exc:
+        raise FetchError(url, exc.reason) from None
+
+
+def _origin(url: str) -> tuple[str, int] | None:
+    """(host, port) as httpx will connect for ``url``, when httpx reads the same host from
+    it as ``check_url`` did (else None: the connection then vets the host itself)."""
+    import httpx
+
+    try:
+        u = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return None
+    if (u.host or "").lower() != (urlsplit(url).hostname or ""):
+        return None
+    return u.raw_host.decode("ascii").lower(), u.port or (443 if u.scheme == "https" else 80)
+
+
+@functools.cache
+def _guarded_transport_class() -> type:
+    """An httpx transport whose TCP connections go only to vetted addresses (built on
+    first use: httpx and httpcore are imported only when fetching)."""
+    import httpcore
+    import httpx
+
+    class Backend(httpcore.SyncBackend):
+        """Connects to the addresses ``fetch`` pinned for (host, port); a host it did not
+        pin (none is expected) is resolved and vetted here, once, before connecting."""
+
+        def __init__(self, pins: dict[tuple[str, int], list[str]], allow_private: bool):
+            self.pins, self.allow_private = pins, allow_private
+
+        def connect_tcp(self, host, port, timeout=None, local_address=None,
+                        socket_options=None):
+            addresses = self.pins.get((host.lower(), port))
+            if addresses is None:
+                addresses = _vet(host, port, self.allow_private)
+            error: Exception | None = None
+            for addr in addresses:  # in resolver order, as socket.create_connection does
+                try:
+                    return super().connect_tcp(addr, port, timeout, local_address,
+                                               socket_options)
+                except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                    error = exc
+            raise error or httpcore.ConnectError(f"no address for {host}")
+
+    class GuardedTransport(httpx.HTTPTransport):
+        """httpx's transport on httpcore's pool with ``Backend``: the URL, Host header,
+        TLS SNI and certificate check keep the name; only the TCP connect is pinned.
+        Proxies from the environment are not used (a proxy would resolve names itself)."""
+
+        def __init__(self, pins: dict[tuple[str, int], list[str]], allow_private: bool):
+            ssl_context = httpx.create_ssl_context()
+            super().__init__(verify=ssl_context)
+            self._pool = httpcore.ConnectionPool(
+                ssl_context=ssl_context, network_backend=Backend(pins, allow_private))
+
+    return GuardedTransport
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -145,16 +223,23 @@ _TEXTUAL = re.compile(r"^(text/|application/(xhtml\+xml|xml|rss\+xml|atom\+xml|j
 
 
 def fetch(url: str, settings) -> Fetched:
-    """GET ``url`` with redirects followed by hand, so each hop passes ``check_url``."""
+    """GET ``url`` with redirects followed by hand, so each hop passes ``check_url``, and
+    connections made only to the addresses it checked (no second DNS lookup)."""
     import httpx  # ~0.2 s; only fetching needs it
 
     limit, timeout = settings.max_file_bytes, settings.fetch_timeout
     deadline = time.monotonic() + timeout  # httpx times single reads; this bounds the whole
     headers = {"User-Agent": settings.user_agent}
     current = url
-    with httpx.Client(timeout=timeout, headers=headers, follow_redirects=False) as client:
+    pins: dict[tuple[str, int], list[str]] = {}
+    transport = _guarded_transport_class()(pins, settings.fetch_allow_private)
+    with httpx.Client(timeout=timeout, headers=headers, follow_redirects=False,
+                      transport=transport) as client:
         for _hop in range(settings.fetch_max_redirects + 1):
-            check_url(current, settings.fetch_allow_private)
+            addresses = check_url(current, settings.fetch_allow_private)
+            origin = _origin(current)
+            if origin:
+                pins[origin] = addresses
             try:
                 with client.stream("GET", current) as resp:
                     if resp.is_redirect:
@@ -188,6 +273,8 @@ def fetch(url: str, settings) -> Fetched:
                     return Fetched(url=str(resp.url), status=resp.status_code,
                                    content_type=ctype, text=text, raw=raw, encoding=enc,
                                    fetched_at=datetime.now(timezone.utc))
+            except _Refused as exc:  # a host the pins did not cover, refused on connect
+                raise FetchError(current, exc.reason) from None
             except httpx.TimeoutException:
                 raise FetchError(current, f"timed out after {timeout:g} s") from None
             except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:

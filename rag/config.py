@@ -6,6 +6,7 @@ directory. No other module reads ``os.environ`` for configuration.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import json
@@ -37,6 +38,26 @@ def enforce_offline() -> None:
     os.environ.update(_OFFLINE_ENV)
 
 
+_PERIODS = {unit: seconds for seconds, units in (
+    (1.0, "s sec secs second seconds"), (60.0, "m min mins minute minutes"),
+    (3600.0, "h hr hour hours"), (86400.0, "d day days")) for unit in units.split()}
+_PERIOD_NAMES = {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day"}
+
+
+def parse_rate_limit(value: str) -> tuple[int, float] | None:
+    """``"60/minute"`` -> (60, 60.0); a bare number is per minute; ``""``, ``"0"`` or
+    ``"off"`` -> None. ValueError names the value and the accepted forms."""
+    text = (value or "").strip().lower()
+    if text in ("", "0", "off", "none"):
+        return None
+    count, slash, unit = (part.strip() for part in text.partition("/"))
+    if not re.fullmatch(r"[0-9]+", count) or int(count) < 1 or (
+            slash and unit not in _PERIODS):
+        raise ValueError(f"rate limit {value!r}: expected 'N/second', 'N/minute', 'N/hour', "
+                         "'N/day' or a number of requests per minute")
+    return int(count), _PERIODS[unit] if slash else 60.0
+
+
 class Settings(BaseSettings):
     """Pantau configuration. Each field maps to ``PANTAU_<FIELD>`` in the environment."""
 
@@ -48,6 +69,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), description="Holds the Chroma store and model cache.")
     chroma_url: str = Field("", description="Chroma server URL; empty = embedded store on disk.")
     collection: str = Field("pantau", description="Prefix of the Chroma collection names.")
+    chroma_connect_timeout: float = Field(
+        2.0, gt=0, description="Seconds to connect to the Chroma server before answering "
+        "'store unavailable' (503).")
+    chroma_timeout: float = Field(60.0, gt=0, description="Seconds per Chroma server request.")
 
     # Embeddings
     embedding_model: str = Field(
@@ -109,6 +134,12 @@ class Settings(BaseSettings):
         "(comma-separated or a JSON list; '*' = any); empty = no CORS headers.")
     max_request_bytes: int = Field(10_000_000, ge=1, description="Larger /api and /v1 request "
                                    "bodies get 413 (file uploads: max_file_bytes per file).")
+    rate_limit: str = Field(
+        "", description="Requests allowed per client to /api, /v1 and the web UI's API calls: "
+        "'60/minute', '10/second', '1000/hour', '5000/day' or a bare number (per minute); "
+        "empty = no limit. Counted in each process (see api/ratelimit.py).")
+    trust_proxy: bool = Field(False, description="Identify clients by the last "
+                              "X-Forwarded-For entry (only behind a reverse proxy that sets it).")
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
 
@@ -123,6 +154,18 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(512, ge=16, le=8192)
     llm_timeout: float = Field(60.0, gt=0, description="Seconds per LLM request.")
     llm_context_passages: int = Field(6, ge=1, le=20, description="Passages shown to the LLM.")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        """'60/minute', '10/s', '60' (per minute) or '' (off); normalised to 'N/unit'."""
+        rule = parse_rate_limit(value)
+        return f"{rule[0]}/{_PERIOD_NAMES[rule[1]]}" if rule else ""
+
+    @property
+    def rate_limit_rule(self) -> tuple[int, float] | None:
+        """(requests, seconds) of PANTAU_RATE_LIMIT, or None when off."""
+        return parse_rate_limit(self.rate_limit)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

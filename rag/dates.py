@@ -93,7 +93,10 @@ def parse_date(text: str, now: datetime | None = None) -> str | None:
     if m and now is not None:
         n = 1 if m[1].lower() == "se" else int(m[1])
         unit = m[2].lower().rstrip("s") if m[2].lower() not in _RELATIVE_DAYS else m[2].lower()
-        return (now - timedelta(days=n * _RELATIVE_DAYS.get(unit, 1))).date().isoformat()
+        try:
+            return (now - timedelta(days=n * _RELATIVE_DAYS.get(unit, 1))).date().isoformat()
+        except OverflowError:  # "3000 tahun yang lalu": before year 1, so no date
+            return None
     return None
 
 

@@ -212,13 +212,18 @@ def test_guard_unresolvable_host(monkeypatch):
 
 def test_guard_runs_on_every_redirect_hop(web_server, tmp_path, monkeypatch):
     """First hop: the test server, presented to the guard as a public address (the one
-    pretence here: the guard's resolver seam answers PUBLIC_IP for 127.0.0.1:<port>, while
-    the connection really goes to loopback). Every later hop is judged for real."""
-    real = web._resolve
+    pretence here: the guard's resolver seam answers PUBLIC_IP for 127.0.0.1:<port>, and
+    the network routes PUBLIC_IP:<port> to loopback). Every later hop is judged for real."""
+    real, connect = web._resolve, socket.create_connection
 
     def resolve(host, port):
         return [PUBLIC_IP] if (host, port) == ("127.0.0.1", web_server.port) else real(host, port)
+
+    def route(address, *args, **kw):
+        return connect(("127.0.0.1", address[1]) if address[0] == PUBLIC_IP else address,
+                       *args, **kw)
     monkeypatch.setattr(web, "_resolve", resolve)
+    monkeypatch.setattr(socket, "create_connection", route)
     s = web_settings(tmp_path, fetch_allow_private=False)
     assert fetch(f"{web_server.base}/kppu-denda.html", s).status == 200  # the pretence holds
     with pytest.raises(FetchError, match=r"refused: 'localhost' resolves to .*loopback"):
