@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .glossary import load_glossary
-from .grounding import covers, focus_groups, missing_anchors
+from .grounding import missing_anchors
 from .regulations import find_references
-from .text import detect_language, sentence_spans, stem, terms, words
+from .text import detect_language, sentence_spans, terms
 from .query import ASKS_DATE, ASKS_NUMBER, QueryPlan
 from .store import iso_to_epoch
 from .timeline import event_type
@@ -45,11 +45,6 @@ _HAS_NUMBER = re.compile(
     r"dozen|hundred|thousand|million|billion|half)\b", re.I)
 #: Sentences shorter than this (in words) rarely answer anything on their own.
 MIN_WORDS = 5
-#: Weight of saying what the question asks about (its focus terms) in a sentence's score.
-FOCUS_WEIGHT = 0.3
-#: A supporting sentence from another passage than the best sentence's must score at least
-#: this share of the best and be as focused: every extra passage cited must earn its place.
-OTHER_PASSAGE_RATIO = 0.9
 @dataclass
 class _Sentence:
     passage: int  # index into the retrieved passages
@@ -57,9 +52,7 @@ class _Sentence:
     end: int
     text: str
     terms: set[str]
-    language: str = "id"
     score: float = 0.0
-    focus: float = 1.0  # share of the question's focus terms this sentence says
 
 
 def format_date(iso: str | None, language: str) -> str:
@@ -134,10 +127,7 @@ class ExtractiveAnswerer:
         want_date = bool(ASKS_DATE.search(question))
         want_number = bool(ASKS_NUMBER.search(question))
         recency = _recency(passages) if plan and plan.wants_latest else None
-        focus = focus_groups(question, self.glossary)
-        q_lang = detect_language(question, default="en")
         for s in sents:
-            s.focus = _focus(focus, s, q_lang)
             lexical = sum(idf[t] for t in s.terms & q_terms) / total
             rank = 1.0 / (1 + s.passage)  # retrieval order, best first
             s.score = 0.55 * lexical + 0.35 * rank
@@ -147,22 +137,15 @@ class ExtractiveAnswerer:
                 s.score += 0.15
             if recency is not None:
                 s.score += 0.3 * recency[s.passage]
-            s.score += FOCUS_WEIGHT * s.focus
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
         # The answer must be about what the question names: a sentence qualifies when its
         # passage, up to and including it (plus the title), mentions every anchor.
         ranked = [s for s in ranked if self._anchored(question, passages[s.passage], s)]
         # A "when"/"how much" question is answered by a sentence holding a date/number.
         ranked.sort(key=lambda s: not _holds_asked_kind(question, [s]))
-        # Naming the anchors is not enough: some sentence must say what is asked about them
-        # (for "when"/"how much" questions the date/number check above plays that part; their
-        # verbs vary too much: "how much did it pay" is answered by "agreed to buy for").
-        if not ranked or (not (want_date or want_number) and max(s.focus for s in ranked) == 0):
+        if not ranked:
             return []
         best = ranked[0].score
-        # One fact is answered from its best source; stories ("what happened", "now") need
-        # the events their other sources tell.
-        single = not (plan and (plan.wants_chronology or plan.wants_latest))
         chosen: list[_Sentence] = []
         for s in ranked:
             if (len(chosen) == self.settings.answer_max_sentences
@@ -170,9 +153,6 @@ class ExtractiveAnswerer:
                 break
             if any(term_overlap(s.terms, c.terms) >= 0.6 for c in chosen):
                 continue  # says what a chosen sentence already says
-            if single and chosen and s.passage != chosen[0].passage and (
-                    s.focus < chosen[0].focus or s.score < OTHER_PASSAGE_RATIO * best):
-                continue  # another source only when it is as relevant and as focused
             chosen.append(s)
 
         def told(s: _Sentence) -> tuple:  # the order the sources tell events in
@@ -184,17 +164,6 @@ class ExtractiveAnswerer:
             return sorted(chosen, key=told, reverse=True)
         # Best first, then the supporting sentences in the order their sources tell them.
         return chosen[:1] + sorted(chosen[1:], key=told)
-
-
-def _focus(groups: list[frozenset[str]], s: _Sentence, q_lang: str) -> float:
-    """Share of the question's focus groups that ``s`` says. Across languages only groups
-    with a glossary equivalent can be judged; with none to judge the sentence passes (1.0)."""
-    judged = [g for g in groups if s.language == q_lang or len(g) > 1]
-    if not judged:
-        return 1.0
-    low = s.text.lower()
-    stems = s.terms | {stem(w, lg) for w in words(low) for lg in ("id", "en")}
-    return sum(covers(g, low, stems) for g in judged) / len(judged)
 
 
 def _holds_asked_kind(question: str, chosen: list[_Sentence]) -> bool:
@@ -225,7 +194,7 @@ def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[_Sentence]:
             if len(text.split()) < MIN_WORDS:
                 continue
             out.append(_Sentence(passage=i, start=p.start + s, end=p.start + e, text=text,
-                                 terms=set(terms(text, lang)), language=lang))
+                                 terms=set(terms(text, lang))))
     return out
 
 

@@ -116,31 +116,3 @@ def test_answer_sentence_must_be_about_what_the_question_names():
     # both names are in the passage, but the fine sentence comes before Bukalapak is named
     assert not _answerer().answer("Berapa denda KPPU untuk Bukalapak?", ps).found
     assert _answerer().answer("Berapa denda KPPU untuk TikTok?", ps).found
-
-
-def test_naming_the_anchors_is_not_enough_the_sentence_must_say_what_is_asked():
-    ps = [_p(1, "In September 2025 the competition commission KPPU fined TikTok Rp15 billion "
-                "for notifying the Tokopedia acquisition late. Tokopedia kept growing in 2025.",
-             lang="en", published="2026-01-20")]
-    # Tokopedia and 2025 are there, but nothing about anyone being appointed chief executive
-    assert not _answerer().answer("Who was appointed chief executive of Tokopedia in 2025?",
-                                  ps).found
-    ans = _answerer().answer("Who fined TikTok over the Tokopedia acquisition?", ps)
-    assert ans.found and "KPPU" in ans.answer
-
-
-def test_focus_terms_across_languages_are_judged_only_through_the_glossary():
-    ps = [_p(1, "Bukalapak mencatatkan sahamnya di Bursa Efek Indonesia pada Agustus 2021 "
-                "dengan nilai penawaran terbesar saat itu.", published="2021-08-06")]
-    # no glossary line links "listed"/"exchange" to the Indonesian words: not judged, answered
-    ans = _answerer().answer("Where did Bukalapak list its shares in 2021?", ps)
-    assert ans.found and "Bursa Efek Indonesia" in ans.answer
-
-
-def test_a_fact_is_cited_from_its_best_source_only():
-    ps = [_p(1, "TikTok agreed to buy a 75.01% stake in Tokopedia for USD 840 million in "
-                "December 2023.", lang="en", published="2023-12-11"),
-          _p(2, "Under the deal TikTok agreed to buy a stake in Tokopedia, which sellers said "
-                "changed little for them.", lang="en", published="2024-01-05", score=0.85)]
-    ans = _answerer().answer("What stake in Tokopedia did TikTok agree to buy?", ps)
-    assert ans.found and [c.passage_id for c in ans.citations] == ["a1:0"], ans.answer
