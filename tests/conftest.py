@@ -108,3 +108,12 @@ class LiveServer:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def start_server(tmp: Path, sample_dir: Path = FIXTURES, timeout: float = 180,
+                 **env: str) -> LiveServer:
+    """`pantau serve` with the real model and its data in ``tmp``; on its empty store the
+    server's bootstrap ingests ``sample_dir``. ``env``: more PANTAU_* settings."""
+    s = real_settings(tmp)
+    return LiveServer({"PANTAU_DATA_DIR": str(s.data_dir), "PANTAU_SAMPLE_DIR": str(sample_dir),
+                       "PANTAU_EMBEDDING_MODEL": "default", **env}, tmp).wait(timeout)

@@ -11,7 +11,7 @@ import shutil
 import httpx
 import pytest
 
-from conftest import REPO, LiveServer, real_settings
+from conftest import REPO, start_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -62,10 +62,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, real_model_dir):
-    tmp = tmp_path_factory.mktemp("ui")
-    s = real_settings(tmp)
-    srv = LiveServer({"PANTAU_DATA_DIR": str(s.data_dir), "PANTAU_SAMPLE_DIR": str(SAMPLE),
-                      "PANTAU_EMBEDDING_MODEL": "default"}, tmp).wait(300)
+    srv = start_server(tmp_path_factory.mktemp("ui"), SAMPLE, timeout=300)
     r = httpx.post(srv.url + "/api/ingest", timeout=60, json={"articles": [
         {"title": XSS_TITLE, "outlet": "<b>Outlet</b>", "published": "2024-03-01", "text": XSS_TEXT}]})
     assert r.json()["added"] == 1

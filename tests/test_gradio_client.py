@@ -2,17 +2,14 @@
 real Chroma, the fixture articles ingested by the server's bootstrap)."""
 import pytest
 
-from conftest import FIXTURES, LiveServer, real_settings
+from conftest import start_server
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, real_model_dir):
-    tmp = tmp_path_factory.mktemp("gradio-client")
-    s = real_settings(tmp)
-    srv = LiveServer({"PANTAU_DATA_DIR": str(s.data_dir), "PANTAU_SAMPLE_DIR": str(FIXTURES),
-                      "PANTAU_EMBEDDING_MODEL": "default"}, tmp).wait()
+    srv = start_server(tmp_path_factory.mktemp("gradio-client"))
     yield srv
     srv.stop()
 

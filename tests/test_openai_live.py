@@ -7,7 +7,7 @@ import httpx
 import openai
 import pytest
 
-from conftest import FIXTURES, LiveServer, real_settings
+from conftest import start_server
 
 pytestmark = pytest.mark.integration
 
@@ -18,11 +18,8 @@ Q_EN = "How much did TikTok pay for its Tokopedia stake?"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, real_model_dir):
-    tmp = tmp_path_factory.mktemp("v1")
-    s = real_settings(tmp)
-    srv = LiveServer({"PANTAU_DATA_DIR": str(s.data_dir), "PANTAU_SAMPLE_DIR": str(FIXTURES),
-                      "PANTAU_EMBEDDING_MODEL": "default", "PANTAU_API_KEY": KEY,
-                      "PANTAU_API_KEY_READS": "true"}, tmp).wait()
+    srv = start_server(tmp_path_factory.mktemp("v1"),
+                       PANTAU_API_KEY=KEY, PANTAU_API_KEY_READS="true")
     yield srv
     srv.stop()
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import FIXTURES, LiveServer, real_settings
+from conftest import start_server
 
 pytestmark = pytest.mark.integration
 
@@ -18,10 +18,7 @@ QUESTION = "Kapan TikTok Shop menghentikan layanannya?"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, real_model_dir):
-    tmp = tmp_path_factory.mktemp("sse")
-    s = real_settings(tmp)
-    srv = LiveServer({"PANTAU_DATA_DIR": str(s.data_dir), "PANTAU_SAMPLE_DIR": str(FIXTURES),
-                      "PANTAU_EMBEDDING_MODEL": "default"}, tmp).wait()
+    srv = start_server(tmp_path_factory.mktemp("sse"))
     yield srv
     srv.stop()
 
