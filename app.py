@@ -22,8 +22,9 @@ from api.openai_compat import openai_router
 from api.ratelimit import RateLimit
 from api.security import require_key
 from api.sse import primed, sse_events
-from rag.config import Settings, enforce_offline
+from rag.config import Settings, prepare_process
 from rag.service import PantauService
+from rag.store import StoreUnavailable
 from rag.impact import Impact
 from rag.timeline import Timeline, TimelineEvent
 from rag.updates import Updates
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
                with_ui: bool = True) -> FastAPI:
     """The FastAPI app (API at /api, OpenAI-compatible API at /v1, OpenAPI at /docs,
     health at /health, UI at /)."""
-    enforce_offline()
+    prepare_process()
     settings = settings or (service.settings if service else Settings())
     service = service or PantauService.from_settings(settings)
     app = FastAPI(title="Pantau", version="0.1.0",
@@ -280,8 +281,17 @@ def app_factory() -> FastAPI:
     worker takes requests. Does not bootstrap: the parent did, once."""
     settings = Settings()
     app = create_app(settings, with_ui=False)
-    app.state.service.embedder.embed_query("warm-up")
+    _warm(app.state.service)
     return app
+
+
+def _warm(service: PantauService) -> None:
+    """Load the model and build the derived indexes before taking requests; a store that
+    cannot be read now is not fatal (requests answer 503 until it can)."""
+    try:
+        log.info("warm: %s (seconds)", service.warm())
+    except StoreUnavailable as exc:
+        log.warning("warm-up skipped: %s", exc)
 
 
 def _log_bootstrap(report: dict | None) -> None:
@@ -294,7 +304,7 @@ def _bootstrap_process(settings: Settings) -> None:
     """``bootstrap`` in a process of its own (``serve`` with several workers)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pantau").setLevel(logging.INFO)
-    enforce_offline()
+    prepare_process()
     _log_bootstrap(bootstrap(PantauService.from_settings(settings)))
 
 
@@ -306,7 +316,7 @@ def serve(settings: Settings | None = None, workers: int = 1) -> None:
     ``app_factory`` sharing the port. They serve the API only."""
     import uvicorn
 
-    enforce_offline()
+    prepare_process()
     settings = settings or Settings()
     check_workers(workers, settings)
     if workers > 1:
@@ -328,6 +338,7 @@ def serve(settings: Settings | None = None, workers: int = 1) -> None:
         return
     service = PantauService.from_settings(settings)
     _log_bootstrap(bootstrap(service))
+    _warm(service)
     app = create_app(settings, service)
     print(f"Pantau serving on http://{settings.host}:{settings.port}", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

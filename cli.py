@@ -2,7 +2,8 @@
 
 Each command parses its arguments, makes one service call and prints the result. Exit
 codes: 0 success (including "nothing to do"), 1 some inputs failed or the answer was not
-found, 2 usage errors.
+found, 2 usage errors, 3 the store cannot be reached or written (the message says where
+and why; nothing stored before is lost).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import logging
 import re
 import sys
 
-from rag.config import Settings, enforce_offline
+from rag.config import Settings, prepare_process
 
 
 def _service(settings: Settings):
@@ -209,11 +210,17 @@ def cmd_delete(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from app import serve
+    from app import check_workers, serve
 
     logging.getLogger("pantau").setLevel(logging.INFO)
     updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    serve(settings.model_copy(update=updates))
+    settings = settings.model_copy(update=updates)
+    try:
+        check_workers(args.workers, settings)
+    except ValueError as exc:
+        print(f"pantau serve: {exc}", file=sys.stderr)
+        return 2
+    serve(settings, workers=args.workers)
     return 0
 
 
@@ -276,6 +283,79 @@ def cmd_bench_ingest(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_bench_load(args, settings: Settings) -> int:
+    from pathlib import Path
+
+    from bench.load import NotLoopback, run
+
+    try:
+        r = run(settings, args.clients, args.seconds, Path(args.questions), url=args.url,
+                workers=args.workers, timeout=args.timeout)
+    except (NotLoopback, ValueError) as exc:
+        print(f"pantau bench load: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(r, indent=2))
+        return 0 if r["errors"] == 0 else 1
+    print(f"POST /api/ask        {r['clients']} clients for {r['seconds']:.1f} s")
+    print(f"requests             {r['requests']} ({r['ok']} ok, {r['errors']} errors)")
+    print(f"requests/s           {r['requests_per_s']:.2f}")
+    print(f"latency              p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, "
+          f"p99 {r['p99_ms']:.0f} ms, max {r['max_ms']:.0f} ms")
+    for kind, n in sorted(r["errors_by_kind"].items()):
+        print(f"  error {kind}: {n}")
+    if r.get("server"):
+        sv = r["server"]
+        print(f"server               {sv['workers']} worker(s), {sv['processes']} processes, "
+              f"peak RSS each {sv['peak_rss_mb_each']} MB")
+    return 0 if r["errors"] == 0 else 1
+
+
+def cmd_bench_scale(args, settings: Settings) -> int:
+    from pathlib import Path
+
+    from bench.scale import run
+
+    steps = sorted({int(x) for x in args.steps.split(",") if x.strip()} | {args.passages})
+    steps = [n for n in steps if n <= args.passages]
+
+    def show(row: dict) -> None:
+        if args.json:
+            return
+        line = (f"{row['passages']:>7} passages {row['articles']:>6} articles | ingest "
+                f"{row['ingest_passages_per_s'] or 0:7.1f}/s | chroma {row['chroma_dir_mb']:7.1f} MB | "
+                f"build bm25 {row['rebuild_bm25_s']:.1f}s "
+                f"reg {row['rebuild_registry_s']:.1f}s tl {row['rebuild_timelines_s']:.1f}s "
+                f"(+{row['derived_indexes_rss_mb']} MB), refresh after a write "
+                f"{row['refresh_after_write_s']:.2f}s | retrieve p50/p95 "
+                f"{row['retrieve']['p50_ms']:.0f}/{row['retrieve']['p95_ms']:.0f} ms")
+        if "retrieve_second_pass" in row:
+            line += (f", 2nd pass {row['retrieve_second_pass']['p50_ms']:.0f}/"
+                     f"{row['retrieve_second_pass']['p95_ms']:.0f}")
+        if "query_embedding" in row:
+            line += (f" (query embedding {row['query_embedding']['p50_ms']:.0f}/"
+                     f"{row['query_embedding']['p95_ms']:.0f})")
+        line += (f" | /api/ask p50/p95 {row['api_ask']['p50_ms']:.0f}/"
+                 f"{row['api_ask']['p95_ms']:.0f} ms ({row['api_ask']['errors']} errors) | "
+                 f"peak RSS {row['peak_rss_mb']} MB | load avg {row.get('load_average_1m')}")
+        print(line, flush=True)
+
+    r = run(settings, steps, args.embedder, Path(args.questions), Path(args.sample),
+            seed=args.seed, real_passages=args.real_passages, report=show,
+            keep=Path(args.keep) if args.keep else None)
+    if args.json:
+        print(json.dumps(r, indent=2))
+        return 0
+    if "real_model" in r:
+        m = r["real_model"]
+        print(f"real model {m['name']}: {m['raw_encoder_passages_per_s']} passages/s raw on "
+              f"{m['passages_embedded']} passages; projected pipeline with it "
+              f"{m['projected_pipeline_passages_per_s']} passages/s "
+              f"({m['projected_hours_for_last_step']} h for {r['steps'][-1]['passages']})")
+    print(f"peak RSS {r['peak_rss_mb']} MB")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pantau", description=__doc__.splitlines()[0])
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -333,16 +413,43 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sample", default="data/sample", help="sentence source for the corpus")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_bench_ingest)
+    s = bsub.add_parser("load", help="bounded load test of /api/ask on loopback")
+    s.add_argument("--clients", type=int, default=32)
+    s.add_argument("--seconds", type=float, default=60)
+    s.add_argument("--url", help="a running server (loopback only); default: start one "
+                   "with the sample corpus on a free port and stop it at the end")
+    s.add_argument("--workers", type=int, default=1, help="workers of the server it starts")
+    s.add_argument("--questions", default="data/eval/qa.jsonl",
+                   help="JSONL with 'question' or one question a line (cycled)")
+    s.add_argument("--timeout", type=float, default=60, help="seconds per request")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_bench_load)
+    s = bsub.add_parser("scale", help="ingest, size, memory and latency from 1k to N passages")
+    s.add_argument("--passages", type=int, default=100_000, help="the last step")
+    s.add_argument("--steps", default="1000,10000,100000", help="passage counts to measure at")
+    s.add_argument("--embedder", choices=["default", "fake"], default="default",
+                   help="default: real model for questions, synthetic passage vectors")
+    s.add_argument("--real-passages", type=int, default=256,
+                   help="passages embedded with the real model to project its ingest rate")
+    s.add_argument("--questions", default="data/eval/qa.jsonl")
+    s.add_argument("--sample", default="data/sample", help="what the generator learns from")
+    s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--keep", metavar="DIR", default="",
+                   help="keep the store in DIR and go on from it next time (built once)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_bench_scale)
     s = sub.add_parser("serve", help="serve the web UI and the HTTP API")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
+    s.add_argument("--workers", type=int, default=1,
+                   help="worker processes (API only; more than 1 needs PANTAU_CHROMA_URL)")
     s.set_defaults(func=cmd_serve)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pantau`` console script."""
-    enforce_offline()
+    prepare_process()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
@@ -353,7 +460,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.verbose:
         logging.getLogger("pantau").setLevel(logging.INFO)
-    return args.func(args, Settings())
+    from rag.store import StoreUnavailable
+
+    try:
+        return args.func(args, Settings())
+    except StoreUnavailable as exc:  # server down, read-only or full data dir: say so
+        print(f"pantau {args.command}: {exc}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

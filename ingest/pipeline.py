@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -127,6 +128,39 @@ class _Batcher:
                                 sorted(set(src.stored_as))))
 
 
+class _OptionalRecords:
+    """The ingest record is a cache (see ``ingest.records``): when it cannot be read or
+    written (a read-only or full data dir) ingest goes on without it, and the store reports
+    its own write errors, clearly, if it cannot be written either."""
+
+    def __init__(self, records: IngestRecords) -> None:
+        self.records = records
+        self.broken = False
+
+    def _try(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self.broken:
+            return None
+        try:
+            return fn(*args)
+        except (sqlite3.Error, OSError) as exc:
+            self.broken = True
+            log.warning("ingest record %s unusable (%s): ingesting without it",
+                        self.records.path, exc)
+            return None
+
+    def get(self, source: str) -> Record | None:
+        return self._try(self.records.get, source)
+
+    def put(self, record: Record) -> None:
+        self._try(self.records.put, record)
+
+    def close(self) -> None:
+        try:
+            self.records.close()
+        except (sqlite3.Error, OSError):
+            pass
+
+
 def file_sha256(path: Path) -> str:
     """sha256 of a file, streamed."""
     h = hashlib.sha256()
@@ -156,7 +190,8 @@ def ingest(service: PantauService, paths: Iterable[str | Path] = (),
     objects into one report. ``include``/``exclude`` are glob patterns for folder contents.
     """
     report = IngestReport()
-    log_db = IngestRecords(service.settings.data_dir / "ingest.sqlite") if use_records else None
+    log_db = (_OptionalRecords(IngestRecords(service.settings.data_dir / "ingest.sqlite"))
+              if use_records else None)
     batcher = _Batcher(service, report, log_db)
     try:
         for n, rec in enumerate(records):

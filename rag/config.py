@@ -38,6 +38,15 @@ def enforce_offline() -> None:
     os.environ.update(_OFFLINE_ENV)
 
 
+def prepare_process() -> None:
+    """What each entry point (app, workers, CLI) does first: stay offline
+    (``enforce_offline``) and cap glibc's malloc arenas (``rag.memory.limit_arenas``)."""
+    from .memory import limit_arenas
+
+    enforce_offline()
+    limit_arenas()
+
+
 _PERIODS = {unit: seconds for seconds, units in (
     (1.0, "s sec secs second seconds"), (60.0, "m min mins minute minutes"),
     (3600.0, "h hr hour hours"), (86400.0, "d day days")) for unit in units.split()}

@@ -6,29 +6,60 @@ language, and every regulation reference added as its normalised id, so
 "Peraturan Menteri Perdagangan Nomor 31 Tahun 2023" and "Permendag 31/2023" share the
 token ``permendag-31-2023``.
 
-The index is derived from Chroma, never written on its own: it is rebuilt whenever the
-store's generation token changes (every write sets a new one), so every process that
-shares a store (embedded or a Chroma server) sees the same passages lexically and densely,
-through add, update and delete.
+The index is derived from Chroma, never written on its own, and follows the store's change
+log (``rag.changes``): a write refreshes only the articles it touched, in every process
+that shares the store (embedded or a Chroma server), so the lexical and dense sides see the
+same passages through add, update and delete.
+
+Layout, built for 100k+ passages in little memory and time per question:
+- postings in segments, each a compressed sparse column block (term -> rows, term
+  frequency as uint8); a write appends a small segment, deletes clear bits of an ``alive``
+  mask, and segments are merged (dead rows dropped) when there are many or much is dead;
+- no passage text is kept: per row only its id, length and the columns filters need
+  (publication time and day, language, outlet, cited regulations), so a filter is a few
+  numpy comparisons, not a Python call per passage;
+- a question costs the postings of its own terms (document frequencies are counted over
+  the live rows of those postings), not a pass over every passage.
 """
 from __future__ import annotations
 
 import logging
+import math
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
 
+import numpy as np
+
+from .changes import ChangeFollower, PassageRow
 from .regulations import reference_ids
-from .store import PantauStore, matches
+from .metadata import passage_regulations
+from .store import PantauStore
 from .text import content_words, stem
 from .types import Filters
 
 log = logging.getLogger("pantau.lexical")
 
+#: BM25 parameters (Lucene's formula, as bm25s uses by default).
+K1, B = 1.5, 0.75
+#: Merge the segments when there are more than this many ...
+MAX_SEGMENTS = 12
+#: ... or when this share of the rows is dead.
+MAX_DEAD = 0.25
+_NO_TIME = np.iinfo(np.int64).min  # a passage without a publication date
+
 
 def tokens(text: str, language: str) -> list[str]:
     """Index/query tokens of ``text``: stemmed content words plus regulation ids."""
-    return [stem(w, language) for w in content_words(text)] + reference_ids(text)
+    return [_stem(w, language) for w in content_words(text)] + reference_ids(text)
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str, language: str) -> str:
+    return stem(word, language)
 
 
 def query_tokens(terms: Iterable[str]) -> list[list[str]]:
@@ -37,79 +68,339 @@ def query_tokens(terms: Iterable[str]) -> list[list[str]]:
     groups: list[list[str]] = []
     for t in terms:
         for w in content_words(t) if " " in t else [t.lower()]:
-            groups.append(list(dict.fromkeys([stem(w, "id"), stem(w, "en")])))
+            groups.append(list(dict.fromkeys([_stem(w, "id"), _stem(w, "en")])))
         groups += [[r] for r in reference_ids(t)]
     seen: set[tuple[str, ...]] = set()
     return [g for g in groups if not (tuple(g) in seen or seen.add(tuple(g)))]
 
 
-@dataclass
-class _Snapshot:
-    generation: str
-    ids: list[str]
-    metas: list[dict]
-    bm25: object | None  # bm25s.BM25
-    vocab: set[str]
+@dataclass(frozen=True)
+class _Segment:
+    """Postings of rows [offset, offset + rows) for term ids below ``len(indptr) - 1``."""
+    offset: int
+    rows: int
+    indptr: np.ndarray   # int64, one per term + 1
+    indices: np.ndarray  # int32, local row of each posting
+    tf: np.ndarray       # uint8, term frequency (capped at 255)
+
+    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        if term + 1 >= len(self.indptr):
+            return _EMPTY_I, _EMPTY_F
+        a, b = self.indptr[term], self.indptr[term + 1]
+        return self.indices[a:b] + self.offset, self.tf[a:b]
+
+
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+_EMPTY_F = np.zeros(0, dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class _State:
+    """What readers see: immutable once published (writers build the next one)."""
+    n: int                          # rows (live and dead)
+    ids: list[str]                  # row -> passage id (append-only, read the first n)
+    segments: tuple[_Segment, ...]
+    alive: np.ndarray               # bool per row
+    n_alive: int
+    avgdl: float
+    dl: np.ndarray                  # float32 tokens per row
+    ts: np.ndarray                  # int64 publication time (s), _NO_TIME when unknown
+    day: np.ndarray                 # int64 yyyymmdd, _NO_TIME when unknown
+    lang: np.ndarray                # int16 code into ``names``
+    outlet: np.ndarray              # int32 code into ``names``
+    regs: dict[str, np.ndarray]     # regulation id -> rows citing it
+    languages: list[str]            # languages of live rows
+    names: dict[str, int] = field(default_factory=dict)  # language/outlet name -> code
+
+
+_EMPTY_STATE = _State(0, [], (), np.zeros(0, bool), 0, 1.0, np.zeros(0, np.float32),
+                      np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int16),
+                      np.zeros(0, np.int32), {}, [])
 
 
 class LexicalIndex:
-    """BM25 over all passages, refreshed from the store when it changes."""
+    """BM25 over all passages, kept in step with the store (see module doc)."""
 
     def __init__(self, store: PantauStore) -> None:
         self.store = store
-        self._snap: _Snapshot | None = None
-        self._lock = threading.Lock()
+        self.follower = ChangeFollower(store, self)
+        self._state = _EMPTY_STATE
+        self._vocab: dict[str, int] = {}   # append-only, shared by every state
+        self._names: dict[str, int] = {}   # language and outlet codes, append-only
+        self._by_article: dict[str, list[int]] = {}
+        self._wlock = threading.Lock()
+        self._pending: _Pending | None = None
 
-    def _fresh(self) -> _Snapshot:
-        gen = self.store.generation()
-        snap = self._snap
-        if snap is not None and snap.generation == gen:
-            return snap
-        with self._lock:
-            if self._snap is not None and self._snap.generation == gen:
-                return self._snap
-            self._snap = self._build(gen)
-            return self._snap
+    # -- reads ----------------------------------------------------------------------------
+    def view(self) -> "LexicalView":
+        """The index as of now (brought up to date with the store first): what one
+        question should use for all its lookups, so they agree and cost one check."""
+        self.follower.sync()
+        return LexicalView(self._state, self._vocab)
 
-    def _build(self, gen: str) -> _Snapshot:
-        import bm25s
+    def languages(self) -> list[str]:
+        """Languages of the stored passages."""
+        return self.view().languages()
 
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
-        ids, metas, corpus = [], [], []
-        for pid, doc, meta in self.store.passage_snapshot():
-            ids.append(pid)
-            metas.append(meta)
-            lang = meta.get("language") or "id"
-            corpus.append(tokens(f"{meta.get('title', '')}\n{doc}", lang) or ["\u2205"])
-        if not ids:
-            return _Snapshot(gen, [], [], None, set())
-        bm25 = bm25s.BM25()
-        bm25.index(corpus, show_progress=False)
-        log.info("lexical index rebuilt: %d passages", len(ids))
-        return _Snapshot(gen, ids, metas, bm25, {t for doc in corpus for t in doc})
+    def size(self) -> int:
+        """Live passages indexed."""
+        return self.view().size()
+
+    def coverage(self, groups: Sequence[Sequence[str]]) -> float:
+        """See ``LexicalView.coverage``."""
+        return self.view().coverage(groups)
+
+    def search(self, groups: Sequence[Sequence[str]], k: int,
+               filters: Filters | None = None) -> list[tuple[str, float]]:
+        """See ``LexicalView.search``."""
+        return self.view().search(groups, k, filters)
+
+    # -- writes (called by the follower, under its lock) ------------------------------------
+    def reset(self) -> None:
+        with self._wlock:
+            self._pending = _Pending(_EMPTY_STATE, fresh=True)
+            self._by_article = {}
+
+    def remove(self, article_ids: set[str]) -> None:
+        with self._wlock:
+            p = self._begin()
+            for a in article_ids:
+                rows = self._by_article.pop(a, None)
+                if rows:
+                    p.dead.extend(rows)
+
+    def add(self, rows: Sequence[PassageRow]) -> None:
+        with self._wlock:
+            p = self._begin()
+            c_rows: list[int] = []
+            c_cols: list[int] = []
+            c_tf: list[int] = []
+            for pid, doc, meta in rows:
+                lang = meta.get("language") or "id"
+                counts = Counter(tokens(f"{meta.get('title', '')}\n{doc}", lang))
+                row = p.base_n + len(p.ids)
+                self._by_article.setdefault(meta.get("article_id", ""), []).append(row)
+                p.ids.append(pid)
+                p.dl.append(sum(counts.values()))
+                local = len(p.ids) - 1
+                for tok, c in counts.items():
+                    c_rows.append(local)
+                    c_cols.append(self._vocab.setdefault(tok, len(self._vocab)))
+                    c_tf.append(min(c, 255))
+                ts, day = meta.get("published_ts"), meta.get("published_day")
+                p.ts.append(_NO_TIME if ts is None else int(ts))
+                p.day.append(_NO_TIME if day is None else int(day))
+                p.lang.append(self._names.setdefault(lang, len(self._names)))
+                p.outlet.append(self._names.setdefault(meta.get("outlet") or "",
+                                                       len(self._names)))
+                for reg in passage_regulations(meta):
+                    p.regs.setdefault(reg, []).append(row)
+            # numpy per page: Python int lists of every posting would cost ~70 B each
+            p.coo_rows.append(np.asarray(c_rows, dtype=np.int32))
+            p.coo_cols.append(np.asarray(c_cols, dtype=np.int32))
+            p.coo_tf.append(np.asarray(c_tf, dtype=np.uint8))
+
+    def commit(self) -> None:
+        with self._wlock:
+            p, self._pending = self._pending, None
+            if p is None:
+                return
+            self._state = self._compact(p.build(len(self._vocab), dict(self._names)))
+
+    def _begin(self) -> "_Pending":
+        if self._pending is None:
+            self._pending = _Pending(self._state)
+        return self._pending
+
+    def _compact(self, st: _State) -> _State:
+        """Merge the segments into one, dropping dead rows, when there are many segments or
+        many dead rows; rows are renumbered (``_by_article`` with them)."""
+        dead = st.n - st.n_alive
+        if len(st.segments) <= MAX_SEGMENTS and dead <= MAX_DEAD * max(st.n, 1):
+            return st
+        from scipy import sparse
+
+        width = len(self._vocab)
+        blocks = []
+        for seg in st.segments:
+            indptr = np.concatenate([seg.indptr, np.full(width + 1 - len(seg.indptr),
+                                                         seg.indptr[-1], dtype=np.int64)])
+            blocks.append(sparse.csc_matrix((seg.tf, seg.indices, indptr),
+                                            shape=(seg.rows, width)))
+        keep = np.flatnonzero(st.alive)
+        m = sparse.vstack(blocks, format="csr")[keep].tocsc() if blocks else None
+        renumber = np.full(st.n, -1, dtype=np.int64)
+        renumber[keep] = np.arange(len(keep))
+        self._by_article = {a: [int(renumber[r]) for r in rows if renumber[r] >= 0]
+                            for a, rows in self._by_article.items()}
+        self._by_article = {a: rows for a, rows in self._by_article.items() if rows}
+        segs = () if m is None or not len(keep) else (_Segment(
+            0, len(keep), m.indptr.astype(np.int64), m.indices.astype(np.int32),
+            m.data.astype(np.uint8)),)
+        regs = {r: renumber[rows][renumber[rows] >= 0] for r, rows in st.regs.items()}
+        log.info("lexical index compacted: %d segments, %d dead rows dropped",
+                 len(st.segments), dead)
+        return _State(len(keep), [st.ids[i] for i in keep], segs, np.ones(len(keep), bool),
+                      len(keep), st.avgdl, st.dl[keep], st.ts[keep], st.day[keep],
+                      st.lang[keep], st.outlet[keep], {r: v for r, v in regs.items() if len(v)},
+                      st.languages, st.names)
+
+
+class LexicalView:
+    """One published state of the index: immutable, safe to use from any thread."""
+
+    def __init__(self, state: _State, vocab: dict[str, int]) -> None:
+        self._st = state
+        self._vocab = vocab
+
+    def languages(self) -> list[str]:
+        """Languages of the indexed passages."""
+        return list(self._st.languages)
+
+    def size(self) -> int:
+        """Live passages indexed."""
+        return self._st.n_alive
 
     def coverage(self, groups: Sequence[Sequence[str]]) -> float:
         """Share of the query's words (token groups) that occur anywhere in the index, 0..1:
         how much the lexical side can match at all (English over Indonesian news: little)."""
-        snap = self._fresh()
+        st = self._st
         if not groups:
             return 0.0
-        return sum(any(t in snap.vocab for t in g) for g in groups) / len(groups)
+        return sum(any(self._df(st, t) > 0 for t in g) for g in groups) / len(groups)
 
     def search(self, groups: Sequence[Sequence[str]], k: int,
                filters: Filters | None = None) -> list[tuple[str, float]]:
         """The ``k`` best (passage id, BM25 score) for the query's token groups, among the
         passages passing ``filters``; passages matching no token are left out."""
-        import numpy as np
-
-        snap = self._fresh()
-        known = list(dict.fromkeys(t for g in groups for t in g if t in snap.vocab))
-        if snap.bm25 is None or not known:
+        st = self._st
+        if st.n_alive == 0:
             return []
-        scores = np.asarray(snap.bm25.get_scores(known), dtype="float64")
+        terms = list(dict.fromkeys(t for g in groups for t in g))
+        rows_l, score_l = [], []
+        for t in terms:
+            tid = self._vocab.get(t)
+            if tid is None:
+                continue
+            rows, tf = self._postings(st, tid)
+            live = st.alive[rows]
+            rows, tf = rows[live], tf[live].astype(np.float32)
+            if not len(rows):
+                continue
+            df = len(rows)
+            idf = math.log(1 + (st.n_alive - df + 0.5) / (df + 0.5))
+            norm = K1 * (1 - B + B * st.dl[rows] / st.avgdl)
+            rows_l.append(rows)
+            score_l.append(idf * tf / (tf + norm))
+        if not rows_l:
+            return []
+        rows = np.concatenate(rows_l)
+        scores = np.concatenate(score_l)
+        cand, inv = np.unique(rows, return_inverse=True)
+        total = np.bincount(inv, weights=scores).astype(np.float64)
         if filters is not None:
-            mask = np.fromiter((matches(m, filters) for m in snap.metas), dtype=bool,
-                               count=len(snap.metas))
-            scores = np.where(mask, scores, 0.0)
-        top = np.argsort(-scores)[:k]
-        return [(snap.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+            keep = self._mask(st, filters, cand)
+            cand, total = cand[keep], total[keep]
+        if not len(cand):
+            return []
+        if len(cand) > k:  # the k best, and whatever ties the k-th (ties go by passage id)
+            kth = np.partition(-total, k - 1)[k - 1]
+            top = np.flatnonzero(-total <= kth)
+        else:
+            top = np.arange(len(cand))
+        best = sorted(((-float(total[i]), st.ids[cand[i]]) for i in top if total[i] > 0))
+        return [(pid, -neg) for neg, pid in best[:k]]
+
+    def _postings(self, st: _State, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        parts = [seg.postings(tid) for seg in st.segments]
+        if len(parts) == 1:
+            return parts[0]
+        return (np.concatenate([p[0] for p in parts]) if parts else _EMPTY_I,
+                np.concatenate([p[1] for p in parts]) if parts else _EMPTY_F)
+
+    def _df(self, st: _State, token: str) -> int:
+        tid = self._vocab.get(token)
+        if tid is None:
+            return 0
+        rows, _ = self._postings(st, tid)
+        return int(st.alive[rows].sum()) if len(rows) else 0
+
+    def _mask(self, st: _State, f: Filters, rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` pass ``f``: the semantics of ``rag.metadata.matches``."""
+        keep = np.ones(len(rows), dtype=bool)
+        for bound, ge in ((f.since, True), (f.until, False)):
+            if bound is None:
+                continue
+            if isinstance(bound, datetime):
+                t = bound if bound.tzinfo else bound.replace(tzinfo=timezone.utc)
+                have, want = st.ts[rows], int(t.timestamp())
+            else:
+                have, want = st.day[rows], bound.year * 10000 + bound.month * 100 + bound.day
+            keep &= (have != _NO_TIME) & ((have >= want) if ge else (have <= want))
+        if f.outlets:
+            codes = [st.names[o] for o in f.outlets if o in st.names]
+            keep &= np.isin(st.outlet[rows], codes)
+        if f.language:
+            keep &= st.lang[rows] == st.names.get(f.language, -1)
+        if f.regulations:
+            citing = [st.regs[r] for r in f.regulations if r in st.regs]
+            keep &= np.isin(rows, np.concatenate(citing)) if citing else False
+        return keep
+
+
+class _Pending:
+    """A sync in progress: rows added and rows killed since ``base``."""
+
+    def __init__(self, base: _State, fresh: bool = False) -> None:
+        self.base = base
+        self.fresh = fresh
+        self.base_n = 0 if fresh else base.n
+        self.ids: list[str] = []
+        self.dl: list[int] = []
+        self.ts: list[int] = []
+        self.day: list[int] = []
+        self.lang: list[int] = []
+        self.outlet: list[int] = []
+        self.regs: dict[str, list[int]] = {}
+        self.dead: list[int] = []
+        self.coo_rows: list[np.ndarray] = []
+        self.coo_cols: list[np.ndarray] = []
+        self.coo_tf: list[np.ndarray] = []
+
+    def build(self, width: int, names: dict[str, int]) -> _State:
+        from scipy import sparse
+
+        base = _EMPTY_STATE if self.fresh else self.base
+        n_new = len(self.ids)
+        segs = list(base.segments)
+        if n_new:
+            m = sparse.csc_matrix((np.concatenate(self.coo_tf).astype(np.float32),
+                                   (np.concatenate(self.coo_rows),
+                                    np.concatenate(self.coo_cols))),
+                                  shape=(n_new, width))
+            self.coo_rows = self.coo_cols = self.coo_tf = []
+            segs.append(_Segment(self.base_n, n_new, m.indptr.astype(np.int64),
+                                 m.indices.astype(np.int32), m.data.astype(np.uint8)))
+        alive = np.concatenate([base.alive, np.ones(n_new, bool)])
+        if self.dead:
+            alive[np.asarray(self.dead, dtype=np.int64)] = False
+        dl = np.concatenate([base.dl, np.asarray(self.dl, dtype=np.float32)])
+        lang = np.concatenate([base.lang, np.asarray(self.lang, dtype=np.int16)])
+        n_alive = int(alive.sum())
+        regs = dict(base.regs)
+        for r, rows in self.regs.items():
+            regs[r] = np.concatenate([regs.get(r, _EMPTY_I), np.asarray(rows, np.int64)])
+        code_to_name = {c: nm for nm, c in names.items()}
+        languages = sorted(code_to_name[int(c)] for c in np.unique(lang[alive]))
+        ids = base.ids if not self.fresh else []
+        if len(ids) > self.base_n:  # a list shared with an older state: never rewrite it
+            ids = ids[:self.base_n]
+        ids.extend(self.ids)
+        return _State(
+            n=self.base_n + n_new, ids=ids, segments=tuple(segs), alive=alive, n_alive=n_alive,
+            avgdl=float(dl[alive].mean()) if n_alive else 1.0, dl=dl,
+            ts=np.concatenate([base.ts, np.asarray(self.ts, dtype=np.int64)]),
+            day=np.concatenate([base.day, np.asarray(self.day, dtype=np.int64)]),
+            lang=lang,
+            outlet=np.concatenate([base.outlet, np.asarray(self.outlet, dtype=np.int32)]),
+            regs=regs, languages=[lg for lg in languages if lg], names=names)

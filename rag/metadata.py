@@ -2,7 +2,7 @@
 
 Dates are stored as ISO strings plus ``published_ts`` (epoch seconds: compared for
 date-time filters) and ``published_day`` (YYYYMMDD in the article's own time zone: compared
-for date filters); regulation ids as a joined string plus one ``reg:<id>`` flag each;
+for date filters); regulation ids as a joined string plus a ``regs`` string array;
 lists of records (syndication, copies) and MinHash signatures as JSON strings.
 """
 from __future__ import annotations
@@ -44,12 +44,25 @@ def _parse_iso(value: str | None) -> datetime | None:
 
 
 def regulation_meta(text: str) -> dict[str, Any]:
-    """Regulation ids a passage cites: a readable joined string plus one boolean key per id
-    (``reg:permendag-31-2023``), which is what Chroma's flat ``where`` can filter on."""
+    """Regulation ids a passage cites: a readable joined string, and the same ids as a
+    string array (``regs``) that Chroma's ``where`` filters with ``$contains``.
+
+    Not one key per id: Chroma 1.x adds every metadata key to the collection's schema, and
+    a schema of thousands of ``reg:<id>`` keys (one per regulation ever cited) made every
+    query and get of a 100k-passage store 30-50 ms slower (docs/PERFORMANCE.md)."""
     ids = reference_ids(text)
     if not ids:
         return {}
-    return {"regulations": ",".join(ids), **{f"reg:{r}": True for r in ids}}
+    return {"regulations": ",".join(ids), "regs": ids}
+
+
+def passage_regulations(meta: dict[str, Any]) -> list[str]:
+    """The regulation ids in a passage's metadata (``regs``; stores written before it
+    have ``reg:<id>`` flags, read too)."""
+    regs = meta.get("regs")
+    if isinstance(regs, list):
+        return [str(r) for r in regs]
+    return [k[4:] for k, v in meta.items() if k.startswith("reg:") and v]
 
 
 def where_clause(filters: Filters | None) -> dict[str, Any] | None:
@@ -70,8 +83,10 @@ def where_clause(filters: Filters | None) -> dict[str, Any] | None:
     if filters.language:
         conds.append({"language": filters.language})
     if filters.regulations:
-        regs = [{f"reg:{r}": True} for r in filters.regulations]
-        conds.append(regs[0] if len(regs) == 1 else {"$or": regs})
+        # ``reg:<id>`` flags: what stores written before ``regs`` carry (see regulation_meta)
+        regs = [c for r in filters.regulations
+                for c in ({"regs": {"$contains": r}}, {f"reg:{r}": True})]
+        conds.append({"$or": regs})
     if not conds:
         return None
     return conds[0] if len(conds) == 1 else {"$and": conds}
@@ -96,7 +111,7 @@ def matches(meta: dict[str, Any], filters: Filters | None) -> bool:
         return False
     if filters.language and meta.get("language") != filters.language:
         return False
-    if filters.regulations and not any(meta.get(f"reg:{r}") for r in filters.regulations):
+    if filters.regulations and not set(filters.regulations) & set(passage_regulations(meta)):
         return False
     return True
 

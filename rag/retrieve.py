@@ -30,6 +30,9 @@ RRF_K = 60
 #: Weight of the dense ranking in a language other than the question's: just under 1, so
 #: the best other-language passage lands among the same-language top 3-4, not above it.
 OTHER_LANGUAGE_WEIGHT = 0.95
+#: How many nearest passages the vector index is asked for, per passage wanted from each
+#: language's dense ranking (see ``Retriever._dense_lists``).
+DENSE_WIDE = 4
 #: For questions about the present: how much recency counts against fused relevance.
 RECENCY_WEIGHT = 0.5
 
@@ -62,15 +65,11 @@ class Retriever:
         k = top_k or self.settings.top_k
         n = max(k * 3, self.settings.candidate_k)
         vec = self.embedder.embed_query(qp.question)
-        # One dense ranking per language: a multilingual encoder ranks same-language
-        # passages on the topic above the other-language passage holding the fact, so each
-        # language gets its own list and the fusion interleaves them.
-        dense_lists = [(self.store.query(vec, n, f), 1.0 if f.language in (None, qp.language)
-                        else OTHER_LANGUAGE_WEIGHT)
-                       for f in self._language_filters(qp.filters)]
+        lex = self.lexical.view()  # one check of the store for the whole question
+        dense_lists = self._dense_lists(vec, n, qp, lex.languages())
         terms = query_tokens(qp.terms)
-        lexical = self.lexical.search(terms, n, qp.filters)
-        weight = self.lexical.coverage(terms)
+        lexical = lex.search(terms, n, qp.filters)
+        weight = lex.coverage(terms)
 
         fused: dict[str, float] = {}
         for dense, w in dense_lists:
@@ -80,7 +79,7 @@ class Retriever:
             fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + rank + 1)
         by_id = {p.passage_id: p for dense, _ in dense_lists for p in dense}
         missing = [pid for pid, _ in lexical if pid not in by_id]
-        for p in self.store.get_passages(missing, self.store.similarities(missing, vec)):
+        for p in self.store.get_near(missing, vec):
             by_id[p.passage_id] = p
         ranked = sorted((by_id[pid] for pid in fused if pid in by_id),
                         key=lambda p: fused[p.passage_id], reverse=True)
@@ -91,15 +90,29 @@ class Retriever:
         return diversify(ranked, k)
 
 
-    def _language_filters(self, filters: Filters) -> list[Filters]:
-        """The filters of each dense ranking: one per stored language, unless the caller
-        fixed the language."""
-        if filters.language:
-            return [filters]
-        langs = self.store.languages()
+    def _dense_lists(self, vec: list[float], n: int, qp: QueryPlan,
+                     languages: list[str]) -> list[tuple[list[RetrievedPassage], float]]:
+        """Dense rankings with their fusion weights: one per stored language, ``n`` long.
+
+        A multilingual encoder ranks same-language passages on the topic above the
+        other-language passage holding the fact, so each language gets its own list and
+        the fusion interleaves them. The lists come from one query of the vector index
+        alone, ``DENSE_WIDE`` times wider, filtered and split here: Chroma's own filtered
+        queries cost 10-100 times more at scale. So a language's list holds its best
+        passages among the nearest ``n * DENSE_WIDE`` overall (exact while the store is
+        smaller than that). When the question's filters leave fewer than ``n`` of them,
+        Chroma filters instead (exact, slower)."""
+        f = qp.filters
+        langs = [] if f.language else languages
+        width = n * DENSE_WIDE * max(1, len(langs))
+        found, complete = self.store.query_wide(vec, width, f)
+        if len(found) < n and not complete:
+            found = self.store.query(vec, n * max(1, len(langs)), f)
         if len(langs) < 2:
-            return [filters]
-        return [filters.model_copy(update={"language": lg}) for lg in langs]
+            return [(found[:n], 1.0 if f.language in (None, qp.language)
+                     else OTHER_LANGUAGE_WEIGHT)]
+        return [([p for p in found if p.language == lg][:n],
+                 1.0 if lg == qp.language else OTHER_LANGUAGE_WEIGHT) for lg in langs]
 
 
 def prefer_recent(passages: Sequence[RetrievedPassage]) -> list[RetrievedPassage]:

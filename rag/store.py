@@ -8,39 +8,35 @@ Two collections:
   Written *after* the passages, it doubles as the commit record of an article: an article
   whose record is missing or carries another content hash is (re)indexed from scratch.
 
-The client is embedded (``PersistentClient`` under the data dir) unless a server URL is
-configured, and is opened on first use, never at import or construction.
+The connection and its faults (``StoreUnavailable``, ``StoreWriteError``) live in
+``rag.chroma_conn``; every method here is ``guarded`` by it.
 """
 from __future__ import annotations
 
 import json
-import logging
 import math
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
 from . import fingerprint
+from .chroma_conn import (ChromaConnection, StoreUnavailable, StoreWriteError, guarded,
+                          probe_writable)
 from .config import Settings
-from .embeddings import ChromaEmbedding
 from .metadata import (article_from, article_meta, copies_json, iso_to_day, iso_to_epoch,
                        matches, passage_meta, regulation_meta, retrieved, same_copy,
                        where_clause)
 from .types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPassage
 
-__all__ = ["PantauStore", "StoreUnavailable", "iso_to_day", "iso_to_epoch", "matches",
-           "where_clause"]
+#: How long change-log entries are kept (readers further behind rebuild their indexes).
+LOG_RETENTION_MS = 7 * 24 * 3600 * 1000
 
-log = logging.getLogger("pantau.store")
-
-
-
-class StoreUnavailable(RuntimeError):
-    """The vector store cannot be reached or opened."""
+__all__ = ["PantauStore", "StoreUnavailable", "StoreWriteError", "iso_to_day", "iso_to_epoch",
+           "matches", "probe_writable", "where_clause"]
 
 
 class PantauStore:
@@ -49,95 +45,72 @@ class PantauStore:
     def __init__(self, settings: Settings, embedder: Embeddings) -> None:
         self.settings = settings
         self.embedder = embedder
-        self._client = None
-        self._passages = None
-        self._articles = None
-        self._meta = None
-        self._languages: tuple[str, list[str]] | None = None
-        self._snapshot: tuple[str, list[tuple[str, str, dict[str, Any]]]] | None = None
+        self._chroma = ChromaConnection(settings, embedder)
         self._lock = threading.RLock()
 
-    # -- connection ---------------------------------------------------------------------
-    def _open(self) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        try:
-            if self.settings.chroma_url:
-                u = urlparse(self.settings.chroma_url)
-                self._client = chromadb.HttpClient(
-                    host=u.hostname or "127.0.0.1",
-                    port=u.port or (443 if u.scheme == "https" else 8000),
-                    ssl=u.scheme == "https",
-                    settings=chroma_settings,
-                )
-            else:
-                self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(
-                    path=str(self.settings.chroma_dir), settings=chroma_settings
-                )
-            ef = ChromaEmbedding(self.embedder)
-            prefix = self.settings.collection
-            meta = {"hnsw:space": "cosine"}
-            self._passages = self._client.get_or_create_collection(
-                f"{prefix}_passages", embedding_function=ef, metadata=meta
-            )
-            self._articles = self._client.get_or_create_collection(
-                f"{prefix}_articles", embedding_function=ef, metadata=meta
-            )
-            # One record whose token changes with every write: readers (the lexical index,
-            # other processes) compare it to know when to refresh.
-            self._meta = self._client.get_or_create_collection(
-                f"{prefix}_meta", embedding_function=None
-            )
-        except Exception as exc:  # chromadb raises many types; callers need one
-            self._client = None
-            where = self.settings.chroma_url or self.settings.chroma_dir
-            raise StoreUnavailable(f"cannot open the Chroma store at {where}: {exc}") from exc
+    @property
+    def location(self) -> str:
+        """Where the store lives: the server URL or the embedded store's directory."""
+        return self._chroma.location
 
     @property
     def passages(self):
         """The passages collection (opened on first use)."""
-        if self._passages is None:
-            with self._lock:
-                if self._passages is None:
-                    self._open()
-        return self._passages
+        return self._chroma.connect().passages
 
     @property
     def articles_collection(self):
         """The articles collection (opened on first use)."""
-        if self._articles is None:
-            _ = self.passages
-        return self._articles
+        return self._chroma.connect().articles
 
-    # -- generation -----------------------------------------------------------------------
-    def languages(self) -> list[str]:
-        """Languages of the stored articles (cached per store generation)."""
-        gen = self.generation()
-        if self._languages is None or self._languages[0] != gen:
-            langs = set()
-            for _, metas in self._scan(self.articles_collection, ["metadatas"]):
-                langs |= {m.get("language") or "" for m in metas}
-            self._languages = (gen, sorted(lg for lg in langs if lg))
-        return self._languages[1]
-
+    # -- generation and change log --------------------------------------------------------
+    @guarded("read")
     def generation(self) -> str:
-        """A token that changes whenever passages are written or deleted (any process)."""
-        _ = self.passages
-        got = self._meta.get(ids=["generation"], include=["metadatas"])
-        return got["metadatas"][0]["token"] if got["ids"] else ""
+        """A token that changes whenever passages are written or deleted (any process):
+        one get by id, cheap enough to ask on every request."""
+        return self.generation_info()[0]
 
-    def _bump(self) -> None:
-        self._meta.upsert(ids=["generation"], embeddings=[[1.0]],
-                          metadatas=[{"token": uuid.uuid4().hex}])
+    @guarded("read")
+    def generation_info(self) -> tuple[str, int]:
+        """(generation token, time in ms before which change-log entries may be pruned)."""
+        got = self._chroma.connect().meta.get(ids=["generation"], include=["metadatas"])
+        if not got["ids"]:
+            return "", 0
+        m = got["metadatas"][0]
+        return m["token"], int(m.get("pruned", 1 << 62))  # no "pruned": written before the log
+
+    @guarded("read")
+    def changes(self, since_ms: int) -> list[tuple[int, str, list[str]]]:
+        """Change-log entries written at or after ``since_ms``, oldest first: (time in ms,
+        entry id, ids of the articles whose passages were written or deleted)."""
+        got = self._chroma.connect().meta.get(where={"t": {"$gte": int(since_ms)}},
+                                              include=["metadatas"])
+        out = [(int(m["t"]), eid, json.loads(m["articles"]))
+               for eid, m in zip(got["ids"], got["metadatas"])]
+        return sorted(out)
+
+    def _bump(self, article_ids: Iterable[str]) -> None:
+        """Record a write of these articles' passages: a change-log entry naming them and a
+        new generation token, in one upsert (a reader that sees the token sees the entry).
+        Readers that keep derived indexes (``rag.changes``) refresh just those articles.
+        Entries older than ``LOG_RETENTION_MS`` are pruned; the generation record says up
+        to when, so a reader that fell further behind rebuilds from scratch."""
+        now = int(time.time() * 1000)
+        pruned = now - LOG_RETENTION_MS
+        meta = self._chroma.connect().meta
+        meta.delete(where={"t": {"$lt": pruned}})
+        meta.upsert(ids=["generation", f"log:{now:015d}:{uuid.uuid4().hex[:12]}"],
+                    embeddings=[[1.0], [1.0]],
+                    metadatas=[{"token": uuid.uuid4().hex, "pruned": pruned},
+                               {"t": now, "articles": json.dumps(sorted(set(article_ids)))}])
 
     # -- reads --------------------------------------------------------------------------
+    @guarded("read")
     def counts(self) -> tuple[int, int]:
         """(articles, passages) stored."""
         return self.articles_collection.count(), self.passages.count()
 
+    @guarded("read")
     def get_article(self, article_id: str) -> Article | None:
         """The stored article, with its full text, or None."""
         got = self.articles_collection.get(ids=[article_id], include=["metadatas", "documents"])
@@ -145,6 +118,7 @@ class PantauStore:
             return None
         return article_from(got["ids"][0], got["metadatas"][0], got["documents"][0])
 
+    @guarded("read")
     def has_articles(self, ids: Sequence[str]) -> bool:
         """Whether every one of ``ids`` is stored."""
         if not ids:
@@ -152,12 +126,14 @@ class PantauStore:
         got = self.articles_collection.get(ids=list(ids), include=[])
         return len(set(got["ids"])) == len(set(ids))
 
+    @guarded("read")
     def find_by_hash(self, content_hash: str) -> str | None:
         """Id of a stored article with this content hash, if any."""
         got = self.articles_collection.get(where={"content_hash": content_hash}, limit=1,
                                            include=[])
         return got["ids"][0] if got["ids"] else None
 
+    @guarded("read")
     def list_articles(self) -> list[ArticleInfo]:
         """Every stored article's metadata, newest first."""
         out = []
@@ -171,6 +147,7 @@ class PantauStore:
         out.sort(key=lambda a: a.published or "", reverse=True)
         return out
 
+    @guarded("read")
     def scan_articles(self, page: int = 500) -> Iterable[Article]:
         """Every stored article, with its text."""
         offset = 0
@@ -192,6 +169,7 @@ class PantauStore:
             yield got["ids"], got["metadatas"]
             offset += len(got["ids"])
 
+    @guarded("read")
     def scan_passages(self, page: int = 2000) -> Iterable[tuple[str, str, dict[str, Any]]]:
         """Every stored passage as (id, text, metadata)."""
         offset = 0
@@ -202,16 +180,18 @@ class PantauStore:
             yield from zip(got["ids"], got["documents"], got["metadatas"])
             offset += len(got["ids"])
 
-    def passage_snapshot(self) -> list[tuple[str, str, dict[str, Any]]]:
-        """All passages as (id, text, metadata), read once per store generation and shared
-        by the indexes derived from them (lexical, regulation registry, timelines), so a
-        write costs one scan, not one per index. Holds the passage texts in memory."""
-        gen = self.generation()
-        with self._lock:
-            if self._snapshot is None or self._snapshot[0] != gen:
-                self._snapshot = (gen, list(self.scan_passages()))
-            return self._snapshot[1]
+    @guarded("read")
+    def passages_of(self, article_ids: Sequence[str],
+                    per_call: int = 200) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """The stored passages of these articles as (id, text, metadata)."""
+        ids = list(dict.fromkeys(article_ids))
+        for s in range(0, len(ids), per_call):
+            part = ids[s:s + per_call]
+            where = {"article_id": part[0]} if len(part) == 1 else {"article_id": {"$in": part}}
+            got = self.passages.get(where=where, include=["documents", "metadatas"])
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
 
+    @guarded("read")
     def get_passages(self, ids: Sequence[str], scores: Sequence[float]) -> list[RetrievedPassage]:
         """Passages by id, in the given order, carrying the given scores."""
         if not ids:
@@ -222,37 +202,55 @@ class PantauStore:
         return [retrieved(pid, *by_id[pid], score) for pid, score in zip(ids, scores)
                 if pid in by_id]
 
-    def similarities(self, ids: Sequence[str], embedding: Sequence[float]) -> list[float]:
-        """Cosine similarity of each stored passage (by id, in order) to ``embedding``."""
+    @guarded("read")
+    def get_near(self, ids: Sequence[str], embedding: Sequence[float]) -> list[RetrievedPassage]:
+        """Passages by id, in the given order, each scored by its cosine similarity to
+        ``embedding`` (one get: text, metadata and vector)."""
         if not ids:
             return []
         import numpy as np
 
-        got = self.passages.get(ids=list(ids), include=["embeddings"])
-        vecs = dict(zip(got["ids"], got["embeddings"]))
+        got = self.passages.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
         q = np.asarray(embedding, dtype="float64")
         q /= np.linalg.norm(q) or 1.0
-        out = []
-        for pid in ids:
-            v = np.asarray(vecs.get(pid, np.zeros_like(q)), dtype="float64")
-            out.append(float(v @ q / (np.linalg.norm(v) or 1.0)))
-        return out
+        by_id = {}
+        for pid, doc, m, v in zip(got["ids"], got["documents"], got["metadatas"],
+                                  got["embeddings"]):
+            v = np.asarray(v, dtype="float64")
+            by_id[pid] = retrieved(pid, doc, m, float(v @ q / (np.linalg.norm(v) or 1.0)))
+        return [by_id[pid] for pid in ids if pid in by_id]
 
+    @guarded("read")
     def query(self, embedding: Sequence[float], k: int,
               filters: Filters | None = None) -> list[RetrievedPassage]:
-        """The ``k`` passages nearest to ``embedding`` that pass ``filters``."""
-        n = self.passages.count()
-        if n == 0:
-            return []
+        """The ``k`` passages nearest to ``embedding`` that pass ``filters`` (fewer when
+        fewer are stored: chromadb 1.x takes ``n_results`` above the count)."""
         res = self.passages.query(
-            query_embeddings=[list(embedding)], n_results=min(k, n),
+            query_embeddings=[list(embedding)], n_results=k,
             where=where_clause(filters), include=["documents", "metadatas", "distances"],
         )
         return [retrieved(pid, doc, m, 1.0 - float(dist))
                 for pid, doc, m, dist in zip(res["ids"][0], res["documents"][0],
                                              res["metadatas"][0], res["distances"][0])]
 
+    @guarded("read")
+    def query_wide(self, embedding: Sequence[float], k: int,
+                   filters: Filters | None = None) -> tuple[list[RetrievedPassage], bool]:
+        """The ``k`` passages nearest to ``embedding`` by the vector index alone, then
+        those passing ``filters`` (checked here, not by Chroma), and whether the ``k``
+        covered every stored passage (fewer came back). Chroma applies a ``where`` by a
+        pass over the matching metadata: 125-340 ms at 100k passages against 3-15 ms for
+        the vector index alone (docs/PERFORMANCE.md), so a wide unfiltered query is the
+        cheap way to many candidates."""
+        res = self.passages.query(query_embeddings=[list(embedding)], n_results=k,
+                                  include=["documents", "metadatas", "distances"])
+        rows = list(zip(res["ids"][0], res["documents"][0], res["metadatas"][0],
+                        res["distances"][0]))
+        return ([retrieved(pid, doc, m, 1.0 - float(dist)) for pid, doc, m, dist in rows
+                 if matches(m, filters)], len(rows) < k)
+
     # -- writes -------------------------------------------------------------------------
+    @guarded("write")
     def put_articles(self, items: Sequence[tuple[Article, Sequence[Passage]]],
                      embeddings: Sequence[Sequence[float]]) -> None:
         """Store articles with their passages, replacing whatever each id held before.
@@ -263,8 +261,6 @@ class PantauStore:
         """
         with self._lock:
             ids = [a.id for a, _ in items]
-            if ids:
-                self.passages.delete(where={"article_id": {"$in": ids}})
             p_ids, p_docs, p_metas, p_embs = [], [], [], []
             art_embs = []
             i = 0
@@ -279,13 +275,20 @@ class PantauStore:
                                     **regulation_meta(p.text)})
                     p_embs.append(list(v))
                 art_embs.append(_mean_unit(vecs))
+            texts = [a.text for a, _ in items]
+            self._chroma.check_room(sum(len(t.encode()) for t in p_docs + texts)
+                             + len(json.dumps(p_metas, default=str))
+                             + 4 * sum(len(v) for v in p_embs + art_embs))
+            if ids:
+                self.passages.delete(where={"article_id": {"$in": ids}})
             self._batched_upsert(self.passages, p_ids, p_docs, p_metas, p_embs)
             self._batched_upsert(
-                self.articles_collection, ids, [a.text for a, _ in items],
+                self.articles_collection, ids, texts,
                 [article_meta(a, len(ps)) for a, ps in items], art_embs,
             )
-            self._bump()
+            self._bump(ids)
 
+    @guarded("read")
     def find_similar(self, sig: tuple[int, ...]) -> list[tuple[str, float]]:
         """Stored articles whose text is a near duplicate of the signature's, best first."""
         keys = fingerprint.band_keys(sig)
@@ -298,6 +301,7 @@ class PantauStore:
                 out.append((aid, sim))
         return sorted(out, key=lambda x: x[1], reverse=True)
 
+    @guarded("write")
     def add_copy(self, article_id: str, copy: Copy) -> bool:
         """Record that ``copy`` carried the same story as the stored article.
 
@@ -313,22 +317,25 @@ class PantauStore:
                 return False
             copies.append(copy)
             meta["also_published"] = copies_json(copies)
+            self._chroma.check_room(len(json.dumps(meta, default=str)))
             self.articles_collection.update(ids=[article_id], metadatas=[meta])
             return True
 
+    @guarded("write")
     def delete_article(self, article_id: str) -> bool:
         """Remove an article and all its passages. False when it was not stored."""
         with self._lock:
             existed = bool(self.articles_collection.get(ids=[article_id], include=[])["ids"])
+            self._chroma.check_room(0)
             self.passages.delete(where={"article_id": article_id})
             self.articles_collection.delete(ids=[article_id])
-            self._bump()
+            self._bump([article_id])
             return existed
 
     def _batched_upsert(self, coll, ids, docs, metas, embs) -> None:
         if not ids:
             return
-        size = max(1, min(5000, self._client.get_max_batch_size()))
+        size = max(1, min(5000, self._chroma.connect().client.get_max_batch_size()))
         for s in range(0, len(ids), size):
             coll.upsert(ids=ids[s:s + size], documents=docs[s:s + size],
                         metadatas=metas[s:s + size], embeddings=embs[s:s + size])

@@ -6,20 +6,20 @@ force, stopped, resumed, acquired/merged, revised, fined, planned. Its date come
 sentence when it gives one ("Rabu (4/10/2023)", "mulai 4 Oktober 2023", "sejak 12
 Desember" with the article's year, "pada Oktober 2023" to the month, "kemarin") and
 otherwise is the article's date, marked as such. The status of a subject is its newest
-event's type. Built per store generation from the passages, like the registry.
+event's type. Follows the store's change log by article, like the registry.
 """
 from __future__ import annotations
 
 import re
-import threading
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pydantic import BaseModel
 
 from .dates import MONTHS, parse_date
+from .changes import PerArticle
 from .entities import Gazetteer
 from .regulations import find_references
-from .metadata import retrieved
 from .store import PantauStore
 from .text import sentence_spans
 from .types import Answer, Citation, Conflict
@@ -161,59 +161,94 @@ def sentence_events(sentence: str, article_day: str | None) -> list[tuple[str, s
     return out
 
 
-class TimelineIndex:
-    """Events per subject (entity id or regulation id), rebuilt when the store changes."""
+@dataclass(frozen=True, slots=True)
+class _Event:
+    """An event as the index keeps it: no text (the citation is made when asked for)."""
+    subject: str
+    date: str
+    date_source: str
+    type: str
+    passage_id: str
+    start: int  # the sentence's offsets in the article
+    end: int
+    published: str | None
+
+
+class TimelineIndex(PerArticle):
+    """Events per subject (entity id or regulation id); follows the store's changes by
+    article (``rag.changes``). Holds compact records (dates, types, offsets); a subject's
+    events get their sentences and citations from the store when asked for."""
 
     def __init__(self, store: PantauStore, gazetteer: Gazetteer) -> None:
-        self.store = store
+        super().__init__(store)
         self.gazetteer = gazetteer
-        self._cache: tuple[str, dict[str, list[TimelineEvent]]] | None = None
-        self._lock = threading.Lock()
 
-    def _build(self) -> dict[str, list[TimelineEvent]]:
-        events: dict[str, dict[tuple[str, str], TimelineEvent]] = {}
-        for pid, text, meta in self.store.passage_snapshot():
-            passage = None
-            day = (meta.get("published") or "")[:10] or None
-            for s, e in sentence_spans(text):
-                sentence = text[s:e]
-                refs = find_references(sentence)
-                regs = [r.id for r in refs]
-                entities = self.gazetteer.ids_in(sentence)
-                found = sentence_events(sentence, day) if entities or regs else []
-                if not found:
+    def extract(self, pid: str, text: str, meta: dict) -> list[_Event] | None:
+        """Each event the passage states, for each subject it is about."""
+        out = []
+        day = (meta.get("published") or "")[:10] or None
+        base = int(meta["start"])
+        for s, e in sentence_spans(text):
+            sentence = text[s:e]
+            refs = find_references(sentence)
+            regs = [r.id for r in refs]
+            entities = self.gazetteer.ids_in(sentence)
+            found = sentence_events(sentence, day) if entities or regs else []
+            for when, source, etype, pos in found:
+                for subject in dict.fromkeys(entities + _regs_for(refs, pos)):
+                    if subject in regs and etype not in REGULATION_EVENTS:
+                        continue  # "TikTok Shop stopped after Permendag 31/2023": not the rule's
+                    out.append(_Event(subject, when, source, etype, pid, base + s, base + e,
+                                      meta.get("published") or None))
+        return out or None
+
+    def keys(self, found: list[_Event]) -> set[str]:
+        return {e.subject for e in found}
+
+    def order(self, found: list[_Event]) -> tuple[str, str]:
+        return (found[0].published or "", found[0].passage_id)
+
+    def aggregate_key(self, subject: str, items: list[list[_Event]]) -> list[_Event]:
+        """The subject's events: one per date and type (the earliest report of it), in
+        date order, retellings dropped."""
+        events: dict[tuple[str, str], _Event] = {}
+        for found in items:
+            for ev in found:
+                if ev.subject != subject:
                     continue
-                passage = passage or retrieved(pid, text, meta, 1.0)
-                cite = Citation.of(passage, 1, [(passage.start + s, passage.start + e)])
-                for when, source, etype, pos in found:
-                    ev = TimelineEvent(date=when, date_source=source, type=etype,
-                                       summary=sentence, citation=cite)
-                    for subject in dict.fromkeys(entities + _regs_for(refs, pos)):
-                        if subject in regs and etype not in REGULATION_EVENTS:
-                            continue  # "TikTok Shop stopped after Permendag 31/2023": not the rule's
-                        old = events.setdefault(subject, {}).get((when, etype))
-                        # One event per date and type: the earliest report of it.
-                        if old is None or (cite.published or "9") < (old.citation.published or "9"):
-                            events[subject][(when, etype)] = ev
-        return {k: _drop_retellings(sorted(v.values(), key=lambda e: (e.date, e.citation.published or "")))
-                for k, v in events.items()}
+                old = events.get((ev.date, ev.type))
+                if old is None or (ev.published or "9") < (old.published or "9"):
+                    events[(ev.date, ev.type)] = ev
+        return _drop_retellings(sorted(events.values(), key=lambda e: (e.date, e.published or "")))
 
-    def events(self, subject: str) -> list[TimelineEvent]:
-        """The subject's events in date order (empty when there are none)."""
-        gen = self.store.generation()
-        with self._lock:
-            if self._cache is None or self._cache[0] != gen:
-                self._cache = (gen, self._build())
-            return self._cache[1].get(subject, [])
+    def events(self, subject: str, since: str | None = None,
+               until: str | None = None) -> list[TimelineEvent]:
+        """The subject's events in date order, optionally within [since, until] (empty
+        when there are none); each with its sentence and citation."""
+        evs = [e for e in self.view().get(subject, [])
+               if (since is None or e.date >= since) and (until is None or e.date <= until)]
+        if not evs:
+            return []
+        ids = list(dict.fromkeys(e.passage_id for e in evs))
+        passages = {p.passage_id: p for p in self.store.get_passages(ids, [1.0] * len(ids))}
+        out = []
+        for e in evs:
+            p = passages.get(e.passage_id)
+            if p is None:  # deleted since the view was made: the next view drops it
+                continue
+            cite = Citation.of(p, 1, [(e.start, e.end)])
+            out.append(TimelineEvent(date=e.date, date_source=e.date_source, type=e.type,
+                                     summary=p.text[e.start - p.start:e.end - p.start],
+                                     citation=cite))
+        return out
 
     def subjects(self) -> list[str]:
         """Every entity or regulation id that has events."""
-        self.events("")  # refresh the cache if the store changed
-        return sorted(self._cache[1]) if self._cache else []
+        return sorted(self.view())
 
     def timeline(self, subject: str, until: str | None = None) -> Timeline | None:
         """The subject's timeline (events up to ``until`` when given), or None if unknown."""
-        evs = [e for e in self.events(subject) if until is None or e.date <= until]
+        evs = self.events(subject, until=until)
         ent = self.gazetteer.entities.get(subject)
         if not evs and ent is None:
             return None

@@ -5,19 +5,19 @@ normalised to ``{type}-{number}-{year}`` (see ``rag.regulations``); a record gat
 forms it was written in (aliases), a title where an article gives one ("Permendag 50/2020
 tentang ..."/"... on import policy"), how many passages and articles cite it, when it was
 first and last mentioned, and the relations stated between regulations ("Permendag 31/2023
-menggantikan Permendag 50/2020", "revised by Permendag 8/2024"). Cached per store
-generation, so it follows every ingest and delete.
+menggantikan Permendag 50/2020", "revised by Permendag 8/2024").
+Aggregated on demand from what each passage says; follows the store's change log (``rag.changes``), so it follows every ingest and delete
+by re-reading only the articles they touched.
 """
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
+from .changes import PerArticle
 from .regulations import find_references
-from .store import PantauStore
 from .text import sentence_spans
 from .types import RetrievedPassage
 
@@ -101,72 +101,83 @@ def relations_in(sentence: str) -> list[tuple[str, str, str]]:
     return out
 
 
-class RegulationRegistry:
-    """Regulations cited by the stored passages (rebuilt when the store changes)."""
+@dataclass(frozen=True)
+class _Mentions:
+    """What one passage says about regulations."""
+    pid: str
+    article: str
+    day: str | None
+    refs: tuple[tuple[str, str, int, int, str, str | None], ...]  # id, type, no, year, alias, title
+    relations: tuple[tuple[str, str, str], ...]
 
-    def __init__(self, store: PantauStore) -> None:
-        self.store = store
-        self._cache: tuple[str, dict[str, RegulationRecord], dict[str, list[str]]] | None = None
-        self._lock = threading.Lock()
 
-    def _build(self) -> tuple[dict[str, RegulationRecord], dict[str, list[str]]]:
-        acc: dict[str, _Acc] = {}
-        for pid, text, meta in self.store.passage_snapshot():
-            refs = find_references(text)
-            if not refs:
-                continue
-            day = (meta.get("published") or "")[:10] or None
-            for ref in refs:
-                a = acc.get(ref.id)
+class RegulationRegistry(PerArticle):
+    """Regulations cited by the stored passages; follows the store's changes by article."""
+
+    def extract(self, pid: str, text: str, meta: dict) -> _Mentions | None:
+        refs = find_references(text)
+        if not refs:
+            return None
+        found = []
+        for ref in refs:
+            m = _TITLE.match(text[ref.end:])
+            title = m.group(1).strip(" ,") if m and len(m.group(1).split()) <= _TITLE_WORDS else None
+            found.append((ref.id, ref.type, ref.number, ref.year,
+                          re.sub(r"\s+", " ", ref.text.strip()), title))
+        rels = tuple(r for s, e in sentence_spans(text) for r in relations_in(text[s:e]))
+        return _Mentions(pid, meta["article_id"], (meta.get("published") or "")[:10] or None,
+                         tuple(found), rels)
+
+    def keys(self, mention: _Mentions) -> set[str]:
+        return {r[0] for r in mention.refs}
+
+    def order(self, mention: _Mentions) -> tuple[str, str]:
+        return (mention.day or "", mention.pid)
+
+    def aggregate_key(self, rid: str, mentions: list[_Mentions]) -> tuple[RegulationRecord, list[str]]:
+        """One regulation's record, and the passages citing it, from its mentions."""
+        a: _Acc | None = None
+        for mention in mentions:
+            pid, day = mention.pid, mention.day
+            for ref_id, rtype, number, year, alias, title in mention.refs:
+                if ref_id != rid:
+                    continue
                 if a is None:
-                    a = acc[ref.id] = _Acc(RegulationRecord(
-                        id=ref.id, type=ref.type, number=ref.number, year=ref.year,
-                        issuer=ISSUERS.get(ref.type, "")))
-                alias = re.sub(r"\s+", " ", ref.text.strip())
+                    a = _Acc(RegulationRecord(id=rid, type=rtype, number=number, year=year,
+                                              issuer=ISSUERS.get(rtype, "")))
                 if alias not in a.rec.aliases:
                     a.rec.aliases.append(alias)
-                m = _TITLE.match(text[ref.end:])
-                if m and len(m.group(1).split()) <= _TITLE_WORDS:
-                    t = m.group(1).strip(" ,")
-                    a.titles[t] = a.titles.get(t, 0) + 1
+                if title:
+                    a.titles[title] = a.titles.get(title, 0) + 1
                 if pid not in a.passages:
                     a.passages.append(pid)
-                    a.articles.add(meta["article_id"])
+                    a.articles.add(mention.article)
                     if day:
                         r = a.rec
                         r.first_seen = min(filter(None, [r.first_seen, day]))
                         r.last_seen = max(filter(None, [r.last_seen, day]))
-            for s, e in sentence_spans(text):
-                for subj, rtype, obj in relations_in(text[s:e]):
-                    rels = acc[subj].rec.relations
-                    if not any(x.type == rtype and x.target == obj for x in rels):
-                        rels.append(Relation(type=rtype, target=obj))
-        records, passages = {}, {}
-        for rid, a in acc.items():
-            a.rec.mentions, a.rec.articles = len(a.passages), len(a.articles)
-            if a.titles:  # the title most articles agree on
-                a.rec.title = max(a.titles.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
-            records[rid], passages[rid] = a.rec, a.passages
-        return records, passages
-
-    def _fresh(self) -> tuple[dict[str, RegulationRecord], dict[str, list[str]]]:
-        gen = self.store.generation()
-        with self._lock:
-            if self._cache is None or self._cache[0] != gen:
-                self._cache = (gen, *self._build())
-            return self._cache[1], self._cache[2]
+            for subj, rtype, obj in mention.relations:
+                if subj == rid and a is not None and not any(
+                        x.type == rtype and x.target == obj for x in a.rec.relations):
+                    a.rec.relations.append(Relation(type=rtype, target=obj))
+        assert a is not None  # every mention handed over cites rid
+        a.rec.mentions, a.rec.articles = len(a.passages), len(a.articles)
+        if a.titles:  # the title most articles agree on
+            a.rec.title = max(a.titles.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
+        return a.rec, a.passages
 
     def all(self) -> list[RegulationRecord]:
         """Every cited regulation, most mentioned first."""
-        records, _ = self._fresh()
-        return sorted(records.values(), key=lambda r: (-r.mentions, r.id))
+        return sorted((rec for rec, _ in self.view().values()), key=lambda r: (-r.mentions, r.id))
 
     def get(self, reg_id: str) -> RegulationRecord | None:
         """One regulation's record (None if no passage cites it)."""
-        return self._fresh()[0].get(reg_id)
+        got = self.view().get(reg_id)
+        return got[0] if got else None
 
     def passages(self, reg_id: str) -> list[RetrievedPassage]:
         """The passages citing a regulation, oldest first."""
-        ids = self._fresh()[1].get(reg_id, [])
+        got = self.view().get(reg_id)
+        ids = got[1] if got else []
         got = self.store.get_passages(ids, [1.0] * len(ids))
         return sorted(got, key=lambda p: (p.published or "", p.passage_id))

@@ -65,7 +65,7 @@ def collect_updates(articles: Iterable[Article], timelines: TimelineIndex, gazet
             group(key, kind).articles.append(item)
     subjects = [only] if only else list(timelines.subjects())
     for key in subjects:
-        evs = [e for e in timelines.events(key) if e.date >= since]
+        evs = timelines.events(key, since=since)
         if evs:
             g = group(key, "entity" if key in gazetteer.entities else "regulation")
             g.events = sorted(evs, key=lambda e: e.date, reverse=True)

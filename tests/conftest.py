@@ -78,16 +78,17 @@ def free_port() -> int:
 class LiveServer:
     """`pantau serve` in a subprocess on a free loopback port."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, args: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = cwd / "server.log"
         full_env = {**os.environ, **env, "PANTAU_HOST": "127.0.0.1",
                     "PANTAU_PORT": str(self.port)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve"], cwd=REPO, env=full_env,
-            stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-        )
+        with self.log.open("w") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "cli", "serve", *args], cwd=REPO, env=full_env,
+                stdout=log, stderr=subprocess.STDOUT,
+            )
 
     def wait(self, timeout: float = 180) -> "LiveServer":
         deadline = time.time() + timeout
@@ -100,7 +101,9 @@ class LiveServer:
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)
-        raise TimeoutError(f"server not up: {self.log.read_text()[-3000:]}")
+        self.stop()
+        raise TimeoutError(f"server not up after {timeout:.0f} s: "
+                           f"{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -111,9 +114,92 @@ class LiveServer:
 
 
 def start_server(tmp: Path, sample_dir: Path = FIXTURES, timeout: float = 180,
-                 **env: str) -> LiveServer:
-    """`pantau serve` with the real model and its data in ``tmp``; on its empty store the
-    server's bootstrap ingests ``sample_dir``. ``env``: more PANTAU_* settings."""
+                 args: tuple[str, ...] = (), **env: str) -> LiveServer:
+    """`pantau serve ARGS` with the real model and its data in ``tmp``; on its empty store
+    the server's bootstrap ingests ``sample_dir``. ``env``: more PANTAU_* settings, which
+    win over these (``PANTAU_EMBEDDING_MODEL="fake"``, ``PANTAU_CHROMA_URL=...``)."""
+    tmp.mkdir(parents=True, exist_ok=True)
     s = real_settings(tmp)
     return LiveServer({"PANTAU_DATA_DIR": str(s.data_dir), "PANTAU_SAMPLE_DIR": str(sample_dir),
-                       "PANTAU_EMBEDDING_MODEL": "default", **env}, tmp).wait(timeout)
+                       "PANTAU_EMBEDDING_MODEL": "default", **env}, tmp, args).wait(timeout)
+
+
+# -- Chroma server mode (issue 7) ----------------------------------------------------------
+def unique_prefix(name: str = "t") -> str:
+    """A collection-name prefix of its own, so tests can share one Chroma server."""
+    import uuid
+
+    return f"{name}{uuid.uuid4().hex[:12]}"
+
+
+class ChromaServer:
+    """`chroma run --path PATH --host 127.0.0.1 --port PORT` in a subprocess, which tests may
+    SIGKILL and start again on the same port and path."""
+
+    def __init__(self, path: Path, port: int | None = None) -> None:
+        self.path = Path(path)
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = self.path.parent / f"chroma-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> "ChromaServer":
+        """Start it and wait for its heartbeat."""
+        chroma = Path(sys.executable).with_name("chroma")
+        cmd = [str(chroma) if chroma.exists() else "chroma", "run", "--path", str(self.path),
+               "--host", "127.0.0.1", "--port", str(self.port)]
+        env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("a") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chroma exited: {self.log.read_text()[-3000:]}")
+            if self.alive():
+                return self
+            time.sleep(0.05)
+        raise TimeoutError(f"chroma not up: {self.log.read_text()[-3000:]}")
+
+    def alive(self) -> bool:
+        try:
+            return httpx.get(self.url + "/api/v2/heartbeat", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory):
+    """URL of a Chroma server the tests may share (each with its own collection prefix,
+    see ``unique_prefix``): PANTAU_TEST_CHROMA_URL when set (CI starts one), else a
+    `chroma run` started here for the session."""
+    external = os.environ.get("PANTAU_TEST_CHROMA_URL", "").strip()
+    if external:
+        yield external.rstrip("/")
+        return
+    srv = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db").start()
+    yield srv.url
+    srv.stop()
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A Chroma server of the test's own, to kill and restart (never the shared one)."""
+    srv = ChromaServer(tmp_path / "chroma-db").start()
+    yield srv
+    srv.stop()

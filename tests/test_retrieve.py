@@ -86,3 +86,28 @@ def test_reranker_is_built_from_settings_only_when_configured():
     assert make_reranker("") is None
     r = make_reranker("/models/some-cross-encoder")
     assert isinstance(r, CrossEncoderReranker) and r._model is None  # nothing loaded yet
+
+
+def test_wide_dense_lists_equal_chroma_filtered_queries(loaded, monkeypatch):
+    """One unfiltered query split per language (filters checked in Python) gives the same
+    per-language lists as Chroma's filtered queries while it covers the store; when it does
+    not and the filters leave too few, Chroma's filtered query is used (also exact)."""
+    from rag import retrieve
+    from rag.query import plan
+
+    r = loaded.retriever
+    vec = loaded.embedder.embed_query("TikTok Shop ditutup")
+    for f in [Filters(), Filters(until=date(2023, 12, 31)), Filters(outlets=["Harbour Business Daily"]),
+              Filters(regulations=["permendag-31-2023"])]:
+        qp = plan("TikTok Shop ditutup", r.glossary, f)
+        want = [[p.passage_id for p in loaded.store.query(vec, 6, f.model_copy(update={"language": lg}))]
+                for lg in ("en", "id")]
+        for wide in (retrieve.DENSE_WIDE, 1):  # 1: the wide query no longer covers the store
+            monkeypatch.setattr(retrieve, "DENSE_WIDE", wide)
+            got = [[p.passage_id for p in ps] for ps, _ in r._dense_lists(vec, 6, qp, r.lexical.languages())]
+            if wide == 1 and f == Filters():
+                # Unfiltered and too narrow: each language's best among the 12 nearest.
+                nearest = [p.passage_id for p in loaded.store.query(vec, 12)]
+                assert all(set(g) <= set(nearest) for g in got)
+                continue
+            assert got == want, (f, wide)

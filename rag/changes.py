@@ -1,0 +1,241 @@
+"""Indexes derived from the stored passages, kept in step with the store incrementally.
+
+The lexical index, the regulation registry and the timelines are computed from the passages
+in Chroma and never written on their own. Every write to the store leaves a change-log
+entry naming the articles it touched, and a new generation token (``PantauStore._bump``).
+A ``ChangeFollower`` keeps one derived index current in any process that shares the store
+(embedded, or many app processes on one Chroma server):
+
+- on first use it feeds the index every passage, page by page (nothing held but the index);
+- when the generation token changes, it reads the log entries it has not applied and
+  refreshes just those articles: their old passages are removed from the index and their
+  current passages (none, when deleted) are added. A refresh reads the current state, so
+  applying an entry twice or out of order does no harm;
+- a process that fell behind the log's retention rebuilds from scratch.
+
+Log entries are read from ``floor`` on: the wall-clock time of this process's previous
+check, less ``CLOCK_MARGIN_MS``, which covers a writer whose entry became visible late
+(the time of an entry is taken just before it is written) and clocks of app hosts that
+differ by up to that much.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from .memory import trim
+from .store import PantauStore
+
+log = logging.getLogger("pantau.changes")
+
+#: How far back of its previous check a follower reads the change log.
+CLOCK_MARGIN_MS = 60_000
+
+PassageRow = tuple[str, str, dict[str, Any]]  # (passage id, text, metadata)
+
+
+class Derived(Protocol):
+    """An index derived from passages, updated by article."""
+
+    def reset(self) -> None:
+        """Forget everything (a rebuild from scratch follows)."""
+
+    def remove(self, article_ids: set[str]) -> None:
+        """Drop every passage of these articles."""
+
+    def add(self, rows: Sequence[PassageRow]) -> None:
+        """Take these passages (their articles' earlier passages were removed first)."""
+
+    def commit(self) -> None:
+        """A sync is complete: make the new state visible to readers."""
+
+
+class ChangeFollower:
+    """Keeps one ``Derived`` index in step with the store (thread-safe; see module doc)."""
+
+    def __init__(self, store: PantauStore, index: Derived, page: int = 2000) -> None:
+        self.store = store
+        self.index = index
+        self.page = page
+        self._gen: str | None = None
+        self._floor = 0  # ms: log entries from here on may be unapplied
+        self._applied: set[tuple[int, str]] = set()  # (t, entry id) applied, t >= floor
+        self._lock = threading.Lock()
+        #: What the last sync did: "rebuild", "refresh" or "none", with counts (for tests
+        #: and benchmarks).
+        self.last: dict[str, Any] = {"kind": "none"}
+
+    def sync(self) -> None:
+        """Bring the index up to date with the store (cheap when nothing changed: one get)."""
+        checked = _now_ms()
+        gen, pruned = self.store.generation_info()
+        if gen == self._gen:
+            self._floor = max(self._floor, checked - CLOCK_MARGIN_MS)
+            return
+        with self._lock:
+            checked = _now_ms()
+            gen, pruned = self.store.generation_info()
+            if gen == self._gen:
+                return
+            if self._gen is None or pruned > self._floor:
+                self._rebuild(checked)
+            else:
+                self._refresh(checked)
+            self._gen = gen
+
+    def _rebuild(self, checked: int) -> None:
+        t0 = time.perf_counter()
+        floor = checked - CLOCK_MARGIN_MS
+        # Entries visible now are for writes the scan below reads the result of.
+        seen = {(t, eid) for t, eid, _ in self.store.changes(floor)}
+        self.index.reset()
+        n = 0
+        for rows in _pages(self.store.scan_passages(page=self.page), self.page):
+            self.index.add(rows)
+            n += len(rows)
+        self.index.commit()
+        trim()  # the scan's pages, freed, back to the system
+        self._floor, self._applied = floor, seen
+        self.last = {"kind": "rebuild", "passages": n, "seconds": time.perf_counter() - t0}
+        log.info("%s rebuilt from %d passages in %.1f s", type(self.index).__name__, n,
+                 self.last["seconds"])
+
+    def _refresh(self, checked: int) -> None:
+        t0 = time.perf_counter()
+        entries = [e for e in self.store.changes(self._floor)
+                   if (e[0], e[1]) not in self._applied]
+        articles = {a for _, _, ids in entries for a in ids}
+        n = 0
+        if articles:
+            self.index.remove(articles)
+            for rows in _pages(self.store.passages_of(sorted(articles)), self.page):
+                self.index.add(rows)
+                n += len(rows)
+            self.index.commit()
+        floor = checked - CLOCK_MARGIN_MS
+        self._applied = {k for k in self._applied if k[0] >= floor}
+        self._applied |= {(t, eid) for t, eid, _ in entries if t >= floor}
+        self._floor = max(self._floor, floor)
+        self.last = {"kind": "refresh", "entries": len(entries), "articles": len(articles),
+                     "passages": n, "seconds": time.perf_counter() - t0}
+
+
+def _pages(rows: Iterable[PassageRow], size: int) -> Iterable[list[PassageRow]]:
+    page: list[PassageRow] = []
+    for row in rows:
+        page.append(row)
+        if len(page) >= size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class PerArticle:
+    """A ``Derived`` index that keeps what ``extract`` finds in each passage, by article,
+    and a view with one entry per key (an entity, a regulation) that ``aggregate_key``
+    makes from the items about that key.
+
+    A sync works on copies and publishes them in ``commit``, so readers never see a
+    half-applied change; only the keys the changed articles concern are aggregated again,
+    so a write costs in proportion to what it touched, not to the store. Subclasses define
+    ``extract``, ``keys`` and ``aggregate_key``; items reach ``aggregate_key`` in a fixed
+    order (``order``), so a view refreshed article by article equals one rebuilt whole.
+    """
+
+    def __init__(self, store: PantauStore) -> None:
+        self.store = store
+        self.follower = ChangeFollower(store, self)
+        self._items: dict[str, list[Any]] = {}             # article id -> extracted items
+        self._by_key: dict[str, dict[str, None]] = {}      # key -> article ids (ordered set)
+        self._view: dict[str, Any] = {}
+        self._pending: tuple[dict, dict, set[str], bool] | None = None
+        self._lock = threading.Lock()
+
+    def extract(self, pid: str, text: str, meta: dict[str, Any]) -> Any | None:
+        """What this index keeps of one passage (None: nothing)."""
+        raise NotImplementedError
+
+    def keys(self, item: Any) -> Iterable[str]:
+        """The keys an extracted item is about."""
+        raise NotImplementedError
+
+    def aggregate_key(self, key: str, items: list[Any]) -> Any | None:
+        """The view's entry for ``key`` from the items about it (None: no entry)."""
+        raise NotImplementedError
+
+    def order(self, item: Any) -> Any:
+        """Sort key of the items handed to ``aggregate_key``."""
+        raise NotImplementedError
+
+    def view(self) -> dict[str, Any]:
+        """The aggregated view of the store as it is now (do not modify it)."""
+        self.follower.sync()
+        return self._view
+
+    # -- Derived --------------------------------------------------------------------------
+    def reset(self) -> None:
+        self._pending = ({}, {}, set(), True)
+
+    def remove(self, article_ids: set[str]) -> None:
+        items, by_key, changed, _ = self._begin()
+        for a in article_ids:
+            for item in items.pop(a, ()):
+                for k in self.keys(item):
+                    changed.add(k)
+                    arts = self._own(by_key, k)
+                    arts.pop(a, None)
+
+    def add(self, rows: Sequence[PassageRow]) -> None:
+        items, by_key, changed, _ = self._begin()
+        for pid, text, meta in rows:
+            x = self.extract(pid, text, meta)
+            if x is None:
+                continue
+            a = meta.get("article_id", "")
+            if a in items and items[a] is self._items.get(a):  # never append to a published list
+                items[a] = list(items[a])
+            items.setdefault(a, []).append(x)
+            for k in self.keys(x):
+                changed.add(k)
+                self._own(by_key, k)[a] = None
+
+    def commit(self) -> None:
+        if self._pending is None:
+            return
+        items, by_key, changed, fresh = self._pending
+        view = {} if fresh else dict(self._view)
+        for k in (set(by_key) if fresh else changed):
+            found = sorted((x for a in by_key.get(k, ()) for x in items.get(a, ())
+                            if k in self.keys(x)), key=self.order)
+            entry = self.aggregate_key(k, found) if found else None
+            if not by_key.get(k):
+                by_key.pop(k, None)
+            if entry is None:
+                view.pop(k, None)
+            else:
+                view[k] = entry
+        with self._lock:
+            self._items, self._by_key, self._view = items, by_key, view
+            self._pending = None
+
+    def _begin(self) -> tuple[dict, dict, set[str], bool]:
+        if self._pending is None:
+            self._pending = (dict(self._items), dict(self._by_key), set(), False)
+        return self._pending
+
+    def _own(self, by_key: dict[str, dict[str, None]], k: str) -> dict[str, None]:
+        """``by_key[k]`` as a dict this sync may modify (copied from the published one)."""
+        arts = by_key.get(k)
+        if arts is None:
+            arts = by_key[k] = {}
+        elif arts is self._by_key.get(k):
+            arts = by_key[k] = dict(arts)
+        return arts

@@ -1,0 +1,264 @@
+"""Derived indexes follow the store's change log (rag.changes): the lexical index, registry
+and timelines after any sequence of writes equal the same indexes rebuilt from scratch,
+BM25 scores equal bm25s's, filters equal ``matches()``; and with the real Chroma store,
+a second process's view refreshes only the articles a write touched."""
+import random
+import uuid
+
+import numpy as np
+import pytest
+
+from rag import changes, lexical
+from rag.lexical import LexicalIndex, query_tokens, tokens
+from rag.metadata import matches
+from rag.types import Filters
+
+WORDS = ("harga pasar pedagang umkm tiktok shop toko daring larang transaksi sosial media "
+         "impor barang murah menteri perdagangan aturan permendag berlaku tutup buka lagi "
+         "seller marketplace price import ban store closed reopened rules commerce").split()
+OUTLETS = ["kompas", "tempo", "detik", "reuters"]
+
+
+class FakeStore:
+    """The store's change-log interface over a dict, with a clock the test moves."""
+
+    def __init__(self):
+        self.passages: dict[str, tuple[str, dict]] = {}  # pid -> (text, meta)
+        self.log: list[tuple[int, str, list[str]]] = []
+        self.token, self.pruned, self.now = "", 0, 1_000_000
+        self.change_reads = 0
+
+    def generation_info(self):
+        return self.token, self.pruned
+
+    def changes(self, since_ms):
+        self.change_reads += 1
+        return sorted(e for e in self.log if e[0] >= since_ms)
+
+    def scan_passages(self, page=2000):
+        return [(pid, t, m) for pid, (t, m) in sorted(self.passages.items())]
+
+    def passages_of(self, article_ids):
+        want = set(article_ids)
+        return [(pid, t, m) for pid, (t, m) in sorted(self.passages.items())
+                if m["article_id"] in want]
+
+    def write(self, article_id, texts, meta=None):
+        self.passages = {p: v for p, v in self.passages.items() if v[1]["article_id"] != article_id}
+        for i, text in enumerate(texts):
+            self.passages[f"{article_id}:{i}"] = (text, {"article_id": article_id, "title": "",
+                                                          "start": 0, **(meta or {})})
+        self._bump(article_id)
+
+    def delete(self, article_id):
+        self.passages = {p: v for p, v in self.passages.items() if v[1]["article_id"] != article_id}
+        self._bump(article_id)
+
+    def _bump(self, article_id):
+        self.now += 10
+        self.log.append((self.now, uuid.uuid4().hex, [article_id]))
+        self.token = uuid.uuid4().hex
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The follower's wall clock, pinned to the fake store's."""
+    holder = {}
+    monkeypatch.setattr(changes, "_now_ms", lambda: holder["store"].now)
+    return holder
+
+
+def _random_meta(rng):
+    year = rng.choice([2022, 2023, 2024, 2025])
+    day = year * 10000 + rng.randint(1, 12) * 100 + rng.randint(1, 28)
+    meta = {"language": rng.choice(["id", "en"]), "outlet": rng.choice(OUTLETS),
+            "published_day": day, "published_ts": (year - 1970) * 31_556_952 + rng.randint(0, 10**7)}
+    if rng.random() < 0.1:  # some passages have no date
+        meta.pop("published_day"), meta.pop("published_ts")
+    if rng.random() < 0.3:
+        meta["regs"] = ["permendag-31-2023", "pp-80-2019"]
+    elif rng.random() < 0.1:  # a store written before ``regs``: flags
+        meta["reg:permendag-31-2023"] = True
+    return meta
+
+
+def _random_text(rng):
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 40)))
+
+
+def test_follower_rebuilds_once_then_refreshes_only_what_changed(clock):
+    store = clock["store"] = FakeStore()
+    store.write("a", ["harga rambutan naik"])
+    store.write("b", ["harga durian turun"])
+    index = LexicalIndex(store)
+    assert [p for p, _ in index.search(query_tokens(["harga"]), 5)] and index.follower.last["kind"] == "rebuild"
+    reads = store.change_reads
+    index.search(query_tokens(["harga"]), 5)
+    assert store.change_reads == reads  # same generation: the log is not read
+    store.write("b", ["harga manggis stabil"])
+    assert [p for p, _ in index.search(query_tokens(["manggis"]), 5)] == ["b:0"]
+    assert index.follower.last == {**index.follower.last, "kind": "refresh", "entries": 1,
+                                   "articles": 1, "passages": 1}
+    assert index.search(query_tokens(["durian"]), 5) == []
+    store.delete("a")
+    assert index.search(query_tokens(["rambutan"]), 5) == [] and index.size() == 1
+    # A reader further behind than the log keeps (pruned past its floor) rebuilds.
+    store.now += 10**9
+    store.write("c", ["harga salak"])
+    store.pruned = store.now - 5
+    store.log = [e for e in store.log if e[0] >= store.pruned]
+    assert [p for p, _ in index.search(query_tokens(["salak"]), 5)] == ["c:0"]
+    assert index.follower.last["kind"] == "rebuild"
+
+
+def test_scores_equal_bm25s():
+    import bm25s
+
+    rng = random.Random(3)
+    store = FakeStore()
+    for i in range(300):
+        store.write(f"a{i}", [_random_text(rng)], {"language": "id"})
+    index = LexicalIndex(store)
+    rows = store.scan_passages()
+    corpus = [tokens(f"\n{t}", "id") or ["\u2205"] for _, t, _ in rows]
+    ref = bm25s.BM25()
+    ref.index(corpus, show_progress=False)
+    for q in (["harga", "pasar"], ["tiktok", "shop", "tutup"], ["permendag"], ["import", "ban"]):
+        groups = query_tokens(q)
+        got = dict(index.search(groups, 1000))
+        known = [t for g in groups for t in dict.fromkeys(g) if t in ref.vocab_dict]
+        want = np.asarray(ref.get_scores(list(dict.fromkeys(known))))
+        expected = {rows[i][0]: float(s) for i, s in enumerate(want) if s > 0}
+        assert set(got) == set(expected), q
+        for pid, s in expected.items():
+            assert got[pid] == pytest.approx(s, rel=1e-4), (q, pid)
+
+
+def test_incremental_equals_rebuild_through_random_writes(clock, monkeypatch):
+    """Adds, edits and deletes in random batches, with segments merged often: after every
+    batch the followed index answers exactly as one built from scratch, filters included."""
+    monkeypatch.setattr(lexical, "MAX_SEGMENTS", 3)
+    rng = random.Random(11)
+    store = clock["store"] = FakeStore()
+    followed = LexicalIndex(store)
+    queries = [query_tokens(rng.sample(WORDS, 2)) for _ in range(12)]
+    filters = [None, Filters(language="en"), Filters(outlets=["kompas", "tempo"]),
+               Filters(since="2024-01-01"), Filters(until="2023-06-30", language="id"),
+               Filters(regulations=["permendag-31-2023"])]
+    for batch in range(15):
+        for _ in range(rng.randint(1, 12)):
+            aid = f"a{rng.randint(0, 40)}"
+            if rng.random() < 0.2:
+                store.delete(aid)
+            else:
+                meta = _random_meta(rng)
+                store.write(aid, [_random_text(rng) for _ in range(rng.randint(1, 4))], meta)
+        fresh = LexicalIndex(store)
+        for q in queries:
+            for f in filters:
+                assert followed.search(q, 8, f) == fresh.search(q, 8, f), (batch, q, f)
+        assert followed.languages() == fresh.languages()
+        assert followed.size() == fresh.size() == len(store.passages)
+
+
+def test_filter_mask_equals_matches():
+    rng = random.Random(5)
+    store = FakeStore()
+    for i in range(200):
+        store.write(f"a{i}", ["harga"], _random_meta(rng))
+    index = LexicalIndex(store)
+    metas = {pid: m for pid, _, m in store.scan_passages()}
+    from datetime import datetime
+    for f in [Filters(language="en"), Filters(outlets=["detik"]), Filters(since="2024-03-01"),
+              Filters(until="2023-12-31"), Filters(since=datetime(2024, 1, 1, 12)),
+              Filters(regulations=["permendag-31-2023"], outlets=["kompas", "reuters"]),
+              Filters(outlets=["nowhere"]), Filters(regulations=["uu-1-1945"])]:
+        got = {pid for pid, _ in index.search(query_tokens(["harga"]), 1000, f)}
+        assert got == {pid for pid, m in metas.items() if matches(m, f)}, f
+
+
+def test_registry_and_timelines_follow_by_article(settings, monkeypatch):
+    """Real Chroma, two views of one store: a write through one refreshes only the touched
+    article in the other's registry and timelines, which then equal a rebuilt view."""
+    from ingest.pipeline import ingest_records
+    from rag.service import PantauService
+
+    writer = PantauService.from_settings(settings)
+    reader = PantauService.from_settings(settings)
+    base = {"url": "https://x.example/1", "published": "2023-10-05", "outlet": "Contoh"}
+    ingest_records(writer, [{**base, "title": "Aturan baru", "text":
+                             "Permendag 31/2023 mulai berlaku pada 26 September 2023. "
+                             "TikTok Shop ditutup pada 4 Oktober 2023."}])
+    assert reader.registry.get("permendag-31-2023").mentions == 1
+    assert [e.type for e in reader.timelines.events("tiktok-shop")] == ["stopped"]
+    assert reader.registry.follower.last["kind"] == "rebuild"
+    ingest_records(writer, [{**base, "url": "https://x.example/2", "published": "2024-03-02",
+                             "title": "Kembali", "text": "TikTok Shop dibuka kembali pada "
+                             "12 Desember 2023 setelah Permendag 31/2023 berlaku."}])
+    assert reader.registry.get("permendag-31-2023").mentions == 2
+    assert [e.type for e in reader.timelines.events("tiktok-shop")] == ["stopped", "resumed"]
+    assert reader.timelines.follower.last["kind"] == "refresh"
+    assert reader.timelines.follower.last["articles"] == 1
+    fresh = PantauService.from_settings(settings)
+    assert fresh.registry.all() == reader.registry.all()
+    assert fresh.timelines.view() == reader.timelines.view()
+    writer.delete(writer.articles()[0].id)
+    assert reader.registry.get("permendag-31-2023").mentions == 1
+    assert len(reader.timelines.events("tiktok-shop")) == 1
+
+
+def test_a_write_is_seen_by_the_next_lookup_of_any_view(settings):
+    """No time window: the next lookup after a write, through any view of the store (any
+    process), sees it."""
+    from ingest.pipeline import ingest_records
+    from rag.service import PantauService
+
+    other, mine = PantauService.from_settings(settings), PantauService.from_settings(settings)
+    index = mine.retriever.lexical
+    assert index.size() == 0
+    ingest_records(other, [{"text": "Harga rambutan naik tajam di pasar.", "url": "https://x.example/a"}])
+    assert index.size() == 1
+    ingest_records(mine, [{"text": "Harga durian turun di pasar induk.", "url": "https://x.example/b"}])
+    assert index.size() == 2
+    other.delete(other.articles()[-1].id)
+    assert index.size() == 1
+
+
+SENTENCES = [
+    "TikTok Shop ditutup pada 4 Oktober 2023 setelah Permendag 31/2023 berlaku.",
+    "TikTok Shop dibuka kembali pada 12 Desember 2023.",
+    "Permendag Nomor 31 Tahun 2023 menggantikan Permendag 50/2020 tentang ketentuan perizinan usaha.",
+    "Shopee didenda KPPU pada 2 Mei 2024.",
+    "Tokopedia bergabung dengan TikTok pada Januari 2024.",
+    "PP 80/2019 tentang perdagangan melalui sistem elektronik mulai berlaku pada 25 November 2019.",
+    "Harga cabai naik di pasar induk.",
+]
+
+
+def test_registry_and_timelines_incremental_equal_rebuild(clock):
+    """Random adds, edits and deletes: the registry and timelines refreshed article by
+    article equal the same indexes rebuilt from scratch, after every batch."""
+    from rag.entities import load_gazetteer
+    from rag.timeline import TimelineIndex
+    from rag.track import RegulationRegistry
+
+    rng = random.Random(21)
+    store = clock["store"] = FakeStore()
+    gaz = load_gazetteer(None)
+    reg, tl = RegulationRegistry(store), TimelineIndex(store, gaz)
+    for batch in range(12):
+        for _ in range(rng.randint(1, 6)):
+            aid = f"a{rng.randint(0, 15)}"
+            if rng.random() < 0.2:
+                store.delete(aid)
+            else:
+                day = f"20{rng.randint(19, 25)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+                texts = [" ".join(rng.sample(SENTENCES, rng.randint(1, 3))) for _ in range(rng.randint(1, 3))]
+                store.write(aid, texts, {"published": day, "language": "id"})
+        fresh_reg, fresh_tl = RegulationRegistry(store), TimelineIndex(store, gaz)
+        assert reg.all() == fresh_reg.all(), batch
+        assert {r.id: reg.view()[r.id][1] for r in reg.all()} == {
+            r.id: fresh_reg.view()[r.id][1] for r in fresh_reg.all()}
+        assert tl.view() == fresh_tl.view(), batch
+        assert reg.follower.last["kind"] == ("rebuild" if batch == 0 else "refresh")
+    assert reg.all() and tl.subjects()  # the test saw regulations and events at all
