@@ -290,14 +290,15 @@ def cmd_bench_load(args, settings: Settings) -> int:
 
     try:
         r = run(settings, args.clients, args.seconds, Path(args.questions), url=args.url,
-                workers=args.workers, timeout=args.timeout)
+                workers=args.workers, timeout=args.timeout, think=args.think)
     except (NotLoopback, ValueError) as exc:
         print(f"pantau bench load: {exc}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(r, indent=2))
         return 0 if r["errors"] == 0 else 1
-    print(f"POST /api/ask        {r['clients']} clients for {r['seconds']:.1f} s")
+    print(f"POST /api/ask        {r['clients']} clients for {r['seconds']:.1f} s"
+          + (f", {args.think:g} s pause after each answer" if args.think else ""))
     print(f"requests             {r['requests']} ({r['ok']} ok, {r['errors']} errors)")
     print(f"requests/s           {r['requests_per_s']:.2f}")
     print(f"latency              p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, "
@@ -422,6 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--questions", default="data/eval/qa.jsonl",
                    help="JSONL with 'question' or one question a line (cycled)")
     s.add_argument("--timeout", type=float, default=60, help="seconds per request")
+    s.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
+                   help="each client pauses this long after every answer (0: no pause)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_bench_load)
     s = bsub.add_parser("scale", help="ingest, size, memory and latency from 1k to N passages")

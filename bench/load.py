@@ -116,7 +116,8 @@ def load_questions(path: Path) -> list[str]:
 
 
 async def _run(url: str, questions: Sequence[str], clients: int, seconds: float,
-               timeout: float, transport=None, headers: dict | None = None) -> LoadResult:
+               timeout: float, transport=None, headers: dict | None = None,
+               think: float = 0.0) -> LoadResult:
     import httpx
 
     result = LoadResult(clients=clients, seconds=0.0)
@@ -127,7 +128,9 @@ async def _run(url: str, questions: Sequence[str], clients: int, seconds: float,
         start = time.perf_counter()
         deadline = start + seconds
 
-        async def worker() -> None:
+        async def worker(n: int) -> None:
+            if think > 0:  # spread the clients' first questions over one pause
+                await asyncio.sleep(think * n / clients)
             while time.perf_counter() < deadline:
                 q = questions[next(counter) % len(questions)]
                 t0 = time.perf_counter()
@@ -139,22 +142,28 @@ async def _run(url: str, questions: Sequence[str], clients: int, seconds: float,
                 dt = time.perf_counter() - t0
                 if r.status_code != 200:
                     result.errors[f"HTTP {r.status_code}"] += 1
-                    continue
-                result.latencies.append(dt)
+                else:
+                    result.latencies.append(dt)
+                if think > 0:  # a person reading the answer before the next question
+                    await asyncio.sleep(think)
 
-        await asyncio.gather(*(worker() for _ in range(clients)))
+        await asyncio.gather(*(worker(n) for n in range(clients)))
         result.seconds = time.perf_counter() - start
     return result
 
 
 def run_load(url: str, questions: Sequence[str], clients: int = 32, seconds: float = 60,
-             timeout: float = 60, transport=None, headers: dict | None = None) -> LoadResult:
-    """Load ``url`` (loopback only) for ``seconds`` with ``clients`` concurrent clients."""
+             timeout: float = 60, transport=None, headers: dict | None = None,
+             think: float = 0.0) -> LoadResult:
+    """Load ``url`` (loopback only) for ``seconds`` with ``clients`` concurrent clients,
+    each pausing ``think`` seconds after every answer (0: closed loop, no pause)."""
     url = check_loopback(url)
     if clients < 1 or seconds <= 0:
         raise ValueError("clients must be >= 1 and seconds > 0")
+    if think < 0:
+        raise ValueError("think must be >= 0")
     return asyncio.run(_run(url, list(questions), clients, seconds, timeout, transport,
-                            headers))
+                            headers, think))
 
 
 # -- our own server -------------------------------------------------------------------------
@@ -272,7 +281,7 @@ def _drop_collections(chroma_url: str, prefix: str) -> None:
 
 
 def run(settings, clients: int, seconds: float, questions_file: Path, url: str | None = None,
-        workers: int = 1, timeout: float = 60) -> dict:
+        workers: int = 1, timeout: float = 60, think: float = 0.0) -> dict:
     """The whole benchmark: start a server unless ``url`` is given, warm it up, load it,
     stop it. Returns ``LoadResult.summary()``."""
     questions = load_questions(questions_file)
@@ -282,7 +291,8 @@ def run(settings, clients: int, seconds: float, questions_file: Path, url: str |
         url = check_loopback(url)
         headers = {"Authorization": f"Bearer {settings.api_key}"} if settings.api_key else None
         warm_up(url, questions, 2, headers)
-        return run_load(url, questions, clients, seconds, timeout, headers=headers).summary()
+        return run_load(url, questions, clients, seconds, timeout, headers=headers,
+                        think=think).summary()
     from app import check_workers
 
     check_workers(workers, settings)  # several workers need PANTAU_CHROMA_URL
@@ -295,7 +305,7 @@ def run(settings, clients: int, seconds: float, questions_file: Path, url: str |
     try:
         server.wait()
         warm_up(server.url, questions, 4 * workers)
-        result = run_load(server.url, questions, clients, seconds, timeout)
+        result = run_load(server.url, questions, clients, seconds, timeout, think=think)
         result.server = {"workers": workers, **server_memory(server.proc.pid)}
         return result.summary()
     finally:

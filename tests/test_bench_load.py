@@ -63,6 +63,25 @@ def test_errors_counted_by_kind_with_a_fake_transport():
     assert {b'{"question":"a"}', b'{"question":"b"}'} <= set(asked)  # questions cycled
 
 
+def test_think_time_paces_each_client():
+    """With --think, a client asks at most once per pause (plus the first question); with
+    none, it asks as fast as the server answers."""
+    seen = []
+
+    def handler(request):
+        seen.append(request.read())
+        return httpx.Response(200, json={"answer": "x"})
+
+    paced = run_load("http://127.0.0.1:9", ["a"], clients=2, seconds=0.5, think=0.3,
+                     transport=httpx.MockTransport(handler)).summary()
+    assert 2 <= paced["requests"] <= 2 * (0.5 / 0.3 + 1)
+    eager = run_load("http://127.0.0.1:9", ["a"], clients=2, seconds=0.5,
+                     transport=httpx.MockTransport(handler)).summary()
+    assert eager["requests"] > 10 * paced["requests"]
+    with pytest.raises(ValueError, match="think"):
+        run_load("http://127.0.0.1:9", ["a"], clients=1, seconds=0.1, think=-1)
+
+
 def test_summary_of_a_known_result():
     r = LoadResult(clients=2, seconds=2.0, latencies=[0.1] * 9 + [1.0])
     r.errors["HTTP 500"] += 2
