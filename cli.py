@@ -13,6 +13,7 @@ import logging
 import re
 import sys
 
+from bench.commands import add_bench_parser
 from rag.config import Settings, prepare_process
 
 
@@ -262,101 +263,6 @@ def cmd_eval(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_bench_ingest(args, settings: Settings) -> int:
-    from pathlib import Path
-
-    from bench.ingest import run
-
-    r = run(settings, args.articles, Path(args.sample))
-    if args.json:
-        print(json.dumps(r, indent=2))
-        return 0
-    print(f"embedding model      {r['embedding_model']}")
-    print(f"articles             {r['articles']}  ({r['duplicates']} duplicates, {r['failed']} failed)")
-    print(f"passages             {r['passages']}")
-    print(f"pipeline             {r['pipeline_seconds']:.1f} s: {r['articles_per_s']:.2f} articles/s, "
-          f"{r['passages_per_s']:.2f} passages/s")
-    print(f"raw encoder          {r['raw_encoder_passages_per_s']:.2f} passages/s (same passages)")
-    print(f"pipeline / encoder   {r['ratio']:.3f}")
-    print(f"peak RSS             {r['peak_rss_mb']:.0f} MB (after model load: "
-          f"{r['rss_after_model_load_mb']:.0f} MB)")
-    return 0
-
-
-def cmd_bench_load(args, settings: Settings) -> int:
-    from pathlib import Path
-
-    from bench.load import NotLoopback, run
-
-    try:
-        r = run(settings, args.clients, args.seconds, Path(args.questions), url=args.url,
-                workers=args.workers, timeout=args.timeout, think=args.think)
-    except (NotLoopback, ValueError) as exc:
-        print(f"pantau bench load: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(r, indent=2))
-        return 0 if r["errors"] == 0 else 1
-    print(f"POST /api/ask        {r['clients']} clients for {r['seconds']:.1f} s"
-          + (f", {args.think:g} s pause after each answer" if args.think else ""))
-    print(f"requests             {r['requests']} ({r['ok']} ok, {r['errors']} errors)")
-    print(f"requests/s           {r['requests_per_s']:.2f}")
-    print(f"latency              p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, "
-          f"p99 {r['p99_ms']:.0f} ms, max {r['max_ms']:.0f} ms")
-    for kind, n in sorted(r["errors_by_kind"].items()):
-        print(f"  error {kind}: {n}")
-    if r.get("server"):
-        sv = r["server"]
-        print(f"server               {sv['workers']} worker(s), {sv['processes']} processes, "
-              f"peak RSS each {sv['peak_rss_mb_each']} MB")
-    return 0 if r["errors"] == 0 else 1
-
-
-def cmd_bench_scale(args, settings: Settings) -> int:
-    from pathlib import Path
-
-    from bench.scale import run
-
-    steps = sorted({int(x) for x in args.steps.split(",") if x.strip()} | {args.passages})
-    steps = [n for n in steps if n <= args.passages]
-
-    def show(row: dict) -> None:
-        if args.json:
-            return
-        line = (f"{row['passages']:>7} passages {row['articles']:>6} articles | ingest "
-                f"{row['ingest_passages_per_s'] or 0:7.1f}/s | chroma {row['chroma_dir_mb']:7.1f} MB | "
-                f"build bm25 {row['rebuild_bm25_s']:.1f}s "
-                f"reg {row['rebuild_registry_s']:.1f}s tl {row['rebuild_timelines_s']:.1f}s "
-                f"(+{row['derived_indexes_rss_mb']} MB), refresh after a write "
-                f"{row['refresh_after_write_s']:.2f}s | retrieve p50/p95 "
-                f"{row['retrieve']['p50_ms']:.0f}/{row['retrieve']['p95_ms']:.0f} ms")
-        if "retrieve_second_pass" in row:
-            line += (f", 2nd pass {row['retrieve_second_pass']['p50_ms']:.0f}/"
-                     f"{row['retrieve_second_pass']['p95_ms']:.0f}")
-        if "query_embedding" in row:
-            line += (f" (query embedding {row['query_embedding']['p50_ms']:.0f}/"
-                     f"{row['query_embedding']['p95_ms']:.0f})")
-        line += (f" | /api/ask p50/p95 {row['api_ask']['p50_ms']:.0f}/"
-                 f"{row['api_ask']['p95_ms']:.0f} ms ({row['api_ask']['errors']} errors) | "
-                 f"peak RSS {row['peak_rss_mb']} MB | load avg {row.get('load_average_1m')}")
-        print(line, flush=True)
-
-    r = run(settings, steps, args.embedder, Path(args.questions), Path(args.sample),
-            seed=args.seed, real_passages=args.real_passages, report=show,
-            keep=Path(args.keep) if args.keep else None)
-    if args.json:
-        print(json.dumps(r, indent=2))
-        return 0
-    if "real_model" in r:
-        m = r["real_model"]
-        print(f"real model {m['name']}: {m['raw_encoder_passages_per_s']} passages/s raw on "
-              f"{m['passages_embedded']} passages; projected pipeline with it "
-              f"{m['projected_pipeline_passages_per_s']} passages/s "
-              f"({m['projected_hours_for_last_step']} h for {r['steps'][-1]['passages']})")
-    print(f"peak RSS {r['peak_rss_mb']} MB")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pantau", description=__doc__.splitlines()[0])
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -407,40 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-baseline", action="store_true", help="skip the textbook baseline")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
-    bench = sub.add_parser("bench", help="benchmarks that print figures")
-    bsub = bench.add_subparsers(dest="bench", required=True)
-    s = bsub.add_parser("ingest", help="ingestion throughput vs the raw encoder")
-    s.add_argument("--articles", type=int, default=200)
-    s.add_argument("--sample", default="data/sample", help="sentence source for the corpus")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_bench_ingest)
-    s = bsub.add_parser("load", help="bounded load test of /api/ask on loopback")
-    s.add_argument("--clients", type=int, default=32)
-    s.add_argument("--seconds", type=float, default=60)
-    s.add_argument("--url", help="a running server (loopback only); default: start one "
-                   "with the sample corpus on a free port and stop it at the end")
-    s.add_argument("--workers", type=int, default=1, help="workers of the server it starts")
-    s.add_argument("--questions", default="data/eval/qa.jsonl",
-                   help="JSONL with 'question' or one question a line (cycled)")
-    s.add_argument("--timeout", type=float, default=60, help="seconds per request")
-    s.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
-                   help="each client pauses this long after every answer (0: no pause)")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_bench_load)
-    s = bsub.add_parser("scale", help="ingest, size, memory and latency from 1k to N passages")
-    s.add_argument("--passages", type=int, default=100_000, help="the last step")
-    s.add_argument("--steps", default="1000,10000,100000", help="passage counts to measure at")
-    s.add_argument("--embedder", choices=["default", "fake"], default="default",
-                   help="default: real model for questions, synthetic passage vectors")
-    s.add_argument("--real-passages", type=int, default=256,
-                   help="passages embedded with the real model to project its ingest rate")
-    s.add_argument("--questions", default="data/eval/qa.jsonl")
-    s.add_argument("--sample", default="data/sample", help="what the generator learns from")
-    s.add_argument("--seed", type=int, default=7)
-    s.add_argument("--keep", metavar="DIR", default="",
-                   help="keep the store in DIR and go on from it next time (built once)")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_bench_scale)
+    add_bench_parser(sub)
     s = sub.add_parser("serve", help="serve the web UI and the HTTP API")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)

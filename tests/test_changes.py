@@ -82,6 +82,17 @@ def _random_meta(rng):
     return meta
 
 
+def _random_writes(store, rng, most, articles, article):
+    """1..most writes to articles a0..a<articles>: a delete one time in five, else the
+    texts and metadata ``article()`` makes."""
+    for _ in range(rng.randint(1, most)):
+        aid = f"a{rng.randint(0, articles)}"
+        if rng.random() < 0.2:
+            store.delete(aid)
+        else:
+            store.write(aid, *article())
+
+
 def _random_text(rng):
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 40)))
 
@@ -146,13 +157,8 @@ def test_incremental_equals_rebuild_through_random_writes(clock, monkeypatch):
                Filters(since="2024-01-01"), Filters(until="2023-06-30", language="id"),
                Filters(regulations=["permendag-31-2023"])]
     for batch in range(15):
-        for _ in range(rng.randint(1, 12)):
-            aid = f"a{rng.randint(0, 40)}"
-            if rng.random() < 0.2:
-                store.delete(aid)
-            else:
-                meta = _random_meta(rng)
-                store.write(aid, [_random_text(rng) for _ in range(rng.randint(1, 4))], meta)
+        _random_writes(store, rng, 12, 40, lambda: (
+            [_random_text(rng) for _ in range(rng.randint(1, 4))], _random_meta(rng)))
         fresh = LexicalIndex(store)
         for q in queries:
             for f in filters:
@@ -247,14 +253,10 @@ def test_registry_and_timelines_incremental_equal_rebuild(clock):
     gaz = load_gazetteer(None)
     reg, tl = RegulationRegistry(store), TimelineIndex(store, gaz)
     for batch in range(12):
-        for _ in range(rng.randint(1, 6)):
-            aid = f"a{rng.randint(0, 15)}"
-            if rng.random() < 0.2:
-                store.delete(aid)
-            else:
-                day = f"20{rng.randint(19, 25)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
-                texts = [" ".join(rng.sample(SENTENCES, rng.randint(1, 3))) for _ in range(rng.randint(1, 3))]
-                store.write(aid, texts, {"published": day, "language": "id"})
+        _random_writes(store, rng, 6, 15, lambda: (
+            [" ".join(rng.sample(SENTENCES, rng.randint(1, 3))) for _ in range(rng.randint(1, 3))],
+            {"published": f"20{rng.randint(19, 25)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+             "language": "id"}))
         fresh_reg, fresh_tl = RegulationRegistry(store), TimelineIndex(store, gaz)
         assert reg.all() == fresh_reg.all(), batch
         assert {r.id: reg.view()[r.id][1] for r in reg.all()} == {
