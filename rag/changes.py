@@ -168,7 +168,8 @@ class PerArticle:
         raise NotImplementedError
 
     def aggregate_key(self, key: str, items: list[Any]) -> Any | None:
-        """The view's entry for ``key`` from the items about it (None: no entry)."""
+        """The view's entry for ``key`` (None: no entry) from the items of the articles
+        about it; items about other keys only are among them and must be skipped."""
         raise NotImplementedError
 
     def order(self, item: Any) -> Any:
@@ -213,8 +214,9 @@ class PerArticle:
         items, by_key, changed, fresh = self._pending
         view = {} if fresh else dict(self._view)
         for k in (set(by_key) if fresh else changed):
-            found = sorted((x for a in by_key.get(k, ()) for x in items.get(a, ())
-                            if k in self.keys(x)), key=self.order)
+            # Every item of the articles about k: aggregate_key takes what concerns k.
+            found = sorted((x for a in by_key.get(k, ()) for x in items.get(a, ())),
+                           key=self.order)
             entry = self.aggregate_key(k, found) if found else None
             if not by_key.get(k):
                 by_key.pop(k, None)

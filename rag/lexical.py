@@ -231,9 +231,9 @@ class LexicalIndex:
         m = sparse.vstack(blocks, format="csr")[keep].tocsc() if blocks else None
         renumber = np.full(st.n, -1, dtype=np.int64)
         renumber[keep] = np.arange(len(keep))
-        self._by_article = {a: [int(renumber[r]) for r in rows if renumber[r] >= 0]
-                            for a, rows in self._by_article.items()}
-        self._by_article = {a: rows for a, rows in self._by_article.items() if rows}
+        kept = ((a, [int(renumber[r]) for r in rows if renumber[r] >= 0])
+                for a, rows in self._by_article.items())
+        self._by_article = {a: rows for a, rows in kept if rows}
         segs = () if m is None or not len(keep) else (_Segment(
             0, len(keep), m.indptr.astype(np.int64), m.indices.astype(np.int32),
             m.data.astype(np.uint8)),)

@@ -135,7 +135,8 @@ class RegulationRegistry(PerArticle):
         return (mention.day or "", mention.pid)
 
     def aggregate_key(self, rid: str, mentions: list[_Mentions]) -> tuple[RegulationRecord, list[str]]:
-        """One regulation's record, and the passages citing it, from its mentions."""
+        """One regulation's record, and the passages citing it, from the mentions of the
+        articles citing it (what they say of other regulations is skipped)."""
         a: _Acc | None = None
         for mention in mentions:
             pid, day = mention.pid, mention.day
