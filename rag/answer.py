@@ -4,7 +4,11 @@ The extractive answerer splits the retrieved passages into sentences, scores eac
 the question (weighted term overlap, the passage's retrieval rank, and whether it holds
 the kind of fact asked for: a date for "kapan/when", a number for "berapa/how much"),
 keeps the best few that say different things, and numbers the passages they came from.
-When the retrieved evidence is too weak it says so instead of answering.
+A single fact is cited from its best source (another joins only when nearly as strong and
+on point); stories ("what happened", "now") gather events from every source. When the
+retrieved evidence is too weak, or no sentence that names the question's anchors says what
+it asks about them (its focus terms; for "how many X" a number with X), it says so instead
+of answering.
 """
 from __future__ import annotations
 
@@ -15,9 +19,9 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .glossary import load_glossary
-from .grounding import missing_anchors
+from .grounding import covers, focus_groups, measured, missing_anchors
 from .regulations import find_references
-from .text import detect_language, sentence_spans, terms
+from .text import detect_language, sentence_spans, stem, terms, words
 from .query import ASKS_DATE, ASKS_NUMBER, QueryPlan
 from .store import iso_to_epoch
 from .timeline import event_type
@@ -45,6 +49,9 @@ _HAS_NUMBER = re.compile(
     r"dozen|hundred|thousand|million|billion|half)\b", re.I)
 #: Sentences shorter than this (in words) rarely answer anything on their own.
 MIN_WORDS = 5
+#: A sentence from another passage than the best sentence's joins a single-fact answer only
+#: when it scores at least this share of the best: every extra source cited must earn it.
+OTHER_SOURCE_RATIO = 0.9
 @dataclass
 class _Sentence:
     passage: int  # index into the retrieved passages
@@ -52,6 +59,7 @@ class _Sentence:
     end: int
     text: str
     terms: set[str]
+    language: str = "id"
     score: float = 0.0
 
 
@@ -95,7 +103,7 @@ class ExtractiveAnswerer:
         if not self.grounded(question, passages):
             return self.not_found(passages, lang)
         chosen = self._select(question, passages, lang, plan)
-        if not chosen or not _holds_asked_kind(question, chosen):
+        if not chosen or not self._holds_asked_kind(question, chosen):
             return self.not_found(passages, lang)
         markers: dict[int, int] = {}
         for s in chosen:
@@ -141,11 +149,29 @@ class ExtractiveAnswerer:
         # The answer must be about what the question names: a sentence qualifies when its
         # passage, up to and including it (plus the title), mentions every anchor.
         ranked = [s for s in ranked if self._anchored(question, passages[s.passage], s)]
-        # A "when"/"how much" question is answered by a sentence holding a date/number.
-        ranked.sort(key=lambda s: not _holds_asked_kind(question, [s]))
+        # Naming the anchors is not enough: the answer must say what is asked about them,
+        # one of the question's focus terms ("Who was appointed chief executive of
+        # Tokopedia?" is not answered by a sentence on Tokopedia's fine).
+        groups = focus_groups(question, self.glossary)
+        q_lang = detect_language(question, default="en")
+        focused = {id(s): _says_focus(groups, s, q_lang) for s in ranked}
+        if ASKS_DATE.search(question) or ASKS_NUMBER.search(question):
+            # A "when"/"how much" question is answered by a sentence holding a date/number;
+            # for "when", best one that also says what is asked ("when did it stop?" wants
+            # the date of the stop, not of the reopening). No refusal on focus alone: their
+            # verbs vary too much ("how much did it pay" is answered by "agreed to buy ...
+            # for"; "how many X" is checked by its X in ``_holds_asked_kind``).
+            when = bool(ASKS_DATE.search(question))
+            ranked.sort(key=lambda s: (not self._holds_asked_kind(question, [s]),
+                                       when and not focused[id(s)]))
+        elif not any(focused.values()):
+            return []
         if not ranked:
             return []
         best = ranked[0].score
+        # One fact is cited from its best source; stories ("what happened", "now") gather
+        # their events from every source.
+        single = not (plan and (plan.wants_chronology or plan.wants_latest))
         chosen: list[_Sentence] = []
         for s in ranked:
             if (len(chosen) == self.settings.answer_max_sentences
@@ -153,6 +179,10 @@ class ExtractiveAnswerer:
                 break
             if any(term_overlap(s.terms, c.terms) >= 0.6 for c in chosen):
                 continue  # says what a chosen sentence already says
+            if (single and chosen and s.passage != chosen[0].passage
+                    and (s.score < OTHER_SOURCE_RATIO * best or not focused[id(s)]
+                         or not self._holds_asked_kind(question, [s]))):
+                continue  # another source only when it is nearly as strong and on point
             chosen.append(s)
 
         def told(s: _Sentence) -> tuple:  # the order the sources tell events in
@@ -166,16 +196,42 @@ class ExtractiveAnswerer:
         return chosen[:1] + sorted(chosen[1:], key=told)
 
 
-def _holds_asked_kind(question: str, chosen: list[_Sentence]) -> bool:
-    """A "when" question needs a date in its answer, a "how much" one a number; regulation
-    references ("Nomor 31 Tahun 2023") and bare years in them do not count."""
-    texts = [_strip_references(s.text) for s in chosen]
-    if ASKS_NUMBER.search(question) and not any(
-            _HAS_NUMBER.search(re.sub(r"\b(19|20)\d{2}\b", "", t)) for t in texts):
-        return False
-    if ASKS_DATE.search(question) and not any(_HAS_DATE.search(t) for t in texts):
-        return False
-    return True
+    def _holds_asked_kind(self, question: str, sentences: list[_Sentence]) -> bool:
+        """A "when" question needs a date in its answer, a "how much" one a number
+        (regulation references such as "Nomor 31 Tahun 2023" and bare years do not count);
+        for "how many X / berapa X" the number must come with X ("How many employees did
+        Bukalapak lay off?" is not answered by Bukalapak's count of sellers)."""
+        if ASKS_NUMBER.search(question):
+            things = measured(question, self.glossary)
+            q_lang = detect_language(question, default="en")
+            if not any(_HAS_NUMBER.search(re.sub(r"\b(19|20)\d{2}\b", "",
+                                                _strip_references(s.text)))
+                       and (not things or any(_says(t, s, q_lang) is not False for t in things))
+                       for s in sentences):
+                return False
+        if ASKS_DATE.search(question) and not any(
+                _HAS_DATE.search(_strip_references(s.text)) for s in sentences):
+            return False
+        return True
+
+
+def _says_focus(groups: list[frozenset[str]], s: _Sentence, q_lang: str) -> bool:
+    """Whether ``s`` says one of the question's focus groups. Across languages only groups
+    with a glossary equivalent can be judged; a sentence in which fewer than half of them
+    can be judged passes (too little to judge it by)."""
+    said = [_says(g, s, q_lang) for g in groups]
+    if not groups or 2 * sum(x is not None for x in said) < len(groups):
+        return True
+    return any(said)
+
+
+def _says(group: frozenset[str], s: _Sentence, q_lang: str) -> bool | None:
+    """Whether sentence ``s`` says one form of ``group``; None when that cannot be judged
+    (another language than the question's and no glossary equivalent)."""
+    if s.language != q_lang and len(group) < 2:
+        return None
+    low = s.text.lower()
+    return covers(group, low, s.terms | {stem(w, lg) for w in words(low) for lg in ("id", "en")})
 
 
 def _strip_references(text: str) -> str:
@@ -194,7 +250,7 @@ def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[_Sentence]:
             if len(text.split()) < MIN_WORDS:
                 continue
             out.append(_Sentence(passage=i, start=p.start + s, end=p.start + e, text=text,
-                                 terms=set(terms(text, lang))))
+                                 terms=set(terms(text, lang)), language=lang))
     return out
 
 

@@ -97,6 +97,8 @@ def missing_anchors(question: str, passages: Sequence[RetrievedPassage],
         text_words = set(toks) | {stem(t, "id") for t in toks} | {stem(t, "en") for t in toks}
         text_words |= {re.sub(r"['’]s$", "", t) for t in toks}
         numbers = {re.sub(r"\D", "", t) for t in toks if any(c.isdigit() for c in t)}
+        if p.published:  # "laid off in June 2024": the dateline says the year
+            numbers.add(p.published[:4])
         regs = set(reference_ids(text))
         missing = [a for a in wanted if not _covered(a, low, text_words, numbers, regs)]
         if best is None or len(missing) < len(best):
@@ -106,3 +108,90 @@ def missing_anchors(question: str, passages: Sequence[RetrievedPassage],
     return wanted if best is None else best
 
 
+
+
+
+
+#: Question words that say what kind of answer is wanted, not what it is about.
+_GENERIC = frozenset(
+    """say said says tell told describe described explain explained mention mentioned happen
+    happened do did does done make made give given take taken get got know known according
+    announce announced report reported state stated still may might must need want way
+    many much kind type sort long often also first last new old roughly about around
+    kata ujar sebut menyebut jelaskan menjelaskan terjadi dilakukan melakukan membuat
+    diberikan memberikan ungkap mengungkapkan umumkan mengumumkan masih harus boleh perlu
+    seperti dulu pertama terakhir baru lama sekitar kira tentang resmi status kondisi keadaan nasib situation state
+    standing""".split())
+
+
+def focus_groups(question: str, glossary: Glossary) -> list[frozenset[str]]:
+    """What a question asks *about its anchors*: its other content words ("fine", "sewa",
+    "appointed chief executive"), each with its glossary equivalents in the other language.
+
+    An answer sentence that names the anchors but none of these answers another question
+    ("Who was appointed CEO of Tokopedia?" is not answered by a sentence on Tokopedia's
+    fine)."""
+    anchor_forms = {f for a in anchors(question, glossary) for f in a}
+    out: list[frozenset[str]] = []
+    taken: list[tuple[int, int]] = [(r.start, r.end) for r in find_references(question)]
+    for m in glossary.find(question):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        taken.append(m.span())
+        forms = glossary.equivalents(m.group(0))
+        if not forms & anchor_forms:
+            out.append(forms)
+    for m in _TOKEN.finditer(question):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        low = m.group(0).lower()
+        if (low in STOPWORDS or low in _NOT_ANCHORS or low in _GENERIC or len(low) < 3
+                or any(ch.isdigit() for ch in low) or low in anchor_forms
+                or m.group(0)[0].isupper()):
+            continue
+        out.append(glossary.equivalents(low))
+    return out
+
+
+def covers(group: frozenset[str], text_low: str, text_terms: set[str]) -> bool:
+    """Whether ``text`` (lower-cased, with its stemmed terms) says one form of ``group``."""
+    for form in group:
+        if " " in form or "-" in form:
+            if re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text_low):
+                return True
+        elif form in text_terms or stem(form, "id") in text_terms or stem(form, "en") in text_terms:
+            return True
+    return False
+
+
+#: "how many employees", "berapa tarif pajak": the words after which a number question names
+#: what it counts or measures.
+_MEASURED = re.compile(r"\b(?:how many|how long|berapa)\s+(.*)", re.I)
+#: Words there that name no measured thing ("berapa lama", "berapa nilai investasi").
+_NOT_MEASURED = frozenset("""kira-kira kira lama besar banyak jumlah total persisnya sebenarnya
+    tepatnya nilai besaran angka amount value number""".split())
+_DURATION = frozenset({"lama", "long"})
+
+
+def measured(question: str, glossary: Glossary) -> list[frozenset[str]]:
+    """What a "how many X / berapa X" question counts: the first one or two content words
+    of X (up to three), each with its glossary equivalents ("berapa tarif pajak" -> tarif, pajak). An
+    answer's number must come with one of them. Empty for other questions and for "how
+    much did it pay" (its verb varies with the answer: "agreed to buy ... for")."""
+    m = _MEASURED.search(question)
+    if not m:
+        return []
+    out: list[frozenset[str]] = []
+    for i, tok in enumerate(_TOKEN.finditer(m.group(1))):
+        low = tok.group(0).lower()
+        if i == 0 and low in _DURATION:
+            return []  # "berapa lama": any duration answers it
+        if low in _NOT_MEASURED and not out:
+            continue
+        if low in STOPWORDS or low in _NOT_ANCHORS or any(c.isdigit() for c in low):
+            break
+        if not tok.group(0)[0].isupper():  # names are anchors, checked elsewhere
+            out.append(glossary.equivalents(low))
+        if len(out) == 3:
+            break
+    return out

@@ -116,3 +116,55 @@ def test_answer_sentence_must_be_about_what_the_question_names():
     # both names are in the passage, but the fine sentence comes before Bukalapak is named
     assert not _answerer().answer("Berapa denda KPPU untuk Bukalapak?", ps).found
     assert _answerer().answer("Berapa denda KPPU untuk TikTok?", ps).found
+
+
+def test_an_anchored_sentence_that_says_nothing_asked_is_not_an_answer():
+    # Names Tokopedia and 2025, but says nothing of appointing a chief executive.
+    ps = [_p(1, "In September 2025 the competition commission fined Tokopedia's owner "
+                "Rp15 billion for notifying the acquisition late.", lang="en",
+             published="2025-09-24")]
+    a = _answerer()
+    assert not a.answer("Who was appointed chief executive of Tokopedia in 2025?", ps).found
+    assert a.answer("Why was Tokopedia's owner fined in 2025?", ps).found
+
+
+def test_how_many_x_needs_a_number_that_comes_with_x():
+    ps = [_p(1, "Bukalapak said it would stop selling physical goods; about 6 million sellers "
+                "had used its marketplace.", lang="en", published="2025-01-08")]
+    a = _answerer()
+    assert not a.answer("How many employees did Bukalapak lay off?", ps).found
+    ans = a.answer("How many sellers had used Bukalapak's marketplace?", ps)
+    assert ans.found and "6 million" in ans.answer
+    # "berapa lama" asks for a duration, whatever the sentence calls it.
+    ps = [_p(2, "Pemerintah memberi platform waktu sekitar satu minggu untuk menyesuaikan diri "
+                "dengan Permendag 31/2023.")]
+    assert a.answer("Berapa lama tenggat bagi platform menurut Permendag 31/2023?", ps).found
+
+
+def test_when_question_takes_the_date_of_the_event_asked_about():
+    # The reopening ranks first; the question asks when the service stopped.
+    ps = [_p(1, "TikTok Shop kembali dibuka pada Selasa (12/12/2023) lewat kerja sama dengan "
+                "Tokopedia.", published="2023-12-12"),
+          _p(2, "Layanan TikTok Shop berhenti memproses transaksi mulai Rabu (4/10/2023) "
+                "pukul 17.00 WIB.", score=0.85)]
+    ans = _answerer().answer("Kapan TikTok Shop menghentikan layanannya?", ps)
+    assert ans.found and "4/10/2023" in ans.answer and "12/12/2023" not in ans.answer, ans.answer
+    assert [c.passage_id for c in ans.citations] == ["a2:0"]
+
+
+def test_a_single_fact_is_cited_from_its_best_source_only():
+    ps = [_p(1, "TikTok agreed to buy 75.01% of Tokopedia for USD 840 million from GoTo.",
+             lang="en", published="2023-12-11"),
+          _p(2, "Tokopedia later laid off staff as TikTok integrated the two shopping businesses.",
+             lang="en", published="2024-06-14", score=0.85)]
+    ans = _answerer().answer("How much did TikTok pay for its Tokopedia stake?", ps)
+    assert ans.found and "840" in ans.answer
+    assert [c.passage_id for c in ans.citations] == ["a1:0"], ans.answer
+
+
+def test_the_dateline_year_anchors_a_question_about_that_year():
+    ps = [_p(1, "Tokopedia has laid off roughly 450 employees, the first major round of job "
+                "cuts since TikTok took control.", lang="en", published="2024-06-14")]
+    ans = _answerer().answer("How many employees did Tokopedia lay off in 2024?", ps)
+    assert ans.found and "450" in ans.answer
+    assert not _answerer().answer("How many employees did Tokopedia lay off in 2022?", ps).found
