@@ -42,11 +42,13 @@ AS_OF = {"id": "Per {date}, menurut sumber terbaru yang dikutip.",
 EARLIER = {"id": "Sebelumnya ({date}): ", "en": "Earlier ({date}): "}
 _HAS_DATE = re.compile(
     r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
+    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
     r"|\(\d{1,2}/\d{1,2}(/\d{2,4})?\)|\b(19|20)\d{2}\b", re.I)
 _HAS_NUMBER = re.compile(
     r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|puluh|ratus|ribu|"
     r"juta|miliar|triliun|separuh|setengah|one|two|three|four|five|six|seven|eight|nine|ten|"
     r"dozen|hundred|thousand|million|billion|half)\b", re.I)
+_HAS_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 #: Sentences shorter than this (in words) rarely answer anything on their own.
 MIN_WORDS = 5
 #: A sentence from another passage than the best sentence's joins a single-fact answer only
@@ -198,14 +200,15 @@ class ExtractiveAnswerer:
 
     def _holds_asked_kind(self, question: str, sentences: list[_Sentence]) -> bool:
         """A "when" question needs a date in its answer, a "how much" one a number
-        (regulation references such as "Nomor 31 Tahun 2023" and bare years do not count);
+        (regulation references such as "Nomor 31 Tahun 2023", dates, years and clock times
+        do not count);
         for "how many X / berapa X" the number must come with X ("How many employees did
         Bukalapak lay off?" is not answered by Bukalapak's count of sellers)."""
         if ASKS_NUMBER.search(question):
             things = measured(question, self.glossary)
             q_lang = detect_language(question, default="en")
-            if not any(_HAS_NUMBER.search(re.sub(r"\b(19|20)\d{2}\b", "",
-                                                _strip_references(s.text)))
+            if not any(_HAS_NUMBER.search(_HAS_TIME.sub("", _HAS_DATE.sub(
+                    "", _strip_references(s.text))))
                        and (not things or any(_says(t, s, q_lang) is not False for t in things))
                        for s in sentences):
                 return False

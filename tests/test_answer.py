@@ -168,3 +168,13 @@ def test_the_dateline_year_anchors_a_question_about_that_year():
     ans = _answerer().answer("How many employees did Tokopedia lay off in 2024?", ps)
     assert ans.found and "450" in ans.answer
     assert not _answerer().answer("How many employees did Tokopedia lay off in 2022?", ps).found
+
+
+def test_dates_and_clock_times_are_not_the_number_asked_for():
+    ps = [_p(1, "GoTo dan TikTok mengumumkan kesepakatan soal saham Tokopedia pada Senin "
+                "(11/12/2023) pukul 10.00 WIB.", published="2023-12-11"),
+          _p(2, "TikTok Shop stopped selling shares of its sellers' goods on October 4, 2023 "
+                "in Indonesia.", lang="en", score=0.85)]
+    a = _answerer()
+    assert not a.answer("Berapa harga saham GoTo setelah kesepakatan dengan TikTok?", ps).found
+    assert not a.answer("How many shares did TikTok Shop sell in Indonesia?", ps).found
