@@ -39,7 +39,11 @@ _ELLIPTIC = re.compile(
 _NAME = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z0-9](?:\s+[A-Z][\w'’.-]*[A-Za-z0-9])*")
 _QUESTION_WORDS = {"apa", "apakah", "siapa", "kapan", "mengapa", "kenapa", "bagaimana",
                    "berapa", "dimana", "what", "when", "why", "how", "who", "which", "where",
-                   "is", "are", "was", "were", "did", "does", "do", "has", "have", "can"}
+                   "is", "are", "was", "were", "did", "does", "do", "has", "have", "can",
+                   # conversational openers: "Lalu ...?", "Katanya ...", "And when ...?"
+                   "lalu", "terus", "trus", "kemudian", "nah", "jadi", "kalau", "kalo",
+                   "katanya", "tapi", "namun", "dan", "atau", "gimana", "so", "then",
+                   "and", "but", "also", "ok", "okay", "btw", "i", "i've", "i'm", "we"}
 
 
 @dataclass

@@ -21,6 +21,15 @@ def test_followup_carries_the_subject_over():
     assert rewrite_followup("Kapan dibuka lagi?", []) == "Kapan dibuka lagi?"
 
 
+def test_a_conversational_opener_is_not_a_subject():
+    hist = [{"role": "user", "content": "Apa isi Permendag 31/2023 soal barang impor?"}]
+    assert rewrite_followup("Lalu ada pengecualian untuk produk tertentu nggak?", hist) == \
+        "Lalu ada pengecualian untuk produk tertentu nggak? (Permendag 31/2023)"
+    hist = [{"role": "user", "content": "Katanya KPPU pernah menghukum TikTok, benar?"}]
+    assert rewrite_followup("Berapa dendanya?", hist) == "Berapa dendanya? (KPPU, TikTok)"
+    assert rewrite_followup("And when did it come back?", hist).endswith("(KPPU, TikTok)")
+
+
 def test_regulation_subjects_carry_over():
     hist = [{"role": "user", "content": "Apa isi Peraturan Menteri Perdagangan Nomor 31 Tahun 2023?"}]
     assert "Peraturan Menteri Perdagangan Nomor 31 Tahun 2023" in rewrite_followup("Kapan mulai berlaku?", hist)
