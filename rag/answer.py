@@ -104,8 +104,9 @@ class ExtractiveAnswerer:
         lang = language or detect_language(question, default="en")
         if not self.grounded(question, passages):
             return self.not_found(passages, lang)
-        chosen = self._select(question, passages, lang, plan)
-        if not chosen or not self._holds_asked_kind(question, chosen):
+        asked = _Asked.of(question, lang, self.glossary)
+        chosen = self._select(question, passages, asked, plan)
+        if not chosen or not asked.holds_kind(chosen):
             return self.not_found(passages, lang)
         markers: dict[int, int] = {}
         for s in chosen:
@@ -120,7 +121,7 @@ class ExtractiveAnswerer:
         return Answer(answer=text, found=True, as_of=as_of, language=lang, mode=self.mode,
                       citations=citations, conflicts=conflicts)
 
-    def _select(self, question: str, passages: Sequence[RetrievedPassage], lang: str,
+    def _select(self, question: str, passages: Sequence[RetrievedPassage], asked: "_Asked",
                 plan: QueryPlan | None) -> list[_Sentence]:
         sents = passage_sentences(passages)
         if not sents:
@@ -134,16 +135,14 @@ class ExtractiveAnswerer:
                 df[t] = df.get(t, 0) + 1
         idf = {t: math.log(1 + n / (1 + df.get(t, 0))) for t in q_terms}
         total = sum(idf.values()) or 1.0
-        want_date = bool(ASKS_DATE.search(question))
-        want_number = bool(ASKS_NUMBER.search(question))
         recency = _recency(passages) if plan and plan.wants_latest else None
         for s in sents:
             lexical = sum(idf[t] for t in s.terms & q_terms) / total
             rank = 1.0 / (1 + s.passage)  # retrieval order, best first
             s.score = 0.55 * lexical + 0.35 * rank
-            if want_date and _HAS_DATE.search(s.text):
+            if asked.date and _HAS_DATE.search(s.text):
                 s.score += 0.15
-            if want_number and _HAS_NUMBER.search(s.text):
+            if asked.number and _HAS_NUMBER.search(s.text):
                 s.score += 0.15
             if recency is not None:
                 s.score += 0.3 * recency[s.passage]
@@ -154,18 +153,15 @@ class ExtractiveAnswerer:
         # Naming the anchors is not enough: the answer must say what is asked about them,
         # one of the question's focus terms ("Who was appointed chief executive of
         # Tokopedia?" is not answered by a sentence on Tokopedia's fine).
-        groups = focus_groups(question, self.glossary)
-        q_lang = detect_language(question, default="en")
-        focused = {id(s): _says_focus(groups, s, q_lang) for s in ranked}
-        if ASKS_DATE.search(question) or ASKS_NUMBER.search(question):
+        focused = {id(s): asked.focused(s) for s in ranked}
+        if asked.date or asked.number:
             # A "when"/"how much" question is answered by a sentence holding a date/number;
             # for "when", best one that also says what is asked ("when did it stop?" wants
             # the date of the stop, not of the reopening). No refusal on focus alone: their
             # verbs vary too much ("how much did it pay" is answered by "agreed to buy ...
-            # for"; "how many X" is checked by its X in ``_holds_asked_kind``).
-            when = bool(ASKS_DATE.search(question))
-            ranked.sort(key=lambda s: (not self._holds_asked_kind(question, [s]),
-                                       when and not focused[id(s)]))
+            # for"; "how many X" is checked by its X in ``_Asked.holds_kind``).
+            ranked.sort(key=lambda s: (not asked.holds_kind([s]),
+                                       asked.date and not focused[id(s)]))
         elif not any(focused.values()):
             return []
         if not ranked:
@@ -183,7 +179,7 @@ class ExtractiveAnswerer:
                 continue  # says what a chosen sentence already says
             if (single and chosen and s.passage != chosen[0].passage
                     and (s.score < OTHER_SOURCE_RATIO * best or not focused[id(s)]
-                         or not self._holds_asked_kind(question, [s]))):
+                         or not asked.holds_kind([s]))):
                 continue  # another source only when it is nearly as strong and on point
             chosen.append(s)
 
@@ -198,34 +194,46 @@ class ExtractiveAnswerer:
         return chosen[:1] + sorted(chosen[1:], key=told)
 
 
-    def _holds_asked_kind(self, question: str, sentences: list[_Sentence]) -> bool:
+@dataclass
+class _Asked:
+    """What a question asks for, worked out once per answer: a date ("when"), a number
+    ("how much"; for "how many X / berapa X" also its X), and its focus terms."""
+
+    date: bool
+    number: bool
+    language: str
+    focus: list[frozenset[str]]
+    measured: list[frozenset[str]]
+
+    @classmethod
+    def of(cls, question: str, language: str, glossary) -> "_Asked":
+        return cls(date=bool(ASKS_DATE.search(question)),
+                   number=bool(ASKS_NUMBER.search(question)), language=language,
+                   focus=focus_groups(question, glossary), measured=measured(question, glossary))
+
+    def holds_kind(self, sentences: list[_Sentence]) -> bool:
         """A "when" question needs a date in its answer, a "how much" one a number
         (regulation references such as "Nomor 31 Tahun 2023", dates, years and clock times
-        do not count);
-        for "how many X / berapa X" the number must come with X ("How many employees did
-        Bukalapak lay off?" is not answered by Bukalapak's count of sellers)."""
-        if ASKS_NUMBER.search(question):
-            things = measured(question, self.glossary)
-            q_lang = detect_language(question, default="en")
-            if not any(_HAS_NUMBER.search(_HAS_TIME.sub("", _HAS_DATE.sub(
-                    "", _strip_references(s.text))))
-                       and (not things or any(_says(t, s, q_lang) is not False for t in things))
-                       for s in sentences):
-                return False
-        if ASKS_DATE.search(question) and not any(
-                _HAS_DATE.search(_strip_references(s.text)) for s in sentences):
+        do not count); for "how many X" the number must come with X ("How many employees
+        did Bukalapak lay off?" is not answered by Bukalapak's count of sellers)."""
+        if self.number and not any(
+                _HAS_NUMBER.search(_HAS_TIME.sub("", _HAS_DATE.sub("", _strip_references(s.text))))
+                and (not self.measured
+                     or any(_says(t, s, self.language) is not False for t in self.measured))
+                for s in sentences):
+            return False
+        if self.date and not any(_HAS_DATE.search(_strip_references(s.text)) for s in sentences):
             return False
         return True
 
-
-def _says_focus(groups: list[frozenset[str]], s: _Sentence, q_lang: str) -> bool:
-    """Whether ``s`` says one of the question's focus groups. Across languages only groups
-    with a glossary equivalent can be judged; a sentence in which fewer than half of them
-    can be judged passes (too little to judge it by)."""
-    said = [_says(g, s, q_lang) for g in groups]
-    if not groups or 2 * sum(x is not None for x in said) < len(groups):
-        return True
-    return any(said)
+    def focused(self, s: _Sentence) -> bool:
+        """Whether ``s`` says one of the focus terms. Across languages only terms with a
+        glossary equivalent can be judged; a sentence in which fewer than half of them can
+        be judged passes (too little to judge it by)."""
+        said = [_says(g, s, self.language) for g in self.focus]
+        if not self.focus or 2 * sum(x is not None for x in said) < len(self.focus):
+            return True
+        return any(said)
 
 
 def _says(group: frozenset[str], s: _Sentence, q_lang: str) -> bool | None:
