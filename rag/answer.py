@@ -126,8 +126,14 @@ class ExtractiveAnswerer:
         sents = passage_sentences(passages)
         if not sents:
             return []
-        words_in = [question] + (plan.terms if plan else [])
-        q_terms = {t for w in words_in for lg in ("id", "en") for t in terms(w, lg)}
+        # Sentences are told apart by what the question asks about its anchors, its focus
+        # terms: an answer sentence must come with the anchors anyway (``_anchored``), and
+        # counting them again favours lead sentences that merely restate them ("Kemendag
+        # menerbitkan Permendag 31/2023 ..." over what the rule bans).
+        q_terms = {t for g in asked.focus for f in g for lg in ("id", "en") for t in terms(f, lg)}
+        if not q_terms:
+            words_in = [question] + (plan.terms if plan else [])
+            q_terms = {t for w in words_in for lg in ("id", "en") for t in terms(w, lg)}
         n = len(sents)
         df: dict[str, int] = {}
         for s in sents:

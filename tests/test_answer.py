@@ -1,6 +1,8 @@
 """Extractive answers over hand-made retrieved passages (no store, no model)."""
 from rag.answer import NOT_FOUND, ExtractiveAnswerer, format_date
 from rag.config import Settings
+from rag.glossary import load_glossary
+from rag.query import plan
 from rag.types import RetrievedPassage
 
 ART = ("TikTok Shop berhenti melayani transaksi mulai Rabu (4/10/2023) pukul 17.00 WIB. "
@@ -178,3 +180,14 @@ def test_dates_and_clock_times_are_not_the_number_asked_for():
     a = _answerer()
     assert not a.answer("Berapa harga saham GoTo setelah kesepakatan dengan TikTok?", ps).found
     assert not a.answer("How many shares did TikTok Shop sell in Indonesia?", ps).found
+
+
+def test_sentences_are_told_apart_by_what_is_asked_not_by_the_anchors_they_repeat():
+    text = ("Kementerian Perdagangan menerbitkan Peraturan Menteri Perdagangan Nomor 31 Tahun "
+            "2023 yang menggantikan Permendag 50/2020 tentang perizinan pelaku usaha. "
+            "Menteri Perdagangan menjelaskan isi Permendag 31/2023 kepada wartawan di Jakarta. "
+            "Platform media sosial tidak diperbolehkan memfasilitasi transaksi pembayaran di "
+            "dalam sistemnya.")
+    q = "Apa larangan bagi media sosial dalam Permendag 31/2023?"
+    ans = _answerer().answer(q, [_p(1, text)], plan=plan(q, load_glossary()))
+    assert ans.found and ans.answer.startswith("Platform media sosial tidak diperbolehkan"), ans.answer
