@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .glossary import load_glossary
-from .grounding import covers, focus_groups, measured, missing_anchors
+from .grounding import MONTH_NAMES, covers, focus_groups, measured, missing_anchors
 from .regulations import find_references
-from .text import detect_language, sentence_spans, stem, terms, words
-from .query import ASKS_DATE, ASKS_NUMBER, QueryPlan
+from .text import STOPWORDS, detect_language, sentence_spans, stem, terms, words
+from .query import ASKS_DATE, ASKS_NAME, ASKS_NUMBER, QueryPlan
 from .store import iso_to_epoch
 from .timeline import event_type
 from .types import Answer, Citation, Conflict, RetrievedPassage
@@ -54,6 +54,7 @@ MIN_WORDS = 5
 #: A sentence from another passage than the best sentence's joins a single-fact answer only
 #: when it scores at least this share of the best: every extra source cited must earn it.
 OTHER_SOURCE_RATIO = 0.9
+_NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
 @dataclass
 class _Sentence:
     passage: int  # index into the retrieved passages
@@ -146,9 +147,12 @@ class ExtractiveAnswerer:
             lexical = sum(idf[t] for t in s.terms & q_terms) / total
             rank = 1.0 / (1 + s.passage)  # retrieval order, best first
             s.score = 0.55 * lexical + 0.35 * rank
+            # The kind of answer asked for: a date, a number, a name the question lacks.
             if asked.date and _HAS_DATE.search(s.text):
                 s.score += 0.15
             if asked.number and _HAS_NUMBER.search(s.text):
+                s.score += 0.15
+            if asked.name and _new_name(s.text, question):
                 s.score += 0.15
             if recency is not None:
                 s.score += 0.3 * recency[s.passage]
@@ -203,10 +207,12 @@ class ExtractiveAnswerer:
 @dataclass
 class _Asked:
     """What a question asks for, worked out once per answer: a date ("when"), a number
-    ("how much"; for "how many X / berapa X" also its X), and its focus terms."""
+    ("how much"; for "how many X / berapa X" also its X), a name ("who", "which
+    minister"), and its focus terms."""
 
     date: bool
     number: bool
+    name: bool
     language: str
     focus: list[frozenset[str]]
     measured: list[frozenset[str]]
@@ -214,7 +220,8 @@ class _Asked:
     @classmethod
     def of(cls, question: str, language: str, glossary) -> "_Asked":
         return cls(date=bool(ASKS_DATE.search(question)),
-                   number=bool(ASKS_NUMBER.search(question)), language=language,
+                   number=bool(ASKS_NUMBER.search(question)),
+                   name=bool(ASKS_NAME.search(question)), language=language,
                    focus=focus_groups(question, glossary), measured=measured(question, glossary))
 
     def holds_kind(self, sentences: list[_Sentence]) -> bool:
@@ -249,6 +256,23 @@ def _says(group: frozenset[str], s: _Sentence, q_lang: str) -> bool | None:
         return None
     low = s.text.lower()
     return covers(group, low, s.terms | {stem(w, lg) for w in words(low) for lg in ("id", "en")})
+
+
+def _new_name(text: str, question: str) -> bool:
+    """Whether ``text`` names someone or something the question does not: a capitalised
+    word (not a sentence's first, not a "JAKARTA -" dateline) that the question lacks in
+    any form ("Kementerian" is the question's "Menteri")."""
+    def forms(w: str) -> set[str]:
+        return {w, stem(w, "id"), stem(w, "en")}
+
+    known = {f for w in words(question) for f in forms(w)} | STOPWORDS | MONTH_NAMES
+    text = re.sub(r"^[A-Z]{3,}\s+-\s+", "", text)
+    for m in _NAME_RUN.finditer(text):
+        for i, w in enumerate(m.group(0).split()):
+            low = w.lower().strip(".’'")
+            if (m.start() or i) and not forms(low) & known:
+                return True
+    return False
 
 
 def _strip_references(text: str) -> str:

@@ -27,6 +27,14 @@ _PRESENT = re.compile(
     re.I)
 #: Questions that ask for a date / an amount: their answer must hold one.
 ASKS_DATE = re.compile(r"\b(kapan|tanggal|when|what date|sejak kapan|which day)\b", re.I)
+#: Questions answered by a name: a person, a company, an agency, a place.
+ASKS_NAME = re.compile(
+    r"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){0,2}?(minister|ministers|official|"
+    r"officials|company|companies|firm|firms|agency|agencies|regulator|consultant|analyst|"
+    r"economist|executive|platform|platforms|port|ports|bank|exchange|city|cities|country|"
+    r"person|people|group|association|players?|ministry|body|court)|"
+    r"(menteri|perusahaan|lembaga|pelabuhan|platform|konsultan|pengamat|bursa|kota|"
+    r"asosiasi|pejabat)\s+(apa|mana))\b", re.I)
 ASKS_NUMBER = re.compile(r"\b(berapa|how (much|many)|what (share|percentage|amount))\b", re.I)
 _STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
 _CHRONO = re.compile(

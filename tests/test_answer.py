@@ -191,3 +191,12 @@ def test_sentences_are_told_apart_by_what_is_asked_not_by_the_anchors_they_repea
     q = "Apa larangan bagi media sosial dalam Permendag 31/2023?"
     ans = _answerer().answer(q, [_p(1, text)], plan=plan(q, load_glossary()))
     assert ans.found and ans.answer.startswith("Platform media sosial tidak diperbolehkan"), ans.answer
+
+
+def test_who_questions_prefer_a_sentence_naming_someone_the_question_does_not():
+    text = ("JAKARTA - Kementerian yang dipimpin Menteri Komunikasi dan Informatika siap menindak "
+            "platform sesuai Permendag 31/2023. Menteri Komunikasi dan Informatika Budi "
+            "Arie Setiadi mengatakan kementeriannya siap menindak platform itu.")
+    q = "Siapa Menteri Komunikasi dan Informatika yang siap menindak platform pelanggar Permendag 31/2023?"
+    ans = _answerer().answer(q, [_p(1, text)], plan=plan(q, load_glossary()))
+    assert ans.found and ans.answer.startswith("Menteri Komunikasi dan Informatika Budi Arie"), ans.answer
