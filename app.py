@@ -108,7 +108,8 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
     writes = [Depends(require_key(settings))]
     reads = [Depends(require_key(settings, reads=True))]
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
     if settings.rate_limit_rule:  # outside the body limit, inside CORS (a 429 carries CORS)
         app.add_middleware(RateLimit, rule=settings.rate_limit_rule, label=settings.rate_limit,
                            trust_proxy=settings.trust_proxy)
@@ -150,7 +151,7 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
     @app.post("/api/ingest/files", dependencies=writes)
     def ingest_files(files: list[UploadFile]) -> dict:
         from ingest.pipeline import ingest
-        from ingest.uploads import UploadTooLarge, save_upload
+        from ingest.uploads import UploadNotSaved, UploadTooLarge, save_upload
 
         saved = []
         try:
@@ -159,6 +160,8 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
                                          settings.max_file_bytes))
         except UploadTooLarge as exc:
             raise HTTPException(status_code=413, detail=str(exc)) from exc
+        except UploadNotSaved as exc:
+            raise HTTPException(status_code=503, detail=str(exc)) from exc
         except ValueError as exc:
             raise FieldError("files", str(exc)) from exc
         return ingest(service, paths=saved).to_dict()

@@ -152,24 +152,28 @@ class BodyLimit:
     """ASGI middleware: 413 for ``/api`` and ``/v1`` request bodies over ``max_bytes``,
     by Content-Length up front, or by counting the bytes of a chunked body as it is read.
 
-    Multipart uploads are left to the upload endpoint, which limits each file
-    (PANTAU_MAX_FILE_BYTES) while streaming it to disk; the web UI's own routes are not
-    touched."""
+    Multipart uploads get the larger ``max_upload_bytes`` (the upload endpoint also limits
+    each file, PANTAU_MAX_FILE_BYTES, while streaming it to disk): counted as they arrive,
+    so an oversized upload stops before the form parser has spooled it all to the
+    temporary folder. The web UI's own routes are not touched."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         headers = Headers(scope=scope) if scope["type"] == "http" else None
-        if (headers is None or not (path.startswith("/api/") or is_openai_path(path))
-                or headers.get("content-type", "").startswith("multipart/form-data")):
+        if headers is None or not (path.startswith("/api/") or is_openai_path(path)):
             await self.app(scope, receive, send)
             return
+        limit = (self.max_upload_bytes
+                 if headers.get("content-type", "").startswith("multipart/form-data")
+                 else self.max_bytes)
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
-            exc = BodyTooLarge(self.max_bytes)
+        if length.isdigit() and int(length) > limit:
+            exc = BodyTooLarge(limit)
             await error_response(path, 413, exc.detail, headers={"Connection": "close"})(
                 scope, receive, send)
             return
@@ -181,8 +185,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if seen > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:

@@ -6,6 +6,7 @@ Re-uploading a file with the same name replaces it (and so updates its article).
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import tempfile
@@ -18,6 +19,11 @@ from .sources import SUPPORTED
 
 class UploadTooLarge(ValueError):
     """The upload exceeds the configured size limit."""
+
+
+class UploadNotSaved(OSError):
+    """The upload folder cannot be written (read-only, full, or not a folder); an OSError,
+    so callers that report I/O failures per file (the web UI) report it too."""
 
 
 def safe_name(filename: str) -> str:
@@ -40,23 +46,34 @@ def safe_name(filename: str) -> str:
 
 
 def save_upload(stream: BinaryIO, filename: str, folder: Path, max_bytes: int) -> Path:
-    """Copy ``stream`` to ``folder/safe_name(filename)``, refusing more than ``max_bytes``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = (folder / safe_name(filename)).resolve()
-    if dest.parent != folder.resolve():  # belt and braces: never outside the folder
-        raise ValueError(f"unusable file name {filename!r}")
-    with tempfile.NamedTemporaryFile(dir=folder, delete=False, prefix=".upload-") as tmp:
-        size = 0
-        while chunk := stream.read(1 << 20):
-            size += len(chunk)
-            if size > max_bytes:
-                tmp.close()
-                Path(tmp.name).unlink(missing_ok=True)
-                raise UploadTooLarge(f"{filename!r} is larger than the limit of {max_bytes:,} "
-                                     f"bytes (PANTAU_MAX_FILE_BYTES)")
-            tmp.write(chunk)
-    if dest.exists() and dest.read_bytes() == Path(tmp.name).read_bytes():
-        Path(tmp.name).unlink()  # same bytes: keep the old file (and its mtime) as it is
-    else:
-        shutil.move(tmp.name, dest)
-    return dest
+    """Copy ``stream`` to ``folder/safe_name(filename)``, refusing more than ``max_bytes``.
+    A folder that cannot be written raises ``UploadNotSaved`` naming it and the reason; a
+    partly written copy is removed and an earlier file of that name is kept."""
+    name = safe_name(filename)
+    tmp_name = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        dest = (folder / name).resolve()
+        if dest.parent != folder.resolve():  # belt and braces: never outside the folder
+            raise ValueError(f"unusable file name {filename!r}")
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False, prefix=".upload-") as tmp:
+            tmp_name = tmp.name
+            size = 0
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UploadTooLarge(f"{filename!r} is larger than the limit of "
+                                         f"{max_bytes:,} bytes (PANTAU_MAX_FILE_BYTES)")
+                tmp.write(chunk)
+        if dest.exists() and dest.read_bytes() == Path(tmp_name).read_bytes():
+            Path(tmp_name).unlink()  # same bytes: keep the old file (and its mtime) as it is
+        else:
+            shutil.move(tmp_name, dest)
+        return dest
+    except OSError as exc:
+        raise UploadNotSaved(f"cannot save the upload {filename!r} in {folder}: "
+                             f"{exc.strerror or exc}") from exc
+    finally:
+        if tmp_name:  # moved into place on success; a partial copy otherwise
+            with contextlib.suppress(OSError):
+                Path(tmp_name).unlink(missing_ok=True)

@@ -143,6 +143,9 @@ class Settings(BaseSettings):
         "(comma-separated or a JSON list; '*' = any); empty = no CORS headers.")
     max_request_bytes: int = Field(10_000_000, ge=1, description="Larger /api and /v1 request "
                                    "bodies get 413 (file uploads: max_file_bytes per file).")
+    max_upload_bytes: int = Field(200_000_000, ge=1, description="Larger multipart uploads to "
+                                  "/api get 413 while they arrive, before they fill the "
+                                  "temporary folder (each file also within max_file_bytes).")
     rate_limit: str = Field(
         "", description="Requests allowed per client to /api, /v1 and the web UI's API calls: "
         "'60/minute', '10/second', '1000/hour', '5000/day' or a bare number (per minute); "

@@ -1,4 +1,6 @@
 """Ingest endpoints: mixed JSON bodies and multipart uploads (in-process, fake embedder)."""
+import shutil
+
 from fastapi.testclient import TestClient
 
 from app import create_app
@@ -38,6 +40,30 @@ def test_upload_too_large_is_413(tmp_path):
     r = c.post("/api/ingest/files", files=[("files", ("big.txt", b"x" * 500))])
     assert r.status_code == 413 and "limit" in r.json()["detail"]
     assert [p for p in (s.data_dir / "uploads").iterdir()] == []
+
+
+def test_an_upload_over_the_request_limit_stops_while_it_arrives(tmp_path):
+    c, s = _client(tmp_path, max_upload_bytes=10_000)
+    files = [("files", (f"{i}.txt", b"x" * 4_000)) for i in range(4)]
+    r = c.post("/api/ingest/files", files=files)
+    assert r.status_code == 413 and "10000" in r.json()["detail"].replace(",", "")
+    assert not (s.data_dir / "uploads").exists() or not list((s.data_dir / "uploads").iterdir())
+    # Under the limit the same request goes through.
+    c2, _ = _client(tmp_path / "b", max_upload_bytes=100_000)
+    assert c2.post("/api/ingest/files", files=files).status_code == 200
+
+
+def test_an_upload_folder_that_cannot_be_written_is_503_naming_it(tmp_path):
+    c, s = _client(tmp_path)
+    body = (FIXTURES / "002_tiktok-kembali.txt").read_bytes()
+    assert c.post("/api/ingest/files", files=[("files", ("a.txt", body))]).json()["added"] == 1
+    before = c.get("/api/articles").json()
+    shutil.rmtree(s.data_dir / "uploads")
+    (s.data_dir / "uploads").write_text("not a folder")  # fails for root too, unlike chmod
+    r = c.post("/api/ingest/files", files=[("files", ("b.txt", body + b" more"))])
+    assert r.status_code == 503 and r.json()["error"] == "unavailable", r.text
+    assert str(s.data_dir / "uploads") in r.json()["detail"] and "b.txt" in r.json()["detail"]
+    assert c.get("/api/articles").json() == before
 
 
 def test_ingest_body_needs_something(tmp_path):
