@@ -141,6 +141,11 @@ def focus_groups(question: str, glossary: Glossary) -> list[frozenset[str]]:
         forms = glossary.equivalents(m.group(0))
         if not forms & anchor_forms:
             out.append(forms)
+            # A phrase's own glossary words count too: "pemegang saham" (shareholder) is
+            # also said by "75,01 persen saham" and "a 75.01% stake".
+            words_in = m.group(0).lower().split()
+            out += [glossary.equivalents(w) for w in words_in
+                    if len(words_in) > 1 and len(glossary.equivalents(w)) > 1]
     for m in _TOKEN.finditer(question):
         if any(s <= m.start() < e for s, e in taken):
             continue
