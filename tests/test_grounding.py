@@ -1,5 +1,5 @@
 """The not-found decision: every specific thing a question names must be in one passage."""
-from rag.grounding import anchors, missing_anchors
+from rag.grounding import anchors, focus_groups, measured, missing_anchors
 from rag.glossary import Glossary, load_glossary
 from rag.types import RetrievedPassage
 
@@ -48,3 +48,25 @@ def test_user_glossary_extends_the_builtin(tmp_path):
     g = load_glossary(str(extra))
     assert "customs" in g.equivalents("Bea Cukai") and "djbc" in g.equivalents("customs")
     assert isinstance(Glossary.load(extra), Glossary)
+
+
+def test_focus_terms_are_what_is_asked_about_the_anchors():
+    g = Glossary([frozenset({"pemegang saham", "shareholder"}),
+                  frozenset({"saham", "shares", "stake"}), frozenset({"denda", "fine"})])
+    groups = focus_groups("Siapa pemegang saham mayoritas Tokopedia saat ini?", g)
+    assert frozenset({"pemegang saham", "shareholder"}) in groups
+    # the phrase's own glossary word is said by "75,01 persen saham" / "a 75.01% stake" too
+    assert frozenset({"saham", "shares", "stake"}) in groups
+    assert frozenset({"mayoritas"}) in groups
+    assert not any("tokopedia" in grp for grp in groups)  # an anchor, not a focus term
+
+
+def test_measured_is_what_a_how_many_question_counts():
+    g = Glossary([frozenset({"karyawan", "employees"})])
+    assert measured("Berapa karyawan Tokopedia yang terkena PHK?", g) == [frozenset({"karyawan", "employees"})]
+    assert measured("Berapa nilai investasi yang dijanjikan?", g) == [frozenset({"investasi"})]
+    assert measured("Berapa lama tenggatnya?", g) == []
+    assert measured("How much did it pay?", g) == []
+    # names are anchors, not the thing counted
+    assert measured("How many Indonesian small businesses sell online?", g)[:2] == \
+        [frozenset({"small"}), frozenset({"businesses"})]
