@@ -16,10 +16,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from .config import Settings
 from .glossary import load_glossary
-from .grounding import MONTH_NAMES, covers, focus_groups, measured, missing_anchors
+from .grounding import (MONTH_NAMES, anchors, anchors_reached, covers, focus_groups, measured,
+                        missing_anchors)
 from .regulations import find_references
 from .text import STOPWORDS, detect_language, sentence_spans, stem, terms, words
 from .query import ASKS_DATE, ASKS_NAME, ASKS_NUMBER, QueryPlan
@@ -65,6 +67,15 @@ class _Sentence:
     language: str = "id"
     score: float = 0.0
 
+    @cached_property
+    def low(self) -> str:
+        return self.text.lower()
+
+    @cached_property
+    def forms(self) -> set[str]:
+        """Its terms and every word's stem in both languages (for glossary matching)."""
+        return self.terms | {stem(w, lg) for w in words(self.low) for lg in ("id", "en")}
+
 
 def format_date(iso: str | None, language: str) -> str:
     """'2023-10-04...' -> '4 Oktober 2023' / '4 October 2023'."""
@@ -90,9 +101,6 @@ class ExtractiveAnswerer:
             return False
         return not missing_anchors(question, passages, self.glossary)
 
-    def _anchored(self, question: str, p: RetrievedPassage, s: _Sentence) -> bool:
-        upto = p.model_copy(update={"text": p.text[:s.end - p.start]})
-        return not missing_anchors(question, [upto], self.glossary)
 
     def not_found(self, passages: Sequence[RetrievedPassage], lang: str) -> Answer:
         """The plain "the sources don't answer this" Answer, with the closest passages."""
@@ -128,7 +136,7 @@ class ExtractiveAnswerer:
         if not sents:
             return []
         # Sentences are told apart by what the question asks about its anchors, its focus
-        # terms: an answer sentence must come with the anchors anyway (``_anchored``), and
+        # terms: an answer sentence must come with the anchors anyway (``anchors_reached``), and
         # counting them again favours lead sentences that merely restate them ("Kemendag
         # menerbitkan Permendag 31/2023 ..." over what the rule bans).
         q_terms = {t for g in asked.focus for f in g for lg in ("id", "en") for t in terms(f, lg)}
@@ -159,7 +167,10 @@ class ExtractiveAnswerer:
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
         # The answer must be about what the question names: a sentence qualifies when its
         # passage, up to and including it (plus the title), mentions every anchor.
-        ranked = [s for s in ranked if self._anchored(question, passages[s.passage], s)]
+        wanted = anchors(question, self.glossary)
+        reach = [anchors_reached(wanted, p) for p in passages]
+        ranked = [s for s in ranked
+                  if reach[s.passage] is not None and s.end >= reach[s.passage]]
         # Naming the anchors is not enough: the answer must say what is asked about them,
         # one of the question's focus terms ("Who was appointed chief executive of
         # Tokopedia?" is not answered by a sentence on Tokopedia's fine).
@@ -254,8 +265,7 @@ def _says(group: frozenset[str], s: _Sentence, q_lang: str) -> bool | None:
     (another language than the question's and no glossary equivalent)."""
     if s.language != q_lang and len(group) < 2:
         return None
-    low = s.text.lower()
-    return covers(group, low, s.terms | {stem(w, lg) for w in words(low) for lg in ("id", "en")})
+    return covers(group, s.low, s.forms)
 
 
 def _new_name(text: str, question: str) -> bool:

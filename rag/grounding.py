@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .glossary import Glossary
 from .regulations import find_references, reference_ids
-from .text import STOPWORDS, stem, words
+from .text import STOPWORDS, sentence_spans, stem, words
 from .types import RetrievedPassage
 
 MONTH_NAMES = frozenset("""januari februari maret april mei juni juli agustus september oktober
@@ -81,6 +82,35 @@ def _covered(anchor: frozenset[str], text: str, text_words: set[str], numbers: s
     return False
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What a piece of text can cover an anchor with: its lower-cased text, its words with
+    their stems, the digits of its numbers and its regulation ids."""
+
+    low: str
+    words: set[str]
+    numbers: set[str]
+    regs: set[str]
+
+    @classmethod
+    def of(cls, text: str, year: str | None = None) -> "_Facts":
+        low = text.lower()
+        toks = words(low)
+        text_words = set(toks) | {stem(t, "id") for t in toks} | {stem(t, "en") for t in toks}
+        text_words |= {re.sub(r"['’]s$", "", t) for t in toks}
+        numbers = {re.sub(r"\D", "", t) for t in toks if any(c.isdigit() for c in t)}
+        if year:  # "laid off in June 2024": the dateline says the year
+            numbers.add(year)
+        return cls(low, text_words, numbers, set(reference_ids(text)))
+
+    def cover(self, anchor: frozenset[str]) -> bool:
+        return _covered(anchor, self.low, self.words, self.numbers, self.regs)
+
+
+def _year(p: RetrievedPassage) -> str | None:
+    return p.published[:4] if p.published else None
+
+
 def missing_anchors(question: str, passages: Sequence[RetrievedPassage],
                     glossary: Glossary) -> list[frozenset[str]]:
     """Anchors of ``question`` that the best-covering passage (text and title) lacks.
@@ -91,16 +121,8 @@ def missing_anchors(question: str, passages: Sequence[RetrievedPassage],
     wanted = anchors(question, glossary)
     best: list[frozenset[str]] | None = None
     for p in passages:
-        text = f"{p.title}\n{p.text}"
-        low = text.lower()
-        toks = words(low)
-        text_words = set(toks) | {stem(t, "id") for t in toks} | {stem(t, "en") for t in toks}
-        text_words |= {re.sub(r"['’]s$", "", t) for t in toks}
-        numbers = {re.sub(r"\D", "", t) for t in toks if any(c.isdigit() for c in t)}
-        if p.published:  # "laid off in June 2024": the dateline says the year
-            numbers.add(p.published[:4])
-        regs = set(reference_ids(text))
-        missing = [a for a in wanted if not _covered(a, low, text_words, numbers, regs)]
+        facts = _Facts.of(f"{p.title}\n{p.text}", _year(p))
+        missing = [a for a in wanted if not facts.cover(a)]
         if best is None or len(missing) < len(best):
             best = missing
         if not best:
@@ -108,8 +130,20 @@ def missing_anchors(question: str, passages: Sequence[RetrievedPassage],
     return wanted if best is None else best
 
 
-
-
+def anchors_reached(wanted: list[frozenset[str]], p: RetrievedPassage) -> int | None:
+    """The article offset by which passage ``p``, read from its title and dateline on,
+    has mentioned every anchor in ``wanted`` (``p.start`` when the title does); None when
+    it never does. A sentence ending there or later comes with all the anchors."""
+    facts = _Facts.of(p.title, _year(p))
+    left = [a for a in wanted if not facts.cover(a)]
+    if not left:
+        return p.start
+    for s, e in sentence_spans(p.text):
+        facts = _Facts.of(p.text[s:e])
+        left = [a for a in left if not facts.cover(a)]
+        if not left:
+            return p.start + e
+    return None
 
 
 #: Question words that say what kind of answer is wanted, not what it is about.

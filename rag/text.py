@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Words followed by a period that do not end a sentence (lower-cased, without the period).
 # Indonesian news abbreviations first, then English ones.
@@ -128,6 +129,7 @@ _ID_SUFFIXES = ("nya", "lah", "kah", "kan", "an", "i")
 _EN_SUFFIXES = ("ing", "ed", "es", "s")
 
 
+@lru_cache(maxsize=1 << 17)
 def stem(word: str, language: str) -> str:
     """A light stemmer: enough to match 'menghentikan' with 'dihentikan', 'closed' with
     'closing'. Short words and numbers are left alone."""
