@@ -76,6 +76,11 @@ class _Sentence:
         """Its terms and every word's stem in both languages (for glossary matching)."""
         return self.terms | {stem(w, lg) for w in words(self.low) for lg in ("id", "en")}
 
+    @cached_property
+    def unreferenced(self) -> str:
+        """Its text without regulation references ("Nomor 31 Tahun 2023" is no number)."""
+        return _strip_references(self.text)
+
 
 def format_date(iso: str | None, language: str) -> str:
     """'2023-10-04...' -> '4 Oktober 2023' / '4 October 2023'."""
@@ -100,7 +105,6 @@ class ExtractiveAnswerer:
         if not passages or max(p.score for p in passages) < self.settings.min_relevance:
             return False
         return not missing_anchors(question, passages, self.glossary)
-
 
     def not_found(self, passages: Sequence[RetrievedPassage], lang: str) -> Answer:
         """The plain "the sources don't answer this" Answer, with the closest passages."""
@@ -160,7 +164,7 @@ class ExtractiveAnswerer:
                 s.score += 0.15
             if asked.number and _HAS_NUMBER.search(s.text):
                 s.score += 0.15
-            if asked.name and _new_name(s.text, question):
+            if asked.name and asked.new_name(s.text):
                 s.score += 0.15
             if recency is not None:
                 s.score += 0.3 * recency[s.passage]
@@ -227,13 +231,28 @@ class _Asked:
     language: str
     focus: list[frozenset[str]]
     measured: list[frozenset[str]]
+    known: set[str]  # the question's words in every form (a name it lacks is new)
 
     @classmethod
     def of(cls, question: str, language: str, glossary) -> "_Asked":
         return cls(date=bool(ASKS_DATE.search(question)),
                    number=bool(ASKS_NUMBER.search(question)),
                    name=bool(ASKS_NAME.search(question)), language=language,
-                   focus=focus_groups(question, glossary), measured=measured(question, glossary))
+                   focus=focus_groups(question, glossary), measured=measured(question, glossary),
+                   known={f for w in words(question) for f in _word_forms(w)})
+
+    def new_name(self, text: str) -> bool:
+        """Whether ``text`` names someone or something the question does not: a capitalised
+        word (not a sentence's first, not a "JAKARTA -" dateline) that the question lacks in
+        any form ("Kementerian" is the question's "Menteri")."""
+        text = re.sub(r"^[A-Z]{3,}\s+-\s+", "", text)
+        for m in _NAME_RUN.finditer(text):
+            for i, w in enumerate(m.group(0).split()):
+                low = w.lower().strip(".’'")
+                if ((m.start() or i) and low not in STOPWORDS and low not in MONTH_NAMES
+                        and not _word_forms(low) & self.known):
+                    return True
+        return False
 
     def holds_kind(self, sentences: list[_Sentence]) -> bool:
         """A "when" question needs a date in its answer, a "how much" one a number
@@ -241,12 +260,12 @@ class _Asked:
         do not count); for "how many X" the number must come with X ("How many employees
         did Bukalapak lay off?" is not answered by Bukalapak's count of sellers)."""
         if self.number and not any(
-                _HAS_NUMBER.search(_HAS_TIME.sub("", _HAS_DATE.sub("", _strip_references(s.text))))
+                _HAS_NUMBER.search(_HAS_TIME.sub("", _HAS_DATE.sub("", s.unreferenced)))
                 and (not self.measured
                      or any(_says(t, s, self.language) is not False for t in self.measured))
                 for s in sentences):
             return False
-        if self.date and not any(_HAS_DATE.search(_strip_references(s.text)) for s in sentences):
+        if self.date and not any(_HAS_DATE.search(s.unreferenced) for s in sentences):
             return False
         return True
 
@@ -268,21 +287,8 @@ def _says(group: frozenset[str], s: _Sentence, q_lang: str) -> bool | None:
     return covers(group, s.low, s.forms)
 
 
-def _new_name(text: str, question: str) -> bool:
-    """Whether ``text`` names someone or something the question does not: a capitalised
-    word (not a sentence's first, not a "JAKARTA -" dateline) that the question lacks in
-    any form ("Kementerian" is the question's "Menteri")."""
-    def forms(w: str) -> set[str]:
-        return {w, stem(w, "id"), stem(w, "en")}
-
-    known = {f for w in words(question) for f in forms(w)} | STOPWORDS | MONTH_NAMES
-    text = re.sub(r"^[A-Z]{3,}\s+-\s+", "", text)
-    for m in _NAME_RUN.finditer(text):
-        for i, w in enumerate(m.group(0).split()):
-            low = w.lower().strip(".’'")
-            if (m.start() or i) and not forms(low) & known:
-                return True
-    return False
+def _word_forms(word: str) -> set[str]:
+    return {word, stem(word, "id"), stem(word, "en")}
 
 
 def _strip_references(text: str) -> str:
