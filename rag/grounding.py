@@ -70,16 +70,20 @@ def _covered(anchor: frozenset[str], text: str, text_words: set[str], numbers: s
         elif form.startswith("#"):
             if form[1:] in numbers:
                 return True
-        elif " " in form or "-" in form:
-            if re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text):
-                return True
-        elif form in text_words or stem(form, "id") in text_words or stem(form, "en") in text_words:
+        elif _says_form(form, text, text_words):
             return True
-        elif len(form) >= 6 and any(len(w) >= 6 and abs(len(w) - len(form)) <= 2
-                                    and (w.startswith(form) or form.startswith(w))
-                                    for w in text_words):
+        elif " " not in form and "-" not in form and len(form) >= 6 and any(
+                len(w) >= 6 and abs(len(w) - len(form)) <= 2
+                and (w.startswith(form) or form.startswith(w)) for w in text_words):
             return True  # inflected names: "Indonesian" / "Indonesia", "Tokopedia's"
     return False
+
+
+def _says_form(form: str, text_low: str, text_words: set[str]) -> bool:
+    """A phrase (or hyphenated term) verbatim as whole words; a word in any stemmed form."""
+    if " " in form or "-" in form:
+        return re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text_low) is not None
+    return form in text_words or stem(form, "id") in text_words or stem(form, "en") in text_words
 
 
 @dataclass(frozen=True)
@@ -194,13 +198,7 @@ def focus_groups(question: str, glossary: Glossary) -> list[frozenset[str]]:
 
 def covers(group: frozenset[str], text_low: str, text_terms: set[str]) -> bool:
     """Whether ``text`` (lower-cased, with its stemmed terms) says one form of ``group``."""
-    for form in group:
-        if " " in form or "-" in form:
-            if re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text_low):
-                return True
-        elif form in text_terms or stem(form, "id") in text_terms or stem(form, "en") in text_terms:
-            return True
-    return False
+    return any(_says_form(form, text_low, text_terms) for form in group)
 
 
 #: "how many employees", "berapa tarif pajak": the words after which a number question names
@@ -213,8 +211,8 @@ _DURATION = frozenset({"lama", "long"})
 
 
 def measured(question: str, glossary: Glossary) -> list[frozenset[str]]:
-    """What a "how many X / berapa X" question counts: the first one or two content words
-    of X (up to three), each with its glossary equivalents ("berapa tarif pajak" -> tarif, pajak). An
+    """What a "how many X / berapa X" question counts: the first content words of X (up to
+    three), each with its glossary equivalents ("berapa tarif pajak" -> tarif, pajak). An
     answer's number must come with one of them. Empty for other questions and for "how
     much did it pay" (its verb varies with the answer: "agreed to buy ... for")."""
     m = _MEASURED.search(question)
