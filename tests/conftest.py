@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -203,3 +204,26 @@ def chroma_server(tmp_path):
     srv = ChromaServer(tmp_path / "chroma-db").start()
     yield srv
     srv.stop()
+
+
+def assert_store_consistent(settings, corpus: Path, n: int) -> None:
+    """Every article of ``corpus`` stored once with its complete passage set, no orphans."""
+    from ingest.chunk import split_passages
+    from ingest.sources import read_path
+    from rag.service import PantauService
+    from rag.types import Article
+
+    service = PantauService.from_settings(settings)
+    arts = service.articles()
+    assert len(arts) == n and len({a.id for a in arts}) == n
+    got = service.store.passages.get(include=["metadatas"])
+    per_article = Counter(m["article_id"] for m in got["metadatas"])
+    assert set(per_article) == {a.id for a in arts}, "orphan passages or articles without passages"
+    assert len(got["ids"]) == len(set(got["ids"]))
+    for f in sorted(corpus.iterdir())[:: max(1, n // 10)]:
+        (article,) = [x for x in read_path(f, 10**7) if isinstance(x, Article)]
+        expected = split_passages(article.id, article.text, settings.chunk_size,
+                                  settings.chunk_overlap, service.embedder.count_tokens,
+                                  service.token_budget(article))
+        assert per_article[article.id] == len(expected)
+        assert next(a for a in arts if a.id == article.id).passages == len(expected)

@@ -5,15 +5,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 
-from ingest.chunk import split_passages
-from ingest.sources import read_path
 from rag.config import Settings
-from rag.service import PantauService
-from rag.types import Article
 
-from conftest import REPO
+from conftest import REPO, assert_store_consistent
 
 N = 160
 
@@ -55,17 +50,4 @@ def test_sigkill_then_rerun_is_consistent(tmp_path):
 
     settings = Settings(_env_file=None, data_dir=data, embedding_model="fake",
                         chunk_size=300, chunk_overlap=60)
-    service = PantauService.from_settings(settings)
-    arts = service.articles()
-    assert len(arts) == N and len({a.id for a in arts}) == N
-    got = service.store.passages.get(include=["metadatas"])
-    per_article = Counter(m["article_id"] for m in got["metadatas"])
-    assert set(per_article) == {a.id for a in arts}, "orphan passages or articles without passages"
-    assert len(got["ids"]) == len(set(got["ids"]))
-    for f in sorted(corpus.iterdir())[:: N // 10]:  # spot-check complete passage sets
-        (article,) = [x for x in read_path(f, 10**7) if isinstance(x, Article)]
-        expected = split_passages(article.id, article.text, 300, 60,
-                                  service.embedder.count_tokens, service.token_budget(article))
-        assert per_article[article.id] == len(expected)
-        stored = next(a for a in arts if a.id == article.id)
-        assert stored.passages == len(expected)
+    assert_store_consistent(settings, corpus, N)

@@ -37,7 +37,8 @@ if __name__ == "__main__":  # the helper: run as `python tests/test_faults.py ..
 import httpx
 import pytest
 
-from conftest import FIXTURES, REPO, make_settings, start_server, unique_prefix
+from conftest import (FIXTURES, REPO, assert_store_consistent, make_settings, start_server,
+                      unique_prefix)
 
 QUESTION = "Kapan TikTok Shop menghentikan layanannya?"
 NEW_ARTICLE = ("Koperasi nelayan Maluku kini menjual tuna langsung kepada pembeli besar lewat "
@@ -158,29 +159,6 @@ def test_store_fails_fast_then_reconnects(tmp_path, chroma_server):
 
 
 # -- 2. SIGKILL during an ingest against a Chroma server --------------------------------------
-def _check_consistent(settings, corpus: Path, n: int) -> None:
-    """Every article of ``corpus`` stored once with its complete passage set, no orphans."""
-    from ingest.chunk import split_passages
-    from ingest.sources import read_path
-    from rag.service import PantauService
-    from rag.types import Article
-
-    service = PantauService.from_settings(settings)
-    arts = service.articles()
-    assert len(arts) == n and len({a.id for a in arts}) == n
-    got = service.store.passages.get(include=["metadatas"])
-    per_article = Counter(m["article_id"] for m in got["metadatas"])
-    assert set(per_article) == {a.id for a in arts}, "orphan passages or articles without passages"
-    assert len(got["ids"]) == len(set(got["ids"]))
-    for f in sorted(corpus.iterdir())[:: max(1, n // 10)]:
-        (article,) = [x for x in read_path(f, 10**7) if isinstance(x, Article)]
-        expected = split_passages(article.id, article.text, settings.chunk_size,
-                                  settings.chunk_overlap, service.embedder.count_tokens,
-                                  service.token_budget(article))
-        assert per_article[article.id] == len(expected)
-        assert next(a for a in arts if a.id == article.id).passages == len(expected)
-
-
 def _ingest_cmd(corpus: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "cli", "-v", "ingest", str(corpus), *extra]
 
@@ -219,7 +197,7 @@ def test_sigkill_during_ingest_then_rerun_server_mode(tmp_path, chroma_url):
     rerun = subprocess.run(_ingest_cmd(corpus, "--json"), cwd=REPO, env=env,
                            capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    _check_consistent(make_settings(tmp_path / "check", chroma_url=chroma_url,
+    assert_store_consistent(make_settings(tmp_path / "check", chroma_url=chroma_url,
                                     collection=prefix, chunk_size=300, chunk_overlap=60),
                       corpus, N)
 
@@ -246,7 +224,7 @@ def test_server_killed_during_ingest_then_rerun(tmp_path, chroma_server):
     rerun = subprocess.run(_ingest_cmd(corpus, "--json"), cwd=REPO, env=env,
                            capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    _check_consistent(make_settings(tmp_path / "check", chroma_url=chroma_server.url,
+    assert_store_consistent(make_settings(tmp_path / "check", chroma_url=chroma_server.url,
                                     collection=prefix, chunk_size=300, chunk_overlap=60),
                       corpus, N)
 
