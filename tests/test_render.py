@@ -6,9 +6,10 @@ from rag.timeline import Timeline, TimelineEvent
 from rag.track import Relation, RegulationRecord
 from rag.types import Answer, ArticleInfo, Citation, Copy, RetrievedPassage
 from rag.updates import NewArticle, UpdateGroup, Updates
-from ui.render import (TYPE_COLOURS, article_rows, card, regulation_rows, render_answer,
-                       render_conversation, render_partial, render_regulation, render_report,
-                       render_timeline, render_updates, safe_url, timeline_svg)
+from ui.render import (article_rows, card, render_answer, render_conversation, render_partial,
+                       render_report, safe_url)
+from ui.render_tracker import (TYPE_COLOURS, regulation_rows, render_regulation, render_timeline,
+                               render_updates, timeline_svg)
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 

@@ -12,7 +12,8 @@ from rag.service import PantauService
 
 from .chat import parse_day
 from .i18n import t
-from .render import note, regulation_rows, render_regulation, render_timeline, render_updates
+from .render import note
+from .render_tracker import regulation_rows, render_regulation, render_timeline, render_updates
 
 log = logging.getLogger("pantau.ui")
 
