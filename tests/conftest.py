@@ -227,3 +227,19 @@ def assert_store_consistent(settings, corpus: Path, n: int) -> None:
                                   service.token_budget(article))
         assert per_article[article.id] == len(expected)
         assert next(a for a in arts if a.id == article.id).passages == len(expected)
+
+
+def api_client(tmp_path: Path, **kw):
+    """The HTTP app without the web UI, in process, on settings in ``tmp_path``."""
+    from fastapi.testclient import TestClient
+
+    from app import create_app
+
+    return TestClient(create_app(make_settings(tmp_path, **kw), with_ui=False))
+
+
+def api_ingest(client, **body) -> dict:
+    """POST /api/ingest ``body``; the report (the request must succeed)."""
+    r = client.post("/api/ingest", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
