@@ -243,3 +243,29 @@ def api_ingest(client, **body) -> dict:
     r = client.post("/api/ingest", json=body)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+class LocalHTTPServer:
+    """A ThreadingHTTPServer on 127.0.0.1:<free port> in a daemon thread, serving with
+    ``handler``; ``hits`` records the paths asked of it (the handler appends to
+    ``self.server.hits``), and ``attrs`` become attributes of the server the handler sees."""
+
+    def __init__(self, handler, **attrs) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.hits = []
+        for k, v in attrs.items():
+            setattr(self.httpd, k, v)
+        self.port = self.httpd.server_port
+        self.base = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def hits(self) -> list[str]:
+        return self.httpd.hits
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

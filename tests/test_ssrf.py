@@ -15,14 +15,13 @@ import shutil
 import socket
 import ssl
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 import ingest.web as web
-from conftest import api_client, api_ingest
+from conftest import LocalHTTPServer, api_client, api_ingest
 from rag.config import Settings
 
 
@@ -71,28 +70,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class Server:
-    """A ThreadingHTTPServer on 127.0.0.1 that records the paths asked of it."""
-
-    def __init__(self, name: str) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.hits, self.httpd.name = [], name
-        self.port = self.httpd.server_port
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def hits(self) -> list[str]:
-        return self.httpd.hits
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture(scope="module")
 def inside():
     """A server inside the network: what the guard protects."""
-    server = Server("inside")
+    server = LocalHTTPServer(_Handler, name="inside")
     yield server
     server.close()
 
@@ -100,7 +81,7 @@ def inside():
 @pytest.fixture(scope="module")
 def outside():
     """A server standing for the public web (reached as PUBLIC_IP)."""
-    server = Server("outside")
+    server = LocalHTTPServer(_Handler, name="outside")
     yield server
     server.close()
 
@@ -109,7 +90,7 @@ class Net:
     """The fake network: DNS answers for made-up names, PUBLIC_IP:<port> routed to the
     ``outside`` server, every connection's address recorded."""
 
-    def __init__(self, monkeypatch, outside: Server) -> None:
+    def __init__(self, monkeypatch, outside: LocalHTTPServer) -> None:
         self.dns: dict[str, list[str] | list[list[str]]] = {}
         self.lookups: list[str] = []
         self.connects: list[tuple[str, int]] = []
@@ -249,7 +230,7 @@ def test_https_keeps_the_name_for_sni_and_the_certificate(tmp_path, net, monkeyp
                     str(cert), "-days", "2", "-subj", "/CN=news.example", "-addext",
                     "subjectAltName=DNS:news.example"], check=True, capture_output=True)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust it, as a real CA would be
-    server = Server("tls")
+    server = LocalHTTPServer(_Handler, name="tls")
     names: list[str | None] = []
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)

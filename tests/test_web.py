@@ -3,10 +3,9 @@ article extraction, against a local HTTP server on 127.0.0.1 (no other network).
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import ingest.web as web
 from ingest.sources import Failure
 from ingest.web import (FetchError, article_from_page, check_url, clean_paragraphs, fetch,
                         read_url)
+from conftest import LocalHTTPServer
 from rag.config import Settings
 from rag.types import Article
 
@@ -108,26 +108,6 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client gave up on purpose (size limit, timeout)
 
 
-class LocalServer:
-    """A ThreadingHTTPServer on 127.0.0.1:<free port>, in a daemon thread."""
-
-    def __init__(self) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.hits = []
-        self.port = self.httpd.server_port
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def hits(self) -> list[str]:
-        return self.httpd.hits
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture(autouse=True)
 def no_proxy(monkeypatch):
     """httpx honours *_PROXY variables; a proxy would not reach our 127.0.0.1 server."""
@@ -138,7 +118,7 @@ def no_proxy(monkeypatch):
 
 @pytest.fixture(scope="module")
 def web_server():
-    server = LocalServer()
+    server = LocalHTTPServer(_Handler)
     yield server
     server.close()
 
