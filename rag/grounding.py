@@ -27,7 +27,9 @@ _NOT_ANCHORS = MONTH_NAMES | frozenset(
     """senin selasa rabu kamis jumat sabtu minggu monday tuesday wednesday thursday friday
     saturday sunday apa apakah siapa kapan mengapa kenapa bagaimana berapa dimana di mana
     menurut which whose whom where according is are was were did does do has have can
-    could will would should roughly under after before since nomor tahun no number""".split())
+    could will would should roughly under after before since nomor tahun no number
+    tell explain describe list show give summarise summarize compare please what's
+    jelaskan sebutkan ceritakan tunjukkan rangkum ringkas bandingkan tolong mohon coba""".split())
 
 
 def anchors(question: str, glossary: Glossary) -> list[frozenset[str]]:
@@ -159,7 +161,14 @@ _GENERIC = frozenset(
     kata ujar sebut menyebut jelaskan menjelaskan terjadi dilakukan melakukan membuat
     diberikan memberikan ungkap mengungkapkan umumkan mengumumkan masih harus boleh perlu
     seperti dulu pertama terakhir baru lama sekitar kira tentang resmi status kondisi keadaan nasib situation state
-    standing""".split())
+    standing
+    impact impacts effect effects affect affected consequence consequences reason reasons
+    cause causes purpose content contents point points provision provisions detail details
+    role response reaction stance opinion meaning background context information news
+    dampak pengaruh akibat alasan sebab penyebab tujuan isi poin ketentuan rincian peran
+    respons tanggapan reaksi sikap pendapat arti maksud latar belakang konteks informasi kabar""".split())
+#: The words above say what kind of answer is wanted ("what is the impact of X on Y", "apa
+#: isi X"), not what the answer says: an answer about Y's falling sales need not say "impact".
 
 
 def focus_groups(question: str, glossary: Glossary) -> list[frozenset[str]]:
@@ -177,6 +186,8 @@ def focus_groups(question: str, glossary: Glossary) -> list[frozenset[str]]:
             continue
         taken.append(m.span())
         forms = glossary.equivalents(m.group(0))
+        if m.group(0).lower() in _GENERIC:
+            continue  # "impact", "dampak": the kind of answer, even when the glossary has it
         if not forms & anchor_forms:
             out.append(forms)
             # A phrase's own glossary words count too: "pemegang saham" (shareholder) is

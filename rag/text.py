@@ -131,8 +131,8 @@ _EN_SUFFIXES = ("ing", "ed", "es", "s")
 
 @lru_cache(maxsize=1 << 17)
 def stem(word: str, language: str) -> str:
-    """A light stemmer: enough to match 'menghentikan' with 'dihentikan', 'closed' with
-    'closing'. Short words and numbers are left alone."""
+    """A light stemmer: enough to match 'menghentikan' with 'dihentikan', 'close' with
+    'closed' and 'closing'. Short words and numbers are left alone."""
     if len(word) <= 4 or not word.isalpha():
         return word
     if language == "id":
@@ -147,7 +147,7 @@ def stem(word: str, language: str) -> str:
     for suf in _EN_SUFFIXES:
         if word.endswith(suf) and len(word) - len(suf) >= 4:
             return word[: -len(suf)]
-    return word
+    return word[:-1] if word.endswith("e") else word  # "close" as "closed", "closing"
 
 
 def terms(text: str, language: str) -> list[str]:

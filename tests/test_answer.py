@@ -200,3 +200,12 @@ def test_who_questions_prefer_a_sentence_naming_someone_the_question_does_not():
     q = "Siapa Menteri Komunikasi dan Informatika yang siap menindak platform pelanggar Permendag 31/2023?"
     ans = _answerer().answer(q, [_p(1, text)], plan=plan(q, load_glossary()))
     assert ans.found and ans.answer.startswith("Menteri Komunikasi dan Informatika Budi Arie"), ans.answer
+
+
+def test_why_did_it_close_is_answered_by_the_stop():
+    ps = [_p(1, "TikTok Shop stopped facilitating transactions in Indonesia on 4 October 2023 "
+                "to comply with Permendag 31/2023, which bars social media from processing "
+                "payments.", lang="en")]
+    q = "Why did TikTok Shop close in October 2023?"
+    ans = _answerer().answer(q, ps, plan=plan(q, load_glossary()))
+    assert ans.found and "Permendag 31/2023" in ans.answer, ans.answer

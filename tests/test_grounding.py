@@ -70,3 +70,14 @@ def test_measured_is_what_a_how_many_question_counts():
     # names are anchors, not the thing counted
     assert measured("How many Indonesian small businesses sell online?", g)[:2] == \
         [frozenset({"small"}), frozenset({"businesses"})]
+
+
+def test_imperative_openers_and_answer_kind_words_are_neither_anchors_nor_focus():
+    g = load_glossary()
+    assert anchors("Tell me about PMK 37/2025", g) == [frozenset({"reg:pmk-37-2025"})]
+    assert anchors("Jelaskan Permendag 8/2024", g) == [frozenset({"reg:permendag-8-2024"})]
+    # "impact", "isi", "alasan" say what kind of answer is wanted, not what it says
+    for q in ("What is the impact of Permendag 31/2023 on sellers?", "Apa isi PMK 37/2025?",
+              "Apa alasan KPPU mendenda TikTok?"):
+        forms = {f for grp in focus_groups(q, g) for f in grp}
+        assert not forms & {"impact", "isi", "alasan"}, (q, forms)

@@ -44,3 +44,9 @@ def test_stem_matches_indonesian_affixes():
     assert stem("menghentikan", "id") == stem("dihentikan", "id") == "henti"
     assert stem("closing", "en") == stem("closed", "en")
     assert stem("digital", "en") == "digital"
+
+
+def test_english_stems_meet_across_a_final_e():
+    from rag.text import stem
+    assert len({stem(w, "en") for w in ("close", "closed", "closes", "closing")}) == 1
+    assert len({stem(w, "en") for w in ("issue", "issued", "issues")}) == 1
