@@ -166,9 +166,12 @@ _GENERIC = frozenset(
     cause causes purpose content contents point points provision provisions detail details
     role response reaction stance opinion meaning background context information news
     dampak pengaruh akibat alasan sebab penyebab tujuan isi poin ketentuan rincian peran
-    respons tanggapan reaksi sikap pendapat arti maksud latar belakang konteks informasi kabar""".split())
+    respons tanggapan reaksi sikap pendapat arti maksud latar belakang konteks informasi kabar
+    sekarang kini terkini terbaru now currently current latest today nowadays recently
+    """.split()) | {"saat ini", "at present", "hingga kini", "sampai sekarang", "so far"}
 #: The words above say what kind of answer is wanted ("what is the impact of X on Y", "apa
-#: isi X"), not what the answer says: an answer about Y's falling sales need not say "impact".
+#: isi X") or when ("now": rag.query reads those), not what the answer says: an answer about
+#: Y's falling sales need not say "impact".
 
 
 def focus_groups(question: str, glossary: Glossary) -> list[frozenset[str]]:
