@@ -19,6 +19,11 @@ def _answerer(**kw):
     return ExtractiveAnswerer(Settings(_env_file=None, **kw))
 
 
+def _ask(question, passages):
+    """The answer as the service gives it: with the question's plan (glossary expansion)."""
+    return _answerer().answer(question, passages, plan=plan(question, load_glossary()))
+
+
 def test_answer_has_markers_citations_and_as_of():
     ps = [_p(1, ART, start=10),
           _p(2, "TikTok Shop kembali dibuka pada 12 Desember 2023 lewat Tokopedia bersama kampanye Beli Lokal.",
@@ -68,15 +73,12 @@ def test_english_question_framed_in_english():
 
 
 def test_status_now_leads_with_the_newest_and_names_older_claims():
-    from rag.glossary import load_glossary
-    from rag.query import plan
-
     ps = [_p(1, "TikTok Shop ditutup dan berhenti melayani transaksi pada 4 Oktober 2023.",
              published="2023-10-04", score=0.9),
           _p(2, "TikTok Shop kembali dibuka pada 12 Desember 2023 lewat Tokopedia.",
              published="2023-12-12", score=0.88)]
     q = "Bagaimana status TikTok Shop sekarang?"
-    ans = _answerer().answer(q, ps, plan=plan(q, load_glossary()))
+    ans = _ask(q, ps)
     assert ans.answer.startswith("TikTok Shop kembali dibuka"), ans.answer
     assert "Sebelumnya (4 Oktober 2023): TikTok Shop ditutup" in ans.answer
     (c,) = ans.conflicts
@@ -86,13 +88,10 @@ def test_status_now_leads_with_the_newest_and_names_older_claims():
 
 
 def test_what_happened_is_told_in_order():
-    from rag.glossary import load_glossary
-    from rag.query import plan
-
     ps = [_p(1, "TikTok Shop kembali dibuka pada 12 Desember 2023 lewat Tokopedia.", published="2023-12-12"),
           _p(2, "TikTok Shop berhenti melayani transaksi pada 4 Oktober 2023.", published="2023-10-04", score=0.88)]
     q = "Apa yang terjadi pada TikTok Shop?"
-    ans = _answerer().answer(q, ps, plan=plan(q, load_glossary()))
+    ans = _ask(q, ps)
     assert ans.answer.index("4 Oktober") < ans.answer.index("12 Desember")
     assert ans.conflicts == []
 
@@ -189,7 +188,7 @@ def test_sentences_are_told_apart_by_what_is_asked_not_by_the_anchors_they_repea
             "Platform media sosial tidak diperbolehkan memfasilitasi transaksi pembayaran di "
             "dalam sistemnya.")
     q = "Apa larangan bagi media sosial dalam Permendag 31/2023?"
-    ans = _answerer().answer(q, [_p(1, text)], plan=plan(q, load_glossary()))
+    ans = _ask(q, [_p(1, text)])
     assert ans.found and ans.answer.startswith("Platform media sosial tidak diperbolehkan"), ans.answer
 
 
@@ -198,7 +197,7 @@ def test_who_questions_prefer_a_sentence_naming_someone_the_question_does_not():
             "platform sesuai Permendag 31/2023. Menteri Komunikasi dan Informatika Budi "
             "Arie Setiadi mengatakan kementeriannya siap menindak platform itu.")
     q = "Siapa Menteri Komunikasi dan Informatika yang siap menindak platform pelanggar Permendag 31/2023?"
-    ans = _answerer().answer(q, [_p(1, text)], plan=plan(q, load_glossary()))
+    ans = _ask(q, [_p(1, text)])
     assert ans.found and ans.answer.startswith("Menteri Komunikasi dan Informatika Budi Arie"), ans.answer
 
 
@@ -207,5 +206,5 @@ def test_why_did_it_close_is_answered_by_the_stop():
                 "to comply with Permendag 31/2023, which bars social media from processing "
                 "payments.", lang="en")]
     q = "Why did TikTok Shop close in October 2023?"
-    ans = _answerer().answer(q, ps, plan=plan(q, load_glossary()))
+    ans = _ask(q, ps)
     assert ans.found and "Permendag 31/2023" in ans.answer, ans.answer
