@@ -65,15 +65,14 @@ def save_upload(stream: BinaryIO, filename: str, folder: Path, max_bytes: int) -
                     raise UploadTooLarge(f"{filename!r} is larger than the limit of "
                                          f"{max_bytes:,} bytes (PANTAU_MAX_FILE_BYTES)")
                 tmp.write(chunk)
-        if dest.exists() and dest.read_bytes() == Path(tmp_name).read_bytes():
-            Path(tmp_name).unlink()  # same bytes: keep the old file (and its mtime) as it is
-        else:
+        # Same bytes: keep the old file (and its mtime) as it is; the copy goes below.
+        if not (dest.exists() and dest.read_bytes() == Path(tmp_name).read_bytes()):
             shutil.move(tmp_name, dest)
         return dest
     except OSError as exc:
         raise UploadNotSaved(f"cannot save the upload {filename!r} in {folder}: "
                              f"{exc.strerror or exc}") from exc
     finally:
-        if tmp_name:  # moved into place on success; a partial copy otherwise
+        if tmp_name:  # moved into place, or an unneeded or partial copy: never left behind
             with contextlib.suppress(OSError):
                 Path(tmp_name).unlink(missing_ok=True)
