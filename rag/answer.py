@@ -13,18 +13,14 @@ of answering.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
 
 from .config import Settings
 from .glossary import load_glossary
-from .grounding import (MONTH_NAMES, anchors, anchors_reached, covers, focus_groups, measured,
-                        missing_anchors)
-from .regulations import find_references
-from .text import STOPWORDS, detect_language, sentence_spans, stem, terms, words
-from .query import ASKS_DATE, ASKS_NAME, ASKS_NUMBER, QueryPlan
+from .asked import HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked, Sentence, passage_sentences
+from .grounding import anchors, anchors_reached, missing_anchors
+from .text import detect_language, terms
+from .query import QueryPlan
 from .store import iso_to_epoch
 from .timeline import event_type
 from .types import Answer, Citation, Conflict, RetrievedPassage
@@ -39,49 +35,14 @@ NOT_FOUND = {
     "id": "Sumber yang tersedia tidak menjawab pertanyaan ini.",
     "en": "The available sources do not answer this question.",
 }
+UNKNOWN = {"id": "Menurut sumber, hal ini belum diketahui: ",
+           "en": "A source says this is not yet known: "}
 AS_OF = {"id": "Per {date}, menurut sumber terbaru yang dikutip.",
          "en": "As of {date}, per the newest source cited."}
 EARLIER = {"id": "Sebelumnya ({date}): ", "en": "Earlier ({date}): "}
-_HAS_DATE = re.compile(
-    r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
-    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
-    r"|\(\d{1,2}/\d{1,2}(/\d{2,4})?\)|\b(19|20)\d{2}\b", re.I)
-_HAS_NUMBER = re.compile(
-    r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|puluh|ratus|ribu|"
-    r"juta|miliar|triliun|separuh|setengah|one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"dozen|hundred|thousand|million|billion|half)\b", re.I)
-_HAS_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
-#: Sentences shorter than this (in words) rarely answer anything on their own.
-MIN_WORDS = 5
 #: A sentence from another passage than the best sentence's joins a single-fact answer only
 #: when it scores at least this share of the best: every extra source cited must earn it.
 OTHER_SOURCE_RATIO = 0.9
-_NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
-@dataclass
-class _Sentence:
-    passage: int  # index into the retrieved passages
-    start: int  # offsets in the article text
-    end: int
-    text: str
-    terms: set[str]
-    language: str = "id"
-    score: float = 0.0
-
-    @cached_property
-    def low(self) -> str:
-        return self.text.lower()
-
-    @cached_property
-    def forms(self) -> set[str]:
-        """Its terms and every word's stem in both languages (for glossary matching)."""
-        return self.terms | {stem(w, lg) for w in words(self.low) for lg in ("id", "en")}
-
-    @cached_property
-    def unreferenced(self) -> str:
-        """Its text without regulation references ("Nomor 31 Tahun 2023" is no number)."""
-        return _strip_references(self.text)
-
-
 def format_date(iso: str | None, language: str) -> str:
     """'2023-10-04...' -> '4 Oktober 2023' / '4 October 2023'."""
     if not iso or len(iso) < 10:
@@ -111,14 +72,24 @@ class ExtractiveAnswerer:
         return Answer(answer=NOT_FOUND[lang], found=False, as_of=None, language=lang,
                       mode=self.mode, closest=list(passages[:3]))
 
+    def not_known(self, passages: Sequence[RetrievedPassage], lang: str,
+                  said: "Sentence") -> Answer:
+        """Not found, citing the source that says what is asked is not known yet."""
+        text = f"{NOT_FOUND[lang]}\n\n{UNKNOWN[lang]}{said.text} [1]"
+        return Answer(answer=text, found=False, as_of=None, language=lang, mode=self.mode,
+                      citations=[Citation.of(passages[said.passage], 1, [(said.start, said.end)])],
+                      closest=list(passages[:3]))
+
     def answer(self, question: str, passages: Sequence[RetrievedPassage],
                language: str | None = None, plan: QueryPlan | None = None) -> Answer:
         """Answer ``question`` from ``passages`` (best first), or say the sources don't."""
         lang = language or detect_language(question, default="en")
         if not self.grounded(question, passages):
             return self.not_found(passages, lang)
-        asked = _Asked.of(question, lang, self.glossary)
-        chosen = self._select(question, passages, asked, plan)
+        asked = Asked.of(question, lang, self.glossary)
+        chosen, unknown = self._select(question, passages, asked, plan)
+        if unknown is not None:
+            return self.not_known(passages, lang, unknown)
         if not chosen or not asked.holds_kind(chosen):
             return self.not_found(passages, lang)
         markers: dict[int, int] = {}
@@ -134,11 +105,13 @@ class ExtractiveAnswerer:
         return Answer(answer=text, found=True, as_of=as_of, language=lang, mode=self.mode,
                       citations=citations, conflicts=conflicts)
 
-    def _select(self, question: str, passages: Sequence[RetrievedPassage], asked: "_Asked",
-                plan: QueryPlan | None) -> list[_Sentence]:
+    def _select(self, question: str, passages: Sequence[RetrievedPassage], asked: "Asked",
+                plan: QueryPlan | None) -> tuple[list[Sentence], Sentence | None]:
+        """The answer's sentences, or (no sentences, S) when a source's sentence S says that
+        what is asked is not known yet."""
         sents = passage_sentences(passages)
         if not sents:
-            return []
+            return [], None
         # Sentences are told apart by what the question asks about its anchors, its focus
         # terms: an answer sentence must come with the anchors anyway (``anchors_reached``), and
         # counting them again favours lead sentences that merely restate them ("Kemendag
@@ -160,9 +133,9 @@ class ExtractiveAnswerer:
             rank = 1.0 / (1 + s.passage)  # retrieval order, best first
             s.score = 0.55 * lexical + 0.35 * rank
             # The kind of answer asked for: a date, a number, a name the question lacks.
-            if asked.date and _HAS_DATE.search(s.text):
+            if asked.date and HAS_DATE.search(s.text):
                 s.score += 0.15
-            if asked.number and _HAS_NUMBER.search(s.text):
+            if asked.number and HAS_NUMBER.search(s.text):
                 s.score += 0.15
             if asked.name and asked.new_name(s.text):
                 s.score += 0.15
@@ -184,18 +157,26 @@ class ExtractiveAnswerer:
             # for "when", best one that also says what is asked ("when did it stop?" wants
             # the date of the stop, not of the reopening). No refusal on focus alone: their
             # verbs vary too much ("how much did it pay" is answered by "agreed to buy ...
-            # for"; "how many X" is checked by its X in ``_Asked.holds_kind``).
+            # for"; "how many X" is checked by its X in ``Asked.holds_kind``).
             ranked.sort(key=lambda s: (not asked.holds_kind([s]),
                                        asked.date and not focused[id(s)]))
+            # "When will the revision be issued?": a date of its drafting does not answer it
+            # when a source says, about more of what is asked, that nobody has said when.
+            unknown = max((s for s in ranked if UNDISCLOSED.search(s.text)),
+                          key=asked.coverage, default=None)
+            answering = ranked[0] if ranked and asked.holds_kind(ranked[:1]) else None
+            if unknown is not None and asked.coverage(unknown) > (
+                    asked.coverage(answering) if answering else 0):
+                return [], unknown
         elif not any(focused.values()):
-            return []
+            return [], None
         if not ranked:
-            return []
+            return [], None
         best = ranked[0].score
         # One fact is cited from its best source; stories ("what happened", "now") gather
         # their events from every source.
         single = not (plan and (plan.wants_chronology or plan.wants_latest))
-        chosen: list[_Sentence] = []
+        chosen: list[Sentence] = []
         for s in ranked:
             if (len(chosen) == self.settings.answer_max_sentences
                     or s.score < self.settings.support_ratio * best):
@@ -208,107 +189,15 @@ class ExtractiveAnswerer:
                 continue  # another source only when it is nearly as strong and on point
             chosen.append(s)
 
-        def told(s: _Sentence) -> tuple:  # the order the sources tell events in
+        def told(s: Sentence) -> tuple:  # the order the sources tell events in
             return (passages[s.passage].published or "", s.passage, s.start)
 
         if plan and plan.wants_chronology:
-            return sorted(chosen, key=told)
+            return sorted(chosen, key=told), None
         if plan and plan.wants_latest:  # newest first, then what came before
-            return sorted(chosen, key=told, reverse=True)
+            return sorted(chosen, key=told, reverse=True), None
         # Best first, then the supporting sentences in the order their sources tell them.
-        return chosen[:1] + sorted(chosen[1:], key=told)
-
-
-@dataclass
-class _Asked:
-    """What a question asks for, worked out once per answer: a date ("when"), a number
-    ("how much"; for "how many X / berapa X" also its X), a name ("who", "which
-    minister"), and its focus terms."""
-
-    date: bool
-    number: bool
-    name: bool
-    language: str
-    focus: list[frozenset[str]]
-    measured: list[frozenset[str]]
-    known: set[str]  # the question's words in every form (a name it lacks is new)
-
-    @classmethod
-    def of(cls, question: str, language: str, glossary) -> "_Asked":
-        return cls(date=bool(ASKS_DATE.search(question)),
-                   number=bool(ASKS_NUMBER.search(question)),
-                   name=bool(ASKS_NAME.search(question)), language=language,
-                   focus=focus_groups(question, glossary), measured=measured(question, glossary),
-                   known={f for w in words(question) for f in _word_forms(w)})
-
-    def new_name(self, text: str) -> bool:
-        """Whether ``text`` names someone or something the question does not: a capitalised
-        word (not a sentence's first, not a "JAKARTA -" dateline) that the question lacks in
-        any form ("Kementerian" is the question's "Menteri")."""
-        text = re.sub(r"^[A-Z]{3,}\s+-\s+", "", text)
-        for m in _NAME_RUN.finditer(text):
-            for i, w in enumerate(m.group(0).split()):
-                low = w.lower().strip(".’'")
-                if ((m.start() or i) and low not in STOPWORDS and low not in MONTH_NAMES
-                        and not _word_forms(low) & self.known):
-                    return True
-        return False
-
-    def holds_kind(self, sentences: list[_Sentence]) -> bool:
-        """A "when" question needs a date in its answer, a "how much" one a number
-        (regulation references such as "Nomor 31 Tahun 2023", dates, years and clock times
-        do not count); for "how many X" the number must come with X ("How many employees
-        did Bukalapak lay off?" is not answered by Bukalapak's count of sellers)."""
-        if self.number and not any(
-                _HAS_NUMBER.search(_HAS_TIME.sub("", _HAS_DATE.sub("", s.unreferenced)))
-                and (not self.measured
-                     or any(_says(t, s, self.language) is not False for t in self.measured))
-                for s in sentences):
-            return False
-        if self.date and not any(_HAS_DATE.search(s.unreferenced) for s in sentences):
-            return False
-        return True
-
-    def focused(self, s: _Sentence) -> bool:
-        """Whether ``s`` says one of the focus terms. Across languages only terms with a
-        glossary equivalent can be judged; a sentence in which fewer than half of them can
-        be judged passes (too little to judge it by)."""
-        said = [_says(g, s, self.language) for g in self.focus]
-        if not self.focus or 2 * sum(x is not None for x in said) < len(self.focus):
-            return True
-        return any(said)
-
-
-def _says(group: frozenset[str], s: _Sentence, q_lang: str) -> bool | None:
-    """Whether sentence ``s`` says one form of ``group``; None when that cannot be judged
-    (another language than the question's and no glossary equivalent)."""
-    if s.language != q_lang and len(group) < 2:
-        return None
-    return covers(group, s.low, s.forms)
-
-
-def _word_forms(word: str) -> set[str]:
-    return {word, stem(word, "id"), stem(word, "en")}
-
-
-def _strip_references(text: str) -> str:
-    for ref in reversed(find_references(text)):
-        text = text[:ref.start] + text[ref.end:]
-    return text
-
-
-def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[_Sentence]:
-    """The answerable sentences of the passages, with article offsets and terms."""
-    out = []
-    for i, p in enumerate(passages):
-        lang = p.language or "id"
-        for s, e in sentence_spans(p.text):
-            text = p.text[s:e]
-            if len(text.split()) < MIN_WORDS:
-                continue
-            out.append(_Sentence(passage=i, start=p.start + s, end=p.start + e, text=text,
-                                 terms=set(terms(text, lang)), language=lang))
-    return out
+        return chosen[:1] + sorted(chosen[1:], key=told), None
 
 
 def term_overlap(a: set[str], b: set[str]) -> float:
@@ -332,7 +221,7 @@ def _day(p: RetrievedPassage) -> str:
     return (p.published or "")[:10]
 
 
-def _conflicts(chosen: list[_Sentence], passages: Sequence[RetrievedPassage],
+def _conflicts(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
                markers: dict[int, int]) -> list[Conflict]:
     """Older cited claims whose status (``rag.timeline.event_type``) differs from the newest
     one's."""
@@ -350,7 +239,7 @@ def _conflicts(chosen: list[_Sentence], passages: Sequence[RetrievedPassage],
     return out
 
 
-def _compose(chosen: list[_Sentence], passages: Sequence[RetrievedPassage],
+def _compose(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
              markers: dict[int, int], lang: str, as_of: str | None, conflicting: bool) -> str:
     """The answer text: each sentence with its marker; when newer sources contradict older
     ones, the newest comes first and the older claims are labelled with their dates."""

@@ -1,5 +1,5 @@
 """Extractive answers over hand-made retrieved passages (no store, no model)."""
-from rag.answer import NOT_FOUND, ExtractiveAnswerer, format_date
+from rag.answer import NOT_FOUND, UNKNOWN, ExtractiveAnswerer, format_date
 from rag.config import Settings
 from rag.glossary import load_glossary
 from rag.query import plan
@@ -208,3 +208,48 @@ def test_why_did_it_close_is_answered_by_the_stop():
     q = "Why did TikTok Shop close in October 2023?"
     ans = _ask(q, ps)
     assert ans.found and "Permendag 31/2023" in ans.answer, ans.answer
+
+
+def test_one_of_and_durations_are_not_the_count_asked_for():
+    a = _answerer()
+    ps = [_p(1, "Layanan belanja TikTok Shop adalah salah satu kanal penjual daring yang "
+                "tumbuh paling cepat di Indonesia.")]
+    assert not a.answer("Berapa jumlah penjual aktif di TikTok Shop?", ps).found
+    ps = [_p(1, "Pedagang mengeluhkan biaya admin lokapasar yang terus naik dalam dua tahun "
+                "terakhir.")]
+    assert not a.answer("Berapa batas biaya admin lokapasar yang baru?", ps).found
+    ps = [_p(1, "Pedagang mengeluhkan biaya admin lokapasar yang kini mencapai 12 persen "
+                "dari harga jual.")]
+    assert a.answer("Berapa biaya admin lokapasar sekarang?", ps).found
+    # A question that counts time is answered by a duration.
+    ps = [_p(1, "Platform mendapat masa transisi selama dua bulan untuk memindahkan "
+                "transaksi.")]
+    assert a.answer("Berapa bulan masa transisi bagi platform?", ps).found
+
+
+def test_how_much_did_it_pay_needs_an_amount_of_money():
+    ps = [_p(1, "Bukalapak will stop selling physical goods, and TikTok now runs its shop "
+                "through Tokopedia; marketplaces collect a 0.5% tax from merchants.",
+             lang="en", published="2025-07-14")]
+    a = _answerer()
+    assert not a.answer("How much did TikTok pay to acquire Bukalapak?", ps).found
+    ps = [_p(2, "TikTok paid USD 840 million for its majority stake in Tokopedia, and "
+                "Bukalapak stayed independent.", lang="en", published="2023-12-11")]
+    ans = a.answer("How much did TikTok pay for Tokopedia?", ps)
+    assert ans.found and "USD 840 million" in ans.answer
+
+
+def test_a_source_saying_it_is_not_known_yet_is_cited_instead_of_another_date():
+    said = "Kemendag belum memastikan kapan revisi Permendag 31/2023 akan diterbitkan."
+    ps = [_p(1, "Pembahasan draf revisi Permendag 31/2023 masih berlangsung pada Januari 2026.",
+             published="2026-01-14"),
+          _p(2, said, published="2026-01-14", score=0.85)]
+    ans = _answerer().answer("Kapan revisi Permendag 31/2023 resmi diterbitkan?", ps)
+    assert not ans.found and ans.answer.startswith(NOT_FOUND["id"])
+    assert UNKNOWN["id"] + said + " [1]" in ans.answer
+    assert [c.passage_id for c in ans.citations] == ["a2:0"] and ans.citations[0].quote == said
+    # Once a source gives the date, that is the answer; the older "not known" is not.
+    ps.insert(0, _p(3, "Revisi Permendag 31/2023 akhirnya diterbitkan pada 3 Maret 2026.",
+                    published="2026-03-03", score=0.95))
+    ans = _answerer().answer("Kapan revisi Permendag 31/2023 resmi diterbitkan?", ps)
+    assert ans.found and "3 Maret 2026" in ans.answer, ans.answer

@@ -1,0 +1,206 @@
+"""What a question asks for, and whether a sentence gives it.
+
+A question asks for a kind of fact (a date for "kapan / when", a number for "berapa / how
+much", an amount of money for "how much did it pay", a name for "siapa / who") about its
+anchors (rag.grounding), through its focus terms. The extractive answerer (rag.answer) scores
+and filters the sentences of the retrieved passages with what is worked out here.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from .grounding import MONTH_NAMES, covers, focus_groups, measured
+from .query import ASKS_DATE, ASKS_NAME, ASKS_NUMBER
+from .regulations import find_references
+from .text import STOPWORDS, sentence_spans, stem, terms, words
+from .types import RetrievedPassage
+
+HAS_DATE = re.compile(
+    r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
+    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+    r"|\(\d{1,2}/\d{1,2}(/\d{2,4})?\)|\b(19|20)\d{2}\b", re.I)
+HAS_NUMBER = re.compile(
+    r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|puluh|ratus|ribu|"
+    r"juta|miliar|triliun|separuh|setengah|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"dozen|hundred|thousand|million|billion|half)\b", re.I)
+_HAS_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+#: Number words that count nothing: "salah satu" / "one of" (one of the fastest-growing ...).
+_NOT_QUANTITY = re.compile(
+    r"\b(salah\s+satu|satu\s+per\s+satu|satu-satunya|one\s+of|one\s+by\s+one|no\s+one|"
+    r"(the|this|that|each|any|every)\s+one|one\s+another)\b", re.I)
+_TIME_UNITS = ("detik menit jam hari pekan minggu bulan tahun dekade second seconds minute "
+               "minutes hour hours day days week weeks month months year years decade decades")
+#: "dalam dua tahun terakhir", "24 hours": how long, not how many of what a question counts.
+_DURATION = re.compile(
+    r"\b(\d+([.,]\d+)?|se|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
+    r"belasan|puluhan|one|two|three|four|five|six|seven|eight|nine|ten|several|few)[\s-]*"
+    rf"({'|'.join(_TIME_UNITS.split())})\b", re.I)
+#: "How much did it pay", "berapa harga": asked for an amount of money, which a percentage or
+#: a count does not answer.
+_ASKS_MONEY = re.compile(
+    r"\b(pay|pays|paid|paying|cost|costs|price|priced|worth|spend|spent|fine|fined|"
+    r"bayar|membayar|dibayar|dibayarkan|harga|denda|didenda|mendenda)\b", re.I)
+_MONEY = re.compile(
+    r"(\b(rp|idr|usd|us|sgd|s|eur|rm)\s?\$?\s?\d|[$€£¥]\s?\d"
+    r"|\d\s*(ribu|juta|miliar|triliun|thousand|million|billion|trillion|bn|mn)?\s*"
+    r"(rupiah|dolar|dollars?|usd|idr|euros?|yuan|ringgit|yen|pounds?)\b)", re.I)
+#: A source saying that what is asked has not been told: "have not said when", "declined to
+#: disclose", "belum bersedia menyebut besaran", "belum diketahui".
+UNDISCLOSED = re.compile(
+    r"\b(ha(ve|s)\s+not\s+(yet\s+)?(said|disclosed|announced|decided|revealed|specified|"
+    r"been\s+(disclosed|announced|decided|set|made\s+public))|did\s+not\s+(say|disclose|"
+    r"specify|reveal)|(declined|refused|would\s+not|will\s+not)\s+(to\s+)?(say|disclose|"
+    r"specify|reveal|comment)|not\s+(yet\s+)?(known|clear|disclosed|public)|undisclosed|"
+    r"unclear|belum\s+(bersedia\s+|mau\s+|dapat\s+|bisa\s+)?(menyebut|menyebutkan|"
+    r"mengungkap|mengungkapkan|merinci|memastikan|diumumkan|diketahui|ditentukan|jelas|"
+    r"diputuskan|ditetapkan)|enggan\s+(menyebut|menyebutkan|mengungkap|mengungkapkan|"
+    r"merinci)|tidak\s+(menyebut|menyebutkan|mengungkap|mengungkapkan|merinci)kan?|"
+    r"belum\s+ada\s+kepastian|tidak\s+diungkap(kan)?)\b", re.I)
+#: Sentences shorter than this (in words) rarely answer anything on their own.
+MIN_WORDS = 5
+_NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
+
+
+@dataclass
+class Sentence:
+    passage: int  # index into the retrieved passages
+    start: int  # offsets in the article text
+    end: int
+    text: str
+    terms: set[str]
+    language: str = "id"
+    score: float = 0.0
+
+    @cached_property
+    def low(self) -> str:
+        return self.text.lower()
+
+    @cached_property
+    def forms(self) -> set[str]:
+        """Its terms and every word's stem in both languages (for glossary matching)."""
+        return self.terms | {stem(w, lg) for w in words(self.low) for lg in ("id", "en")}
+
+    @cached_property
+    def unreferenced(self) -> str:
+        """Its text without regulation references ("Nomor 31 Tahun 2023" is no number)."""
+        return strip_references(self.text)
+
+
+def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
+    """The answerable sentences of the passages, with article offsets and terms."""
+    out = []
+    for i, p in enumerate(passages):
+        lang = p.language or "id"
+        for s, e in sentence_spans(p.text):
+            text = p.text[s:e]
+            if len(text.split()) < MIN_WORDS:
+                continue
+            out.append(Sentence(passage=i, start=p.start + s, end=p.start + e, text=text,
+                                 terms=set(terms(text, lang)), language=lang))
+    return out
+
+
+@dataclass
+class Asked:
+    """What a question asks for, worked out once per answer: a date ("when"), a number
+    ("how much"; for "how many X / berapa X" also its X), a name ("who", "which
+    minister"), and its focus terms."""
+
+    date: bool
+    number: bool
+    money: bool
+    name: bool
+    language: str
+    focus: list[frozenset[str]]
+    measured: list[frozenset[str]]
+    known: set[str]  # the question's words in every form (a name it lacks is new)
+
+    @classmethod
+    def of(cls, question: str, language: str, glossary) -> "Asked":
+        return cls(date=bool(ASKS_DATE.search(question)),
+                   number=bool(ASKS_NUMBER.search(question)),
+                   money=bool(ASKS_NUMBER.search(question) and _ASKS_MONEY.search(question)),
+                   name=bool(ASKS_NAME.search(question)), language=language,
+                   focus=focus_groups(question, glossary), measured=measured(question, glossary),
+                   known={f for w in words(question) for f in _word_forms(w)})
+
+    def new_name(self, text: str) -> bool:
+        """Whether ``text`` names someone or something the question does not: a capitalised
+        word (not a sentence's first, not a "JAKARTA -" dateline) that the question lacks in
+        any form ("Kementerian" is the question's "Menteri")."""
+        text = re.sub(r"^[A-Z]{3,}\s+-\s+", "", text)
+        for m in _NAME_RUN.finditer(text):
+            for i, w in enumerate(m.group(0).split()):
+                low = w.lower().strip(".’'")
+                if ((m.start() or i) and low not in STOPWORDS and low not in MONTH_NAMES
+                        and not _word_forms(low) & self.known):
+                    return True
+        return False
+
+    def holds_kind(self, sentences: list[Sentence]) -> bool:
+        """A "when" question needs a date in its answer, a "how much" one a number
+        (``answers_number``)."""
+        if self.number and not any(self.answers_number(s) for s in sentences):
+            return False
+        if self.date and not any(HAS_DATE.search(s.unreferenced) for s in sentences):
+            return False
+        return True
+
+    def answers_number(self, s: Sentence) -> bool:
+        """Whether ``s`` holds a number that can answer a "how much / how many" question.
+        Regulation references ("Nomor 31 Tahun 2023"), dates, years, clock times and "one
+        of" are no such number; nor is a duration ("dalam dua tahun terakhir"), unless the
+        question counts time. "How much did it pay / cost" needs an amount of money; "how
+        many X" a number that comes with X ("How many employees did Bukalapak lay off?" is
+        not answered by Bukalapak's count of sellers)."""
+        text = _NOT_QUANTITY.sub("", _HAS_TIME.sub("", HAS_DATE.sub("", s.unreferenced)))
+        if not self.counts_time:
+            text = _DURATION.sub("", text)
+        if not HAS_NUMBER.search(text):
+            return False
+        if self.money and not _MONEY.search(s.unreferenced):
+            return False
+        return not self.measured or any(_says(t, s, self.language) is not False
+                                        for t in self.measured)
+
+    @property
+    def counts_time(self) -> bool:
+        """"How long", "berapa tahun": the question asks for a duration."""
+        return not self.measured or any(u in g for g in self.measured
+                                        for u in _TIME_UNITS.split())
+
+    def coverage(self, s: Sentence) -> int:
+        """How many of the focus terms ``s`` says (in either language)."""
+        return sum(_says(g, s, self.language) is True for g in self.focus)
+
+    def focused(self, s: Sentence) -> bool:
+        """Whether ``s`` says one of the focus terms. Across languages only terms with a
+        glossary equivalent can be judged; a sentence in which fewer than half of them can
+        be judged passes (too little to judge it by)."""
+        said = [_says(g, s, self.language) for g in self.focus]
+        if not self.focus or 2 * sum(x is not None for x in said) < len(self.focus):
+            return True
+        return any(said)
+
+
+def _says(group: frozenset[str], s: Sentence, q_lang: str) -> bool | None:
+    """Whether sentence ``s`` says one form of ``group``; None when that cannot be judged
+    (another language than the question's and no glossary equivalent)."""
+    if s.language != q_lang and len(group) < 2:
+        return None
+    return covers(group, s.low, s.forms)
+
+
+def _word_forms(word: str) -> set[str]:
+    return {word, stem(word, "id"), stem(word, "en")}
+
+
+def strip_references(text: str) -> str:
+    for ref in reversed(find_references(text)):
+        text = text[:ref.start] + text[ref.end:]
+    return text
+
+
