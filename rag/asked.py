@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .grounding import MONTH_NAMES, covers, focus_groups, measured
-from .query import ASKS_DATE, ASKS_NAME, ASKS_NUMBER
+from .query import ASKS_CLOCK, ASKS_DATE, ASKS_NAME, ASKS_NUMBER
 from .regulations import find_references
 from .text import STOPWORDS, sentence_spans, stem, terms, words
 from .types import RetrievedPassage
@@ -22,11 +22,18 @@ HAS_DATE = re.compile(
     r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
     r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
     r"|\(\d{1,2}/\d{1,2}(/\d{2,4})?\)|\b(19|20)\d{2}\b", re.I)
+#: "Tanggal berapa", "what date", "which day": a day is asked for, not a year or a season.
+_ASKS_DAY = re.compile(r"\b(tanggal|hari apa|what date|(which|what) day)\b", re.I)
+_HAS_DAY = re.compile(HAS_DATE.pattern.replace(r"|\b(19|20)\d{2}\b", ""), re.I)
 HAS_NUMBER = re.compile(
     r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|puluh|ratus|ribu|"
     r"juta|miliar|triliun|separuh|setengah|one|two|three|four|five|six|seven|eight|nine|ten|"
     r"dozen|hundred|thousand|million|billion|half)\b", re.I)
 _HAS_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+#: A clock time as an answer: "pukul 17.00", "17:00 WIB", "5 pm", "jam 10 pagi".
+_HAS_CLOCK = re.compile(
+    r"\b((pukul|jam)\s+\d{1,2}|\d{1,2}[:.]\d{2}\s*(wib|wita|wit|am|pm|utc|gmt)?|"
+    r"\d{1,2}\s*(am|pm|a\.m\.|p\.m\.))", re.I)
 #: Number words that count nothing: "salah satu" / "one of" (one of the fastest-growing ...).
 _NOT_QUANTITY = re.compile(
     r"\b(salah\s+satu|satu\s+per\s+satu|satu-satunya|one\s+of|one\s+by\s+one|no\s+one|"
@@ -110,6 +117,8 @@ class Asked:
     minister"), and its focus terms."""
 
     date: bool
+    day: bool
+    clock: bool
     number: bool
     money: bool
     name: bool
@@ -121,6 +130,8 @@ class Asked:
     @classmethod
     def of(cls, question: str, language: str, glossary) -> "Asked":
         return cls(date=bool(ASKS_DATE.search(question)),
+                   day=bool(_ASKS_DAY.search(question)),
+                   clock=bool(ASKS_CLOCK.search(question)),
                    number=bool(ASKS_NUMBER.search(question)),
                    money=bool(ASKS_NUMBER.search(question) and _ASKS_MONEY.search(question)),
                    name=bool(ASKS_NAME.search(question)), language=language,
@@ -141,11 +152,14 @@ class Asked:
         return False
 
     def holds_kind(self, sentences: list[Sentence]) -> bool:
-        """A "when" question needs a date in its answer, a "how much" one a number
-        (``answers_number``)."""
+        """A "when" question needs a date in its answer ("what date": a day, not just a
+        year; "what time": a clock time), a "how much" one a number (``answers_number``)."""
         if self.number and not any(self.answers_number(s) for s in sentences):
             return False
-        if self.date and not any(HAS_DATE.search(s.unreferenced) for s in sentences):
+        if self.clock:
+            return any(_HAS_CLOCK.search(s.text) for s in sentences)
+        dated = _HAS_DAY if self.day else HAS_DATE
+        if self.date and not any(dated.search(s.unreferenced) for s in sentences):
             return False
         return True
 

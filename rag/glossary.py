@@ -48,8 +48,22 @@ class Glossary:
         return self._by_term.get(t, frozenset()) | {t}
 
     def find(self, text: str) -> list[re.Match]:
-        """Glossary terms occurring in ``text``, longest match first, not overlapping."""
-        return list(self._pattern.finditer(text)) if self._pattern else []
+        """Glossary terms occurring in ``text``, not overlapping, in text order; where two
+        overlap the longer wins, wherever it starts ("melantai di Bursa Efek Indonesia":
+        "bursa efek indonesia" over "melantai di bursa")."""
+        if not self._pattern:
+            return []
+        # At each word start the longest term there (the alternation is longest first).
+        found = [m for w in _WORD_START.finditer(text)
+                 if (m := self._pattern.match(text, w.start()))]
+        kept: list[re.Match] = []
+        for m in sorted(found, key=lambda m: (m.start() - m.end(), m.start())):
+            if all(m.end() <= k.start() or m.start() >= k.end() for k in kept):
+                kept.append(m)
+        return sorted(kept, key=lambda m: m.start())
+
+
+_WORD_START = re.compile(r"(?<![\w-])\w")
 
 
 @lru_cache(maxsize=8)

@@ -28,6 +28,8 @@ _NOT_ANCHORS = MONTH_NAMES | frozenset(
     saturday sunday apa apakah siapa kapan mengapa kenapa bagaimana berapa dimana di mana
     menurut which whose whom where according is are was were did does do has have can
     could will would should roughly under after before since nomor tahun no number
+    per sampai sebelum selama sesudah usai menjelang jelang during until jam pukul bulan
+    hari tanggal
     tell explain describe list show give summarise summarize compare please what's
     jelaskan sebutkan ceritakan tunjukkan rangkum ringkas bandingkan tolong mohon coba""".split())
 

@@ -26,7 +26,11 @@ _PRESENT = re.compile(
     r"latest|current|currently|today|still|these days|at present|newest|most recent|recent)\b",
     re.I)
 #: Questions that ask for a date / an amount: their answer must hold one.
-ASKS_DATE = re.compile(r"\b(kapan|tanggal|when|what date|sejak kapan|which day)\b", re.I)
+ASKS_DATE = re.compile(
+    r"\b(kapan|tanggal|when|what date|sejak kapan|which day|what day|(tahun|bulan|hari|jam|"
+    r"pukul) (berapa|apa)|(in )?(what|which) (year|month|time))\b", re.I)
+#: "Jam berapa", "what time": a clock time is asked for (a kind of date, not a number).
+ASKS_CLOCK = re.compile(r"\b((jam|pukul) berapa|what time|at what hour)\b", re.I)
 #: Questions answered by a name: a person, a company, an agency, a place.
 ASKS_NAME = re.compile(
     r"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){0,2}?(minister|ministers|official|"
@@ -35,7 +39,9 @@ ASKS_NAME = re.compile(
     r"person|people|group|association|players?|ministry|body|court)|"
     r"(menteri|perusahaan|lembaga|pelabuhan|platform|konsultan|pengamat|bursa|kota|"
     r"asosiasi|pejabat)\s+(apa|mana))\b", re.I)
-ASKS_NUMBER = re.compile(r"\b(berapa|how (much|many)|what (share|percentage|amount))\b", re.I)
+ASKS_NUMBER = re.compile(
+    r"\b((?<!tahun )(?<!tanggal )(?<!bulan )(?<!hari )(?<!jam )(?<!pukul )berapa|"
+    r"how (much|many)|what (share|percentage|amount))\b", re.I)
 _STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
 _CHRONO = re.compile(
     r"\b(what happened|apa yang terjadi|kronologi|chronology|timeline|perkembangan|"

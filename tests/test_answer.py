@@ -253,3 +253,25 @@ def test_a_source_saying_it_is_not_known_yet_is_cited_instead_of_another_date():
                     published="2026-03-03", score=0.95))
     ans = _answerer().answer("Kapan revisi Permendag 31/2023 resmi diterbitkan?", ps)
     assert ans.found and "3 Maret 2026" in ans.answer, ans.answer
+
+
+def test_what_year_what_date_and_what_time_ask_for_that_precision():
+    a = _answerer()
+    ps = [_p(1, "Bukalapak listed on the Indonesia Stock Exchange in 2021 in the country's "
+                "largest share offering at the time.", lang="en", published="2025-01-09")]
+    ans = a.answer("Tahun berapa Bukalapak melantai di Bursa Efek Indonesia?", ps)
+    assert ans.found and "2021" in ans.answer, ans.answer
+    ans = a.answer("In what year did Bukalapak list on the Indonesia Stock Exchange?", ps)
+    assert ans.found and "2021" in ans.answer
+    # "Tanggal berapa" wants a day: a year or "mid-2025" does not give it.
+    ps = [_p(2, "Marketplace wajib memotong pajak pedagang berdasarkan aturan yang terbit pada "
+                "pertengahan 2025.", published="2025-07-14")]
+    assert not a.answer("Tanggal berapa marketplace mulai memotong pajak pedagang?", ps).found
+    assert a.answer("Kapan marketplace mulai memotong pajak pedagang?", ps).found
+    # "Jam berapa" wants a clock time, which is no number.
+    ps = [_p(3, "TikTok Shop berhenti melayani transaksi mulai Rabu (4/10/2023) pukul 17.00 "
+                "WIB.")]
+    ans = a.answer("Jam berapa TikTok Shop berhenti melayani transaksi?", ps)
+    assert ans.found and "17.00" in ans.answer
+    ps = [_p(4, "TikTok Shop berhenti melayani transaksi mulai Rabu (4/10/2023).")]
+    assert not a.answer("Jam berapa TikTok Shop berhenti melayani transaksi?", ps).found

@@ -81,3 +81,20 @@ def test_imperative_openers_and_answer_kind_words_are_neither_anchors_nor_focus(
               "Apa alasan KPPU mendenda TikTok?"):
         forms = {f for grp in focus_groups(q, g) for f in grp}
         assert not forms & {"impact", "isi", "alasan"}, (q, forms)
+
+
+def test_overlapping_glossary_terms_the_longer_wins_wherever_it_starts():
+    g = Glossary([frozenset({"melantai di bursa", "listing"}),
+                  frozenset({"bursa efek indonesia", "indonesia stock exchange"})])
+    q = "Tahun berapa Bukalapak melantai di Bursa Efek Indonesia?"
+    assert [m.group(0) for m in g.find(q)] == ["Bursa Efek Indonesia"]
+    # The stock exchange is one anchor, not "Efek" and "Indonesia" left over.
+    assert frozenset({"bursa efek indonesia", "indonesia stock exchange"}) in anchors(q, g)
+    assert frozenset({"efek"}) not in anchors(q, g)
+
+
+def test_time_words_and_as_of_openers_are_not_anchors():
+    g = load_glossary()
+    assert anchors("Jam berapa TikTok Shop berhenti?", g) == anchors("TikTok Shop berhenti?", g)
+    q = "Per Februari 2024, migrasi TikTok Shop sudah berapa persen?"
+    assert frozenset({"per"}) not in anchors(q, g)
