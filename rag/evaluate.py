@@ -7,6 +7,7 @@ substrings of the supporting passages), history. Unanswerable items have no evid
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -91,6 +92,14 @@ def _holds(text: str, evidence: list[str]) -> bool:
     return any(normalize(e).lower() in t for e in evidence)
 
 
+def says_key(text: str, keys: list[str]) -> bool:
+    """Whether ``text`` holds one of the answer keys as whole words ("No" is not in
+    "Nomor", "450" not in "4500")."""
+    t = normalize(text).lower()
+    return any(k and re.search(rf"(?<!\w){re.escape(normalize(k).lower())}(?!\w)", t)
+               for k in keys)
+
+
 def pantau_runner(service: PantauService) -> Runner:
     """Pantau's own pipeline, exactly as ``/api/ask`` runs it (tracker for status
     questions, hybrid retrieval and the configured answerer otherwise)."""
@@ -111,8 +120,7 @@ def evaluate(run: Runner, items: list[dict], k: int = 5) -> Report:
         seconds = time.perf_counter() - t0
         rank = next((i + 1 for i, p in enumerate(passages) if _holds(p.text, evidence)), None)
         keys = [it.get("answer", "")] + list(it.get("answer_alternatives") or [])
-        text = normalize(answer.answer).lower()
-        correct = answer.found and any(kk and normalize(kk).lower() in text for kk in keys)
+        correct = answer.found and says_key(answer.answer, keys)
         report.items.append(ItemResult(
             id=it.get("id", ""), kind=it.get("kind", ""), language=it.get("language", ""),
             answerable=bool(evidence), top_score=passages[0].score if passages else 0.0,
