@@ -1,5 +1,4 @@
 """The evaluation's own metrics, and the shipped QA sets' labels against the sample corpus."""
-import json
 from pathlib import Path
 
 import pytest
