@@ -8,7 +8,8 @@ A single fact is cited from its best source (another joins only when nearly as s
 on point); stories ("what happened", "now") gather events from every source. When the
 retrieved evidence is too weak, or no sentence that names the question's anchors says what
 it asks about them (its focus terms; for "how many X" a number with X), it says so instead
-of answering.
+of answering; when a source says the asked date or figure is not known yet, that "not
+found" cites it. What a question asks for is worked out in rag.asked.
 """
 from __future__ import annotations
 
