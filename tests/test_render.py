@@ -80,6 +80,22 @@ def test_not_found_shows_closest_passages_escaped():
     assert "undated" in html
 
 
+def test_not_found_citing_a_not_known_yet_source_links_its_card():
+    from rag.answer import ExtractiveAnswerer
+    from rag.config import Settings
+
+    said = _passage(text="Kemendag belum memastikan kapan revisi Permendag 31/2023 diterbitkan. " + XSS,
+                    published="2026-01-14", score=0.9)
+    ans = ExtractiveAnswerer(Settings(_env_file=None)).answer(
+        "Kapan revisi Permendag 31/2023 diterbitkan?", [said])
+    assert not ans.found and len(ans.citations) == 1, ans
+    html = render_answer(ans)
+    assert 'class="pantau-badge none"' in html  # still "not found"
+    assert '<a class="pantau-marker" href="#pantau-c1-1">[1]</a>' in html
+    assert 'id="pantau-c1-1"' in html and "close-1" not in html  # its card, not "closest"
+    _no_markup(html)
+
+
 def test_streaming_partial_and_conversation_order():
     partial = render_partial(f"{XSS} [1]", "id")
     _no_markup(partial)
