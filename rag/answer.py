@@ -153,19 +153,19 @@ class ExtractiveAnswerer:
         # one of the question's focus terms ("Who was appointed chief executive of
         # Tokopedia?" is not answered by a sentence on Tokopedia's fine).
         focused = {id(s): asked.focused(s) for s in ranked}
+        of_kind = {id(s): asked.holds_kind([s]) for s in ranked}
         if asked.date or asked.number:
             # A "when"/"how much" question is answered by a sentence holding a date/number;
             # for "when", best one that also says what is asked ("when did it stop?" wants
             # the date of the stop, not of the reopening). No refusal on focus alone: their
             # verbs vary too much ("how much did it pay" is answered by "agreed to buy ...
             # for"; "how many X" is checked by its X in ``Asked.holds_kind``).
-            ranked.sort(key=lambda s: (not asked.holds_kind([s]),
-                                       asked.date and not focused[id(s)]))
+            ranked.sort(key=lambda s: (not of_kind[id(s)], asked.date and not focused[id(s)]))
             # "When will the revision be issued?": a date of its drafting does not answer it
             # when a source says, about more of what is asked, that nobody has said when.
             unknown = max((s for s in ranked if UNDISCLOSED.search(s.text)),
                           key=asked.coverage, default=None)
-            answering = ranked[0] if ranked and asked.holds_kind(ranked[:1]) else None
+            answering = ranked[0] if ranked and of_kind[id(ranked[0])] else None
             if unknown is not None and asked.coverage(unknown) > (
                     asked.coverage(answering) if answering else 0):
                 return [], unknown
@@ -186,7 +186,7 @@ class ExtractiveAnswerer:
                 continue  # says what a chosen sentence already says
             if (single and chosen and s.passage != chosen[0].passage
                     and (s.score < OTHER_SOURCE_RATIO * best or not focused[id(s)]
-                         or not asked.holds_kind([s]))):
+                         or not of_kind[id(s)])):
                 continue  # another source only when it is nearly as strong and on point
             chosen.append(s)
 

@@ -18,17 +18,20 @@ from .regulations import find_references
 from .text import STOPWORDS, sentence_spans, stem, terms, words
 from .types import RetrievedPassage
 
-HAS_DATE = re.compile(
-    r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
-    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
-    r"|\(\d{1,2}/\d{1,2}(/\d{2,4})?\)|\b(19|20)\d{2}\b", re.I)
+_DAY = (r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
+        r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
+        r"|\(\d{1,2}/\d{1,2}(/\d{2,4})?\)")
+#: A day ("4 Oktober", "October 4", "(4/10/2023)") or a year.
+HAS_DATE = re.compile(_DAY + r"|\b(19|20)\d{2}\b", re.I)
 #: "Tanggal berapa", "what date", "which day": a day is asked for, not a year or a season.
 _ASKS_DAY = re.compile(r"\b(tanggal|hari apa|what date|(which|what) day)\b", re.I)
-_HAS_DAY = re.compile(HAS_DATE.pattern.replace(r"|\b(19|20)\d{2}\b", ""), re.I)
+_HAS_DAY = re.compile(_DAY, re.I)
+#: One to ten in words, both languages.
+_SMALL_NUMBERS = ("satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
+                  "one|two|three|four|five|six|seven|eight|nine|ten")
 HAS_NUMBER = re.compile(
-    r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|puluh|ratus|ribu|"
-    r"juta|miliar|triliun|separuh|setengah|one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"dozen|hundred|thousand|million|billion|half)\b", re.I)
+    rf"\d|\b({_SMALL_NUMBERS}|puluh|ratus|ribu|juta|miliar|triliun|separuh|setengah|dozen|"
+    r"hundred|thousand|million|billion|half)\b", re.I)
 _HAS_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 #: A clock time as an answer: "pukul 17.00", "17:00 WIB", "5 pm", "jam 10 pagi".
 _HAS_CLOCK = re.compile(
@@ -38,13 +41,12 @@ _HAS_CLOCK = re.compile(
 _NOT_QUANTITY = re.compile(
     r"\b(salah\s+satu|satu\s+per\s+satu|satu-satunya|one\s+of|one\s+by\s+one|no\s+one|"
     r"(the|this|that|each|any|every)\s+one|one\s+another)\b", re.I)
-_TIME_UNITS = ("detik menit jam hari pekan minggu bulan tahun dekade second seconds minute "
-               "minutes hour hours day days week weeks month months year years decade decades")
+_TIME_UNITS = frozenset("""detik menit jam hari pekan minggu bulan tahun dekade second seconds
+    minute minutes hour hours day days week weeks month months year years decade decades""".split())
 #: "dalam dua tahun terakhir", "24 hours": how long, not how many of what a question counts.
 _DURATION = re.compile(
-    r"\b(\d+([.,]\d+)?|se|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
-    r"belasan|puluhan|one|two|three|four|five|six|seven|eight|nine|ten|several|few)[\s-]*"
-    rf"({'|'.join(_TIME_UNITS.split())})\b", re.I)
+    rf"\b(\d+([.,]\d+)?|se|{_SMALL_NUMBERS}|belasan|puluhan|several|few)[\s-]*"
+    rf"({'|'.join(sorted(_TIME_UNITS))})\b", re.I)
 #: "How much did it pay", "berapa harga": asked for an amount of money, which a percentage or
 #: a count does not answer.
 _ASKS_MONEY = re.compile(
@@ -180,11 +182,10 @@ class Asked:
         return not self.measured or any(_says(t, s, self.language) is not False
                                         for t in self.measured)
 
-    @property
+    @cached_property
     def counts_time(self) -> bool:
         """"How long", "berapa tahun": the question asks for a duration."""
-        return not self.measured or any(u in g for g in self.measured
-                                        for u in _TIME_UNITS.split())
+        return not self.measured or any(g & _TIME_UNITS for g in self.measured)
 
     def coverage(self, s: Sentence) -> int:
         """How many of the focus terms ``s`` says (in either language)."""
