@@ -2,7 +2,8 @@
 
 The extractive answerer splits the retrieved passages into sentences, scores each against
 the question (weighted term overlap, the passage's retrieval rank, and whether it holds
-the kind of fact asked for: a date for "kapan/when", a number for "berapa/how much"),
+the kind of fact asked for: a date for "kapan/when", a number for "berapa/how much", a
+cause for "mengapa/why"),
 keeps the best few that say different things, and numbers the passages they came from.
 A single fact is cited from its best source (another joins only when nearly as strong and
 on point); stories ("what happened", "now") gather events from every source. When the
@@ -18,7 +19,8 @@ from collections.abc import Sequence
 
 from .config import Settings
 from .glossary import load_glossary
-from .asked import HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked, Sentence, passage_sentences
+from .asked import (GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked, Sentence,
+                    passage_sentences)
 from .grounding import anchors, anchors_reached, missing_anchors
 from .text import detect_language, terms
 from .query import QueryPlan
@@ -133,13 +135,16 @@ class ExtractiveAnswerer:
             lexical = sum(idf[t] for t in s.terms & q_terms) / total
             rank = 1.0 / (1 + s.passage)  # retrieval order, best first
             s.score = 0.55 * lexical + 0.35 * rank
-            # The kind of answer asked for: a date, a number, a name the question lacks.
+            # The kind of answer asked for: a date, a number, a name the question lacks, a
+            # cause.
             if asked.date and HAS_DATE.search(s.text):
                 s.score += 0.15
             if asked.number and HAS_NUMBER.search(s.text):
                 s.score += 0.15
             if asked.name and asked.new_name(s.text):
                 s.score += 0.15
+            if asked.reason and GIVES_REASON.search(s.text):  # a lighter hint: cues vary
+                s.score += 0.1
             if recency is not None:
                 s.score += 0.3 * recency[s.passage]
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)

@@ -1,7 +1,8 @@
 """What a question asks for, and whether a sentence gives it.
 
 A question asks for a kind of fact (a date for "kapan / when", a number for "berapa / how
-much", an amount of money for "how much did it pay", a name for "siapa / who") about its
+much", an amount of money for "how much did it pay", a name for "siapa / who", a cause for
+"mengapa / why") about its
 anchors (rag.grounding), through its focus terms. The extractive answerer (rag.answer) scores
 and filters the sentences of the retrieved passages with what is worked out here.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .grounding import MONTH_NAMES, covers, focus_groups, measured
-from .query import ASKS_CLOCK, ASKS_DATE, ASKS_NAME, ASKS_NUMBER
+from .query import ASKS_CLOCK, ASKS_DATE, ASKS_NAME, ASKS_NUMBER, ASKS_REASON
 from .regulations import find_references
 from .text import STOPWORDS, sentence_spans, stem, terms, words
 from .types import RetrievedPassage
@@ -31,8 +32,16 @@ _SMALL_NUMBERS = ("satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|
                   "one|two|three|four|five|six|seven|eight|nine|ten")
 HAS_NUMBER = re.compile(
     rf"\d|\b({_SMALL_NUMBERS}|puluh|ratus|ribu|juta|miliar|triliun|separuh|setengah|dozen|"
-    r"hundred|thousand|million|billion|half)\b", re.I)
+    r"hundred|thousand|million|billion|half|seper\w+|pertiga|perempat|thirds?|quarters?|"
+    r"tenths?)\b", re.I)
 _HAS_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+#: A sentence that gives a cause or purpose ("because", "a direct result of", "menyusul",
+#: "karena", "agar"): what a "why" question asks for.
+GIVES_REASON = re.compile(
+    r"\b(because|due to|as a result|result of|following|in order to|so that|comply|citing|"
+    r"reason|karena|sebab|akibat|lantaran|menyusul|demi|agar|supaya|mematuhi|alasan|dinilai|"
+    r"terbukti|for (?:failing|notifying|violating|breaching)|atas (?:keterlambatan|"
+    r"pelanggaran))\b", re.I)
 #: A clock time as an answer: "pukul 17.00", "17:00 WIB", "5 pm", "jam 10 pagi".
 _HAS_CLOCK = re.compile(
     r"\b((pukul|jam)\s+\d{1,2}|\d{1,2}[:.]\d{2}\s*(wib|wita|wit|am|pm|utc|gmt)?|"
@@ -52,6 +61,9 @@ _DURATION = re.compile(
 _ASKS_MONEY = re.compile(
     r"\b(pay|pays|paid|paying|cost|costs|price|priced|worth|spend|spent|fine|fined|"
     r"bayar|membayar|dibayar|dibayarkan|harga|denda|didenda|mendenda)\b", re.I)
+#: "What share of the price", "berapa persen": a proportion, not an amount of money.
+_ASKS_SHARE = re.compile(
+    r"\b(share|percentage|proportion|fraction|persen|persentase|porsi|proporsi)\b", re.I)
 _MONEY = re.compile(
     r"(\b(rp|idr|usd|us|sgd|s|eur|rm)\s?\$?\s?\d|[$€£¥]\s?\d"
     r"|\d\s*(ribu|juta|miliar|triliun|thousand|million|billion|trillion|bn|mn)?\s*"
@@ -116,7 +128,7 @@ def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
 class Asked:
     """What a question asks for, worked out once per answer: a date ("when"), a number
     ("how much"; for "how many X / berapa X" also its X), a name ("who", "which
-    minister"), and its focus terms."""
+    minister"), a cause ("why"), and its focus terms."""
 
     date: bool
     day: bool
@@ -124,6 +136,7 @@ class Asked:
     number: bool
     money: bool
     name: bool
+    reason: bool
     language: str
     focus: list[frozenset[str]]
     measured: list[frozenset[str]]
@@ -135,7 +148,9 @@ class Asked:
                    day=bool(_ASKS_DAY.search(question)),
                    clock=bool(ASKS_CLOCK.search(question)),
                    number=bool(ASKS_NUMBER.search(question)),
-                   money=bool(ASKS_NUMBER.search(question) and _ASKS_MONEY.search(question)),
+                   money=bool(ASKS_NUMBER.search(question) and _ASKS_MONEY.search(question)
+                              and not _ASKS_SHARE.search(question)),
+                   reason=bool(ASKS_REASON.search(question)),
                    name=bool(ASKS_NAME.search(question)), language=language,
                    focus=focus_groups(question, glossary), measured=measured(question, glossary),
                    known={f for w in words(question) for f in _word_forms(w)})

@@ -41,7 +41,12 @@ ASKS_NAME = re.compile(
     r"asosiasi|pejabat)\s+(apa|mana))\b", re.I)
 ASKS_NUMBER = re.compile(
     r"\b((?<!tahun )(?<!tanggal )(?<!bulan )(?<!hari )(?<!jam )(?<!pukul )berapa|"
-    r"how (much|many)|what (share|percentage|amount))\b", re.I)
+    r"how (much|many|large|big|high|long)|what (share|percentage|amount)|"
+    r"what(?:'s| is| was| are| were) the (?:\w+ )?(?:price floor|price|minimum|maximum|rate|"
+    r"fee|cost|value|amount|size|number|percentage|share))\b", re.I)
+#: "Why / mengapa / what reason": a cause is asked for.
+ASKS_REASON = re.compile(
+    r"\b(why|mengapa|kenapa|reason|alasan|penyebab|what caused|what led)\b", re.I)
 _STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
 _CHRONO = re.compile(
     r"\b(what happened|apa yang terjadi|kronologi|chronology|timeline|perkembangan|"

@@ -210,6 +210,33 @@ def test_why_did_it_close_is_answered_by_the_stop():
     assert ans.found and "Permendag 31/2023" in ans.answer, ans.answer
 
 
+def test_why_questions_prefer_the_sentence_that_gives_a_cause():
+    text = ("TikTok Shop closed in Indonesia in October 2023 and sellers moved their catalogues "
+            "to other apps. TikTok Shop closed because the new trade rule bars social media "
+            "apps from handling payments.")
+    ps = [_p(1, text, lang="en")]
+    ans = _ask("Why did TikTok Shop close in October 2023?", ps)
+    assert ans.found and ans.answer.startswith("TikTok Shop closed because"), ans.answer
+    # Without a "why" the story's first sentence leads.
+    ans = _ask("What happened to TikTok Shop in October 2023?", ps)
+    assert ans.answer.startswith("TikTok Shop closed in Indonesia"), ans.answer
+
+
+def test_price_floors_rates_and_shares_ask_for_a_quantity():
+    a = _answerer()
+    said = _p(1, "The rule sets a price floor for imported goods that foreign sellers ship "
+                 "directly to buyers.", lang="en")
+    q = "What's the price floor per item for goods that foreign sellers ship directly?"
+    assert not a.answer(q, [said]).found  # names the floor, does not give it
+    ans = a.answer(q, [said, _p(2, "Each item shipped directly by a foreign seller must cost "
+                                   "at least USD 100.", lang="en", score=0.8)])
+    assert ans.found and "USD 100" in ans.answer and ans.citations[0].passage_id == "a2:0"
+    # A share of a price is a proportion, not money, and a fraction word gives it.
+    ps = [_p(3, "Kalau ditotal, potongan platform bisa lebih dari sepersepuluh harga barang.")]
+    ans = a.answer("How large a share of the item price do platform deductions add up to?", ps)
+    assert ans.found and "sepersepuluh" in ans.answer, ans.answer
+
+
 def test_one_of_and_durations_are_not_the_count_asked_for():
     a = _answerer()
     ps = [_p(1, "Layanan belanja TikTok Shop adalah salah satu kanal penjual daring yang "
