@@ -19,7 +19,8 @@ from rag.types import Article
 from rag.dates import parse_date
 from .dedup import identify
 from .parse import fallback_title
-from .web import FetchError, clean_paragraphs, fetch, read_url
+from .fetch import FetchError, fetch
+from .web import clean_paragraphs, read_url
 
 if TYPE_CHECKING:
     from .sources import Item

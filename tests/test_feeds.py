@@ -136,9 +136,9 @@ def test_feed_failures_for_missing_inputs(web_server, tmp_path):
 def test_teaser_link_refused_by_the_guard(web_server, tmp_path, monkeypatch):
     """A feed from an allowed host whose entries point at private addresses: each entry
     fails on its own, and nothing is requested from those addresses."""
-    import ingest.web as web
-    real = web._resolve
-    monkeypatch.setattr(web, "_resolve", lambda host, port: ["9.9.9.9"] if (
+    import ingest.fetch as fetcher
+    real = fetcher._resolve
+    monkeypatch.setattr(fetcher, "_resolve", lambda host, port: ["9.9.9.9"] if (
         host, port) == ("127.0.0.1", web_server.port) else real(host, port))
     feed = tmp_path / "internal.xml"
     feed.write_text(

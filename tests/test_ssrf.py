@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-import ingest.web as web
+import ingest.fetch as fetcher
 from conftest import LocalHTTPServer, api_client, api_ingest
 from rag.config import Settings
 
@@ -257,11 +257,11 @@ def test_a_host_the_fetch_did_not_check_is_vetted_on_connect(net, inside):
     import httpx
 
     net.dns["intranet.example"] = ["10.1.2.3"]
-    transport = web._guarded_transport_class()({}, False)
+    transport = fetcher._guarded_transport_class()({}, False)
     with httpx.Client(transport=transport) as client:
-        with pytest.raises(web._Refused, match="'intranet.example' resolves to 10.1.2.3"):
+        with pytest.raises(fetcher._Refused, match="'intranet.example' resolves to 10.1.2.3"):
             client.get("http://intranet.example/")
-        with pytest.raises(web._Refused, match="127.0.0.1 is a loopback address"):
+        with pytest.raises(fetcher._Refused, match="127.0.0.1 is a loopback address"):
             client.get(f"http://127.0.0.1:{inside.port}/secret")
     assert net.connects == [] and inside.hits == []
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+import ingest.fetch as fetcher
 import ingest.web as web
+from ingest.fetch import FetchError, check_url, fetch
 from ingest.sources import Failure
-from ingest.web import (FetchError, article_from_page, check_url, clean_paragraphs, fetch,
-                        read_url)
+from ingest.web import article_from_page, clean_paragraphs, read_url
 from conftest import LocalHTTPServer
 from rag.config import Settings
 from rag.types import Article
@@ -194,7 +195,7 @@ def test_guard_runs_on_every_redirect_hop(web_server, tmp_path, monkeypatch):
     """First hop: the test server, presented to the guard as a public address (the one
     pretence here: the guard's resolver seam answers PUBLIC_IP for 127.0.0.1:<port>, and
     the network routes PUBLIC_IP:<port> to loopback). Every later hop is judged for real."""
-    real, connect = web._resolve, socket.create_connection
+    real, connect = fetcher._resolve, socket.create_connection
 
     def resolve(host, port):
         return [PUBLIC_IP] if (host, port) == ("127.0.0.1", web_server.port) else real(host, port)
@@ -202,7 +203,7 @@ def test_guard_runs_on_every_redirect_hop(web_server, tmp_path, monkeypatch):
     def route(address, *args, **kw):
         return connect(("127.0.0.1", address[1]) if address[0] == PUBLIC_IP else address,
                        *args, **kw)
-    monkeypatch.setattr(web, "_resolve", resolve)
+    monkeypatch.setattr(fetcher, "_resolve", resolve)
     monkeypatch.setattr(socket, "create_connection", route)
     s = web_settings(tmp_path, fetch_allow_private=False)
     assert fetch(f"{web_server.base}/kppu-denda.html", s).status == 200  # the pretence holds
@@ -370,7 +371,7 @@ def test_read_url_hands_pdf_to_the_pdf_parser(web_server, tmp_path, monkeypatch)
 def test_import_is_light():
     import subprocess
     import sys
-    code = ("import sys, ingest.web, ingest.feeds; "
+    code = ("import sys, ingest.fetch, ingest.web, ingest.feeds; "
             "print([m for m in ('trafilatura', 'feedparser', 'dateparser', 'httpx') "
             "if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
