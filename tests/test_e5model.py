@@ -18,7 +18,7 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from rag import e5model  # noqa: E402
+from rag import e5convert, e5model  # noqa: E402
 from rag.e5model import (  # noqa: E402
     DEFAULT_MODEL_NAME, MANIFEST_NAME, build_default_model, ensure_default_model, verify_model,
 )
@@ -258,7 +258,7 @@ def test_interrupted_rebuild_keeps_previous_folder(model_path, tmp_path, monkeyp
     def crash(*args, **kwargs):
         raise RuntimeError("simulated crash during build")
 
-    monkeypatch.setattr(e5model, "_build_tokenizer", crash)  # after the weights are written
+    monkeypatch.setattr(e5convert, "_build_tokenizer", crash)  # after the weights are written
     with pytest.raises(RuntimeError, match="simulated crash"):
         build_default_model(dest)
     assert verify_model(dest)                                # the old folder is untouched
