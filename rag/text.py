@@ -31,6 +31,8 @@ _ID_WORDS = frozenset(
     telah karena bagaimana apa apakah kapan mengapa kenapa siapa berapa saat sekarang bisa
     tersebut kata ujar serta atau kembali masih para bagi namun sejak hingga sebagai lebih
     menjadi mereka kami kita ada belum agar sedang setelah terhadap menurut tahun bulan
+    saya aku anda kamu kalau kalo jika apabila lalu terus jadi ngapain gimana nggak enggak
+    gak dong sih kok nih deh
     """.split()
 )
 _EN_WORDS = frozenset(

@@ -98,3 +98,17 @@ def test_time_words_and_as_of_openers_are_not_anchors():
     assert anchors("Jam berapa TikTok Shop berhenti?", g) == anchors("TikTok Shop berhenti?", g)
     q = "Per Februari 2024, migrasi TikTok Shop sudah berapa persen?"
     assert frozenset({"per"}) not in anchors(q, g)
+
+
+def test_conversational_openers_and_pronouns_are_neither_anchors_nor_focus():
+    g = load_glossary()
+    q = "Kalau omzet saya di bawah itu, saya harus ngapain? (PMK 37/2025)"
+    assert anchors(q, g) == [frozenset({"reg:pmk-37-2025"})]
+    forms = {f for grp in focus_groups(q, g) for f in grp}
+    assert "omzet" in forms and not forms & {"kalau", "saya", "ngapain"}, forms
+    # so a passage on the rule that says what the question asks is not refused for
+    # never saying "Kalau"
+    text = ("PMK 37/2025 menunjuk marketplace sebagai pemungut pajak. Pedagang dengan omzet di "
+            "bawah Rp500 juta per tahun tidak dikenai pungutan tersebut.")
+    assert not missing_anchors(q, [_p(text)], g)
+    assert anchors("Lalu ada pengecualian untuk produk impor tertentu nggak?", g) == []
