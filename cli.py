@@ -260,6 +260,12 @@ def cmd_eval(args, settings: Settings) -> int:
             print(f"{kind:15}" + "".join(
                 f"{m[c]:>12.3f}" if c in m and c != "items" else f"{m.get(c, ''):>12}"
                 for c in cols))
+        if args.misses:
+            print(f"\n-- {name}: misses (evidence rank, cited ranks) --")
+            for r in report.misses():
+                answer = " ".join(r.answer.split())[:150]
+                print(f"{r.id:6} {r.kind:14} {r.miss():15} ev@{r.evidence_rank or '-'} "
+                      f"cited {r.cited_ranks}  {r.question}\n{'':22}-> {answer}")
     return 0
 
 
@@ -311,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--corpus", default="data/sample")
     s.add_argument("--top-k", type=int, default=5)
     s.add_argument("--no-baseline", action="store_true", help="skip the textbook baseline")
+    s.add_argument("--misses", action="store_true",
+                   help="list the items answered wrongly, refused or cited wrongly, with why")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
     add_bench_parser(sub)

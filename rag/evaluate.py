@@ -36,6 +36,20 @@ class ItemResult:
     cited: int
     cited_with_evidence: int
     seconds: float
+    question: str = ""
+    answer: str = ""
+    cited_ranks: list[int] = field(default_factory=list)  # 1-based retrieval rank per citation
+
+    def miss(self) -> str | None:
+        """Why this item counts against Pantau ("answered", "refused", "wrong citation",
+        "wrong answer"), or None."""
+        if not self.answerable:
+            return "answered" if self.found else None
+        if not self.found:
+            return "refused"
+        if self.cited_with_evidence < self.cited:
+            return "wrong citation"
+        return None if self.correct else "wrong answer"
 
 
 @dataclass
@@ -65,6 +79,10 @@ class Report:
             out["p50_ms"] = 1000 * statistics.median(lat)
             out["p95_ms"] = 1000 * lat[min(len(lat) - 1, int(0.95 * len(lat)))]
         return out
+
+    def misses(self) -> list[ItemResult]:
+        """The items that count against the system, in QA-set order."""
+        return [r for r in self.items if r.miss()]
 
     def by_kind(self) -> dict[str, dict[str, float]]:
         kinds = sorted({r.kind for r in self.items})
@@ -128,6 +146,9 @@ def evaluate(run: Runner, items: list[dict], k: int = 5) -> Report:
             cited=len(answer.citations) if evidence else 0,
             cited_with_evidence=sum(_holds(c.quote, evidence) for c in answer.citations)
             if evidence else 0,
-            seconds=seconds,
+            seconds=seconds, question=it["question"], answer=answer.answer,
+            cited_ranks=[next((i + 1 for i, p in enumerate(passages)
+                               if p.passage_id == c.passage_id), 0)
+                         for c in answer.citations],
         ))
     return report

@@ -50,6 +50,16 @@ def test_metrics_over_a_scripted_runner():
     assert s["citation_precision"] == pytest.approx(2 / 4)  # a: 1/1, b: 1/2, c: 0/1
     assert s["answer_correct"] == pytest.approx(1 / 3)  # "450" is not in "4500"
     assert s["false_refusals"] == 0 and s["refusal_accuracy"] == 1.0
+    # What counts against the system, and why; the cited passages' retrieval ranks.
+    assert [(r.id, r.miss()) for r in report.misses()] == [
+        ("b", "wrong citation"), ("c", "wrong citation")]
+    assert [r.cited_ranks for r in report.items] == [[1], [1, 2], [1], []]
+    assert report.items[0].answer.startswith("It stopped") and report.items[0].question == "q1"
+    script["q4"] = ([miss], _answer("Unrelated text here [1].", [miss]))
+    script["q1"] = ([hit, miss], _answer("Not found.", found=False))
+    script["q2"] = ([hit], _answer("It stopped some day [1].", [hit]))
+    assert [(r.id, r.miss()) for r in evaluate(lambda q, h, k: script[q], items).misses()] == [
+        ("a", "refused"), ("b", "wrong answer"), ("c", "wrong citation"), ("u", "answered")]
 
 
 def test_answer_keys_match_whole_words():
