@@ -144,12 +144,13 @@ class Asked:
 
     @classmethod
     def of(cls, question: str, language: str, glossary) -> "Asked":
+        number = bool(ASKS_NUMBER.search(question))
         return cls(date=bool(ASKS_DATE.search(question)),
                    day=bool(_ASKS_DAY.search(question)),
                    clock=bool(ASKS_CLOCK.search(question)),
-                   number=bool(ASKS_NUMBER.search(question)),
-                   money=bool(ASKS_NUMBER.search(question) and _ASKS_MONEY.search(question)
-                              and not _ASKS_SHARE.search(question)),
+                   number=number,
+                   money=number and bool(_ASKS_MONEY.search(question))
+                   and not _ASKS_SHARE.search(question),
                    reason=bool(ASKS_REASON.search(question)),
                    name=bool(ASKS_NAME.search(question)), language=language,
                    focus=focus_groups(question, glossary), measured=measured(question, glossary),
