@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, Protocol
 
 from .memory import trim
@@ -148,26 +148,30 @@ class PerArticle:
     so a write costs in proportion to what it touched, not to the store. Subclasses define
     ``extract``, ``keys`` and ``aggregate_key``; items reach ``aggregate_key`` in a fixed
     order (``order``), so a view refreshed article by article equals one rebuilt whole.
+    A subclass whose readers want coarser entries than its keys (the timelines: keys are
+    (subject, date, type), readers want a subject's events) makes them in ``derive`` from
+    the keys aggregated again, published with the view.
     """
 
     def __init__(self, store: PantauStore) -> None:
         self.store = store
         self.follower = ChangeFollower(store, self)
         self._items: dict[str, list[Any]] = {}             # article id -> extracted items
-        self._by_key: dict[str, dict[str, None]] = {}      # key -> article ids (ordered set)
-        self._view: dict[str, Any] = {}
-        self._pending: tuple[dict, dict, set[str], bool] | None = None
+        self._by_key: dict[Hashable, dict[str, None]] = {}  # key -> article ids (ordered set)
+        self._view: dict[Hashable, Any] = {}
+        self._derived: Any = None  # what ``derive`` makes of the view
+        self._pending: tuple[dict, dict, set[Hashable], bool] | None = None
         self._lock = threading.Lock()
 
     def extract(self, pid: str, text: str, meta: dict[str, Any]) -> Any | None:
         """What this index keeps of one passage (None: nothing)."""
         raise NotImplementedError
 
-    def keys(self, item: Any) -> Iterable[str]:
+    def keys(self, item: Any) -> Iterable[Hashable]:
         """The keys an extracted item is about."""
         raise NotImplementedError
 
-    def aggregate_key(self, key: str, items: list[Any]) -> Any | None:
+    def aggregate_key(self, key: Hashable, items: list[Any]) -> Any | None:
         """The view's entry for ``key`` (None: no entry) from the items of the articles
         about it; items about other keys only are among them and must be skipped."""
         raise NotImplementedError
@@ -176,10 +180,21 @@ class PerArticle:
         """Sort key of the items handed to ``aggregate_key``."""
         raise NotImplementedError
 
-    def view(self) -> dict[str, Any]:
+    def derive(self, view: dict[Hashable, Any], changed: set[Hashable], before: Any) -> Any:
+        """What readers get from ``derived``, made after each sync from the new ``view``,
+        the keys aggregated again (``changed``; every key after a rebuild, when ``before`` is
+        None) and the previous result (do not modify it). Default: nothing."""
+        return None
+
+    def view(self) -> dict[Hashable, Any]:
         """The aggregated view of the store as it is now (do not modify it)."""
         self.follower.sync()
         return self._view
+
+    def derived(self) -> Any:
+        """What ``derive`` made of the view of the store as it is now (do not modify it)."""
+        self.follower.sync()
+        return self._derived
 
     # -- Derived --------------------------------------------------------------------------
     def reset(self) -> None:
@@ -213,7 +228,9 @@ class PerArticle:
             return
         items, by_key, changed, fresh = self._pending
         view = {} if fresh else dict(self._view)
-        for k in (set(by_key) if fresh else changed):
+        if fresh:
+            changed = set(by_key)
+        for k in changed:
             # Every item of the articles about k: aggregate_key takes what concerns k.
             found = sorted((x for a in by_key.get(k, ()) for x in items.get(a, ())),
                            key=self.order)
@@ -224,16 +241,18 @@ class PerArticle:
                 view.pop(k, None)
             else:
                 view[k] = entry
+        derived = self.derive(view, changed, None if fresh else self._derived)
         with self._lock:
             self._items, self._by_key, self._view = items, by_key, view
+            self._derived = derived
             self._pending = None
 
-    def _begin(self) -> tuple[dict, dict, set[str], bool]:
+    def _begin(self) -> tuple[dict, dict, set[Hashable], bool]:
         if self._pending is None:
             self._pending = (dict(self._items), dict(self._by_key), set(), False)
         return self._pending
 
-    def _own(self, by_key: dict[str, dict[str, None]], k: str) -> dict[str, None]:
+    def _own(self, by_key: dict[Hashable, dict[str, None]], k: Hashable) -> dict[str, None]:
         """``by_key[k]`` as a dict this sync may modify (copied from the published one)."""
         arts = by_key.get(k)
         if arts is None:

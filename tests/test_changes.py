@@ -208,6 +208,7 @@ def test_registry_and_timelines_follow_by_article(settings, monkeypatch):
     fresh = PantauService.from_settings(settings)
     assert fresh.registry.all() == reader.registry.all()
     assert fresh.timelines.view() == reader.timelines.view()
+    assert fresh.timelines.by_subject() == reader.timelines.by_subject()
     writer.delete(writer.articles()[0].id)
     assert reader.registry.get("permendag-31-2023").mentions == 1
     assert len(reader.timelines.events("tiktok-shop")) == 1
@@ -262,5 +263,39 @@ def test_registry_and_timelines_incremental_equal_rebuild(clock):
         assert {r.id: reg.view()[r.id][1] for r in reg.all()} == {
             r.id: fresh_reg.view()[r.id][1] for r in fresh_reg.all()}
         assert tl.view() == fresh_tl.view(), batch
+        assert tl.by_subject() == fresh_tl.by_subject(), batch
         assert reg.follower.last["kind"] == ("rebuild" if batch == 0 else "refresh")
     assert reg.all() and tl.subjects()  # the test saw regulations and events at all
+
+
+def test_a_write_re_aggregates_only_the_timeline_buckets_it_touches(clock, monkeypatch):
+    """A busy subject's events are not all re-aggregated when one article changes: only the
+    (subject, date, type) buckets the article has events in, and the earliest report of a
+    bucket still wins after its first reporter is deleted."""
+    from rag.entities import load_gazetteer
+    from rag.timeline import TimelineIndex
+
+    store = clock["store"] = FakeStore()
+    months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni"]
+    for i in range(60):  # 60 articles on TikTok Shop, each stopping it on another day
+        store.write(f"a{i}", [f"TikTok Shop ditutup pada {i % 28 + 1} {months[i // 28]} 2023."],
+                    {"published": f"2023-0{i // 28 + 1}-28"})
+    tl = TimelineIndex(store, load_gazetteer(None))
+    assert len(tl.by_subject()["tiktok-shop"]) == 60
+    handed = []
+    real = TimelineIndex.aggregate_key
+    monkeypatch.setattr(TimelineIndex, "aggregate_key",
+                        lambda self, key, items: handed.append(items) or real(self, key, items))
+    # A later report of the first day, and one of a new day.
+    store.write("late", ["TikTok Shop ditutup pada 1 Januari 2023. TikTok Shop dibuka kembali "
+                         "pada 12 Desember 2023."], {"published": "2024-01-05"})
+    events = tl.by_subject()["tiktok-shop"]
+    assert len(events) == 61 and events[-1].type == "resumed"
+    assert sum(len(items) for items in handed) == 3  # a0's and late's passages, late's again
+    assert events[0].passage_id == "a0:0"  # the earliest report of 1 January
+    handed.clear()
+    store.delete("a0")
+    events = tl.by_subject()["tiktok-shop"]
+    assert events[0].passage_id == "late:0" and len(events) == 61
+    assert sum(len(items) for items in handed) == 1
+    assert tl.by_subject() == TimelineIndex(store, load_gazetteer(None)).by_subject()
