@@ -78,7 +78,8 @@ class _Acc:
     rec: RegulationRecord
     titles: dict[str, int] = field(default_factory=dict)
     articles: set[str] = field(default_factory=set)
-    passages: list[str] = field(default_factory=list)
+    passages: dict[str, None] = field(default_factory=dict)  # an ordered set: one check each
+    days: list[str] = field(default_factory=list)  # of the passages citing it
 
 
 def relations_in(sentence: str) -> list[tuple[str, str, str]]:
@@ -151,21 +152,21 @@ class RegulationRegistry(PerArticle):
                 if title:
                     a.titles[title] = a.titles.get(title, 0) + 1
                 if pid not in a.passages:
-                    a.passages.append(pid)
+                    a.passages[pid] = None
                     a.articles.add(mention.article)
                     if day:
-                        r = a.rec
-                        r.first_seen = min(filter(None, [r.first_seen, day]))
-                        r.last_seen = max(filter(None, [r.last_seen, day]))
+                        a.days.append(day)
             for subj, rtype, obj in mention.relations:
                 if subj == rid and a is not None and not any(
                         x.type == rtype and x.target == obj for x in a.rec.relations):
                     a.rec.relations.append(Relation(type=rtype, target=obj))
         assert a is not None  # every mention handed over cites rid
         a.rec.mentions, a.rec.articles = len(a.passages), len(a.articles)
+        if a.days:
+            a.rec.first_seen, a.rec.last_seen = min(a.days), max(a.days)
         if a.titles:  # the title most articles agree on
             a.rec.title = max(a.titles.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
-        return a.rec, a.passages
+        return a.rec, list(a.passages)
 
     def all(self) -> list[RegulationRecord]:
         """Every cited regulation, most mentioned first."""
