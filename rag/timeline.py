@@ -10,6 +10,7 @@ event's type. Follows the store's change log by article, like the registry.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -174,6 +175,33 @@ class _Event:
     published: str | None
 
 
+def _told(ev: _Event) -> tuple[str, str, str, int, str]:
+    """Where an event stands in its subject's timeline: by date, then as the sources tell it
+    (publication, passage, sentence); unique per (subject, date, type) bucket."""
+    return (ev.date, ev.published or "", ev.passage_id, ev.start, ev.type)
+
+
+class _Timelines:
+    """Each subject's bucket winners in date order (``order``: (``_told``, event) pairs),
+    and its events with retellings dropped, made on first read after a change (a busy
+    subject has thousands of buckets; a write should not pay for dropping its retellings)."""
+
+    def __init__(self, order: dict[str, list], winners: dict, before: _Timelines | None = None,
+                 touched: set[str] = frozenset()) -> None:
+        self.order = order
+        self.winners = winners  # the index's view: (subject, date, type) -> event
+        # dict() copies in one step: readers may be adding to the old one meanwhile.
+        self._shown: dict[str, list[_Event]] = {} if before is None else dict(before._shown)
+        for subject in touched:
+            self._shown.pop(subject, None)
+
+    def events(self, subject: str) -> list[_Event]:
+        got = self._shown.get(subject)
+        if got is None:
+            got = self._shown[subject] = _drop_retellings([e for _, e in self.order.get(subject, ())])
+        return got
+
+
 class TimelineIndex(PerArticle):
     """Events per subject (entity id or regulation id); follows the store's changes by
     article (``rag.changes``). Holds compact records (dates, types, offsets); a subject's
@@ -204,8 +232,8 @@ class TimelineIndex(PerArticle):
 
     def keys(self, found: list[_Event]) -> set[tuple[str, str, str]]:
         """Its buckets: (subject, date, type). A write re-aggregates only the buckets its
-        article has events in, and the timelines of their subjects from the buckets'
-        winners, not every event of a subject (at 100k passages a busy subject holds ~90k)."""
+        article has events in, not every report of a subject (on the 100k benchmark store a
+        busy subject has ~7k buckets)."""
         return {(e.subject, e.date, e.type) for e in found}
 
     def order(self, found: list[_Event]) -> tuple[str, str]:
@@ -222,41 +250,45 @@ class TimelineIndex(PerArticle):
                     best = ev
         return best
 
-    def derive(self, view: dict, changed: set, before: tuple[dict, dict] | None
-               ) -> tuple[dict[str, frozenset], dict[str, list[_Event]]]:
-        """(subject -> its buckets, subject -> its events): one event per date and type, in
-        date order, retellings dropped; only the subjects of ``changed`` buckets are made
-        again."""
-        buckets, lines = ({}, {}) if before is None else (dict(before[0]), dict(before[1]))
+    def derive(self, view: dict, changed: set, before: _Timelines | None) -> _Timelines:
+        """Each subject's bucket winners in date order; only the subjects of ``changed``
+        buckets change, each by taking out its old winners and putting in the new ones."""
+        if before is None:
+            order: dict[str, list] = {}
+            for key, ev in view.items():
+                order.setdefault(key[0], []).append((_told(ev), ev))
+            for line in order.values():
+                line.sort()
+            return _Timelines(order, view)
         touched: dict[str, list[tuple[str, str, str]]] = {}
         for key in changed:
             touched.setdefault(key[0], []).append(key)
+        order = dict(before.order)
         for subject, keys in touched.items():
-            own = set(buckets.get(subject, ()))
+            line = list(order.get(subject, ()))
             for key in keys:
+                old = before.winners.get(key)
+                if old is not None:
+                    del line[bisect.bisect_left(line, (_told(old),))]
                 if key in view:
-                    own.add(key)
-                else:
-                    own.discard(key)
-            if not own:
-                buckets.pop(subject, None)
-                lines.pop(subject, None)
-                continue
-            buckets[subject] = frozenset(own)
-            found = sorted((view[k] for k in own),
-                           key=lambda e: (e.date, e.published or "", e.passage_id, e.start))
-            lines[subject] = _drop_retellings(found)
-        return buckets, lines
+                    bisect.insort(line, (_told(view[key]), view[key]))
+            if line:
+                order[subject] = line
+            else:
+                order.pop(subject, None)
+        return _Timelines(order, view, before, set(touched))
 
     def by_subject(self) -> dict[str, list[_Event]]:
-        """Each subject's events (compact records) as the store is now (do not modify)."""
-        return self.derived()[1]
+        """Every subject's events (compact records) as the store is now: made for each
+        subject, so for tests and diagnostics; readers ask ``derived().events(subject)``."""
+        tl = self.derived()
+        return {subject: tl.events(subject) for subject in tl.order}
 
     def events(self, subject: str, since: str | None = None,
                until: str | None = None) -> list[TimelineEvent]:
         """The subject's events in date order, optionally within [since, until] (empty
         when there are none); each with its sentence and citation."""
-        evs = [e for e in self.by_subject().get(subject, [])
+        evs = [e for e in self.derived().events(subject)
                if (since is None or e.date >= since) and (until is None or e.date <= until)]
         if not evs:
             return []
@@ -275,7 +307,7 @@ class TimelineIndex(PerArticle):
 
     def subjects(self) -> list[str]:
         """Every entity or regulation id that has events."""
-        return sorted(self.by_subject())
+        return sorted(self.derived().order)
 
     def timeline(self, subject: str, until: str | None = None) -> Timeline | None:
         """The subject's timeline (events up to ``until`` when given), or None if unknown."""
