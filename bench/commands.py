@@ -75,7 +75,8 @@ def cmd_bench_scale(args, settings: Settings) -> int:
                 f"build bm25 {row['rebuild_bm25_s']:.1f}s "
                 f"reg {row['rebuild_registry_s']:.1f}s tl {row['rebuild_timelines_s']:.1f}s "
                 f"(+{row['derived_indexes_rss_mb']} MB), refresh after a write "
-                f"{row['refresh_after_write_s']:.2f}s | retrieve p50/p95 "
+                f"{row['refresh_after_write_s']:.2f}s (max {row['refresh_after_write_max_s']:.2f}s) "
+                f"| retrieve p50/p95 "
                 f"{row['retrieve']['p50_ms']:.0f}/{row['retrieve']['p95_ms']:.0f} ms")
         if "retrieve_second_pass" in row:
             line += (f", 2nd pass {row['retrieve_second_pass']['p50_ms']:.0f}/"
