@@ -24,11 +24,11 @@ from api.security import require_key
 from api.sse import primed, sse_events
 from rag.config import Settings, prepare_process
 from rag.service import PantauService
-from rag.store import StoreUnavailable
-from rag.impact import Impact
-from rag.timeline import Timeline, TimelineEvent
-from rag.updates import Updates
-from rag.track import RegulationRecord
+from rag.store.store import StoreUnavailable
+from rag.tracking.impact import Impact
+from rag.tracking.timeline import Timeline, TimelineEvent
+from rag.tracking.updates import Updates
+from rag.tracking.registry import RegulationRecord
 from rag.types import Answer, Article, ArticleInfo, Filters, RetrievedPassage
 
 log = logging.getLogger("pantau.app")

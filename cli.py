@@ -65,7 +65,7 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from rag.answer import format_date
+    from rag.answering.answer import format_date
 
     answer = _service(settings).ask(args.question, args.top_k)
     if args.json:
@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.verbose:
         logging.getLogger("pantau").setLevel(logging.INFO)
-    from rag.store import StoreUnavailable
+    from rag.store.store import StoreUnavailable
 
     try:
         return args.func(args, Settings())

@@ -28,7 +28,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rag.store import StoreUnavailable
+from rag.store.store import StoreUnavailable
 
 
 #: Error codes of the /api shape by status.

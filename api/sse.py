@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import TypeVar
 
-from rag.store import StoreUnavailable
+from rag.store.store import StoreUnavailable
 from rag.types import Answer
 
 log = logging.getLogger("pantau.api")

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.sources import expand_paths, read_path
-from rag.answer import ExtractiveAnswerer
+from rag.answering.answer import ExtractiveAnswerer
 from rag.evaluate import Runner
 from rag.service import PantauService
-from rag.store import PantauStore
+from rag.store.store import PantauStore
 from rag.types import Article, Passage
 
 CHUNK, OVERLAP = 1000, 200

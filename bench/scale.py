@@ -114,11 +114,11 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
 
     from app import create_app
     from ingest.pipeline import ingest_records
-    from rag.answer import ExtractiveAnswerer
-    from rag.embeddings import make_embeddings
-    from rag.retrieve import Retriever
+    from rag.answering.answer import ExtractiveAnswerer
+    from rag.models.embeddings import make_embeddings
+    from rag.retrieval.retrieve import Retriever
     from rag.service import PantauService
-    from rag.store import PantauStore
+    from rag.store.store import PantauStore
 
     from .synthetic import Generator, SyntheticEmbeddings
 
@@ -177,7 +177,7 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
                                              if passages > step_start else None),
                    "chroma_dir_mb": round(dir_mb(s.chroma_dir), 1)}
             # The derived indexes: built from every passage once per process (start-up or
-            # first use), then refreshed by article after each write (rag.changes).
+            # first use), then refreshed by article after each write (rag.store.changes).
             rss0 = rss_mb()
             fresh = PantauService(s, store, emb, Retriever(store, emb, s), ExtractiveAnswerer(s))
             for name, sync in (("bm25", fresh.retriever.lexical.follower.sync),

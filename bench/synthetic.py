@@ -103,7 +103,7 @@ class Generator:
 
     def __init__(self, sample_dir: Path = Path("data/sample"), seed: int = 7) -> None:
         from ingest.sources import expand_paths, read_path
-        from rag.entities import load_gazetteer
+        from rag.tracking.entities import load_gazetteer
         from rag.text import sentence_spans
         from rag.types import Article
 

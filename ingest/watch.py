@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rag.service import PantauService
-from rag.updates import Updates
+from rag.tracking.updates import Updates
 
 from .pipeline import IngestReport, ingest
 

@@ -5,11 +5,10 @@ directory. No other module reads ``os.environ`` for configuration.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
-
-import json
 from typing import Annotated
 
 from pydantic import Field, field_validator

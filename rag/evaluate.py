@@ -10,10 +10,9 @@ import json
 import re
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from collections.abc import Callable
 
 from .service import PantauService
 from .text import normalize

@@ -11,21 +11,22 @@ from collections.abc import Iterator, Sequence
 
 from langchain_core.embeddings import Embeddings
 
-from .answer import ExtractiveAnswerer
+from rag.answering.answer import ExtractiveAnswerer
+from rag.answering.generate import LLMAnswerer
+from rag.models.embeddings import make_embeddings
+from rag.models.llm import make_chat_model
+from rag.models.rerank import make_reranker
+from rag.retrieval.retrieve import Retriever
+from rag.store.indexing import BatchIndexer, IndexResult
+from rag.store.store import PantauStore
+from rag.tracking.entities import load_gazetteer
+from rag.tracking.impact import Impact, impact_of
+from rag.tracking.registry import RegulationRecord, RegulationRegistry
+from rag.tracking.timeline import Timeline, TimelineIndex, status_answer
+from rag.tracking.updates import Updates, collect_updates
+
 from .config import Settings
-from .embeddings import make_embeddings
-from .generate import LLMAnswerer
-from .indexing import BatchIndexer, IndexResult
-from .llm import make_chat_model
-from .rerank import make_reranker
-from .retrieve import Retriever
-from .store import PantauStore
-from .entities import load_gazetteer
-from .impact import Impact, impact_of
 from .regulations import find_references
-from .timeline import Timeline, TimelineIndex, status_answer
-from .track import RegulationRecord, RegulationRegistry
-from .updates import Updates, collect_updates
 from .types import Answer, Article, ArticleInfo, Filters, Passage, RetrievedPassage
 
 log = logging.getLogger("pantau.service")
@@ -132,7 +133,7 @@ class PantauService:
     def index(self, items: Sequence[tuple[Article, Sequence[Passage]]]) -> list[IndexResult]:
         """Store parsed articles; return what happened to each ("added", "updated",
         "unchanged", "duplicate") and where its story is stored, in order. See
-        ``rag.indexing`` for the rules."""
+        ``rag.store.indexing`` for the rules."""
         return BatchIndexer(self.store, self.embedder, embedding_text).run(items)
 
     def token_budget(self, article: Article) -> int | None:

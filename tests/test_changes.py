@@ -1,4 +1,4 @@
-"""Derived indexes follow the store's change log (rag.changes): the lexical index, registry
+"""Derived indexes follow the store's change log (rag.store.changes): the lexical index, registry
 and timelines after any sequence of writes equal the same indexes rebuilt from scratch,
 BM25 scores equal bm25s's, filters equal ``matches()``; and with the real Chroma store,
 a second process's view refreshes only the articles a write touched."""
@@ -8,9 +8,11 @@ import uuid
 import numpy as np
 import pytest
 
-from rag import changes, lexical
-from rag.lexical import LexicalIndex, query_tokens, tokens
-from rag.metadata import matches
+from rag.store import changes
+
+from rag.retrieval import lexical
+from rag.retrieval.lexical import LexicalIndex, query_tokens, tokens
+from rag.store.metadata import matches
 from rag.types import Filters
 
 WORDS = ("harga pasar pedagang umkm tiktok shop toko daring larang transaksi sosial media "
@@ -245,9 +247,9 @@ SENTENCES = [
 def test_registry_and_timelines_incremental_equal_rebuild(clock):
     """Random adds, edits and deletes: the registry and timelines refreshed article by
     article equal the same indexes rebuilt from scratch, after every batch."""
-    from rag.entities import load_gazetteer
-    from rag.timeline import TimelineIndex
-    from rag.track import RegulationRegistry
+    from rag.tracking.entities import load_gazetteer
+    from rag.tracking.timeline import TimelineIndex
+    from rag.tracking.registry import RegulationRegistry
 
     rng = random.Random(21)
     store = clock["store"] = FakeStore()
@@ -272,8 +274,8 @@ def test_a_write_re_aggregates_only_the_timeline_buckets_it_touches(clock, monke
     """A busy subject's events are not all re-aggregated when one article changes: only the
     (subject, date, type) buckets the article has events in, and the earliest report of a
     bucket still wins after its first reporter is deleted."""
-    from rag.entities import load_gazetteer
-    from rag.timeline import TimelineIndex
+    from rag.tracking.entities import load_gazetteer
+    from rag.tracking.timeline import TimelineIndex
 
     store = clock["store"] = FakeStore()
     months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni"]

@@ -153,7 +153,7 @@ def test_two_processes_share_one_lexical_view(two_servers, chroma_url, tmp_path)
         probe_id = added["articles"][0]["id"]
 
         # The test can tell: dense retrieval alone does not reach the probe article.
-        from rag.lexical import query_tokens
+        from rag.retrieval.lexical import query_tokens
         from rag.service import PantauService
 
         mine = PantauService.from_settings(make_settings(

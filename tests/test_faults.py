@@ -140,7 +140,7 @@ def test_store_fails_fast_then_reconnects(tmp_path, chroma_server):
     once (no retry loop), then the same store object works again once the server is back."""
     from ingest.pipeline import ingest_paths
     from rag.service import PantauService
-    from rag.store import StoreUnavailable
+    from rag.store.store import StoreUnavailable
 
     service = PantauService.from_settings(make_settings(
         tmp_path, chroma_url=chroma_server.url, collection=unique_prefix("idle")))
@@ -248,7 +248,7 @@ def test_write_refused_before_the_disk_is_full(service, monkeypatch):
     engine does not recover well from a write that fails half-way, see
     ChromaConnection.check_room), and the store keeps what it had."""
     from ingest.pipeline import ingest_paths, ingest_records
-    from rag.store import StoreWriteError
+    from rag.store.store import StoreWriteError
 
     ingest_paths(service, [FIXTURES])
     before = service.store.counts()
@@ -259,14 +259,14 @@ def test_write_refused_before_the_disk_is_full(service, monkeypatch):
             st = real(path)
             self.f_flag, self.f_frsize, self.f_bavail = st.f_flag, st.f_frsize, 100
 
-    monkeypatch.setattr("rag.chroma_conn.os.statvfs", Full)
+    monkeypatch.setattr("rag.store.chroma_conn.os.statvfs", Full)
     with pytest.raises(StoreWriteError, match="cannot be written: no space left on device"):
         ingest_records(service, [{"text": NEW_ARTICLE}])
     with pytest.raises(StoreWriteError, match=str(service.settings.chroma_dir)):
         service.delete(service.articles()[0].id)
     assert service.store.counts() == before
     assert service.retrieve(QUESTION)
-    monkeypatch.setattr("rag.chroma_conn.os.statvfs", real)
+    monkeypatch.setattr("rag.store.chroma_conn.os.statvfs", real)
     assert ingest_records(service, [{"text": NEW_ARTICLE}]).added == 1
 
 

@@ -9,10 +9,10 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from rag.answer import NOT_FOUND, ExtractiveAnswerer
+from rag.answering.answer import NOT_FOUND, ExtractiveAnswerer
 from rag.config import Settings
-from rag.generate import UNSOURCED, LLMAnswerer, build_messages
-from rag.llm import make_chat_model, model_label
+from rag.answering.generate import UNSOURCED, LLMAnswerer, build_messages
+from rag.models.llm import make_chat_model, model_label
 from rag.types import RetrievedPassage
 
 STOP = ("TikTok Shop berhenti melayani transaksi mulai Rabu (4/10/2023) pukul 17.00 WIB. "
@@ -268,7 +268,7 @@ def test_importing_the_llm_modules_loads_no_backend():
 
     from conftest import REPO
 
-    code = ("import sys, rag.generate, rag.llm; print(sorted(m for m in ('langchain_openai', "
+    code = ("import sys, rag.answering.generate, rag.models.llm; print(sorted(m for m in ('langchain_openai', "
             "'langchain_ollama', 'llama_cpp', 'openai', 'ollama', 'torch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                          text=True, timeout=120)

@@ -1,6 +1,6 @@
 """The not-found decision: every specific thing a question names must be in one passage."""
-from rag.grounding import anchors, focus_groups, measured, missing_anchors
-from rag.glossary import Glossary, load_glossary
+from rag.answering.grounding import anchors, focus_groups, measured, missing_anchors
+from rag.retrieval.glossary import Glossary, load_glossary
 from rag.types import RetrievedPassage
 
 G = load_glossary()

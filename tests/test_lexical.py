@@ -1,7 +1,7 @@
 """The lexical index follows the store through add, update and delete, also when another
 store object (another process's view) made the change."""
 from ingest.pipeline import ingest_records
-from rag.lexical import LexicalIndex, query_tokens, tokens
+from rag.retrieval.lexical import LexicalIndex, query_tokens, tokens
 from rag.service import PantauService
 from rag.types import Filters
 

@@ -23,9 +23,9 @@ import httpx
 import pytest
 from conftest import REPO, free_port
 
-from rag.answer import ExtractiveAnswerer
+from rag.answering.answer import ExtractiveAnswerer
 from rag.config import Settings
-from rag.generate import UNSOURCED, LLMAnswerer, _segments
+from rag.answering.generate import UNSOURCED, LLMAnswerer, _segments
 from rag.types import Answer, RetrievedPassage
 
 pytestmark = [pytest.mark.integration, pytest.mark.llm]
@@ -100,7 +100,7 @@ def server(gguf, tmp_path_factory):
 
 
 def _answerer(**kw) -> LLMAnswerer:
-    from rag.llm import make_chat_model
+    from rag.models.llm import make_chat_model
 
     s = Settings(_env_file=None, llm_temperature=0.0, llm_max_tokens=96, llm_timeout=60, **kw)
     return LLMAnswerer(s, make_chat_model(s), ExtractiveAnswerer(s))

@@ -1,8 +1,8 @@
 """Question analysis: follow-ups, time, expansion."""
 from datetime import date
 
-from rag.glossary import load_glossary
-from rag.query import plan, rewrite_followup
+from rag.retrieval.glossary import load_glossary
+from rag.retrieval.query import plan, rewrite_followup
 from rag.types import Filters
 
 G = load_glossary()

@@ -2,10 +2,10 @@
 the timeline chart draws one mark per event, coloured by type."""
 import re
 
-from rag.timeline import Timeline, TimelineEvent
-from rag.track import Relation, RegulationRecord
+from rag.tracking.timeline import Timeline, TimelineEvent
+from rag.tracking.registry import Relation, RegulationRecord
 from rag.types import Answer, ArticleInfo, Citation, Copy, RetrievedPassage
-from rag.updates import NewArticle, UpdateGroup, Updates
+from rag.tracking.updates import NewArticle, UpdateGroup, Updates
 from ui.render import (article_rows, card, render_answer, render_conversation, render_partial,
                        render_report, safe_url)
 from ui.render_tracker import (TYPE_COLOURS, regulation_rows, render_regulation, render_timeline,
@@ -81,7 +81,7 @@ def test_not_found_shows_closest_passages_escaped():
 
 
 def test_not_found_citing_a_not_known_yet_source_links_its_card():
-    from rag.answer import ExtractiveAnswerer
+    from rag.answering.answer import ExtractiveAnswerer
     from rag.config import Settings
 
     said = _passage(text="Kemendag belum memastikan kapan revisi Permendag 31/2023 diterbitkan. " + XSS,

@@ -60,7 +60,7 @@ def test_regulation_filter_and_metadata(loaded):
 
 
 def test_reranker_slot_reorders_candidates(settings, news_dir):
-    from rag.retrieve import Retriever
+    from rag.retrieval.retrieve import Retriever
     from rag.service import PantauService
 
     class ByLength:  # a stand-in cross-encoder: prefers the shortest passage
@@ -81,7 +81,7 @@ def test_reranker_slot_reorders_candidates(settings, news_dir):
 
 
 def test_reranker_is_built_from_settings_only_when_configured():
-    from rag.rerank import CrossEncoderReranker, make_reranker
+    from rag.models.rerank import CrossEncoderReranker, make_reranker
 
     assert make_reranker("") is None
     r = make_reranker("/models/some-cross-encoder")
@@ -92,8 +92,8 @@ def test_wide_dense_lists_equal_chroma_filtered_queries(loaded, monkeypatch):
     """One unfiltered query split per language (filters checked in Python) gives the same
     per-language lists as Chroma's filtered queries while it covers the store; when it does
     not and the filters leave too few, Chroma's filtered query is used (also exact)."""
-    from rag import retrieve
-    from rag.query import plan
+    from rag.retrieval import retrieve
+    from rag.retrieval.query import plan
 
     r = loaded.retriever
     vec = loaded.embedder.embed_query("TikTok Shop ditutup")

@@ -23,8 +23,8 @@ from fastapi.testclient import TestClient
 
 from app import create_app
 from conftest import FIXTURES, api_client, api_ingest, make_settings
-from rag.answer import ExtractiveAnswerer
-from rag.generate import UNSOURCED, LLMAnswerer
+from rag.answering.answer import ExtractiveAnswerer
+from rag.answering.generate import UNSOURCED, LLMAnswerer
 from test_generate import FakeChat
 
 KEY = "k3y-rahasia"

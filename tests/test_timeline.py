@@ -4,9 +4,9 @@ from fastapi.testclient import TestClient
 
 from app import create_app
 from ingest.pipeline import ingest_paths
-from rag.entities import Gazetteer, load_gazetteer
+from rag.tracking.entities import Gazetteer, load_gazetteer
 from rag.service import PantauService
-from rag.timeline import event_date, sentence_events
+from rag.tracking.timeline import event_date, sentence_events
 
 from conftest import REPO
 

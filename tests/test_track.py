@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 from app import create_app
 from ingest.pipeline import ingest_paths
 from rag.service import PantauService
-from rag.track import relations_in
+from rag.tracking.registry import relations_in
 
 from conftest import REPO
 

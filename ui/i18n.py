@@ -6,7 +6,7 @@ itself stays in the language of the question.
 """
 from __future__ import annotations
 
-from rag.timeline import TYPE_LABELS
+from rag.tracking.timeline import TYPE_LABELS
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 DEFAULT = "id"

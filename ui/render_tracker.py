@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
-from rag.timeline import EVENT_CUES, Timeline, TimelineEvent
-from rag.track import RegulationRecord
+from rag.tracking.timeline import EVENT_CUES, Timeline, TimelineEvent
+from rag.tracking.registry import RegulationRecord
 from rag.types import RetrievedPassage
-from rag.updates import Updates
+from rag.tracking.updates import Updates
 
 from .i18n import event_label, lang_code, t
 from .render import card, date_label, highlight_spans, html_link, note, safe_url

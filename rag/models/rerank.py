@@ -10,7 +10,7 @@ import threading
 from collections.abc import Sequence
 from typing import Protocol
 
-from .types import RetrievedPassage
+from rag.types import RetrievedPassage
 
 
 class Reranker(Protocol):

@@ -7,7 +7,7 @@ language, and every regulation reference added as its normalised id, so
 token ``permendag-31-2023``.
 
 The index is derived from Chroma, never written on its own, and follows the store's change
-log (``rag.changes``): a write refreshes only the articles it touched, in every process
+log (``rag.store.changes``): a write refreshes only the articles it touched, in every process
 that shares the store (embedded or a Chroma server), so the lexical and dense sides see the
 same passages through add, update and delete.
 
@@ -34,12 +34,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from .changes import ChangeFollower, PassageRow
-from .regulations import reference_ids
-from .metadata import passage_regulations
-from .store import PantauStore
-from .text import content_words, stem
-from .types import Filters
+from rag.regulations import reference_ids
+from rag.store.changes import ChangeFollower, PassageRow
+from rag.store.metadata import passage_regulations
+from rag.store.store import PantauStore
+from rag.text import content_words, stem
+from rag.types import Filters
 
 log = logging.getLogger("pantau.lexical")
 
@@ -326,7 +326,7 @@ class LexicalView:
         return int(st.alive[rows].sum()) if len(rows) else 0
 
     def _mask(self, st: _State, f: Filters, rows: np.ndarray) -> np.ndarray:
-        """Which of ``rows`` pass ``f``: the semantics of ``rag.metadata.matches``."""
+        """Which of ``rows`` pass ``f``: the semantics of ``rag.store.metadata.matches``."""
         keep = np.ones(len(rows), dtype=bool)
         for bound, ge in ((f.since, True), (f.until, False)):
             if bound is None:

@@ -10,10 +10,11 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
+from rag.regulations import reference_ids
+from rag.types import Article
+
 from .entities import Gazetteer
-from .regulations import reference_ids
 from .timeline import TimelineEvent, TimelineIndex
-from .types import Article
 
 
 class NewArticle(BaseModel):

@@ -6,7 +6,7 @@ forms it was written in (aliases), a title where an article gives one ("Permenda
 tentang ..."/"... on import policy"), how many passages and articles cite it, when it was
 first and last mentioned, and the relations stated between regulations ("Permendag 31/2023
 menggantikan Permendag 50/2020", "revised by Permendag 8/2024").
-Aggregated on demand from what each passage says; follows the store's change log (``rag.changes``), so it follows every ingest and delete
+Aggregated on demand from what each passage says; follows the store's change log (``rag.store.changes``), so it follows every ingest and delete
 by re-reading only the articles they touched.
 """
 from __future__ import annotations
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
-from .changes import PerArticle
-from .regulations import find_references
-from .text import sentence_spans
-from .types import RetrievedPassage
+from rag.regulations import find_references
+from rag.store.changes import PerArticle
+from rag.text import sentence_spans
+from rag.types import RetrievedPassage
 
 ISSUERS = {
     "uu": "DPR and the President", "perppu": "the President", "pp": "the Government",

@@ -16,8 +16,8 @@ from pathlib import Path
 from chromadb.api.types import Documents, EmbeddingFunction
 from langchain_core.embeddings import Embeddings
 
-from .config import DEFAULT_EMBEDDING, FAKE_EMBEDDING, Settings
-from .text import words
+from rag.config import DEFAULT_EMBEDDING, FAKE_EMBEDDING, Settings
+from rag.text import words
 
 log = logging.getLogger("pantau.embeddings")
 

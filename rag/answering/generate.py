@@ -26,14 +26,16 @@ from typing import TYPE_CHECKING
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from .answer import AS_OF, NOT_FOUND, ExtractiveAnswerer, term_overlap, passage_sentences, format_date
-from .config import Settings
-from .llm import model_label
-from .text import detect_language, sentence_spans, terms
-from .types import Answer, Citation, RetrievedPassage
+from rag.config import Settings
+from rag.models.llm import model_label
+from rag.text import detect_language, sentence_spans, terms
+from rag.types import Answer, Citation, RetrievedPassage
+
+from .answer import (AS_OF, NOT_FOUND, ExtractiveAnswerer, term_overlap, passage_sentences,
+                     format_date)
 
 if TYPE_CHECKING:
-    from .query import QueryPlan
+    from rag.retrieval.query import QueryPlan
 
 log = logging.getLogger("pantau.generate")
 

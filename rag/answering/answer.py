@@ -10,23 +10,24 @@ on point); stories ("what happened", "now") gather events from every source. Whe
 retrieved evidence is too weak, or no sentence that names the question's anchors says what
 it asks about them (its focus terms; for "how many X" a number with X), it says so instead
 of answering; when a source says the asked date or figure is not known yet, that "not
-found" cites it. What a question asks for is worked out in rag.asked.
+found" cites it. What a question asks for is worked out in rag.answering.asked.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 
-from .config import Settings
-from .glossary import load_glossary
+from rag.config import Settings
+from rag.retrieval.glossary import load_glossary
+from rag.retrieval.query import QueryPlan
+from rag.store.store import iso_to_epoch
+from rag.text import detect_language, terms
+from rag.tracking.timeline import event_type
+from rag.types import Answer, Citation, Conflict, RetrievedPassage
+
 from .asked import (GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked, Sentence,
                     passage_sentences)
 from .grounding import anchors, anchors_reached, missing_anchors
-from .text import detect_language, terms
-from .query import QueryPlan
-from .store import iso_to_epoch
-from .timeline import event_type
-from .types import Answer, Citation, Conflict, RetrievedPassage
 
 MONTHS = {
     "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -229,7 +230,7 @@ def _day(p: RetrievedPassage) -> str:
 
 def _conflicts(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
                markers: dict[int, int]) -> list[Conflict]:
-    """Older cited claims whose status (``rag.timeline.event_type``) differs from the newest
+    """Older cited claims whose status (``rag.tracking.timeline.event_type``) differs from the newest
     one's."""
     dated = [s for s in chosen if _day(passages[s.passage])]
     if len(dated) < 2:

@@ -14,12 +14,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from .dates import find_period
+from rag.answering.grounding import MONTH_NAMES
+from rag.dates import find_period
+from rag.regulations import find_references
+from rag.text import STOPWORDS, content_words, detect_language
+from rag.types import Filters
+
 from .glossary import Glossary
-from .grounding import MONTH_NAMES
-from .regulations import find_references
-from .text import STOPWORDS, content_words, detect_language
-from .types import Filters
 
 _PRESENT = re.compile(
     r"\b(sekarang|saat ini|terbaru|terkini|kini|masih|hingga kini|sampai sekarang|now|"

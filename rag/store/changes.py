@@ -26,7 +26,8 @@ import time
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, Protocol
 
-from .memory import trim
+from rag.memory import trim
+
 from .store import PantauStore
 
 log = logging.getLogger("pantau.changes")

@@ -4,7 +4,7 @@ Per article, in order:
 - its id is stored with the same text: ``unchanged``;
 - its id is stored with other text: ``updated`` (its old passages are replaced, its list of
   copies is kept);
-- its text equals, or nearly equals (MinHash, see ``rag.fingerprint``), an article stored
+- its text equals, or nearly equals (MinHash, see ``rag.store.fingerprint``), an article stored
   or earlier in the batch: ``duplicate``. One copy of a story is stored, the earliest
   published; every other outlet/URL that carried it goes into that article's
   ``also_published``. A copy already recorded is ``unchanged``;
@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
+from rag.types import Article, Copy, Outcome, Passage
+
 from . import fingerprint
 from .store import PantauStore, iso_to_epoch
-from .types import Article, Copy, Outcome, Passage
 
 EmbedText = Callable[[Article, Passage], str]
 

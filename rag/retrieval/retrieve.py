@@ -1,7 +1,7 @@
 """Retrieval: the passages most likely to answer a question.
 
 Hybrid: dense (Chroma, multilingual e5) and lexical (BM25 over the same passages, see
-``rag.lexical``) candidates, fused by weighted reciprocal rank. The lexical side's weight
+``rag.retrieval.lexical``) candidates, fused by weighted reciprocal rank. The lexical side's weight
 is the share of the (glossary-expanded) query tokens the corpus contains at all, so an
 English question over Indonesian news leans on the dense side instead of on noise. Then an
 optional cross-encoder rerank, a recency preference for questions about the present, and a
@@ -14,14 +14,15 @@ from collections.abc import Sequence
 
 from langchain_core.embeddings import Embeddings
 
-from .config import Settings
+from rag.config import Settings
+from rag.models.rerank import Reranker
+from rag.store.store import PantauStore, iso_to_epoch
+from rag.text import content_words
+from rag.types import Filters, RetrievedPassage
+
 from .glossary import load_glossary
 from .lexical import LexicalIndex, query_tokens
 from .query import QueryPlan, plan
-from .rerank import Reranker
-from .store import PantauStore, iso_to_epoch
-from .text import content_words
-from .types import Filters, RetrievedPassage
 
 #: Two passages whose content words overlap this much (Jaccard) say the same thing.
 NEAR_DUPLICATE = 0.8

@@ -33,8 +33,8 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
-from .config import Settings
-from .embeddings import ChromaEmbedding
+from rag.config import Settings
+from rag.models.embeddings import ChromaEmbedding
 
 __all__ = ["ChromaConnection", "StoreUnavailable", "StoreWriteError", "guarded",
            "probe_writable"]

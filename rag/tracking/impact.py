@@ -1,6 +1,6 @@
 """Impact of a regulation: who it affects and what it requires, in the news' own words.
 
-From the passages citing the regulation (see ``rag.track``), sentences that state an
+From the passages citing the regulation (see ``rag.tracking.registry``), sentences that state an
 obligation, a prohibition, a threshold or an effect are kept; each is attributed to the
 stakeholder groups it names (sellers/UMKM, platforms, consumers, importers, government).
 Everything returned is a verbatim sentence with its citation.
@@ -11,8 +11,8 @@ import re
 
 from pydantic import BaseModel, Field
 
-from .text import sentence_spans
-from .types import Citation, RetrievedPassage
+from rag.text import sentence_spans
+from rag.types import Citation, RetrievedPassage
 
 STAKEHOLDERS: dict[str, str] = {
     "sellers": r"pedagang|penjual|pelaku usaha|umkm|ukm|msmes?|sellers?|merchants?|traders?|"

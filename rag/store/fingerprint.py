@@ -14,7 +14,7 @@ import hashlib
 import struct
 from functools import lru_cache
 
-from .text import normalize, words
+from rag.text import normalize, words
 
 NUM_PERM = 128
 BANDS = 32
