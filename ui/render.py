@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from urllib.parse import urlsplit
 
-from rag.answering.answer import format_date
+from rag.dates import format_date
 from rag.types import Answer, ArticleInfo, Citation, Copy, RetrievedPassage
 
 from .i18n import lang_code, t

@@ -18,9 +18,9 @@ import math
 from collections.abc import Sequence
 
 from rag.config import Settings
+from rag.dates import format_date, iso_to_epoch
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan
-from rag.store.store import iso_to_epoch
 from rag.text import detect_language, terms
 from rag.tracking.timeline import event_type
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
@@ -29,12 +29,6 @@ from .asked import (GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked, Sent
                     passage_sentences)
 from .grounding import anchors, anchors_reached, missing_anchors
 
-MONTHS = {
-    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-}
 NOT_FOUND = {
     "id": "Sumber yang tersedia tidak menjawab pertanyaan ini.",
     "en": "The available sources do not answer this question.",
@@ -47,14 +41,6 @@ EARLIER = {"id": "Sebelumnya ({date}): ", "en": "Earlier ({date}): "}
 #: A sentence from another passage than the best sentence's joins a single-fact answer only
 #: when it scores at least this share of the best: every extra source cited must earn it.
 OTHER_SOURCE_RATIO = 0.9
-def format_date(iso: str | None, language: str) -> str:
-    """'2023-10-04...' -> '4 Oktober 2023' / '4 October 2023'."""
-    if not iso or len(iso) < 10:
-        return iso or ""
-    y, m, d = int(iso[0:4]), int(iso[5:7]), int(iso[8:10])
-    return f"{d} {MONTHS.get(language, MONTHS['en'])[m - 1]} {y}"
-
-
 class ExtractiveAnswerer:
     """Builds an Answer from retrieved passages by selecting their best sentences."""
 
@@ -230,8 +216,8 @@ def _day(p: RetrievedPassage) -> str:
 
 def _conflicts(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
                markers: dict[int, int]) -> list[Conflict]:
-    """Older cited claims whose status (``rag.tracking.timeline.event_type``) differs from the newest
-    one's."""
+    """Older cited claims whose status (``rag.tracking.timeline.event_type``) differs from
+    the newest one's."""
     dated = [s for s in chosen if _day(passages[s.passage])]
     if len(dated) < 2:
         return []

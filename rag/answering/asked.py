@@ -3,8 +3,8 @@
 A question asks for a kind of fact (a date for "kapan / when", a number for "berapa / how
 much", an amount of money for "how much did it pay", a name for "siapa / who", a cause for
 "mengapa / why") about its
-anchors (rag.answering.grounding), through its focus terms. The extractive answerer (rag.answering.answer) scores
-and filters the sentences of the retrieved passages with what is worked out here.
+anchors (rag.answering.grounding), through its focus terms. The extractive answerer
+(rag.answering.answer) scores and filters the sentences of the retrieved passages with what is worked out here.
 """
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from rag.dates import MONTH_NAMES
 from rag.regulations import find_references
 from rag.retrieval.query import ASKS_CLOCK, ASKS_DATE, ASKS_NAME, ASKS_NUMBER, ASKS_REASON
 from rag.text import STOPWORDS, sentence_spans, stem, terms, words
 from rag.types import RetrievedPassage
 
-from .grounding import MONTH_NAMES, covers, focus_groups, measured
+from .grounding import covers, focus_groups, measured
 
 _DAY = (r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
         r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"

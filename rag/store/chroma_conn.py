@@ -31,15 +31,36 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlparse
 
+from chromadb.api.types import Documents, EmbeddingFunction
 from langchain_core.embeddings import Embeddings
 
 from rag.config import Settings
-from rag.models.embeddings import ChromaEmbedding
 
-__all__ = ["ChromaConnection", "StoreUnavailable", "StoreWriteError", "guarded",
+__all__ = ["ChromaConnection", "ChromaEmbedding", "StoreUnavailable", "StoreWriteError", "guarded",
            "probe_writable"]
 
 log = logging.getLogger("pantau.store")
+
+
+class ChromaEmbedding(EmbeddingFunction[Documents]):
+    """Chroma adapter: documents get the passage prompt, queries the query prompt."""
+
+    def __init__(self, embedder: Embeddings) -> None:
+        self.embedder = embedder
+
+    def __call__(self, input: Documents) -> list:  # noqa: A002 - Chroma's signature
+        import numpy as np
+
+        return [np.asarray(v, dtype="float32") for v in self.embedder.embed_documents(list(input))]
+
+    def embed_query(self, input: Documents) -> list:  # noqa: A002
+        import numpy as np
+
+        return [np.asarray(self.embedder.embed_query(t), dtype="float32") for t in input]
+
+    @staticmethod
+    def name() -> str:
+        return "pantau"
 
 
 class StoreUnavailable(RuntimeError):

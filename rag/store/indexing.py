@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
+from rag.dates import iso_to_epoch
 from rag.types import Article, Copy, Outcome, Passage
 
 from . import fingerprint
-from .store import PantauStore, iso_to_epoch
+from .store import PantauStore
 
 EmbedText = Callable[[Article, Passage], str]
 

@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from rag.dates import iso_to_day, iso_to_epoch
 from rag.regulations import reference_ids
 from rag.types import Article, Copy, Filters, RetrievedPassage, Syndication
 
@@ -18,30 +19,6 @@ from . import fingerprint
 
 _ARTICLE_FIELDS = ("title", "outlet", "url", "published", "language", "author", "editor",
                    "section", "source", "content_hash")
-
-
-def iso_to_epoch(value: str | None) -> int | None:
-    """Epoch seconds of an ISO date or date-time (dates count from 00:00 UTC)."""
-    dt = _parse_iso(value)
-    if dt is None:
-        return None
-    return int(dt.timestamp())
-
-
-def iso_to_day(value: str | None) -> int | None:
-    """YYYYMMDD of an ISO date or date-time, in the article's own time zone."""
-    dt = _parse_iso(value)
-    return None if dt is None else dt.year * 10000 + dt.month * 100 + dt.day
-
-
-def _parse_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def regulation_meta(text: str) -> dict[str, Any]:

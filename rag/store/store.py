@@ -29,14 +29,14 @@ from rag.types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPas
 from . import fingerprint
 from .chroma_conn import (ChromaConnection, StoreUnavailable, StoreWriteError, guarded,
                           probe_writable)
-from .metadata import (article_from, article_meta, copies_json, iso_to_day, iso_to_epoch, matches,
-                       passage_meta, regulation_meta, retrieved, same_copy, where_clause)
+from .metadata import (article_from, article_meta, copies_json, matches, passage_meta,
+                       regulation_meta, retrieved, same_copy, where_clause)
 
 #: How long change-log entries are kept (readers further behind rebuild their indexes).
 LOG_RETENTION_MS = 7 * 24 * 3600 * 1000
 
-__all__ = ["PantauStore", "StoreUnavailable", "StoreWriteError", "iso_to_day", "iso_to_epoch",
-           "matches", "probe_writable", "where_clause"]
+__all__ = ["PantauStore", "StoreUnavailable", "StoreWriteError", "matches", "probe_writable",
+           "where_clause"]
 
 
 class PantauStore:

@@ -6,8 +6,9 @@ forms it was written in (aliases), a title where an article gives one ("Permenda
 tentang ..."/"... on import policy"), how many passages and articles cite it, when it was
 first and last mentioned, and the relations stated between regulations ("Permendag 31/2023
 menggantikan Permendag 50/2020", "revised by Permendag 8/2024").
-Aggregated on demand from what each passage says; follows the store's change log (``rag.store.changes``), so it follows every ingest and delete
-by re-reading only the articles they touched.
+Aggregated on demand from what each passage says; follows the store's change log
+(``rag.store.changes``), so it follows every ingest and delete by re-reading only the
+articles they touched.
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel
 
-from rag.dates import MONTHS, parse_date
+from rag.dates import MONTHS, format_date, parse_date
 from rag.regulations import find_references
 from rag.store.changes import PerArticle
 from rag.store.store import PantauStore
@@ -371,8 +371,6 @@ _BEFORE = {"id": "Sebelumnya ({date}): ", "en": "Before that ({date}): "}
 def status_answer(tl: Timeline, language: str, max_events: int = 3) -> Answer | None:
     """An Answer to "what is the status of X (now / on DATE)" from X's newest events:
     the newest first, then the changes before it, each cited; None without events."""
-    from rag.answering.answer import format_date  # answer.py imports this module: import late
-
     if not tl.events:
         return None
     lang = language if language in TYPE_LABELS else "en"
