@@ -18,7 +18,7 @@ from rag.types import Article
 
 from rag.dates import parse_date
 from .dedup import identify
-from .parse import fallback_title
+from .formats.parse import fallback_title
 from .fetch import FetchError, fetch
 from .web import clean_paragraphs, read_url
 

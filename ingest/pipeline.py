@@ -19,7 +19,7 @@ from rag.types import Article
 
 from .chunk import split_passages
 from .dedup import identify
-from .parse import ParseError, article_from_record
+from .formats.parse import ParseError, article_from_record
 from .records import IngestRecords, Record
 from .sources import Failure, Item, Notice, expand_paths, read_path
 

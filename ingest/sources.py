@@ -17,10 +17,10 @@ from pathlib import Path
 from rag.types import Article
 
 from .dedup import identify
-from .html import parse_html
-from .parse import ParseError, parse_jsonl, parse_markdown, parse_news_text
-from .pdf import parse_pdf
-from .tabular import parse_csv
+from .formats.html import parse_html
+from .formats.parse import ParseError, parse_jsonl, parse_markdown, parse_news_text
+from .formats.pdf import parse_pdf
+from .formats.tabular import parse_csv
 
 TEXT_EXTS = {".txt", ".text"}
 MARKDOWN_EXTS = {".md", ".markdown"}

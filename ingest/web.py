@@ -1,7 +1,7 @@
 """Articles from web pages: trafilatura-based extraction of what ``ingest.fetch`` fetched.
 
 ``article_from_page`` takes text and metadata from trafilatura and what it misses from
-``ingest.html``; ``read_url`` turns a URL into items (an article, a PDF, a feed's entries).
+``ingest.formats.html``; ``read_url`` turns a URL into items (an article, a PDF, a feed's entries).
 trafilatura (~0.3 s to import) is imported only when a page is parsed.
 """
 from __future__ import annotations
@@ -18,9 +18,9 @@ from rag.types import Article, Syndication
 
 from .dedup import identify
 from .fetch import FetchError, fetch
-from .html import parse_html
-from .parse import BOILERPLATE, ParseError, fallback_title, syndication_from_line
-from .pdf import parse_pdf
+from .formats.html import parse_html
+from .formats.parse import BOILERPLATE, ParseError, fallback_title, syndication_from_line
+from .formats.pdf import parse_pdf
 
 if TYPE_CHECKING:
     from .sources import Item

@@ -23,11 +23,11 @@ from hypothesis import strategies as st
 import ingest.feeds as feeds
 from ingest.dedup import identify
 from ingest.feeds import feed_date, read_feed
-from ingest.html import parse_html
-from ingest.parse import ParseError, article_from_record, parse_jsonl, parse_markdown, \
+from ingest.formats.html import parse_html
+from ingest.formats.parse import ParseError, article_from_record, parse_jsonl, parse_markdown, \
     parse_news_text
 from ingest.sources import Failure, Notice, read_path
-from ingest.tabular import SYNONYMS, parse_csv
+from ingest.formats.tabular import SYNONYMS, parse_csv
 from rag.config import Settings
 from rag.dates import MONTHS, find_period, is_relative_date_line, parse_date
 from rag.regulations import TYPES, find_references, reference_ids

@@ -301,7 +301,7 @@ def test_html_metadata_sources(parsed):
 def test_html_dates_of_other_stories_are_not_taken():
     """A printed date inside a related-stories list belongs to another story; broken
     JSON-LD is skipped, not fatal."""
-    from ingest.html import parse_html
+    from ingest.formats.html import parse_html
 
     page = """<html lang="id"><head><title>Judul Berita</title>
     <script type="application/ld+json">{"@type": "NewsArticle", "headline": </script></head>

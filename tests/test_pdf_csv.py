@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.parse import ParseError
-from ingest.pdf import parse_pdf, pdf_date, reflow
+from ingest.formats.parse import ParseError
+from ingest.formats.pdf import parse_pdf, pdf_date, reflow
 from ingest.sources import Failure, read_path
-from ingest.tabular import parse_csv
+from ingest.formats.tabular import parse_csv
 from rag.types import Article
 
 MESSY = Path(__file__).resolve().parent / "fixtures" / "messy"
