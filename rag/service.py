@@ -13,6 +13,7 @@ from langchain_core.embeddings import Embeddings
 
 from rag.answering.answer import ExtractiveAnswerer
 from rag.answering.generate import LLMAnswerer
+from rag.answering.tracked import status_answer
 from rag.models.embeddings import make_embeddings
 from rag.models.llm import make_chat_model
 from rag.models.rerank import make_reranker
@@ -22,7 +23,7 @@ from rag.store.store import PantauStore
 from rag.tracking.entities import load_gazetteer
 from rag.tracking.impact import Impact, impact_of
 from rag.tracking.registry import RegulationRecord, RegulationRegistry
-from rag.tracking.timeline import Timeline, TimelineIndex, status_answer
+from rag.tracking.timeline import Timeline, TimelineIndex
 from rag.tracking.updates import Updates, collect_updates
 
 from .config import Settings
