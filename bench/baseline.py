@@ -2,14 +2,15 @@
 
 1000-character chunks with 200 characters of overlap (cut anywhere, as a character splitter
 does), dense retrieval only (same multilingual-e5-small, same prompts), top 5, no metadata,
-no dedup, no lexical side, no query handling. Answers are scored with Pantau's extractive
+no dedup, no lexical side, no query handling, no cleaning of page furniture. Answers are scored with Pantau's extractive
 answerer over the baseline's passages, so the difference measured is retrieval.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.sources import expand_paths, read_path
+from ingest.dedup import article_id
+from ingest.sources import Parsed, expand_paths, parse_path
 from rag.answering.answer import ExtractiveAnswerer
 from rag.evaluate import Runner
 from rag.service import PantauService
@@ -38,9 +39,11 @@ def baseline_runner(service: PantauService, corpus: Path) -> Runner:
     store = PantauStore(settings, service.embedder)
     items = []
     for p in expand_paths([corpus]):
-        for it in read_path(p, settings.max_file_bytes):
-            if isinstance(it, Article):
-                items.append((it, char_chunks(it)))
+        for it in parse_path(p, settings.max_file_bytes):  # the text as parsed: no cleaning
+            if isinstance(it, Parsed):
+                a = it.article
+                a = a.model_copy(update={"id": article_id(a.url, a.text, it.id_path)})
+                items.append((a, char_chunks(a)))
     texts = [p.text for _, ps in items for p in ps]
     store.put_articles(items, service.embedder.embed_documents(texts))
     answerer = ExtractiveAnswerer(settings)

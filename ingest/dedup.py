@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from rag.text import normalize
 from rag.types import Article
 
+from .formats.clean import tidy
+
 _TRACKING = ("utm_", "fbclid", "gclid", "ref", "amp")
 
 
@@ -66,12 +68,15 @@ def _valid_unicode(value: Any) -> Any:
 
 
 def identify(article: Article, path: str = "") -> Article:
-    """The article with its canonical URL, stable id and content hash filled in (and any
-    lone surrogate in its strings replaced, so it can be hashed and stored)."""
+    """The article as it is stored, whatever format it came in: any lone surrogate in its
+    strings replaced (so it can be hashed and stored), page furniture out of its text and a
+    date inferred where it had none (``formats.clean.tidy``), its canonical URL, stable id
+    and content hash filled in."""
     data = article.model_dump()
     clean = _valid_unicode(data)
     if clean != data:
         article = Article.model_validate(clean)
+    article = tidy(article)
     url = canonical_url(article.url)
     return article.model_copy(update={
         "url": url,

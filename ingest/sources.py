@@ -108,8 +108,23 @@ def _matches(rel: Path, patterns: Sequence[str]) -> bool:
                for pat in patterns)
 
 
+@dataclass
+class Parsed:
+    """An article as its format's parser read it (no id yet, furniture still in), and the
+    path its id derives from when the file holds one article."""
+
+    article: Article
+    id_path: str = ""
+
+
 def read_path(path: Path, max_bytes: int) -> Iterator[Item]:
     """Articles in one file (a JSONL export holds many) with their ids, or why it failed."""
+    for item in parse_path(path, max_bytes):
+        yield identify(item.article, item.id_path) if isinstance(item, Parsed) else item
+
+
+def parse_path(path: Path, max_bytes: int) -> Iterator[Parsed | Failure | Notice]:
+    """What ``read_path`` reads, before ``identify``: each article as parsed."""
     source = str(path)
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
@@ -126,7 +141,7 @@ def read_path(path: Path, max_bytes: int) -> Iterator[Item]:
         data = path.read_bytes()
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
         if ext in PDF_EXTS:
-            yield identify(parse_pdf(data, source, mtime), str(path.resolve()))
+            yield Parsed(parse_pdf(data, source, mtime), str(path.resolve()))
             return
         text, note = decode(data)
         if not text.strip():
@@ -136,7 +151,7 @@ def read_path(path: Path, max_bytes: int) -> Iterator[Item]:
         if ext in JSONL_EXTS or ext in CSV_EXTS:
             rows = parse_jsonl(text, source) if ext in JSONL_EXTS else parse_csv(text, source)
             for where, item in rows:
-                yield Failure(where, str(item)) if isinstance(item, ParseError) else identify(item)
+                yield Failure(where, str(item)) if isinstance(item, ParseError) else Parsed(item)
             return
         if ext in HTML_EXTS:
             article = parse_html(text, source)
@@ -144,7 +159,7 @@ def read_path(path: Path, max_bytes: int) -> Iterator[Item]:
             article = parse_markdown(text, source, mtime)
         else:
             article = parse_news_text(text, source, mtime)
-        yield identify(article, str(path.resolve()))
+        yield Parsed(article, str(path.resolve()))
     except (ParseError, OSError) as exc:
         yield Failure(source, str(exc) if isinstance(exc, ParseError)
                       else f"cannot read file ({exc.strerror or exc})")

@@ -19,7 +19,8 @@ from rag.types import Article, Syndication
 from .dedup import identify
 from .fetch import FetchError, fetch
 from .formats.html import parse_html
-from .formats.parse import BOILERPLATE, ParseError, fallback_title, syndication_from_line
+from .formats.clean import is_boilerplate, syndication_from_line
+from .formats.parse import ParseError, fallback_title
 from .formats.pdf import parse_pdf
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def clean_paragraphs(lines: list[str], *titles: str) -> tuple[list[str], list[Sy
     lines = [a[:-len(b)].strip() if b and a != b and a.endswith(" " + b) else a
              for a, b in zip(lines, lines[1:] + [""])]
     for t in lines:
-        if (not t or BOILERPLATE.match(t) or _WP_FOOTER.match(t) or t.lower() in known
+        if (not t or is_boilerplate(t) or _WP_FOOTER.match(t) or t.lower() in known
                 or t in out or (len(t) >= 40 and any(t in kept for kept in out))):
             continue
         s = syndication_from_line(t)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 MONTHS = {
@@ -172,3 +173,65 @@ def _parse_iso(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+_WEEKDAY_NUMBERS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4,
+                    "sabtu": 5, "minggu": 6, "ahad": 6, "monday": 0, "tuesday": 1,
+                    "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+                    "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thurs": 3, "fri": 4,
+                    "sat": 5, "sun": 6}
+_WD = "(?P<wd>" + "|".join(sorted((re.escape(w) for w in _WEEKDAY_NUMBERS), key=len,
+                                  reverse=True)) + r")\.?"
+_MENTION = re.compile(
+    rf"(?:\b{_WD}\s*,?\s*(?:\(\s*)?)?"
+    r"(?:(?P<nd>\d{1,2})/(?P<nm>\d{1,2})(?:/(?P<ny>\d{4}|\d{2}))?(?!\d)"
+    rf"|(?P<dd>\d{{1,2}})\s+(?P<dm>{_MONTH_RE})\.?(?:\s+(?P<dy>\d{{4}}))?(?![\w])"
+    rf"|(?P<mm>{_MONTH_RE})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(?P<my>\d{{4}}))?)",
+    re.I)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date written in running text: "Rabu (4/10/2023)", "Selasa (3/10)", "(Feb 21)",
+    "Kamis, 23 November 2023", "on Tuesday, Oct. 3". The year may be missing."""
+
+    start: int
+    day: int
+    month: int
+    year: int | None
+    weekday: int | None  # 0 = Monday, when the text names the day of the week
+    text: str
+
+    def resolve(self, years: list[int]) -> date | None:
+        """The date, its year taken from the mention or, failing that, the first of
+        ``years`` on which the named weekday falls (any of them without a weekday)."""
+        for y in ([self.year] if self.year else years):
+            try:
+                d = date(y, self.month, self.day)
+            except ValueError:
+                continue
+            if self.weekday is None or d.weekday() == self.weekday:
+                return d
+        return None
+
+
+def date_mentions(text: str) -> list[DateMention]:
+    """Every date written in ``text``, in order (see ``DateMention``)."""
+    out = []
+    for m in _MENTION.finditer(text):
+        if m["nd"]:
+            day, month, year = int(m["nd"]), int(m["nm"]), m["ny"]
+            if not (m["wd"] or text[max(0, m.start() - 1):m.start()] == "(" or year):
+                continue  # a bare "3/10" is more often a ratio or a number than a date
+        elif m["dd"]:
+            day, month, year = int(m["dd"]), MONTHS[m["dm"].lower()], m["dy"]
+        else:
+            day, month, year = int(m["md"]), MONTHS[m["mm"].lower()], m["my"]
+        if not (1 <= day <= 31 and 1 <= month <= 12):
+            continue
+        y = int(year) if year else None
+        if y is not None and y < 100:
+            y += 2000
+        wd = _WEEKDAY_NUMBERS.get(m["wd"].lower()) if m["wd"] else None
+        out.append(DateMention(m.start(), day, month, y, wd, m.group(0)))
+    return out

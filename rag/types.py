@@ -43,6 +43,12 @@ class Article(BaseModel):
     editor: str = ""
     section: str = ""
     source: str = ""  # where it came from: a path, URL or "api"
+    place: str = ""  # where it was filed: the dateline's city ("Jakarta")
+    # Where ``published`` came from: "metadata" (the source said so), "url" (a date in its
+    # path), "text" (the dateline or the body's first dated reference), "" when unknown;
+    # with the confidence of an inferred date (1.0 for metadata).
+    date_source: str = ""
+    date_confidence: float | None = None
     syndication: list[Syndication] = Field(default_factory=list)
     content_hash: str = ""
     # Copies of this story stored under it (exact or near duplicates), earliest first.
@@ -79,6 +85,9 @@ class ArticleInfo(BaseModel):
     editor: str
     section: str = ""
     source: str = ""
+    place: str = ""
+    date_source: str = ""
+    date_confidence: float | None = None
     syndication: list[Syndication] = Field(default_factory=list)
     also_published: list[Copy] = Field(default_factory=list)
     ingested_at: str | None = None

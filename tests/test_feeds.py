@@ -34,7 +34,7 @@ def test_rss_with_full_content(tmp_path):
     assert (a.author, a.outlet, a.language) == ("Dimas Prakoso", "Kabar Pasar - Ekonomi Digital",
                                                 "id")
     assert a.source == source
-    assert a.text.startswith("JAKARTA - TikTok Shop resmi berhenti melayani transaksi")
+    assert a.text.startswith("TikTok Shop resmi berhenti melayani transaksi") and a.place == "Jakarta"
     assert a.text.count("\n\n") == 2  # three paragraphs: "Baca juga" and syndication out
     assert "Baca juga" not in a.text and "Tulisan ini" not in a.text
     assert [(s.outlet, s.author) for s in a.syndication] == [("www.trenniaga.example",
@@ -76,7 +76,7 @@ def test_teaser_entries_are_followed_to_their_pages(web_server, tmp_path):
     assert tutup.url == "https://wartadagang.example/ekonomi/tiktok-shop-tutup"
     assert tutup.published == "2023-10-04T17:30:00+07:00" and tutup.author == "Rina Lestari"
     assert tutup.outlet == "Rangkuman Regulasi Niaga" and tutup.source == feed
-    assert tutup.text.startswith("JAKARTA - TikTok Shop berhenti melayani transaksi jual beli")
+    assert tutup.text.startswith("TikTok Shop berhenti melayani transaksi jual beli")
     assert "berhenti melayani transaksi." not in tutup.text  # not the one-line teaser
     assert deal.published == "2023-12-11T20:05:00+07:00" and deal.language == "en"
     assert deal.url == f"{web_server.base}/markets/tiktok-tokopedia-840-million"

@@ -137,20 +137,20 @@ EXPECTED_FAILURES = {
 #: How each article's text must begin: the first words of its first real paragraph.
 FIRST_WORDS = {
     "h01_blog-wordpress.html": "Menteri Koperasi dan UKM Teten Masduki mengungkapkan",
-    "h02_portal-detail.html": "Jakarta - TikTok Shop berhenti melayani transaksi",
+    "h02_portal-detail.html": "TikTok Shop berhenti melayani transaksi",
     "h03_time-only.html": "Layanan belanja TikTok Shop kembali bisa digunakan",
-    "h04_byline-text-date.html": "BANDUNG – Sejumlah pedagang daring di Bandung",
+    "h04_byline-text-date.html": "Sejumlah pedagang daring di Bandung",
     "h05_english-og-cookie.html": "The KPPU says the takeover notice came months",
     "h06_amp.html": "Kementerian Keuangan menerbitkan PMK 37/2025",
-    "h07_malformed.html": "JAKARTA - PT Bukalapak.com Tbk menyatakan",
-    "t01_reporter-dua-sindikasi.txt": "JAKARTA - Menteri Koperasi dan UKM Teten Masduki",
-    "t02_wita-crlf.txt": "MAKASSAR - Pedagang daring di Makassar",
-    "t03_wit-salah-ketik.txt": "JAYAPURA - Sejumlah pelapak onlen di Jayapura",
+    "h07_malformed.html": "PT Bukalapak.com Tbk menyatakan",
+    "t01_reporter-dua-sindikasi.txt": "Menteri Koperasi dan UKM Teten Masduki",
+    "t02_wita-crlf.txt": "Pedagang daring di Makassar",
+    "t03_wit-salah-ketik.txt": "Sejumlah pelapak onlen di Jayapura",
     "t04_tanggal-di-teks.txt": "Para penjual yang biasa berjualan lewat siaran langsung",
     RELATIVE_FILE: "TikTok Shop kembali menerima pesanan di Indonesia",
-    "t06_bom-nopember.txt": "JAKARTA - Kementerian Koperasi dan UKM mencatat",
-    "t07_cp1252.txt": "JAKARTA – TikTok dan GoTo Gojek Tokopedia sepakat",
-    "s01_sindikasi-asli.txt": "JAKARTA - TikTok resmi mengambil alih 75,01 persen",
+    "t06_bom-nopember.txt": "Kementerian Koperasi dan UKM mencatat",
+    "t07_cp1252.txt": "TikTok dan GoTo Gojek Tokopedia sepakat",
+    "s01_sindikasi-asli.txt": "TikTok resmi mengambil alih 75,01 persen",
     "p01_ringkasan-kebijakan.pdf": "Kementerian Perdagangan menetapkan Peraturan Menteri",
     "c01_ekspor-monitoring.csv:2": "TikTok Shop berhenti memproses transaksi",
 }
@@ -242,7 +242,15 @@ def test_text_is_clean(parsed, key):
 
 @pytest.mark.parametrize("key", sorted(FIRST_WORDS))
 def test_text_starts_with_the_first_sentence(parsed, key):
+    """No furniture before the story, the dateline included ("BANDUNG – ")."""
     assert parsed[key].text.startswith(FIRST_WORDS[key]), parsed[key].text[:120]
+
+
+def test_datelines_become_the_place_the_story_was_filed(parsed):
+    places = {k: parsed[k].place for k in ("h02_portal-detail.html", "h04_byline-text-date.html",
+                                           "t02_wita-crlf.txt", "t03_wit-salah-ketik.txt")}
+    assert places == {"h02_portal-detail.html": "Jakarta", "h04_byline-text-date.html": "Bandung",
+                      "t02_wita-crlf.txt": "Makassar", "t03_wit-salah-ketik.txt": "Jayapura"}
 
 
 def test_syndicated_copies(parsed):
@@ -279,9 +287,10 @@ def test_relative_date_follows_the_file_time(tmp_path):
     assert article.published == "2024-01-03"
 
 
-def test_date_only_in_the_text_is_not_the_publication_date(parsed):
+def test_a_date_only_in_the_text_is_inferred_and_says_so(parsed):
     article = parsed["t04_tanggal-di-teks.txt"]
-    assert article.published is None
+    assert article.published == "2023-10-04"  # "Rabu (4/10/2023)": weekday and date agree
+    assert article.date_source == "text" and 0 < article.date_confidence < 1
     assert "Rabu (4/10/2023)" in article.text  # the date stays part of the story
     assert "https://kabarniaga.example" not in article.text
 

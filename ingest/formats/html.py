@@ -16,14 +16,16 @@ from rag.text import detect_language
 from rag.types import Article
 
 from rag.dates import parse_date
-from .parse import BOILERPLATE, ParseError, fallback_title, syndication_from_line
+from .clean import is_boilerplate, syndication_from_line
+from .parse import ParseError, fallback_title
 
 _NOISE_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form",
                "button", "iframe", "svg", "figure", "figcaption", "template", "amp-sidebar",
                "amp-ad", "amp-social-share"]
 _NOISE_CLASS = re.compile(r"(share|social|related|baca-?juga|read-?also|breadcrumb|comment|"
                           r"newsletter|advert|\bads?\b|promo|menu|footer|sidebar|widget|"
-                          r"tags?)", re.I)
+                          r"tags?|caption|keterangan|credit|kredit|\bfoto\b|\bphoto\b|kicker|"
+                          r"ticker|flash|trending|populer|byline|penulis|author)", re.I)
 _BODY_SELECTORS = ["article", "[itemprop=articleBody]", "main", ".content", ".article-body",
                    ".post-content", ".entry-content", "#content"]
 _BLOCKS = ["p", "li", "blockquote"]
@@ -208,7 +210,7 @@ def parse_html(html: str, source: str) -> Article:
     paragraphs, syndication = [], []
     for block in blocks:
         t = re.sub(r"\s+", " ", _own_text(block)).strip()
-        if not t or BOILERPLATE.match(t) or (title and t == title):
+        if not t or is_boilerplate(t) or (title and t == title):
             continue
         synd = syndication_from_line(t)
         if synd:

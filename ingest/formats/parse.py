@@ -15,28 +15,16 @@ from rag.types import Article, Syndication
 
 from rag.dates import DATE_LINE, is_relative_date_line, parse_date
 
+from .clean import is_boilerplate, syndication_from_line
+
 
 class ParseError(ValueError):
     """The input cannot be read as an article; the message says why."""
 
 
-# "Tulisan ini telah tayang di www.trenasia.com oleh Bintang Surya Laksana pada 24 Nov 2023"
-# "Artikel ini telah tayang di kabarniaga.example dengan judul "...", klik untuk baca: URL"
-SYNDICATION = re.compile(
-    r"^\s*(?:tulisan|artikel|berita)\s+ini\s+(?:telah|sudah)\s+(?:tayang|terbit|dimuat)\s+di\s+"
-    r"(?P<outlet>\S+)(?:\s+oleh\s+(?P<author>.+?))?(?:\s+pada\s+(?P<date>.+?))?"
-    r"(?:\s+dengan\s+judul\b.*)?\s*\.?\s*$",
-    re.I,
-)
 _BYLINE = re.compile(r"^\s*(penulis|editor|reporter|pewarta|author|writer|editor)\s*:\s*(.*)$",
                      re.I)
 _SOURCE = re.compile(r"^\s*(sumber|source|outlet)\s*:\s*(.+)$", re.I)
-BOILERPLATE = re.compile(
-    r"^\s*(baca\s+juga|read\s+also|lihat\s+juga|simak\s+juga|bagikan|share(\s+this)?|"
-    r"advertisement|iklan|scroll\s+to\s+continue|gulir\s+untuk|ikuti\s+kami|follow\s+us|"
-    r"tonton\s+juga|copyright|hak\s+cipta)\b.*$",
-    re.I,
-)
 _MAX_HEADER_LINES = 8
 _TITLE_WORDS = 14
 
@@ -50,14 +38,6 @@ def fallback_title(body: str) -> str:
     first = re.sub(r"^[A-Z][A-Z .]+\s[-–—]\s", "", first)  # dateline "JAKARTA - "
     toks = first.split()
     return " ".join(toks[:_TITLE_WORDS]) + ("…" if len(toks) > _TITLE_WORDS else "")
-
-
-def syndication_from_line(line: str) -> Syndication | None:
-    m = SYNDICATION.match(line)
-    if not m:
-        return None
-    return Syndication(outlet=m["outlet"].rstrip(".,"), author=(m["author"] or "").strip() or None,
-                       published=parse_date(m["date"] or ""))
 
 
 def parse_news_text(text: str, source: str, fetched: datetime | None = None) -> Article:
@@ -98,7 +78,7 @@ def parse_news_text(text: str, source: str, fetched: datetime | None = None) -> 
         if is_relative_date_line(line):
             relative = line
             continue
-        if BOILERPLATE.match(line):
+        if is_boilerplate(line):
             continue
         if in_header and not date_seen and len(line) < 200 and not line.endswith("."):
             head.append(line)
@@ -143,10 +123,9 @@ def parse_markdown(text: str, source: str, fetched: datetime | None = None) -> A
     if h:
         title = title or h[1].strip()
         text = text[:h.start()] + text[h.end():]
-    # Drop Markdown decoration that would otherwise end up in quotes.
+    # Markdown decoration that would otherwise end up in quotes (emphasis: clean.tidy).
     text = re.sub(r"^#{1,6}\s+", "", text, flags=re.M)
-    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
-    text = re.sub(r"(\*\*|__|\*|_)(\S[^*_]*?)\1", r"\2", text)
+    text = re.sub(r"(?<!!)\[([^\]]+)\]\([^)]+\)", r"\1", text)  # images stay: tidy drops them
     art = parse_news_text(text, source, fetched)
     return art.model_copy(update={
         "title": title or art.title,

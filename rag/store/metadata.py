@@ -18,7 +18,7 @@ from rag.types import Article, Copy, Filters, RetrievedPassage, Syndication
 from . import fingerprint
 
 _ARTICLE_FIELDS = ("title", "outlet", "url", "published", "language", "author", "editor",
-                   "section", "source", "content_hash")
+                   "section", "source", "content_hash", "place", "date_source")
 
 
 def regulation_meta(text: str) -> dict[str, Any]:
@@ -127,6 +127,8 @@ def article_meta(a: Article, n_passages: int) -> dict[str, Any]:
     meta["syndication"] = json.dumps([s.model_dump() for s in a.syndication], ensure_ascii=False)
     meta["also_published"] = copies_json(a.also_published)
     meta["passages"] = n_passages
+    if a.date_confidence is not None:
+        meta["date_confidence"] = float(a.date_confidence)
     now = datetime.now(timezone.utc)
     meta["ingested_at"] = now.isoformat(timespec="seconds")
     meta["ingested_ts"] = int(now.timestamp())
@@ -146,4 +148,5 @@ def article_from(aid: str, m: dict[str, Any], text: str) -> Article:
     synd = [Syndication(**s) for s in json.loads(m.get("syndication") or "[]")]
     copies = [Copy(**c) for c in json.loads(m.get("also_published") or "[]")]
     return Article(id=aid, text=text or "", syndication=synd, also_published=copies,
-                   ingested_at=m.get("ingested_at") or None, **fields)
+                   ingested_at=m.get("ingested_at") or None,
+                   date_confidence=m.get("date_confidence"), **fields)
