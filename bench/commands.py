@@ -1,5 +1,5 @@
-"""`pantau bench ingest | load | scale`: the argument parsing and printing of the
-benchmarks (their code is in bench/ingest.py, load.py and scale.py). Nothing heavy is
+"""`pantau bench ingest | load | scale | pages`: the argument parsing and printing of the
+benchmarks (their code is in bench/ingest.py, load.py, scale.py and pages.py). Nothing heavy is
 imported until a command runs."""
 from __future__ import annotations
 
@@ -105,6 +105,47 @@ def cmd_bench_scale(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_bench_pages(args, settings: Settings) -> int:
+    from pathlib import Path
+
+    from bench.pages import KINDS, run
+
+    corpus = Path(args.corpus)
+    r = run(corpus, Path(args.labels) if args.labels else corpus.parent / "labels.jsonl",
+            settings.chunk_size, settings.chunk_overlap)
+    if args.json:
+        print(json.dumps(r, indent=2, ensure_ascii=False))
+        return 0
+    pb, pa = r["passages"], r["passages_with_furniture"]
+    print(f"corpus               {r['corpus']}: {r['articles']} articles "
+          f"({len(r['unlabelled'])} without labels, {len(r['labels_without_article'])} "
+          f"labels without an article)")
+    print(f"passages with any furniture  before {pa['before']}/{pb['before']} "
+          f"({pa['before'] / (pb['before'] or 1):.1%})   after {pa['after']}/{pb['after']} "
+          f"({pa['after'] / (pb['after'] or 1):.1%})")
+    print(f"{'kind':16}{'items':>7}{'in passages before':>20}{'after':>8}")
+    for kind in KINDS:
+        n = r["furniture_items"].get(kind, 0)
+        if n:
+            print(f"{kind:16}{n:>7}{r['items_in_passages']['before'].get(kind, 0):>20}"
+                  f"{r['items_in_passages']['after'].get(kind, 0):>8}")
+    print(f"removed, not labelled furniture  {len(r['removed_unlabelled'])} lines")
+    d = r["dates"]
+    print(f"dates (source's date hidden)  inferred {d['inferred']}/{d['articles']} "
+          f"({d['inferred_share']:.1%}), exactly right {d['exact']} ({d['exact_share']:.1%} "
+          f"of all, {d['exact_of_inferred']:.1%} of inferred); from url {d.get('from_url', 0)}, "
+          f"from text {d.get('from_text', 0)}")
+    if args.verbose:
+        for kind, rows in r["left_after"].items():
+            for row in rows:
+                print(f"  left {kind}: {row}")
+        for row in r["removed_unlabelled"]:
+            print(f"  removed: {row}")
+        for row in r["wrong_dates"]:
+            print(f"  wrong date: {row}")
+    return 0
+
+
 def add_bench_parser(sub) -> None:
     """Add ``bench`` and its subcommands to the ``pantau`` parser's subparsers."""
     bench = sub.add_parser("bench", help="benchmarks that print figures")
@@ -141,3 +182,10 @@ def add_bench_parser(sub) -> None:
                    help="keep the store in DIR and go on from it next time (built once)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_bench_scale)
+    s = bsub.add_parser("pages", help="page furniture left in passages and dates inferred, "
+                        "on a labelled corpus")
+    s.add_argument("corpus", nargs="?", default="data/realnews/corpus")
+    s.add_argument("--labels", default="", help="labels.jsonl (default: beside the corpus)")
+    s.add_argument("--verbose", action="store_true", help="list what is left and what is wrong")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_bench_pages)
