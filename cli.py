@@ -226,46 +226,61 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    """Ingest the corpus into a temporary store (model cache shared) and run the QA set,
-    for Pantau and, in the same run, for the textbook baseline."""
+    """Ingest each corpus into a temporary store (model cache shared) and run its QA sets,
+    for Pantau and, in the same run, for the textbook baseline. Without a QA file: every
+    set of the suite (rag.evaluate.SUITE), each corpus ingested once."""
     import tempfile
     from pathlib import Path
 
     from bench.baseline import baseline_runner
     from ingest.pipeline import ingest_paths
-    from rag.evaluate import evaluate, load_qa, pantau_runner
+    from rag.evaluate import SUITE, evaluate, load_qa, pantau_runner
 
-    items = load_qa(args.qa)
+    sets = ([(Path(args.qa).name, args.qa, args.corpus or "data/sample")] if args.qa
+            else [(name, qa, corpus) for name, qa, corpus in SUITE if Path(qa).exists()])
+    results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="pantau-eval-") as tmp:
         models = settings.models_dir.resolve()
         models.mkdir(parents=True, exist_ok=True)
-        (Path(tmp) / "models").symlink_to(models, target_is_directory=True)
-        service = _service(settings.model_copy(update={"data_dir": Path(tmp)}))
-        ingest_paths(service, [args.corpus])
-        reports = {"pantau": evaluate(pantau_runner(service), items, k=args.top_k)}
-        if not args.no_baseline:
-            reports["baseline"] = evaluate(baseline_runner(service, Path(args.corpus)), items,
-                                           k=args.top_k)
+        for n, corpus in enumerate(dict.fromkeys(c for _, _, c in sets)):
+            data = Path(tmp) / f"corpus{n}"
+            data.mkdir()
+            (data / "models").symlink_to(models, target_is_directory=True)
+            service = _service(settings.model_copy(update={"data_dir": data}))
+            ingest_paths(service, [corpus])
+            baseline = None if args.no_baseline else baseline_runner(service, Path(corpus))
+            for name, qa, c in sets:
+                if c != corpus:
+                    continue
+                items = load_qa(qa)
+                results[name] = {"pantau": evaluate(pantau_runner(service), items, k=args.top_k)}
+                if baseline:
+                    results[name]["baseline"] = evaluate(baseline, items, k=args.top_k)
     if args.json:
-        print(json.dumps({name: {"summary": {"all": r.summary(), **r.by_kind()},
-                                 "items": [vars(i) for i in r.items]}
-                          for name, r in reports.items()}, indent=2))
+        out = {name: {system: {"summary": {"all": r.summary(), **r.by_kind()},
+                               "items": [vars(i) for i in r.items]}
+                      for system, r in reports.items()}
+               for name, reports in results.items()}
+        print(json.dumps(out[sets[0][0]] if args.qa else out, indent=2))
         return 0
-    cols = ["items", "evidence@1", "evidence@5", "mrr", "citation_precision", "answer_correct",
-            "refusal_accuracy", "false_refusals", "p50_ms", "p95_ms"]
-    for name, report in reports.items():
-        print(f"\n== {name} ==")
-        print(f"{'kind':15}" + "".join(f"{c[:11]:>12}" for c in cols))
-        for kind, m in {"all": report.summary(), **report.by_kind()}.items():
-            print(f"{kind:15}" + "".join(
-                f"{m[c]:>12.3f}" if c in m and c != "items" else f"{m.get(c, ''):>12}"
-                for c in cols))
-        if args.misses:
-            print(f"\n-- {name}: misses (evidence rank, cited ranks) --")
-            for r in report.misses():
-                answer = " ".join(r.answer.split())[:150]
-                print(f"{r.id:6} {r.kind:14} {r.miss():15} ev@{r.evidence_rank or '-'} "
-                      f"cited {r.cited_ranks}  {r.question}\n{'':22}-> {answer}")
+    cols = ["items", "evidence@1", "evidence@5", "mrr", "citation_precision", "cited_evidence",
+            "answer_correct", "first_sentence", "refusal_accuracy", "false_refusals", "p50_ms",
+            "p95_ms"]
+    for set_name, reports in results.items():
+        corpus = next(c for n, _, c in sets if n == set_name)
+        for name, report in reports.items():
+            print(f"\n== {set_name} over {corpus}: {name} ==")
+            print(f"{'kind':15}" + "".join(f"{c[:11]:>12}" for c in cols))
+            for kind, m in {"all": report.summary(), **report.by_kind()}.items():
+                print(f"{kind:15}" + "".join(
+                    f"{m[c]:>12.3f}" if c in m and c != "items" else f"{m.get(c, ''):>12}"
+                    for c in cols))
+            if args.misses:
+                print(f"\n-- {set_name}, {name}: misses (evidence rank, cited ranks) --")
+                for r in report.misses():
+                    answer = " ".join(r.answer.split())[:150]
+                    print(f"{r.id:6} {r.kind:14} {r.miss():15} ev@{r.evidence_rank or '-'} "
+                          f"cited {r.cited_ranks}  {r.question}\n{'':22}-> {answer}")
     return 0
 
 
@@ -313,8 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("ids", nargs="+")
     s.set_defaults(func=cmd_delete)
     s = sub.add_parser("eval", help="evaluate retrieval and answers on a QA set")
-    s.add_argument("qa", nargs="?", default="data/eval/qa.jsonl")
-    s.add_argument("--corpus", default="data/sample")
+    s.add_argument("qa", nargs="?", default="",
+                   help="one QA set (default: every set of the suite, see docs/EVALUATION.md)")
+    s.add_argument("--corpus", default="", help="the QA set's corpus (default data/sample)")
     s.add_argument("--top-k", type=int, default=5)
     s.add_argument("--no-baseline", action="store_true", help="skip the textbook baseline")
     s.add_argument("--misses", action="store_true",

@@ -2,7 +2,10 @@
 fact, does Pantau refuse what the sources don't answer?
 
 A QA item (JSONL): question, language, kind, answer, answer_alternatives, evidence (verbatim
-substrings of the supporting passages), history. Unanswerable items have no evidence.
+substrings of the supporting passages), history. Unanswerable items have no evidence. A
+persona-battery item (data/eval/persona.jsonl) has an ``intent`` for its kind, ``answerable``
+and ``keys``: groups of accepted strings, every group to be said, the first group in the
+answer's first sentence.
 """
 from __future__ import annotations
 
@@ -15,8 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .service import PantauService
-from .text import normalize
+from .text import normalize, sentence_spans
 from .types import Answer, RetrievedPassage
+
+#: The QA sets `pantau eval` runs by default: (name, QA file, corpus), paths from the
+#: repository root. Each corpus is ingested once for all its sets.
+SUITE = [
+    ("qa", "data/eval/qa.jsonl", "data/sample"),
+    ("heldout", "data/eval/heldout.jsonl", "data/sample"),
+    ("persona", "data/eval/persona.jsonl", "data/sample"),
+    ("realnews", "data/realnews/qa.jsonl", "data/realnews/corpus"),
+]
 
 #: (question, history, k) -> (retrieved passages, answer)
 Runner = Callable[[str, list[dict], int], tuple[list[RetrievedPassage], Answer]]
@@ -32,6 +44,7 @@ class ItemResult:
     evidence_rank: int | None  # 1-based rank of the first passage holding the evidence
     found: bool
     correct: bool
+    first_sentence: bool  # the answer's first sentence says the (first) key
     cited: int
     cited_with_evidence: int
     seconds: float
@@ -67,6 +80,8 @@ class Report:
                                     for r in ans) / len(ans)
             out["mrr"] = sum(1 / r.evidence_rank for r in ans if r.evidence_rank) / len(ans)
             out["answer_correct"] = sum(r.correct for r in ans) / len(ans)
+            out["first_sentence"] = sum(r.first_sentence for r in ans) / len(ans)
+            out["cited_evidence"] = sum(r.cited_with_evidence > 0 for r in ans) / len(ans)
             out["false_refusals"] = sum(not r.found for r in ans) / len(ans)
             cited = sum(r.cited for r in ans)
             out["citation_precision"] = (sum(r.cited_with_evidence for r in ans) / cited
@@ -104,6 +119,20 @@ def load_qa(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
 
+def key_groups(item: dict) -> list[list[str]]:
+    """What a correct answer must say: groups of accepted strings, each group once."""
+    if "keys" in item:
+        return [[k for k in g if k] for g in item["keys"] if any(g)]
+    keys = [k for k in [item.get("answer", ""), *(item.get("answer_alternatives") or [])] if k]
+    return [keys] if keys else []
+
+
+def first_sentence(text: str) -> str:
+    """The answer's first sentence (its lead), markers included."""
+    spans = sentence_spans(text)
+    return text[spans[0][0]:spans[0][1]] if spans else text
+
+
 def _holds(text: str, evidence: list[str]) -> bool:
     t = normalize(text).lower()
     return any(normalize(e).lower() in t for e in evidence)
@@ -136,12 +165,17 @@ def evaluate(run: Runner, items: list[dict], k: int = 5) -> Report:
         passages, answer = run(it["question"], it.get("history") or [], k)
         seconds = time.perf_counter() - t0
         rank = next((i + 1 for i, p in enumerate(passages) if _holds(p.text, evidence)), None)
-        keys = [it.get("answer", "")] + list(it.get("answer_alternatives") or [])
-        correct = answer.found and says_key(answer.answer, keys)
+        groups = key_groups(it)
+        answerable = bool(it.get("answerable", bool(evidence)))
+        correct = answer.found and bool(groups) and all(says_key(answer.answer, g)
+                                                        for g in groups)
+        lead = answer.found and bool(groups) and says_key(first_sentence(answer.answer),
+                                                          groups[0])
         report.items.append(ItemResult(
-            id=it.get("id", ""), kind=it.get("kind", ""), language=it.get("language", ""),
-            answerable=bool(evidence), top_score=passages[0].score if passages else 0.0,
-            evidence_rank=rank, found=answer.found, correct=correct,
+            id=it.get("id", ""), kind=it.get("kind") or it.get("intent", ""),
+            language=it.get("language", ""),
+            answerable=answerable, top_score=passages[0].score if passages else 0.0,
+            evidence_rank=rank, found=answer.found, correct=correct, first_sentence=lead,
             cited=len(answer.citations) if evidence else 0,
             cited_with_evidence=sum(_holds(c.quote, evidence) for c in answer.citations)
             if evidence else 0,

@@ -62,6 +62,35 @@ def test_metrics_over_a_scripted_runner():
         ("a", "refused"), ("b", "wrong answer"), ("c", "wrong citation"), ("u", "answered")]
 
 
+def test_first_sentence_key_groups_and_cited_evidence():
+    hit, miss = _p(1, "TikTok Shop stopped on 4 October 2023."), _p(2, "Unrelated text here.")
+    items = [
+        {"id": "lead", "question": "q1", "answer": "4 October 2023", "evidence": ["4 October"]},
+        {"id": "late", "question": "q2", "answer": "4 October 2023", "evidence": ["4 October"]},
+        # persona form: every group must be said; the first one in the first sentence
+        {"id": "p", "question": "q3", "intent": "impact", "answerable": True,
+         "keys": [["platforms", "platform"], ["sellers", "penjual"]], "evidence": ["4 October"]},
+        {"id": "p2", "question": "q4", "intent": "impact", "answerable": True,
+         "keys": [["platforms"], ["importers"]], "evidence": ["4 October"]},
+    ]
+    script = {
+        "q1": ([hit], _answer("It stopped on 4 October 2023 [1]. More here.", [hit])),
+        "q2": ([hit, miss], _answer("It stopped. That was on 4 October 2023 [1] [2].",
+                                    [hit, miss])),
+        "q3": ([hit], _answer("Platforms must stop payments [1]. Sellers move [1].", [hit])),
+        "q4": ([hit], _answer("Platforms must stop payments [1].", [hit])),
+    }
+    report = evaluate(lambda q, h, k: script[q], items)
+    got = {r.id: (r.correct, r.first_sentence) for r in report.items}
+    assert got == {"lead": (True, True), "late": (True, False), "p": (True, True),
+                   "p2": (False, True)}
+    assert {r.kind for r in report.items} == {"", "impact"}
+    s = report.summary()
+    assert s["first_sentence"] == pytest.approx(3 / 4)
+    assert s["cited_evidence"] == 1.0  # each answer cites at least one passage with evidence
+    assert s["citation_precision"] == pytest.approx(4 / 5)
+
+
 def test_answer_keys_match_whole_words():
     assert says_key("Permendag Nomor 31 Tahun 2023 [1]", ["31 Tahun 2023"])
     assert not says_key("Permendag Nomor 31 Tahun 2023 [1]", ["No"])
