@@ -15,7 +15,7 @@ ABBREVIATIONS = frozenset(
     """
     no nomor rp dll dsb dst dkk tsb yth jl jln kab kec kel prov dr drs dra ir prof h hj
     sdr sdri bpk ny tn st s.e m.si m.m s.h s.kom m.sc ph.d tbk persero a.n u.p ttd
-    mr mrs ms jr sr inc ltd co corp vs etc e.g i.e approx est dept gov no. art sec fig
+    mr mrs ms jr sr inc ltd pte bhd sdn co corp vs etc e.g i.e approx est dept gov no. art sec fig
     jan feb mar apr jun jul agu aug sep sept okt oct nov des dec
     """.split()
 )

@@ -22,6 +22,29 @@ def test_anchors_are_names_numbers_and_regulations():
         frozenset({"tiktok"}), frozenset({"shop"}), frozenset({"#2023"})]
 
 
+def test_a_capital_that_only_opens_the_question_is_no_name():
+    ps = [_p("Komisi menjatuhkan denda kepada TikTok Nusantara (SG) Pte. Ltd. dan "
+             "Bukalapak tidak terlibat, kata KPPU.")]
+    # "Entitas", "Besides", "Up" are capitalised because they open the question ...
+    assert missing_anchors("Entitas TikTok mana yang kena denda KPPU?", ps, G) == []
+    assert missing_anchors("Besides TikTok, who did KPPU fine?", ps, G) == []
+    # ... "Bukalapak" is a name: the sources write it capitalised inside a sentence ...
+    assert anchors("Bukalapak kena denda?", G, {"bukalapak"}) == [frozenset({"bukalapak"})]
+    # ... and a name the sources lack still leaves the question unanswered there.
+    assert [sorted(a)[0] for a in missing_anchors("Shopee kena denda KPPU?", ps, G)] == []
+    assert [sorted(a)[0] for a in missing_anchors("Berapa denda KPPU untuk Shopee?", ps, G)] \
+        == ["shopee"]
+    # Acronyms and mixed case are names wherever they stand.
+    assert [sorted(a)[0] for a in anchors("KPPU fined whom?", G)][0] == "antitrust agency"
+    assert anchors("TikTok fined?", G, set()) == [frozenset({"tiktok"})]
+
+
+def test_amounts_with_a_currency_sign_name_their_currency():
+    ps = [_p("KPPU fined TikTok 15 billion rupiah, or roughly $900,000.")]
+    assert missing_anchors("Berapa denda KPPU untuk TikTok dalam dolar AS?", ps, G) == []
+    assert missing_anchors("What was the fine in EUR?", ps, G) != []
+
+
 def test_missing_anchor_means_not_grounded():
     ps = [_p("KPPU menjatuhkan denda Rp15 miliar kepada TikTok pada 2025."),
           _p("Shopee memperluas gudangnya di Jawa Barat.")]

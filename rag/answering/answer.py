@@ -27,7 +27,7 @@ from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
 from .asked import (GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked, Sentence,
                     passage_sentences)
-from .grounding import anchors, anchors_reached, missing_anchors
+from .grounding import anchors, anchors_reached, missing_anchors, names_in
 
 NOT_FOUND = {
     "id": "Sumber yang tersedia tidak menjawab pertanyaan ini.",
@@ -137,7 +137,7 @@ class ExtractiveAnswerer:
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
         # The answer must be about what the question names: a sentence qualifies when its
         # passage, up to and including it (plus the title), mentions every anchor.
-        wanted = anchors(question, self.glossary)
+        wanted = anchors(question, self.glossary, names_in(passages))
         reach = [anchors_reached(wanted, p) for p in passages]
         ranked = [s for s in ranked
                   if reach[s.passage] is not None and s.end >= reach[s.passage]]
@@ -162,6 +162,10 @@ class ExtractiveAnswerer:
                     asked.coverage(answering) if answering else 0):
                 return [], unknown
         elif not any(focused.values()):
+            return [], None
+        elif not wanted and ranked and not focused[id(ranked[0])]:
+            # Nothing the question names ties the passages to it: the best sentence must
+            # at least say what it asks ("Resep rendang ...?" is not answered by import news).
             return [], None
         if not ranked:
             return [], None

@@ -33,10 +33,26 @@ _NOT_ANCHORS = MONTH_NAMES | frozenset(
     jelaskan sebutkan ceritakan tunjukkan rangkum ringkas bandingkan tolong mohon coba""".split())
 
 
-def anchors(question: str, glossary: Glossary) -> list[frozenset[str]]:
+#: A word that opens a sentence: its capital says nothing about it being a name.
+_OPENING = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)$")
+#: A capitalised word inside a sentence (after a lower-case word or a comma): a name.
+_INNER_NAME = re.compile(r"(?<=[a-z0-9,)]\s)[A-Z][\w'’-]*")
+
+
+def names_in(passages: Sequence[RetrievedPassage]) -> set[str]:
+    """Words the passages write with a capital inside a sentence, lower-cased: names."""
+    return {re.sub(r"['’]s$", "", m.group(0)).lower()
+            for p in passages for m in _INNER_NAME.finditer(f"{p.title}\n{p.text}")}
+
+
+def anchors(question: str, glossary: Glossary,
+            names: set[str] | None = None) -> list[frozenset[str]]:
     """The specific things a question is about: names, acronyms, numbers, and capitalised
     glossary terms ("Trade Minister Regulation"), each as its set of equivalent forms.
 
+    A plain capitalised word that opens the question ("Entitas", "Besides", "Kasus") is a
+    name only where ``names`` (see ``names_in``) says the sources write it so inside a
+    sentence ("Bukalapak"); acronyms and mixed case ("KPPU", "TikTok") always are.
     An answer whose evidence never mentions one of them answers another question.
     """
     out: list[frozenset[str]] = []
@@ -60,6 +76,9 @@ def anchors(question: str, glossary: Glossary) -> list[frozenset[str]]:
             if len(digits) >= 2:
                 out.append(frozenset({"#" + digits}))
         elif tok[0].isupper() and low not in STOPWORDS and low not in _NOT_ANCHORS:
+            plain = tok[1:] == tok[1:].lower()
+            if plain and _OPENING.search(question[:m.start()]) and low not in (names or ()):
+                continue  # "Entitas TikTok mana ...": a capital because it opens the question
             out.append(glossary.equivalents(low))
     return out
 
@@ -89,6 +108,11 @@ def _says_form(form: str, text_low: str, text_words: set[str]) -> bool:
     return form in text_words or stem(form, "id") in text_words or stem(form, "en") in text_words
 
 
+#: Amounts written with a currency sign name the currency: "$900,000" says dollars.
+_CURRENCY_SIGNS = ((re.compile(r"(?:US|A|S)?\$\s?\d"), "usd"), (re.compile(r"\bRp\.?\s?\d"), "rupiah"),
+                   (re.compile(r"€\s?\d"), "eur"))
+
+
 @dataclass(frozen=True)
 class _Facts:
     """What a piece of text can cover an anchor with: its lower-cased text, its words with
@@ -104,6 +128,7 @@ class _Facts:
         low = text.lower()
         toks = words(low)
         text_words = set(toks) | {stem(t, "id") for t in toks} | {stem(t, "en") for t in toks}
+        text_words |= {unit for sym, unit in _CURRENCY_SIGNS if sym.search(text)}
         text_words |= {re.sub(r"['’]s$", "", t) for t in toks}
         numbers = {re.sub(r"\D", "", t) for t in toks if any(c.isdigit() for c in t)}
         if year:  # "laid off in June 2024": the dateline says the year
@@ -125,7 +150,7 @@ def missing_anchors(question: str, passages: Sequence[RetrievedPassage],
     Coverage is judged per passage: a question about "KPPU" and "Shopee" is not answered
     by one passage on KPPU and another on Shopee.
     """
-    wanted = anchors(question, glossary)
+    wanted = anchors(question, glossary, names_in(passages))
     best: list[frozenset[str]] | None = None
     for p in passages:
         facts = _Facts.of(f"{p.title}\n{p.text}", _year(p))
