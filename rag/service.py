@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 
 from rag.answering.answer import ExtractiveAnswerer
 from rag.answering.generate import LLMAnswerer
-from rag.answering.tracked import status_answer
+from rag.answering.tracked import status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
 from rag.models.llm import make_chat_model
 from rag.models.rerank import make_reranker
@@ -23,7 +23,7 @@ from rag.store.store import PantauStore
 from rag.tracking.entities import load_gazetteer
 from rag.tracking.impact import Impact, impact_of
 from rag.tracking.registry import RegulationRecord, RegulationRegistry
-from rag.tracking.timeline import Timeline, TimelineIndex
+from rag.tracking.timeline import Timeline, TimelineIndex, asked_event_type
 from rag.tracking.updates import Updates, collect_updates
 
 from .config import Settings
@@ -92,16 +92,29 @@ class PantauService:
 
     def _status_answer(self, qp) -> Answer | None:
         """"What is the status of X (now / on DATE)?" about a tracked entity or a cited
-        regulation is answered from its timeline: the newest events, dated and cited."""
-        if not qp.asks_status:
+        regulation is answered from its timeline: the newest events, dated and cited. Asked
+        as yes/no ("Is X still closed?", "Has X ever been fined?"), with a yes/no lead when
+        the timeline settles it."""
+        yes_no = qp.asks_yes_no and asked_event_type(qp.question)
+        if not (qp.asks_status or yes_no):
             return None
         refs = find_references(qp.question)
-        subjects = [r.id for r in refs] + self.timelines.gazetteer.ids_in(qp.question)
+        gaz = self.timelines.gazetteer
+        # The players a question is about come before the agencies acting on them ("did the
+        # KPPU fine cost TikTok its licence?" is about TikTok).
+        players = sorted(gaz.ids_in(qp.question),
+                         key=lambda eid: gaz.entities[eid].kind in ("regulator", "ministry"))
+        subjects = [r.id for r in refs] + players
         if not subjects:
             return None
         until = qp.filters.until.isoformat()[:10] if qp.filters.until else None
         tl = self.timeline(subjects[0], until)
-        return status_answer(tl, qp.language) if tl is not None else None
+        if tl is None:
+            return None
+        answer = yes_no_answer(tl, yes_no, qp.language) if yes_no else None
+        if answer is None and qp.asks_status:
+            answer = status_answer(tl, qp.language)
+        return answer
 
     def _plan(self, question: str, filters: Filters | None, history: list[dict] | None):
         # In LLM mode the model rewrites a follow-up first; the rules still run after it.

@@ -1,3 +1,4 @@
+import pytest
 """Question analysis: follow-ups, time, expansion."""
 from datetime import date
 
@@ -56,3 +57,19 @@ def test_chronology_and_expansion():
     assert "umkm" in e.terms and "usaha mikro kecil dan menengah" in e.terms
     r = plan("Apa isi Permendag No. 31 Tahun 2023?", G)
     assert "permendag-31-2023" in r.terms
+
+
+@pytest.mark.parametrize("question, yes_no", [
+    ("Is TikTok Shop still closed in Indonesia?", True),
+    ("Apakah Permendag 31/2023 direvisi?", True),
+    ("TikTok Shop masih tutup?", True),
+    ("Temu udah boleh beroperasi di Indonesia belum?", True),
+    ("Has TikTok ever been fined?", True),
+    ("Kapan TikTok Shop buka lagi?", False),
+    ("Siapa yang masih berjualan di TikTok?", False),
+    ("Kronologi TikTok Shop dari ditutup sampai balik lagi", False),
+    ("What is the status of TikTok Shop?", False),
+])
+def test_yes_no_questions(question, yes_no):
+    from rag.retrieval.query import asks_yes_no
+    assert asks_yes_no(question) is yes_no

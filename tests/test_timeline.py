@@ -106,14 +106,15 @@ def test_status_questions_are_answered_from_the_tracker(sample):
     _, service = sample
     now = service.ask("Bagaimana status TikTok Shop sekarang?")
     assert now.mode == "tracker" and now.found and now.language == "id"
-    assert now.answer.startswith("Status TikTok Shop per ")
+    assert now.answer.startswith("Per ") and "TikTok Shop" in now.answer.split(":")[0]
     assert now.as_of == service.timeline("tiktok-shop").as_of
     assert now.citations and all(f"[{c.marker}]" in now.answer for c in now.citations)
     then = service.ask("What was the status of TikTok Shop on 1 November 2023?")
     assert then.mode == "tracker" and then.as_of <= "2023-11-01"
     assert "stopped" in then.answer
     reg = service.ask("What is the status of Permendag 31/2023?")
-    assert reg.mode == "tracker" and reg.answer.startswith("Status of Permendag 31/2023 as of")
+    assert reg.mode == "tracker" and reg.answer.startswith("As of ")
+    assert "Permendag 31/2023" in reg.answer.split(":")[0]
     # not a status question, or nothing tracked in it: the ordinary answerer
     assert service.ask("Kapan TikTok Shop berhenti melayani transaksi?").mode == "extractive"
     assert service.ask("What is the status of the Jakarta MRT?").mode != "tracker"
@@ -121,6 +122,23 @@ def test_status_questions_are_answered_from_the_tracker(sample):
     *parts, streamed = list(service.ask_stream("Bagaimana status TikTok Shop sekarang?"))
     assert streamed.mode == "tracker" and streamed.answer == now.answer
     assert "".join(parts) == now.answer
+
+
+def test_status_asked_yes_or_no_gets_a_yes_or_no_from_the_tracker(sample):
+    _, service = sample
+    closed = service.ask("Apakah TikTok Shop masih tutup?")
+    assert closed.mode == "tracker" and closed.answer.startswith("Tidak, per ")
+    first = closed.answer.split("[1]")[0]  # the lead and the event that settles it, one sentence
+    assert "Tokopedia" in first and closed.citations
+    assert service.ask("Is TikTok Shop open again?").answer.startswith("Yes, as of ")
+    assert service.ask("Sudah buka lagi TikTok Shop?").answer.startswith("Ya, per ")
+    fined = service.ask("Has TikTok ever been fined?")
+    assert fined.mode == "tracker" and fined.answer.startswith("Yes, ")
+    assert "15" in fined.answer.split("[1]")[0]
+    # Whether a rule is still in force is no event a timeline can settle; nor is a question
+    # without a tracked player or rule.
+    assert not service.ask("Is Permendag 50/2020 still in force?").answer.startswith(("Yes", "No"))
+    assert service.ask("Is the Jakarta MRT still closed?").mode != "tracker"
 
 
 def test_status_answer_cites_each_passage_once(sample):
@@ -149,3 +167,37 @@ def test_updates_since_a_date(sample):
     assert [g["key"] for g in body["groups"]] == ["pmk-37-2025"]
     assert c.get("/api/updates").status_code == 422
     assert c.get("/api/updates", params={"since": "kemarin"}).status_code == 422
+
+
+@pytest.mark.parametrize("text, day, expected", [
+    ("Two years ago today, TikTok stopped processing sales", "2025-10-04", ("2023-10-04", "relative")),
+    ("Setahun lalu TikTok Shop ditutup", "2024-10-04", ("2023-10-04", "relative")),
+    ("agreed in December to take a stake", "2024-03-27", ("2023-12-01", "text-month")),
+    ("pada Maret lalu", "2024-05-02", ("2024-03-01", "text-month")),
+])
+def test_event_dates_counted_back_from_the_article(text, day, expected):
+    assert event_date(text, day) == expected
+
+
+def test_an_event_belongs_to_the_players_its_clause_names():
+    from rag.tracking.entities import load_gazetteer
+    from rag.tracking.timeline import event_subjects
+    g = load_gazetteer()
+    s = ("TikTok, which acquired 75.01% of Tokopedia in December 2023, runs TikTok Shop, while "
+         "Bukalapak said in January 2025 that it would stop selling physical goods.")
+    (_, _, t1, _, (a1, b1)), (_, _, t2, _, (a2, b2)) = sentence_events(s, "2025-02-01")
+    assert (t1, t2) == ("acquired", "stopped")
+    assert event_subjects(s, a1, b1, g.ids_in) == ["tiktok", "tokopedia"]  # relative clause
+    assert event_subjects(s, a2, b2, g.ids_in) == ["bukalapak"]
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("Has TikTok ever been fined over its Tokopedia takeover?", "fined"),
+    ("Permendag 31/2023 masih berlaku nggak? Ada perubahan?", "in_force"),
+    ("Apakah TikTok Shop masih tutup?", "stopped"),
+    ("TikTok Shop sudah buka lagi?", "resumed"),
+    ("Who runs Tokopedia?", None),
+])
+def test_the_event_a_question_asks_about(question, asked):
+    from rag.tracking.timeline import asked_event_type
+    assert asked_event_type(question) == asked

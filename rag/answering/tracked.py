@@ -2,6 +2,9 @@
 
 ``status_answer``: "what is the status of X (now / on DATE)" from X's timeline: the newest
 event first, then the changes before it, each cited with the passage that states it.
+``yes_no_answer``: the same question asked to be answered yes or no ("Is TikTok Shop still
+closed?", "Sudah buka lagi?", "Has TikTok ever been fined?", "Apakah aturan itu direvisi?"):
+a yes/no lead settled by the timeline, then the events that settle it.
 """
 from __future__ import annotations
 
@@ -9,30 +12,43 @@ from rag.dates import format_date
 from rag.tracking.timeline import TYPE_LABELS, Timeline, TimelineEvent
 from rag.types import Answer, Citation, Conflict
 
-_STATUS_HEAD = {"id": "Status {label} per {date}: {status}.",
-                "en": "Status of {label} as of {date}: {status}."}
+#: The head opens the first event's own sentence, so the answer's first sentence states it.
+_STATUS_HEAD = {"id": "Per {date}, {label} {status}:", "en": "As of {date}, {label} {status}:"}
 _BEFORE = {"id": "Sebelumnya ({date}): ", "en": "Before that ({date}): "}
+_YES = {"id": "Ya,", "en": "Yes,"}
+_NO = {"id": "Tidak,", "en": "No,"}
+_HAPPENED = {"id": "{label} {status} ({date}):", "en": "{label} {status} ({date}):"}
+#: Whether a player operates: its newest event of these settles "still closed?" and "open
+#: again?" (a move into another service is operating, under another name).
+_OPERATION = {"stopped": False, "resumed": True, "merged": True}
+#: Events whose having happened a timeline can show ("Has X ever been fined?"). Not among
+#: them: whether a rule is still in force (only what replaced or revoked it says no, and
+#: that is the registry's relations), a move into another service or a takeover (a process
+#: whose stages news reports separately: "is the migration finished?" is answered better by
+#: the passages that date its completion), a revision (a question about one often asks
+#: whether a draft is binding yet, which no event says).
+_COUNTS_AS = {"fined": {"fined"}}
 
 
-def status_answer(tl: Timeline, language: str, max_events: int = 3) -> Answer | None:
-    """An Answer to "what is the status of X (now / on DATE)" from X's newest events:
-    the newest first, then the changes before it, each cited; None without events."""
-    if not tl.events:
-        return None
-    lang = language if language in TYPE_LABELS else "en"
-    picked: list[TimelineEvent] = []
-    for e in reversed(tl.events):  # newest first, one event per type
+def _when(e: TimelineEvent, lang: str) -> str:
+    text = format_date(e.date, lang)
+    return text.split(" ", 1)[1] if e.date_source == "text-month" else text  # "Maret 2024"
+
+
+def _newest_per_type(events: list[TimelineEvent], first: TimelineEvent | None,
+                     max_events: int) -> list[TimelineEvent]:
+    picked = [first] if first is not None else []
+    for e in reversed(events):  # newest first, one event per type
         if all(p.type != e.type for p in picked):
             picked.append(e)
         if len(picked) == max_events:
             break
-    def when(e: TimelineEvent) -> str:
-        text = format_date(e.date, lang)
-        return text.split(" ", 1)[1] if e.date_source == "text-month" else text  # "Maret 2024"
+    return picked
 
-    newest = picked[0]
-    head = _STATUS_HEAD[lang].format(label=tl.label, date=when(newest),
-                                     status=TYPE_LABELS[lang][newest.type])
+
+def _compose(head: str, picked: list[TimelineEvent], lang: str) -> Answer:
+    """``head``, then each event's sentence cited (one citation per passage); the events
+    after the first are what came before it."""
     parts, conflicts = [head], []
     cites: dict[str, Citation] = {}  # one citation per passage, its sentences highlighted
     for i, e in enumerate(picked):
@@ -41,11 +57,60 @@ def status_answer(tl: Timeline, language: str, max_events: int = 3) -> Answer | 
             c = cites[e.citation.passage_id] = e.citation.model_copy(
                 update={"marker": len(cites) + 1, "highlights": []})
         c.highlights = sorted(set(c.highlights) | set(e.citation.highlights))
-        label = "" if i == 0 else _BEFORE[lang].format(date=when(e))
+        label = "" if i == 0 else _BEFORE[lang].format(date=_when(e, lang))
         parts.append(f"{label}{e.summary} [{c.marker}]")
         if i > 0:
             conflicts.append(Conflict(claim=e.summary, published=e.date, marker=c.marker,
                                       superseded_by=1))
-    citations = list(cites.values())
-    return Answer(answer=" ".join(parts), found=True, as_of=newest.date, language=lang,
-                  mode="tracker", citations=citations, conflicts=conflicts)
+    return Answer(answer=" ".join(parts), found=True, as_of=picked[0].date, language=lang,
+                  mode="tracker", citations=list(cites.values()), conflicts=conflicts)
+
+
+def status_answer(tl: Timeline, language: str, max_events: int = 3) -> Answer | None:
+    """An Answer to "what is the status of X (now / on DATE)" from X's newest events:
+    the newest first, then the changes before it, each cited; None without events."""
+    if not tl.events:
+        return None
+    lang = language if language in TYPE_LABELS else "en"
+    picked = _newest_per_type(tl.events, None, max_events)
+    newest = picked[0]
+    head = _STATUS_HEAD[lang].format(label=tl.label, date=_when(newest, lang),
+                                     status=TYPE_LABELS[lang][newest.type])
+    return _compose(head, picked, lang)
+
+
+def yes_no_answer(tl: Timeline, asked: str, language: str,
+                  max_events: int = 3) -> Answer | None:
+    """A yes/no Answer about ``tl``'s subject and the event type ``asked`` ("stopped" for
+    "still closed?", "resumed" for "open again?", "fined" for "ever fined?"); None when
+    the timeline cannot settle it (then retrieval answers).
+
+    Closed or open is settled by the newest event of operation (stopped, resumed, moved
+    into another service); anything else by whether the timeline holds such an event (its
+    newest one is cited first). That no source reports an event is not a "no": None."""
+    lang = language if language in TYPE_LABELS else "en"
+    if asked in ("stopped", "resumed"):
+        ops = [e for e in tl.events if e.type in _OPERATION]
+        if not ops:
+            return None
+        lead = ops[-1]
+        operating = _OPERATION[lead.type]
+        yes = operating if asked == "resumed" else not operating
+        head = _STATUS_HEAD[lang].format(label=tl.label, date=_when(lead, lang),
+                                         status=TYPE_LABELS[lang][lead.type])
+    else:
+        if asked not in _COUNTS_AS:
+            return None
+        hits = [e for e in tl.events if e.type in _COUNTS_AS[asked]]
+        if not hits:
+            return None
+        # The newest report that dates it in its text; a retelling dated only by its
+        # article ("... was fined", in a year-end recap) when there is no other.
+        dated = [e for e in hits if e.date_source != "article"]
+        lead, yes = (dated or hits)[-1], True
+        head = _HAPPENED[lang].format(label=tl.label, date=_when(lead, lang),
+                                      status=TYPE_LABELS[lang][lead.type])
+    picked = _newest_per_type(tl.events, lead, max_events)
+    if head.startswith(("Per ", "As of ")):
+        head = head[0].lower() + head[1:]
+    return _compose(f"{(_YES if yes else _NO)[lang]} {head}", picked, lang)

@@ -48,6 +48,17 @@ ASKS_NUMBER = re.compile(
 ASKS_REASON = re.compile(
     r"\b(why|mengapa|kenapa|reason|alasan|penyebab|what caused|what led)\b", re.I)
 _STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
+#: A yes/no question opens with an auxiliary or "apakah" ("Is it still closed?", "Apakah
+#: aturan itu direvisi?"), or asks "still / already / ever / again / yet" without a question
+#: word ("Masih ditutup?", "TikTok Shop sudah buka lagi?", "Temu udah boleh beroperasi belum?").
+_YES_NO_OPEN = re.compile(
+    r"^\W*(is|are|was|were|has|have|had|does|do|did|can|could|will|would|should|isn't|aren't|"
+    r"hasn't|haven't|doesn't|didn't|apakah|apa benar|benarkah|betulkah|masih|sudah|udah|"
+    r"pernahkah|bisakah|bolehkah)\b", re.I)
+_YES_NO_WORDS = re.compile(r"\b(masih|sudah|udah|belum|pernah|still|already|ever|yet|anymore|"
+                           r"any more|no longer)\b", re.I)
+_WH = re.compile(r"\b(apa|siapa|kapan|mengapa|kenapa|bagaimana|gimana|berapa|dimana|mana|what|"
+                 r"who|whom|whose|when|why|how|which|where)\b", re.I)
 _CHRONO = re.compile(
     r"\b(what happened|apa yang terjadi|kronologi|chronology|timeline|perkembangan|"
     r"how did .* unfold|bagaimana .* berjalan|sequence of events|history of|sejarah)\b", re.I)
@@ -76,6 +87,7 @@ class QueryPlan:
     wants_latest: bool = False
     wants_chronology: bool = False
     asks_status: bool = False  # "status", "kondisi": the tracker can answer
+    asks_yes_no: bool = False  # "Is it still closed?", "Sudah buka lagi?"
     period: tuple[date, date] | None = None
     filters: Filters = field(default_factory=Filters)
 
@@ -114,6 +126,14 @@ def rewrite_followup(question: str, history: list[dict] | None) -> str:
     return f"{question} ({', '.join(carried)})" if carried else question
 
 
+def asks_yes_no(question: str) -> bool:
+    """Whether ``question`` is asked to be answered yes or no (see ``_YES_NO_OPEN``)."""
+    if _CHRONO.search(question):  # "kronologi ... sampai buka lagi": a story, not yes/no
+        return False
+    return bool(_YES_NO_OPEN.match(question)
+                or (_YES_NO_WORDS.search(question) and not _WH.search(question)))
+
+
 def plan(question: str, glossary: Glossary, filters: Filters | None = None,
          history: list[dict] | None = None) -> QueryPlan:
     """Analyse ``question`` (and the conversation) into a QueryPlan."""
@@ -132,4 +152,5 @@ def plan(question: str, glossary: Glossary, filters: Filters | None = None,
                      terms=list(dict.fromkeys(terms)), wants_latest=wants_latest,
                      wants_chronology=bool(_CHRONO.search(standalone)), period=period,
                      asks_status=bool(_STATUS.search(standalone)),
+                     asks_yes_no=asks_yes_no(question),
                      filters=f)
