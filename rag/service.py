@@ -23,7 +23,8 @@ from rag.store.store import PantauStore
 from rag.tracking.entities import load_gazetteer
 from rag.tracking.impact import Impact, impact_of
 from rag.tracking.registry import RegulationRecord, RegulationRegistry
-from rag.tracking.timeline import Timeline, TimelineIndex, asked_event_type
+from rag.tracking.events import asked_event_type
+from rag.tracking.timeline import Timeline, TimelineIndex
 from rag.tracking.updates import Updates, collect_updates
 
 from .config import Settings

@@ -6,7 +6,7 @@ from app import create_app
 from ingest.pipeline import ingest_paths
 from rag.tracking.entities import Gazetteer, load_gazetteer
 from rag.service import PantauService
-from rag.tracking.timeline import event_date, sentence_events
+from rag.tracking.events import event_date, sentence_events
 
 from conftest import REPO
 
@@ -181,7 +181,7 @@ def test_event_dates_counted_back_from_the_article(text, day, expected):
 
 def test_an_event_belongs_to_the_players_its_clause_names():
     from rag.tracking.entities import load_gazetteer
-    from rag.tracking.timeline import event_subjects
+    from rag.tracking.events import event_subjects
     g = load_gazetteer()
     s = ("TikTok, which acquired 75.01% of Tokopedia in December 2023, runs TikTok Shop, while "
          "Bukalapak said in January 2025 that it would stop selling physical goods.")
@@ -199,5 +199,5 @@ def test_an_event_belongs_to_the_players_its_clause_names():
     ("Who runs Tokopedia?", None),
 ])
 def test_the_event_a_question_asks_about(question, asked):
-    from rag.tracking.timeline import asked_event_type
+    from rag.tracking.events import asked_event_type
     assert asked_event_type(question) == asked

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
-from rag.tracking.timeline import EVENT_CUES, Timeline, TimelineEvent
+from rag.tracking.events import EVENT_CUES
+from rag.tracking.timeline import Timeline, TimelineEvent
 from rag.tracking.registry import RegulationRecord
 from rag.types import RetrievedPassage
 from rag.tracking.updates import Updates

@@ -22,7 +22,7 @@ from rag.dates import format_date, iso_to_epoch
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan
 from rag.text import detect_language, terms
-from rag.tracking.timeline import event_type
+from rag.tracking.events import event_type
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
 from .asked import (GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked, Sentence,

@@ -1,23 +1,18 @@
 """Timelines: dated events about tracked entities and regulations, each with its citation.
 
-An event is a sentence of a stored passage that mentions a tracked entity (see
-``rag.tracking.entities``) or a regulation and states a change of status: announced, enacted, in
-force, stopped, resumed, acquired/merged, revised, fined, planned. Its date comes from the
-sentence when it gives one ("Rabu (4/10/2023)", "mulai 4 Oktober 2023", "sejak 12
-Desember" with the article's year, "pada Oktober 2023" to the month, "kemarin") and
-otherwise is the article's date, marked as such. The status of a subject is its newest
-event's type. Follows the store's change log by article, like the registry.
+The events of each stored passage (``rag.tracking.events``: what a sentence tells, typed,
+dated and attributed to the players of its clause) are kept per (subject, date, type)
+bucket, the earliest report winning; a subject's timeline is its bucket winners in date
+order, its status the newest event's type. Follows the store's change log by article,
+like the registry.
 """
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from pydantic import BaseModel
 
-from rag.dates import MONTHS, parse_date
 from rag.regulations import find_references
 from rag.store.changes import PerArticle
 from rag.store.store import PantauStore
@@ -25,41 +20,7 @@ from rag.text import sentence_spans
 from rag.types import Citation
 
 from .entities import Gazetteer
-
-#: Event types and the words that state them (Indonesian and English), most specific first.
-EVENT_CUES: dict[str, str] = {
-    "fined": r"didenda|denda|menjatuhkan sanksi|fined|fine[sd]?\b|penalty|penalised|penalized",
-    "acquired": r"mengakuisisi|akuisisi|mencaplok|caplok|mengambil alih|pengambilalihan|"
-                r"acquir\w*|takeover|took over|take a 75|buy\w* (?:a )?(?:control|stake)",
-    "merged": r"migrasi\w*|bermigrasi|bergabung|dilebur|melebur|merged|merger|migrat\w*|"
-              r"integrat\w*|folded into|combined",
-    "resumed": r"dibuka kembali|kembali dibuka|kembali beroperasi|kembali hadir|kembali dapat|"
-               r"beroperasi kembali|buka lagi|dibuka lagi|beroperasi lagi|kembali buka|"
-               r"reopen\w*|open again|returned|returns|came back|is back|relaunch\w*|"
-               r"resum\w*|back in business",
-    "stopped": r"ditutup|dihentikan|berhenti|menghentikan|penghentian|penutupan|tutup|setop|"
-               r"stop(?:s|ped)?|closed|"
-               r"clos(?:e|es|ing) down|shut(?: down)?|suspend\w*|halt\w*|ceas\w*",
-    "revised": r"direvisi|merevisi|revisi|diubah|mengubah|perubahan|amend\w*|revis\w*",
-    "in_force": r"mulai berlaku|berlaku|took effect|takes effect|in force|came into force|"
-                r"effective",
-    "enacted": r"diterbitkan|menerbitkan|terbit|ditandatangani|diteken|disahkan|signed|issued|"
-               r"enacted|passed",
-    "planned": r"berencana|rencana|akan|menyusun|draf|draft|plans? to|will|is preparing|"
-               r"preparing",
-    "announced": r"mengumumkan|diumumkan|announc\w*|menyatakan|said it would",
-}
-_CUES = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in EVENT_CUES.items()}
-_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_ALT})\b(?!\.?\s+\d{{4}})", re.I)
-_MONTH_YEAR = re.compile(rf"\b({_MONTH_ALT})\s+((?:19|20)\d{{2}})\b", re.I)
-_YEAR = re.compile(r"\b(?:in|pada|tahun|sejak|since|during)\s+((?:19|20)\d{2})\b", re.I)
-#: "in December", "pada Maret", "akhir November": a month without its year.
-_MONTH_ONLY = re.compile(rf"\b(?:in|pada|sejak|since|during|bulan|akhir|awal|early|late|mid)"
-                         rf"\s+({_MONTH_ALT})\b(?!\.?\s+\d)", re.I)
-_RELATIVE = {"kemarin": -1, "yesterday": -1, "hari ini": 0, "today": 0, "besok": 1,
-             "tomorrow": 1}
-
+from .events import REGULATION_EVENTS, event_subjects, regs_for, sentence_events
 
 class TimelineEvent(BaseModel):
     date: str  # ISO date (to the month when the text gives only a month: YYYY-MM-01)
@@ -75,170 +36,6 @@ class Timeline(BaseModel):
     status: str | None
     as_of: str | None
     events: list[TimelineEvent]
-
-
-#: What can happen to a regulation (the other types are about the players it affects).
-REGULATION_EVENTS = {"announced", "enacted", "in_force", "revised", "planned"}
-#: Cues that name what happened; the others (in force, enacted, planned, announced) often
-#: only qualify a change named just before them ("Penutupan ... berlaku mulai ...").
-STRONG = ("fined", "acquired", "merged", "resumed", "stopped", "revised")
-_DATES = re.compile(
-    rf"\b(?:in|pada|tahun|sejak|since|during)\s+(?:19|20)\d{{2}}\b(?!\s*/)|"
-    rf"\(?\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\)?|\b\d{{1,2}}\s+(?:{_MONTH_ALT})\b(?:\.?\s+\d{{4}})?|"
-    rf"\b(?:{_MONTH_ALT})\s+\d{{1,2}},?\s+\d{{4}}|\b(?:{_MONTH_ALT})\s+(?:19|20)\d{{2}}\b|"
-    rf"\b(?:in|pada|sejak|since|during|bulan|akhir|awal|early|late|mid)\s+(?:{_MONTH_ALT})\b"
-    rf"(?!\.?\s+\d)", re.I)
-
-
-def _cue(text: str) -> tuple[int, str] | None:
-    """(position, type) of the cue that names the event: the last strong cue, else the
-    last weak one (news puts the verb right before its date: "stopped ... on 4 October")."""
-    found = [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(text)]
-    strong = [x for x in found if x[1] in STRONG]
-    return max(strong or found, default=None)
-
-
-def event_type(text: str) -> str | None:
-    """The event type a piece of text states (see ``_cue``)."""
-    pick = _cue(text)
-    return pick[1] if pick else None
-
-
-def asked_event_type(question: str) -> str | None:
-    """The event type a question asks about: its first cue (a question names its verb
-    first: "Has TikTok been fined over its takeover?", "Masih berlaku? Ada perubahan?")."""
-    found = [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(question)]
-    return min(found)[1] if found else None
-
-
-def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
-    """(ISO date, source) of a date expression, or of the article's day when it has none:
-    a full date is "text", a day and month take the article's year (looking back: "sejak
-    12 Desember" in a January article is last December), a month and year is "text-month",
-    "kemarin"/"today" are "relative"."""
-    full = parse_date(text)
-    if full:
-        return full[:10], "text"
-    base = date.fromisoformat(article_day) if article_day else None
-    m = _DAY_MONTH.search(text)
-    if m and base:
-        month = MONTHS[m[2].lower()]
-        year = base.year - (1 if month > base.month else 0)
-        try:
-            return date(year, month, int(m[1])).isoformat(), "text"
-        except ValueError:
-            pass
-    m = _MONTH_YEAR.search(text)
-    if m:
-        return date(int(m[2]), MONTHS[m[1].lower()], 1).isoformat(), "text-month"
-    m = _YEAR.search(text)
-    if m:
-        return f"{m[1]}-01-01", "text-year"
-    m = _MONTH_ONLY.search(text)
-    if m and base:  # the latest such month up to the article's day
-        month = MONTHS[m[1].lower()]
-        return date(base.year - (month > base.month), month, 1).isoformat(), "text-month"
-    low = text.lower()
-    m = _AGO.search(low)
-    if m and base:  # "two years ago today", "setahun lalu": back from the article's day
-        n = int(m["n"]) if m["n"].isdigit() else _COUNT_WORDS[m["n"]]
-        unit = m["unit"]
-        if unit in ("year", "years", "tahun"):
-            back = _back_months(base, 12 * n)
-        elif unit in ("month", "months", "bulan"):
-            back = _back_months(base, n)
-        else:
-            back = base - timedelta(days=n * (7 if unit in ("week", "weeks", "pekan", "minggu")
-                                              else 1))
-        return back.isoformat(), "relative"
-    for word, delta in _RELATIVE.items():
-        if base and re.search(rf"\b{word}\b", low):
-            return (base + timedelta(days=delta)).isoformat(), "relative"
-    return (article_day, "article") if article_day else None
-
-
-#: "Two years ago", "setahun lalu", "3 bulan yang lalu": a time back from the article's day.
-_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "se": 1, "satu": 1, "two": 2, "dua": 2, "three": 3,
-                "tiga": 3, "four": 4, "empat": 4, "five": 5, "lima": 5, "six": 6, "enam": 6}
-_AGO = re.compile(r"\b(?P<n>\d{1,2}|a|an|one|two|three|four|five|six|satu|dua|tiga|empat|lima|"
-                  r"enam|se)\s*(?P<unit>years?|months?|weeks?|days?|tahun|bulan|pekan|minggu|"
-                  r"hari)\s+(?:ago|(?:yang\s+)?lalu)\b")
-
-
-def _back_months(day: date, months: int) -> date:
-    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    for d in (day.day, 28):
-        try:
-            return date(y, m + 1, d)
-        except ValueError:
-            continue
-    return date(y, m + 1, 1)
-
-
-_CLAUSE = re.compile(r",|;|\s(?:which|that|yang|setelah|after|before|sebelum)\s", re.I)
-
-
-def _clause_start(sentence: str, pos: int) -> int:
-    """Where the clause holding ``pos`` begins."""
-    starts = [m.end() for m in _CLAUSE.finditer(sentence, 0, pos)]
-    return starts[-1] if starts else 0
-
-
-def _clause_end(sentence: str, pos: int) -> int:
-    """Where the clause holding ``pos`` ends."""
-    m = _CLAUSE.search(sentence, pos)
-    return m.start() if m else len(sentence)
-
-
-_RELATIVE_CLAUSE = re.compile(r"\b(?:which|that|yang|who)\s*$", re.I)
-
-
-def event_subjects(sentence: str, start: int, end: int, find) -> list:
-    """Whom an event told in ``sentence[start:end]`` is about: the players its clause names
-    ("..., while Bukalapak said it would stop ...": Bukalapak, not the TikTok Shop named
-    earlier); for a relative clause ("TikTok, which bought Tokopedia ...") or a clause that
-    names none ("... said it would stop"), also the sentence's first one. ``find`` lists
-    the players a text names."""
-    inside = find(sentence[start:end])
-    if not inside or _RELATIVE_CLAUSE.search(sentence[max(0, start - 8):start]):
-        return list(dict.fromkeys(find(sentence)[:1] + inside))
-    return inside
-
-
-def sentence_events(sentence: str, article_day: str | None
-                    ) -> list[tuple[str, str, str, int, tuple[int, int]]]:
-    """(ISO date, date source, type, clause start, (start, end) of the clause telling it)
-    of each event a sentence tells: one per date it gives, typed by the cues of its clause
-    (else since the previous date); a sentence without a date is one event on the
-    article's day, its clause start 0 (the clause of its cue is in the span)."""
-    out = []
-    prev = 0
-    # "Nomor 31 Tahun 2023" is a regulation's name, not a date: blank references out.
-    masked = sentence
-    for ref in find_references(sentence):
-        masked = masked[:ref.start] + " " * (ref.end - ref.start) + masked[ref.end:]
-    dates = list(_DATES.finditer(masked))
-    for i, m in enumerate(dates):
-        # The clause the date sits in ("..., which came into force in March 2024") says what
-        # happened on it; only without a cue there does the text since the last date count.
-        start = max(prev, _clause_start(sentence, m.start()))
-        etype = event_type(sentence[start:m.end()]) or event_type(sentence[prev:m.end()])
-        end = _clause_end(sentence, m.end())
-        if etype is None and i == len(dates) - 1:
-            after = re.split(r"[,;]", sentence[m.end():], maxsplit=1)[0]  # same clause only
-            etype = event_type(after)
-            end = m.end() + len(after)
-        when = event_date(m.group(0), article_day) if etype else None
-        if when and when[1] != "article":
-            out.append((when[0], when[1], etype, start, (start, end)))
-        prev = m.end()
-    if not dates:
-        cue = _cue(sentence)
-        when = event_date(masked, article_day) if cue else None
-        if when:
-            span = (_clause_start(sentence, cue[0]), _clause_end(sentence, cue[0]))
-            out.append((when[0], when[1], cue[1], 0, span))
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +100,7 @@ class TimelineIndex(PerArticle):
             found = sentence_events(sentence, day) if entities or regs else []
             for when, source, etype, pos, (start, end) in found:
                 players = event_subjects(sentence, start, end, self.gazetteer.ids_in)
-                for subject in dict.fromkeys(players + _regs_for(refs, pos)):
+                for subject in dict.fromkeys(players + regs_for(refs, pos)):
                     if subject in regs and etype not in REGULATION_EVENTS:
                         continue  # "TikTok Shop stopped after Permendag 31/2023": not the rule's
                     out.append(_Event(subject, when, source, etype, pid, base + s, base + e,
@@ -401,18 +198,6 @@ class TimelineIndex(PerArticle):
         return Timeline(entity=subject, label=ent.label if ent else subject,
                         status=last.type if last else None, as_of=last.date if last else None,
                         events=evs)
-
-
-def _regs_for(refs: list, pos: int) -> list[str]:
-    """The regulation an event at clause ``pos`` is about: with several references in the
-    sentence, the last one named before the clause ("8/2024 amends 36/2023, which came into
-    force in March 2024": 36/2023), or the first one named when the event has no date."""
-    if len(refs) < 2:
-        return [r.id for r in refs]
-    if pos == 0:  # no date to place: the sentence is about the first one it names
-        return [refs[0].id]
-    before = [r for r in refs if r.start < pos]
-    return [before[-1].id] if before else [refs[0].id]
 
 
 def _drop_retellings(events: list[TimelineEvent]) -> list[TimelineEvent]:
