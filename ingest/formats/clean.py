@@ -224,7 +224,7 @@ def _is_domain(s: str) -> bool:
     return bool(re.fullmatch(_DOMAIN, s))
 
 
-def _take_dateline(first: str) -> tuple[str, Dateline | None]:
+def take_dateline(first: str) -> tuple[str, Dateline | None]:
     """The first paragraph without its dateline, and the dateline."""
     m = _DATELINE.match(first)
     if not m or _words(first[m.end():]) < 3:
@@ -316,7 +316,7 @@ def tidy_text(text: str, title: str = "") -> Tidied:
             out.editor = _EDITOR.match(line)[2].strip()
     if not body:
         return Tidied(text=text.strip())
-    first, dateline = _take_dateline(body[0])
+    first, dateline = take_dateline(body[0])
     if dateline:
         body[0] = first
         out.dateline = dateline

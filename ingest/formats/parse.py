@@ -15,7 +15,7 @@ from rag.types import Article, Syndication
 
 from rag.dates import DATE_LINE, is_relative_date_line, parse_date
 
-from .clean import is_boilerplate, syndication_from_line
+from .clean import is_boilerplate, syndication_from_line, take_dateline
 
 
 class ParseError(ValueError):
@@ -35,7 +35,7 @@ def fallback_title(body: str) -> str:
     if not spans:
         return ""
     first = body[spans[0][0]:spans[0][1]]
-    first = re.sub(r"^[A-Z][A-Z .]+\s[-–—]\s", "", first)  # dateline "JAKARTA - "
+    first = take_dateline(first)[0]  # "JAKARTA - ", "Bisnis.com, JAKARTA - "
     toks = first.split()
     return " ".join(toks[:_TITLE_WORDS]) + ("…" if len(toks) > _TITLE_WORDS else "")
 
