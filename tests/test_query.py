@@ -73,3 +73,14 @@ def test_chronology_and_expansion():
 def test_yes_no_questions(question, yes_no):
     from rag.retrieval.query import asks_yes_no
     assert asks_yes_no(question) is yes_no
+
+
+def test_a_word_with_nya_points_back_to_the_earlier_turn():
+    from rag.retrieval.query import rewrite_followup
+    history = [{"role": "user", "content": "Kapan TikTok mengumumkan penghentian TikTok Shop?"},
+               {"role": "assistant", "content": "Pada 3 Oktober 2023 [1]."}]
+    assert rewrite_followup("Pengumumannya sendiri disampaikan kapan?", history).endswith(
+        "(TikTok, TikTok Shop)")
+    assert rewrite_followup("Dampaknya bagi UMKM apa?", history).endswith("(TikTok, TikTok Shop)")
+    # a question that names its own subject keeps it ("what about Bukalapak?")
+    assert rewrite_followup("Bukalapak gimana?", history) == "Bukalapak gimana?"

@@ -62,10 +62,12 @@ _WH = re.compile(r"\b(apa|siapa|kapan|mengapa|kenapa|bagaimana|gimana|berapa|dim
 _CHRONO = re.compile(
     r"\b(what happened|apa yang terjadi|kronologi|chronology|timeline|perkembangan|"
     r"how did .* unfold|bagaimana .* berjalan|sequence of events|history of|sejarah)\b", re.I)
+#: Words that point back to an earlier turn; Indonesian "-nya" ("its", "the") on a word
+#: does too ("Pengumumannya disampaikan kapan?": the announcement of what was asked before).
 _ELLIPTIC = re.compile(
     r"\b(it|its|it's|they|them|their|this|that|those|these|there|he|she|his|her|"
     r"nya|ia|dia|mereka|itu|tersebut|ini|sana|aturan itu|the rule|the regulation|"
-    r"the company|perusahaan itu)\b", re.I)
+    r"the company|perusahaan itu|[^\W\d_]{3,}nya)\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z0-9](?:\s+[A-Z][\w'’.-]*[A-Za-z0-9])*")
 _QUESTION_WORDS = {"apa", "apakah", "siapa", "kapan", "mengapa", "kenapa", "bagaimana",
                    "berapa", "dimana", "what", "when", "why", "how", "who", "which", "where",
@@ -101,6 +103,7 @@ def _anchors_of(text: str) -> list[str]:
         if first in _QUESTION_WORDS:
             name = " ".join(name.split()[1:])
         if (name and name.lower() not in STOPWORDS and name.lower() not in MONTH_NAMES
+                and not re.fullmatch(r"[^\W\d_]{3,}nya", name.lower())  # "Dampaknya": no name
                 and not any(name in o for o in out)):
             out.append(name)
     return out
