@@ -49,8 +49,9 @@ ASKS_REASON = re.compile(
     r"\b(why|mengapa|kenapa|reason|alasan|penyebab|what caused|what led)\b", re.I)
 _STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
 #: A yes/no question opens with an auxiliary or "apakah" ("Is it still closed?", "Apakah
-#: aturan itu direvisi?"), or asks "still / already / ever / again / yet" without a question
-#: word ("Masih ditutup?", "TikTok Shop sudah buka lagi?", "Temu udah boleh beroperasi belum?").
+#: aturan itu direvisi?"), or asks "still / already / ever / yet / masih / sudah / belum"
+#: without a question word ("Masih ditutup?", "TikTok Shop sudah buka lagi?", "Temu udah
+#: boleh beroperasi belum?").
 _YES_NO_OPEN = re.compile(
     r"^\W*(is|are|was|were|has|have|had|does|do|did|can|could|will|would|should|isn't|aren't|"
     r"hasn't|haven't|doesn't|didn't|apakah|apa benar|benarkah|betulkah|masih|sudah|udah|"
