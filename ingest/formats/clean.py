@@ -151,7 +151,8 @@ def syndication_from_line(line: str) -> Syndication | None:
                        published=parse_date(m["date"] or ""))
 
 
-def _norm(s: str) -> str:
+def comparable(s: str) -> str:
+    """Letters and digits only, lower case: for comparing a title with a line."""
     return re.sub(r"\W+", " ", s).strip().lower()
 
 
@@ -174,7 +175,7 @@ def furniture_kind(line: str, title: str = "") -> str | None:
     if not s:
         return "other"
     n = _words(s)
-    if title and _norm(s) == _norm(title) and not s.endswith((".", "…")):
+    if title and comparable(s) == comparable(title) and not s.endswith((".", "…")):
         return "headline_repeat"  # (a title made of the first sentence is no headline)
     if is_boilerplate(s) and n <= 40:
         if _READ_ALSO.match(s):

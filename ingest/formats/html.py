@@ -16,7 +16,7 @@ from rag.text import detect_language
 from rag.types import Article
 
 from rag.dates import parse_date
-from .clean import is_boilerplate, syndication_from_line
+from .clean import comparable, is_boilerplate, syndication_from_line
 from .parse import ParseError, fallback_title
 
 _NOISE_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form",
@@ -162,10 +162,10 @@ def _text_date(soup: BeautifulSoup) -> str | None:
 
 def _outlet_from_title(page_title: str, title: str) -> str:
     """'Headline | Outlet' -> 'Outlet' when the part before the separator is the headline."""
-    want = re.sub(r"\W+", " ", title).strip().lower()
+    want = comparable(title)
     for sep in _TITLE_SEPARATORS:
         head, found, tail = page_title.rpartition(sep)
-        if found and re.sub(r"\W+", " ", head).strip().lower() == want \
+        if found and comparable(head) == want \
                 and 0 < len(tail.split()) <= 6:
             return tail.strip()
     return ""

@@ -17,6 +17,7 @@ from rag.text import detect_language
 from rag.types import Article
 
 from rag.dates import DATE_LINE, is_relative_date_line, parse_date
+from .clean import comparable
 from .parse import ParseError, fallback_title
 
 # A line that is only a page number: "3", "- 3 -", "Halaman 3 dari 12", "Page 3 of 12", "3/12".
@@ -229,7 +230,7 @@ def parse_pdf(data: bytes, source: str, fetched: datetime | None = None) -> Arti
         elif not head_title and _looks_like_title(line, width):
             head_title = line
             # Under a meaningful /Title, a different first line is a heading of the text.
-            if not title or _norm(line) == _norm(title):
+            if not title or comparable(line) == comparable(title):
                 drop.add(i)
         else:
             break
@@ -260,7 +261,3 @@ def _looks_like_title(line: str, width: int) -> bool:
             and not _SENTENCE_END.search(line) and not _ITEM.match(line)
             and not line[:1].islower())
 
-
-def _norm(s: str) -> str:
-    """Letters and digits only, lower case: for comparing a title with a line."""
-    return re.sub(r"\W+", " ", s).strip().lower()
