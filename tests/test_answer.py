@@ -303,3 +303,35 @@ def test_what_year_what_date_and_what_time_ask_for_that_precision():
     assert ans.found and "17.00" in ans.answer
     ps = [_p(4, "TikTok Shop berhenti melayani transaksi mulai Rabu (4/10/2023).")]
     assert not a.answer("Jam berapa TikTok Shop berhenti melayani transaksi?", ps).found
+
+
+def test_how_long_asks_for_a_duration_not_any_number():
+    text = ("Akuisisi berlaku efektif akhir Januari 2024, sehingga notifikasi wajib masuk "
+            "dalam 30 hari kerja. Putusan KPPU dibacakan lebih dari setahun setelah tenggat "
+            "pelaporan terlewati. Denda itu sebesar Rp15 miliar.")
+    ans = _ask("Putusan KPPU keluar berapa lama setelah tenggat lapor lewat?", [_p(1, text)])
+    assert ans.found and ans.answer.startswith("Putusan KPPU dibacakan lebih dari setahun"), \
+        ans.answer
+    # A figure that is no duration does not answer "how long".
+    ps = [_p(1, "KPPU fined TikTok Rp15 billion over its late filing.", lang="en")]
+    assert not _ask("How long did KPPU take to fine TikTok?", ps).found
+    ps = [_p(1, "KPPU fined TikTok more than a year after its filing deadline passed.",
+             lang="en")]
+    assert _ask("How long did KPPU take to fine TikTok?", ps).found
+
+
+def test_what_is_x_prefers_the_sentence_that_says_what_x_is():
+    text = ("Pemerintah berencana mengatur biaya admin yang dikenakan platform lokapasar "
+            "kepada penjual melalui revisi aturan. Biaya admin adalah potongan berupa "
+            "persentase dari nilai transaksi yang ditarik platform setiap kali barang terjual.")
+    ans = _ask("Biaya admin lokapasar itu sebenarnya apa sih?", [_p(1, text)])
+    assert ans.found and ans.answer.startswith("Biaya admin adalah potongan"), ans.answer
+
+
+def test_which_official_prefers_a_new_name_in_that_role():
+    text = ("Barang impor dengan harga di bawah 100 dolar AS tidak lagi bisa dijual bebas "
+            "lewat e-commerce. Menteri Koperasi Teten Masduki menjadi pejabat yang paling "
+            "vokal mendorong larangan itu.")
+    ans = _ask("Pejabat mana yang paling getol mendorong larangan barang impor di bawah 100 "
+               "dolar lewat e-commerce?", [_p(1, text)])
+    assert ans.found and ans.answer.startswith("Menteri Koperasi Teten Masduki"), ans.answer

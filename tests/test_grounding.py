@@ -1,5 +1,5 @@
 """The not-found decision: every specific thing a question names must be in one passage."""
-from rag.answering.grounding import anchors, focus_groups, measured, missing_anchors
+from rag.answering.grounding import anchors, focus_groups, measured, missing_anchors, names_in
 from rag.retrieval.glossary import Glossary, load_glossary
 from rag.types import RetrievedPassage
 
@@ -135,3 +135,26 @@ def test_conversational_openers_and_pronouns_are_neither_anchors_nor_focus():
             "bawah Rp500 juta per tahun tidak dikenai pungutan tersebut.")
     assert not missing_anchors(q, [_p(text)], g)
     assert anchors("Lalu ada pengecualian untuk produk impor tertentu nggak?", g) == []
+
+
+def test_a_glossary_term_that_only_opens_the_question_is_what_it_asks_about():
+    # "Biaya admin" opens the question: no name the passages must carry, but what the
+    # answer must say (a focus term) ...
+    q = "Biaya admin lokapasar itu sebenarnya apa sih?"
+    assert not any("admin fee" in a for a in anchors(q, G, set()))
+    focus = [sorted(g) for g in focus_groups(q, G, set())]
+    assert any("admin fee" in g for g in focus) and any("lokapasar" in g for g in focus)
+    # ... and filler words ("sebenarnya", "sih") are neither.
+    assert not any("sebenarnya" in g for g in focus)
+    # Where the sources write it (or an equivalent) as a name, it stays an anchor.
+    assert any("coordinating minister" in a
+               for a in anchors("Menko siapa yang menjelaskan aturan itu?", G, {"minister"}))
+
+
+def test_a_title_case_headline_does_not_make_its_words_names():
+    p = _p("Pemerintah berencana mengatur biaya admin yang ditarik platform.",
+           title="Biaya Admin Lokapasar Akan Diatur Lewat Revisi")
+    assert "admin" not in names_in([p]) and "lokapasar" not in names_in([p])
+    # A headline in sentence case still does.
+    p = _p("Komisi menjatuhkan denda.", title="KPPU jatuhkan denda kepada TikTok atas akuisisi")
+    assert "tiktok" in names_in([p])

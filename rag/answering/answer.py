@@ -25,7 +25,7 @@ from rag.text import detect_language, terms
 from rag.tracking.events import event_type
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
-from .asked import (GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked, Sentence,
+from .asked import (GIVES_DEFINITION, GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked, Sentence,
                     passage_sentences)
 from .grounding import anchors, anchors_reached, missing_anchors, names_in
 
@@ -76,8 +76,9 @@ class ExtractiveAnswerer:
         lang = language or detect_language(question, default="en")
         if not self.grounded(question, passages):
             return self.not_found(passages, lang)
-        asked = Asked.of(question, lang, self.glossary)
-        chosen, unknown = self._select(question, passages, asked, plan)
+        names = names_in(passages)
+        asked = Asked.of(question, lang, self.glossary, names)
+        chosen, unknown = self._select(question, passages, asked, plan, names)
         if unknown is not None:
             return self.not_known(passages, lang, unknown)
         if not chosen or not asked.holds_kind(chosen):
@@ -96,7 +97,8 @@ class ExtractiveAnswerer:
                       citations=citations, conflicts=conflicts)
 
     def _select(self, question: str, passages: Sequence[RetrievedPassage], asked: "Asked",
-                plan: QueryPlan | None) -> tuple[list[Sentence], Sentence | None]:
+                plan: QueryPlan | None,
+                names: set[str] | None = None) -> tuple[list[Sentence], Sentence | None]:
         """The answer's sentences, or (no sentences, S) when a source's sentence S says that
         what is asked is not known yet."""
         sents = passage_sentences(passages)
@@ -129,15 +131,20 @@ class ExtractiveAnswerer:
             if asked.number and HAS_NUMBER.search(s.text):
                 s.score += 0.15
             if asked.name and asked.new_name(s.text):
-                s.score += 0.15
+                # someone the question does not name; more likely the answer when the
+                # sentence also says the role asked for ("pejabat", "minister")
+                s.score += 0.2 if asked.says_role(s) else 0.15
             if asked.reason and GIVES_REASON.search(s.text):  # a lighter hint: cues vary
                 s.score += 0.1
+            if asked.definition and GIVES_DEFINITION.search(s.text) and asked.focused(s):
+                s.score += 0.1  # "apa itu X": a sentence that says what X is
             if recency is not None:
                 s.score += 0.3 * recency[s.passage]
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
         # The answer must be about what the question names: a sentence qualifies when its
         # passage, up to and including it (plus the title), mentions every anchor.
-        wanted = anchors(question, self.glossary, names_in(passages))
+        wanted = anchors(question, self.glossary,
+                         names_in(passages) if names is None else names)
         reach = [anchors_reached(wanted, p) for p in passages]
         ranked = [s for s in ranked
                   if reach[s.passage] is not None and s.end >= reach[s.passage]]

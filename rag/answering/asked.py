@@ -1,8 +1,9 @@
 """What a question asks for, and whether a sentence gives it.
 
 A question asks for a kind of fact (a date for "kapan / when", a number for "berapa / how
-much", an amount of money for "how much did it pay", a name for "siapa / who", a cause for
-"mengapa / why") about its
+much", an amount of money for "how much did it pay", a duration for "berapa lama / how
+long", a name for "siapa / who" (in the role it names: "pejabat mana", "which minister"), a
+cause for "mengapa / why", a definition for "apa itu / how does it define") about its
 anchors (rag.answering.grounding), through its focus terms. The extractive answerer
 (rag.answering.answer) scores and filters the sentences of the retrieved passages with what is worked out here.
 """
@@ -56,8 +57,24 @@ _TIME_UNITS = frozenset("""detik menit jam hari pekan minggu bulan tahun dekade 
     minute minutes hour hours day days week weeks month months year years decade decades""".split())
 #: "dalam dua tahun terakhir", "24 hours": how long, not how many of what a question counts.
 _DURATION = re.compile(
-    rf"\b(\d+([.,]\d+)?|se|{_SMALL_NUMBERS}|belasan|puluhan|several|few)[\s-]*"
+    rf"\b(\d+([.,]\d+)?|se|{_SMALL_NUMBERS}|belasan|puluhan|several|few|an?)[\s-]*"
     rf"({'|'.join(sorted(_TIME_UNITS))})\b", re.I)
+#: "How long", "berapa lama", "berapa hari": a duration is asked for, which a count or an
+#: amount does not give ("30 hari kerja" does, "Rp15 miliar" does not).
+_ASKS_DURATION = re.compile(
+    r"\b(how long|berapa lama|berapa (detik|menit|jam|hari|pekan|minggu|bulan|tahun|dekade)|"
+    r"how many (seconds|minutes|hours|days|weeks|months|years|decades))\b", re.I)
+#: "Apa itu X", "what is meant by X", "how does the rule define X", "X itu maksudnya apa":
+#: a definition is asked for.
+ASKS_DEFINITION = re.compile(
+    r"(\bapa\s+(itu|yang\s+dimaksud)\b|\bdefin(e|es|ed|ition)\b|\bdefinisi|"
+    r"\bdidefinisikan\b|\bmaksud(nya)?\b|\barti(nya)?\b|\bwhat\s+(does|do)\b.*\bmean\b|"
+    r"\bwhat\s+is\s+meant\b|\bitu\s+(sebenarnya\s+|sih\s+)?apa\b)", re.I)
+#: A sentence that says what something is: "X adalah / merupakan / yaitu ...", "X is a ...",
+#: "defined as", "refers to", "means".
+GIVES_DEFINITION = re.compile(
+    r"\b(adalah|merupakan|ialah|yaitu|yakni|didefinisikan|diartikan|dimaksud|disebut|"
+    r"defined as|defines?\b.{0,60}\bas|refers? to|means|is an?|are the|is the)\b", re.I)
 #: "How much did it pay", "berapa harga": asked for an amount of money, which a percentage or
 #: a count does not answer.
 _ASKS_MONEY = re.compile(
@@ -139,14 +156,23 @@ class Asked:
     money: bool
     name: bool
     reason: bool
+    duration: bool
+    definition: bool
     language: str
     focus: list[frozenset[str]]
     measured: list[frozenset[str]]
     known: set[str]  # the question's words in every form (a name it lacks is new)
+    role: list[frozenset[str]]  # "pejabat mana", "which minister": who the name must be
 
     @classmethod
-    def of(cls, question: str, language: str, glossary) -> "Asked":
+    def of(cls, question: str, language: str, glossary,
+           names: set[str] | None = None) -> "Asked":
         number = bool(ASKS_NUMBER.search(question))
+        # The role of the name asked for ("Pejabat mana", "which minister"): the answer
+        # names someone new in that role.
+        who = ASKS_NAME.search(question)
+        role_word = who and (who.group(4) or who.group(5))
+        role = [glossary.equivalents(role_word.lower())] if role_word else []
         return cls(date=bool(ASKS_DATE.search(question)),
                    day=bool(_ASKS_DAY.search(question)),
                    clock=bool(ASKS_CLOCK.search(question)),
@@ -154,8 +180,11 @@ class Asked:
                    money=number and bool(_ASKS_MONEY.search(question))
                    and not _ASKS_SHARE.search(question),
                    reason=bool(ASKS_REASON.search(question)),
+                   duration=bool(_ASKS_DURATION.search(question)),
+                   definition=bool(ASKS_DEFINITION.search(question)),
                    name=bool(ASKS_NAME.search(question)), language=language,
-                   focus=focus_groups(question, glossary), measured=measured(question, glossary),
+                   focus=focus_groups(question, glossary, names),
+                   measured=measured(question, glossary), role=role,
                    known={f for w in words(question) for f in _word_forms(w)})
 
     def new_name(self, text: str) -> bool:
@@ -170,6 +199,11 @@ class Asked:
                         and not _word_forms(low) & self.known):
                     return True
         return False
+
+    def says_role(self, s: "Sentence") -> bool:
+        """Whether ``s`` says the role of the name asked for ("pejabat" for "Pejabat mana",
+        "minister" for "which minister"); False when the question names none."""
+        return bool(self.role) and all(_says(g, s, self.language) for g in self.role)
 
     def holds_kind(self, sentences: list[Sentence]) -> bool:
         """A "when" question needs a date in its answer ("what date": a day, not just a
@@ -191,6 +225,8 @@ class Asked:
         many X" a number that comes with X ("How many employees did Bukalapak lay off?" is
         not answered by Bukalapak's count of sellers)."""
         text = _NOT_QUANTITY.sub("", _HAS_TIME.sub("", HAS_DATE.sub("", s.unreferenced)))
+        if self.duration:  # "how long": a duration, not any number
+            return bool(_DURATION.search(text))
         if not self.counts_time:
             text = _DURATION.sub("", text)
         if not HAS_NUMBER.search(text):

@@ -40,9 +40,19 @@ _INNER_NAME = re.compile(r"(?<=[a-z0-9,)]\s)[A-Z][\w'’-]*")
 
 
 def names_in(passages: Sequence[RetrievedPassage]) -> set[str]:
-    """Words the passages write with a capital inside a sentence, lower-cased: names."""
+    """Words the passages write with a capital inside a sentence, lower-cased: names. A
+    headline in title case ("Biaya Admin Lokapasar Akan Diatur") capitalises every word and
+    says nothing about which are names."""
     return {re.sub(r"['’]s$", "", m.group(0)).lower()
-            for p in passages for m in _INNER_NAME.finditer(f"{p.title}\n{p.text}")}
+            for p in passages
+            for text in ((p.text,) if _title_case(p.title) else (p.title, p.text))
+            for m in _INNER_NAME.finditer(text)}
+
+
+def _title_case(title: str) -> bool:
+    """Whether most of a headline's longer words start with a capital."""
+    long = [w for w in title.split() if len(w) > 3 and w[0].isalpha()]
+    return bool(long) and 2 * sum(w[0].isupper() for w in long) > len(long)
 
 
 def anchors(question: str, glossary: Glossary,
@@ -63,9 +73,14 @@ def anchors(question: str, glossary: Glossary,
     for m in glossary.find(question):
         if any(s <= m.start() < e for s, e in taken):
             continue
-        if any(c.isupper() for c in m.group(0)):
-            out.append(glossary.equivalents(m.group(0)))
         taken.append(m.span())
+        term = m.group(0)
+        forms = glossary.equivalents(term)
+        if (term[1:] == term[1:].lower() and _OPENING.search(question[:m.start()])
+                and not any(w in (names or ()) for f in forms for w in f.split())):
+            continue  # "Biaya admin itu apa?": a capital because it opens the question
+        if any(c.isupper() for c in term):
+            out.append(forms)
     for m in _TOKEN.finditer(question):
         if any(s <= m.start() < e for s, e in taken):
             continue
@@ -194,20 +209,25 @@ _GENERIC = frozenset(
     dampak pengaruh akibat alasan sebab penyebab tujuan isi poin ketentuan rincian peran
     respons tanggapan reaksi sikap pendapat arti maksud latar belakang konteks informasi kabar
     sekarang kini terkini terbaru now currently current latest today nowadays recently
+    sebenarnya sebetulnya memang emang aja actually really maksudnya artinya
+    anything something everything nothing anyone someone anybody somebody sesuatu
     """.split()) | {"saat ini", "at present", "hingga kini", "sampai sekarang", "so far"}
 #: The words above say what kind of answer is wanted ("what is the impact of X on Y", "apa
 #: isi X") or when ("now": rag.retrieval.query reads those), not what the answer says: an
 #: answer about Y's falling sales need not say "impact".
 
 
-def focus_groups(question: str, glossary: Glossary) -> list[frozenset[str]]:
+def focus_groups(question: str, glossary: Glossary,
+                 names: set[str] | None = None) -> list[frozenset[str]]:
     """What a question asks *about its anchors*: its other content words ("fine", "sewa",
     "appointed chief executive"), each with its glossary equivalents in the other language.
+    A capitalised word that is no anchor (it only opens the question: "Biaya admin itu apa?",
+    see ``anchors`` and ``names``) is a content word like the others.
 
     An answer sentence that names the anchors but none of these answers another question
     ("Who was appointed CEO of Tokopedia?" is not answered by a sentence on Tokopedia's
     fine)."""
-    anchor_forms = {f for a in anchors(question, glossary) for f in a}
+    anchor_forms = {f for a in anchors(question, glossary, names) for f in a}
     out: list[frozenset[str]] = []
     taken: list[tuple[int, int]] = [(r.start, r.end) for r in find_references(question)]
     for m in glossary.find(question):
@@ -230,10 +250,17 @@ def focus_groups(question: str, glossary: Glossary) -> list[frozenset[str]]:
         low = m.group(0).lower()
         if (low in STOPWORDS or low in _NOT_ANCHORS or low in _GENERIC or len(low) < 3
                 or any(ch.isdigit() for ch in low) or low in anchor_forms
-                or m.group(0)[0].isupper()):
+                or (m.group(0)[0].isupper() and not _opens(question, m))):
             continue
         out.append(glossary.equivalents(low))
     return out
+
+
+def _opens(question: str, m: re.Match) -> bool:
+    """Whether the capitalised word ``m`` is plain and only capitalised because it opens the
+    question (the words ``anchors`` leaves out unless the sources write them as names)."""
+    tok = m.group(0)
+    return tok[1:] == tok[1:].lower() and bool(_OPENING.search(question[:m.start()]))
 
 
 def covers(group: frozenset[str], text_low: str, text_terms: set[str]) -> bool:
