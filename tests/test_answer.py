@@ -335,3 +335,12 @@ def test_which_official_prefers_a_new_name_in_that_role():
     ans = _ask("Pejabat mana yang paling getol mendorong larangan barang impor di bawah 100 "
                "dolar lewat e-commerce?", [_p(1, text)])
     assert ans.found and ans.answer.startswith("Menteri Koperasi Teten Masduki"), ans.answer
+
+
+def test_a_possessive_before_a_figure_is_no_currency():
+    # "the country's 67 million" is no amount of money ("S$5" is).
+    ps = [_p(1, "Temu is kept out of Indonesia, where the country's 67 million small "
+                "businesses sell online.", lang="en")]
+    assert not _ask("How much was Temu fined in Indonesia?", ps).found
+    ps = [_p(1, "Temu was fined S$5 million in Indonesia.", lang="en")]
+    assert _ask("How much was Temu fined in Indonesia?", ps).found

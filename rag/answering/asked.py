@@ -83,8 +83,10 @@ _ASKS_MONEY = re.compile(
 #: "What share of the price", "berapa persen": a proportion, not an amount of money.
 _ASKS_SHARE = re.compile(
     r"\b(share|percentage|proportion|fraction|persen|persentase|porsi|proporsi)\b", re.I)
+#: An amount of money: "Rp15 miliar", "USD 100", "S$5", "$840 million", "15 billion rupiah"
+#: (not "the country's 67 million": a lone "s" is a currency only before "$").
 _MONEY = re.compile(
-    r"(\b(rp|idr|usd|us|sgd|s|eur|rm)\s?\$?\s?\d|[$€£¥]\s?\d"
+    r"(\b(rp\.?|idr|usd|sgd|eur|rm)\s?\d|(\b(us|s|a))?\$\s?\d|[€£¥]\s?\d"
     r"|\d\s*(ribu|juta|miliar|triliun|thousand|million|billion|trillion|bn|mn)?\s*"
     r"(rupiah|dolar|dollars?|usd|idr|euros?|yuan|ringgit|yen|pounds?)\b)", re.I)
 #: A source saying that what is asked has not been told: "have not said when", "declined to
