@@ -344,3 +344,24 @@ def test_a_possessive_before_a_figure_is_no_currency():
     assert not _ask("How much was Temu fined in Indonesia?", ps).found
     ps = [_p(1, "Temu was fined S$5 million in Indonesia.", lang="en")]
     assert _ask("How much was Temu fined in Indonesia?", ps).found
+
+
+def test_now_questions_lead_with_the_newest_source_and_its_best_sentence():
+    new = ("Today TikTok's shopping service in Indonesia runs inside Tokopedia under the name "
+           "Shop | Tokopedia. The combined business has since drawn scrutiny from other "
+           "regulators, who operate under the trade ministry.")
+    ps = [_p(1, new, published="2026-01-20", lang="en"),
+          _p(2, "TikTok Shop stopped transactions in Indonesia on 4 October 2023.",
+             published="2023-10-04", lang="en", score=0.88)]
+    ans = _ask("Under what name does TikTok Shop operate in Indonesia now?", ps)
+    assert ans.answer.startswith("Today TikTok's shopping service"), ans.answer
+
+
+def test_particles_are_not_what_a_when_question_asks_about():
+    # "over" in "the fine over Tokopedia" is no focus term: "over time" does not make the
+    # deal's date the date of the fine.
+    text = ("KPPU read out its decision on Monday (Sept 29, 2025). TikTok agreed to the "
+            "Tokopedia deal on Dec. 11, 2023, pledging to invest more over time.")
+    ans = _ask("When did KPPU hand down the fine on TikTok over Tokopedia?",
+               [_p(1, text, lang="en", title="KPPU fines TikTok over Tokopedia filing")])
+    assert ans.found and ans.answer.startswith("KPPU read out"), ans.answer

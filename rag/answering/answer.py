@@ -130,7 +130,7 @@ class ExtractiveAnswerer:
                 s.score += 0.15
             if asked.number and HAS_NUMBER.search(s.text):
                 s.score += 0.15
-            if asked.name and asked.new_name(s.text):
+            if asked.name and asked.new_name(s.unreferenced):
                 # someone the question does not name; more likely the answer when the
                 # sentence also says the role asked for ("pejabat", "minister")
                 s.score += 0.2 if asked.says_role(s) else 0.15
@@ -198,8 +198,9 @@ class ExtractiveAnswerer:
 
         if plan and plan.wants_chronology:
             return sorted(chosen, key=told), None
-        if plan and plan.wants_latest:  # newest first, then what came before
-            return sorted(chosen, key=told, reverse=True), None
+        if plan and plan.wants_latest:  # newest source first, each source's best first
+            return sorted(chosen, key=lambda s: (_day(passages[s.passage]), s.score),
+                          reverse=True), None
         # Best first, then the supporting sentences in the order their sources tell them.
         return chosen[:1] + sorted(chosen[1:], key=told), None
 

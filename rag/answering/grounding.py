@@ -211,6 +211,7 @@ _GENERIC = frozenset(
     sekarang kini terkini terbaru now currently current latest today nowadays recently
     sebenarnya sebetulnya memang emang aja actually really maksudnya artinya
     anything something everything nothing anyone someone anybody somebody sesuatu
+    over down up out onto across through via
     """.split()) | {"saat ini", "at present", "hingga kini", "sampai sekarang", "so far"}
 #: The words above say what kind of answer is wanted ("what is the impact of X on Y", "apa
 #: isi X") or when ("now": rag.retrieval.query reads those), not what the answer says: an
