@@ -84,3 +84,22 @@ def test_a_word_with_nya_points_back_to_the_earlier_turn():
     assert rewrite_followup("Dampaknya bagi UMKM apa?", history).endswith("(TikTok, TikTok Shop)")
     # a question that names its own subject keeps it ("what about Bukalapak?")
     assert rewrite_followup("Bukalapak gimana?", history) == "Bukalapak gimana?"
+
+
+def test_what_about_x_switches_the_subject():
+    def h(q):
+        return [{"role": "user", "content": q}, {"role": "assistant", "content": "..."}]
+    # Asked bare, the earlier question is asked about X, in the place of a name of its kind.
+    assert rewrite_followup("What about Shopee?", h("When did KPPU fine TikTok?")) == \
+        "When did KPPU fine Shopee?"
+    assert rewrite_followup("Bagaimana dengan Shopee?", h("Kapan TikTok Shop ditutup?")) == \
+        "Kapan Shopee ditutup?"
+    assert rewrite_followup("Kalau Permendag 50/2020?", h("Apa isi Permendag 31/2023?")) == \
+        "Apa isi Permendag 50/2020?"
+    # With a question of its own, its "it" is X: nothing is carried over.
+    q = "What about Bukalapak, what did it end up doing with its marketplace?"
+    assert rewrite_followup(q, h("Which companies did TikTok talk to before Tokopedia?")) == q
+    # "What about" without a name keeps the earlier subject.
+    assert "Permendag 31/2023" in rewrite_followup(
+        "And what about goods sold directly from abroad?",
+        h("What are the social commerce rules under Permendag 31/2023?"))

@@ -110,12 +110,52 @@ def _anchors_of(text: str) -> list[str]:
     return out
 
 
+#: "What about Shopee?", "Bagaimana dengan Bukalapak?": the earlier question, about another
+#: subject.
+_CONTRAST = re.compile(
+    r"^\W*(?:(?:and|so|but|terus|lalu|trus|nah)\s+)?(?:what about|how about|what of|"
+    r"bagaimana dengan|gimana dengan|kalau|kalo)\s+(?P<rest>.+)$", re.I)
+
+
+def _switched_subject(question: str, users: list[str]) -> str | None:
+    """A "what about X" follow-up: X is the new subject. Asked with a question of its own
+    ("What about Bukalapak, where does it stand now?") it stands alone, its pronouns
+    pointing at X; asked bare ("What about Shopee?") it is the most recent earlier question
+    that names something, with X in place of what it named (see below)."""
+    m = _CONTRAST.match(question)
+    if not m:
+        return None
+    rest = m.group("rest")
+    named = _anchors_of(re.split(r"[?,;:\u2014\u2013]|\s-\s", rest)[0])
+    if not named:
+        return None
+    tail = rest
+    for n in named:
+        tail = tail.replace(n, " ")
+    if len(content_words(tail)) >= 2:
+        return question
+    new = named[0]
+    is_ref = bool(find_references(new))
+    for earlier in reversed(users):
+        # A regulation takes a regulation's place, a name a name's; of several, the last
+        # ("When did KPPU fine TikTok?" -> "What about Shopee?": KPPU fining Shopee).
+        before = [a for a in _anchors_of(earlier) if bool(find_references(a)) == is_ref]
+        if before:
+            at = earlier.rfind(before[-1])
+            return earlier[:at] + new + earlier[at + len(before[-1]):]
+    return question
+
+
 def rewrite_followup(question: str, history: list[dict] | None) -> str:
     """Make an elliptical follow-up standalone using the previous user turns (rules, for
-    extractive mode). A question that names its own subject is returned unchanged."""
+    extractive mode). A question that names its own subject is returned unchanged; "what
+    about X?" asks the earlier question about X."""
     users = [h.get("content", "") for h in history or [] if h.get("role") == "user"]
     if not users:
         return question
+    switched = _switched_subject(question, users)
+    if switched is not None:
+        return switched
     own = _anchors_of(question)
     short = len(content_words(question)) <= 4
     if own and not _ELLIPTIC.search(question):
