@@ -128,9 +128,14 @@ def key_groups(item: dict) -> list[list[str]]:
 
 
 def first_sentence(text: str) -> str:
-    """The answer's first sentence (its lead), markers included."""
+    """The answer's first sentence (its lead), markers included. A lead that introduces a
+    list ("Yang diatur X menurut sumber:" and bullets) reads on into its first item."""
     spans = sentence_spans(text)
-    return text[spans[0][0]:spans[0][1]] if spans else text
+    first = text[spans[0][0]:spans[0][1]] if spans else text
+    head, _, rest = text.partition("\n")
+    if first.strip() == head.strip() and head.rstrip().endswith(":") and rest.startswith("- "):
+        return f"{head} {rest.splitlines()[0][2:]}"
+    return first
 
 
 def _holds(text: str, evidence: list[str]) -> bool:

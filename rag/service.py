@@ -13,6 +13,8 @@ from langchain_core.embeddings import Embeddings
 
 from rag.answering.answer import ExtractiveAnswerer
 from rag.answering.generate import LLMAnswerer
+from rag.answering.routed import (chronology_answer, groups_asked, impact_answer,
+                                  relations_answer, rules_answer, with_passages)
 from rag.answering.tracked import status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
 from rag.models.llm import make_chat_model
@@ -86,10 +88,54 @@ class PantauService:
         """The retrieved passages and the answer (``ask`` returns the answer alone)."""
         qp = self._plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
-        tracked = self._status_answer(qp)
-        if tracked is not None:
-            return passages, tracked
-        return passages, self.answerer.answer(qp.question, passages, qp.language, plan=qp)
+        answer = self._tracked_answer(qp)
+        if answer is None or answer.intent != "status":
+            # Routed answers (impact, rules, relations, chronology) are followed by what the
+            # passages' best sentences add; without one, those sentences answer.
+            said = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
+            answer = said if answer is None else with_passages(answer, said)
+        return passages, _with_intent(answer, qp.intent)
+
+    def _tracked_answer(self, qp) -> Answer | None:
+        """The answer from the structured layer when the question's intent has one and the
+        tracker knows its subject: status and yes/no from the timeline, a chronology from
+        the timelines, relations from the registry, impact, rules and sanctions from the
+        regulation's impact statements. None: retrieval answers."""
+        answer = self._status_answer(qp)
+        if answer is not None:
+            return answer
+        lang = qp.language if qp.language in ("id", "en") else "en"
+        regs = [rec for rec in (self.registry.get(r.id) for r in find_references(qp.question))
+                if rec is not None]
+        regs = list({r.id: r for r in regs}.values())
+        if qp.intent == "chronology":
+            subjects = [r.id for r in regs] + self._players(qp.question)
+            tls = [tl for tl in (self.timeline(s) for s in subjects[:2]) if tl is not None]
+            period = tuple(d.isoformat() for d in qp.period) if qp.period else None
+            return chronology_answer(tls, lang, period) if tls else None
+        if not regs:
+            return None
+        if qp.intent == "relations":
+            return relations_answer(regs, self.registry.all(), self.registry.passages, lang)
+        if qp.intent in ("impact", "obligations", "sanctions"):
+            reg = regs[0]
+            impact = self.impact(reg.id)
+            label = min(reg.aliases, key=len) if reg.aliases else reg.id
+            groups = groups_asked(qp.question)
+            if impact is None:
+                return None
+            if qp.intent == "impact":
+                return impact_answer(impact, label, lang, groups, qp.question)
+            return rules_answer(impact, label, lang, qp.intent == "sanctions", groups,
+                                qp.question)
+        return None
+
+    def _players(self, question: str) -> list[str]:
+        """The tracked entities a question names, the players before the agencies acting on
+        them ("did the KPPU fine cost TikTok its licence?" is about TikTok)."""
+        gaz = self.timelines.gazetteer
+        return sorted(gaz.ids_in(question),
+                      key=lambda eid: gaz.entities[eid].kind in ("regulator", "ministry"))
 
     def _status_answer(self, qp) -> Answer | None:
         """"What is the status of X (now / on DATE)?" about a tracked entity or a cited
@@ -100,12 +146,7 @@ class PantauService:
         if not (qp.asks_status or yes_no):
             return None
         refs = find_references(qp.question)
-        gaz = self.timelines.gazetteer
-        # The players a question is about come before the agencies acting on them ("did the
-        # KPPU fine cost TikTok its licence?" is about TikTok).
-        players = sorted(gaz.ids_in(qp.question),
-                         key=lambda eid: gaz.entities[eid].kind in ("regulator", "ministry"))
-        subjects = [r.id for r in refs] + players
+        subjects = [r.id for r in refs] + self._players(qp.question)
         if not subjects:
             return None
         until = qp.filters.until.isoformat()[:10] if qp.filters.until else None
@@ -131,14 +172,16 @@ class PantauService:
         (with its citations) as the last item."""
         qp = self._plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
-        # Status questions get the tracker's answer here as in ``respond``.
-        answer = self._status_answer(qp)
+        # Questions the tracker answers get its answer here as in ``respond``.
+        answer = self._tracked_answer(qp)
         stream = getattr(self.answerer, "stream", None)
         if answer is None and stream is not None:
-            yield from stream(qp.question, passages, qp.language, plan=qp)
+            for item in stream(qp.question, passages, qp.language, plan=qp):
+                yield _with_intent(item, qp.intent) if isinstance(item, Answer) else item
             return
         if answer is None:
             answer = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
+        answer = _with_intent(answer, qp.intent)
         # Whole answers exist at once; they still arrive sentence by sentence.
         for part in re.findall(r".*?\](?:\s+|$)|.+$", answer.answer, flags=re.S):
             yield part
@@ -239,3 +282,10 @@ class PantauService:
                 rec = self.registry.get(sid)
                 regulations.append((sid, min(rec.aliases, key=len) if rec and rec.aliases else sid))
         return sorted(entities, key=lambda x: x[1].lower()) + sorted(regulations)
+
+
+def _with_intent(answer: Answer, intent: str) -> Answer:
+    """``answer`` labelled with the question's intent (a tracker answer keeps its own)."""
+    if answer.intent:
+        return answer
+    return answer.model_copy(update={"intent": intent})

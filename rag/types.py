@@ -172,6 +172,10 @@ class Answer(BaseModel):
     conflicts: list[Conflict] = Field(default_factory=list)
     # Closest passages when found is false, so a reader can judge for themselves.
     closest: list[RetrievedPassage] = Field(default_factory=list)
+    # What the question asked for (rag.retrieval.intents.INTENTS): "status", "impact",
+    # "obligations", "sanctions", "relations", "chronology", "whats_new", "definition",
+    # "stakeholder" or "fact".
+    intent: str | None = None
 
 
 Outcome = Literal["added", "updated", "unchanged", "duplicate"]

@@ -100,7 +100,7 @@ def test_completion_shape_and_citations(client):
     p = c["pantau"]
     assert p["found"] is True and p["language"] == "en" and p["mode"] == "extractive"
     assert p["as_of"] == max(x["published"][:10] for x in c["citations"])
-    assert p["closest"] == [] and p["ignored_roles"] == []
+    assert p["closest"] == [] and p["ignored_roles"] == [] and p["intent"] == "fact"
     assert c["usage"] is None
 
 

@@ -207,3 +207,16 @@ def test_updates_escaped():
     assert "1 new articles since 1 October 2023" in html and "stopped / closed" in html
     assert "Nothing new since" in render_updates(Updates(since="2030-01-01", articles=0,
                                                          groups=[]), "en")
+
+
+def test_routed_answers_render_their_bullets_as_a_list_escaped():
+    ans = Answer(answer=f"Yang diatur X menurut sumber:\n- {XSS} [1]\n- Dua. [1]\n\n"
+                        "Dari pemberitaan terkait: Tiga. [1]", found=True,
+                 as_of="2023-10-04", language="id", mode="tracker", intent="obligations",
+                 citations=[_cite()])
+    html = render_answer(ans)
+    _no_markup(html)
+    assert 'data-intent="obligations"' in html
+    assert re.search(r'<p>Yang diatur X menurut sumber:</p><ul class="pantau-list"><li>'
+                     r'&lt;script&gt;.*</li><li>Dua\. <a class="pantau-marker"', html)
+    assert "<p>Dari pemberitaan terkait: Tiga." in html

@@ -201,3 +201,34 @@ def test_an_event_belongs_to_the_players_its_clause_names():
 def test_the_event_a_question_asks_about(question, asked):
     from rag.tracking.events import asked_event_type
     assert asked_event_type(question) == asked
+
+
+def test_analyst_questions_are_answered_from_the_structured_layer(sample):
+    _, service = sample
+    # Relations from the registry, with the sentence that states them.
+    rel = service.ask("Which regulation replaced Permendag 50/2020?")
+    assert rel.intent == "relations" and rel.mode == "tracker"
+    assert rel.answer.startswith("According to the sources: Permendag 31/2023 replaced "
+                                 "Permendag 50/2020."), rel.answer
+    assert "- " in rel.answer and all(f"[{c.marker}]" in rel.answer for c in rel.citations)
+    # A chronology from the timeline: dated bullets, oldest first.
+    story = service.ask("Kronologi TikTok Shop dong")
+    assert story.intent == "chronology" and story.answer.startswith("Kronologi TikTok Shop")
+    days = [line.split(":")[0][2:] for line in story.answer.splitlines()
+            if line.startswith("- ")]
+    assert days[0] == "4 Oktober 2023" and "12 Desember 2023" in days and len(days) <= 6
+    # Rules and sanctions from the regulation's impact statements.
+    rules = service.ask("Apa saja larangan Permendag 31/2023?")
+    assert rules.intent == "obligations" and rules.answer.startswith("Yang diatur Permendag 31/2023")
+    assert any(w in rules.answer for w in ("dilarang", "tidak boleh", "tidak diperbolehkan"))
+    sanctions = service.ask("Sanksi apa untuk platform yang melanggar Permendag 31/2023?")
+    assert sanctions.intent == "sanctions" and "peringatan" in sanctions.answer
+    who = service.ask("Who is affected by Permendag 31/2023?")
+    assert who.intent == "impact" and who.answer.startswith("Who Permendag 31/2023 affects")
+    # Every answer says its intent; nothing tracked about the subject: retrieval answers.
+    fact = service.ask("Kapan TikTok Shop berhenti melayani transaksi?")
+    assert fact.intent == "fact" and fact.mode == "extractive"
+    assert service.ask("Who is affected by Permendag 99/2031?").mode != "tracker"
+    # The stream gives the same routed answer.
+    *_, streamed = list(service.ask_stream("Which regulation replaced Permendag 50/2020?"))
+    assert streamed.answer == rel.answer and streamed.intent == "relations"

@@ -24,6 +24,8 @@ CSS = """
 .pantau-filters-note {font-size: .8rem; opacity: .75; margin: -.2em 0 .4em}
 .pantau-answer {font-size: 1.05rem; line-height: 1.6; overflow-wrap: anywhere}
 .pantau-answer p {margin: 0 0 .6em}
+.pantau-answer ul.pantau-list {margin: 0 0 .6em 1.2em; padding: 0}
+.pantau-answer ul.pantau-list li {margin: 0 0 .3em}
 .pantau-pending {min-height: 1.6em; opacity: .7; font-style: italic}
 .pantau-pending::after {content: ""; display: inline-block; width: .6em; height: .6em;
   margin-left: .4em; border-radius: 50%; background: currentColor;
@@ -148,7 +150,21 @@ def card(item: Citation | RetrievedPassage, lang: str, anchor: str, label: str =
 
 
 def _paragraphs(body: str) -> str:
-    return "".join(f"<p>{p}</p>" for p in body.split("\n\n") if p.strip())
+    """Escaped ``body`` as paragraphs; lines opening with "- " (the bullets of a routed
+    answer: by stakeholder, by date, by rule) as a list."""
+    out = []
+    for para in body.split("\n\n"):
+        if not para.strip():
+            continue
+        lines, items = [], []
+        for line in para.split("\n"):
+            (items if line.startswith("- ") else lines).append(line)
+        if lines:
+            out.append(f"<p>{' '.join(lines)}</p>")
+        if items:
+            out.append('<ul class="pantau-list">'
+                       + "".join(f"<li>{i[2:]}</li>" for i in items) + "</ul>")
+    return "".join(out)
 
 
 def render_partial(text: str, lang: str) -> str:
@@ -181,7 +197,8 @@ def render_answer(answer: Answer, lang: str | None = None, prefix: str = "pantau
         badge = f'<span class="pantau-badge none">{t(lang, "none")}</span>'
     if answer.mode != "extractive":
         badge += f'<span class="pantau-badge mode">{t(lang, "mode")}: {escape(answer.mode)}</span>'
-    html = [f'<div class="pantau-answer">{badge}{_paragraphs(body)}</div>']
+    intent = f' data-intent="{escape(answer.intent, quote=True)}"' if answer.intent else ""
+    html = [f'<div class="pantau-answer"{intent}>{badge}{_paragraphs(body)}</div>']
     if answer.conflicts:
         items = "".join(
             f"<li>{escape(t(lang, 'superseded', date=date_label(c.published, lang), claim=c.claim, new=c.superseded_by))}"

@@ -16,7 +16,7 @@ from functools import cached_property
 
 from rag.dates import MONTH_NAMES
 from rag.regulations import find_references
-from rag.retrieval.query import ASKS_CLOCK, ASKS_DATE, ASKS_NAME, ASKS_NUMBER, ASKS_REASON
+from rag.retrieval.intents import ASKS_CLOCK, ASKS_DATE, ASKS_NAME, ASKS_NUMBER, ASKS_REASON
 from rag.text import STOPWORDS, sentence_spans, stem, terms, words
 from rag.types import RetrievedPassage
 

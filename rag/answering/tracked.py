@@ -63,7 +63,8 @@ def _compose(head: str, picked: list[TimelineEvent], lang: str) -> Answer:
             conflicts.append(Conflict(claim=e.summary, published=e.date, marker=c.marker,
                                       superseded_by=1))
     return Answer(answer=" ".join(parts), found=True, as_of=picked[0].date, language=lang,
-                  mode="tracker", citations=list(cites.values()), conflicts=conflicts)
+                  mode="tracker", citations=list(cites.values()), conflicts=conflicts,
+                  intent="status")
 
 
 def status_answer(tl: Timeline, language: str, max_events: int = 3) -> Answer | None:

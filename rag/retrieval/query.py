@@ -20,33 +20,12 @@ from rag.text import STOPWORDS, content_words, detect_language
 from rag.types import Filters
 
 from .glossary import Glossary
+from .intents import intent_of
 
 _PRESENT = re.compile(
     r"\b(sekarang|saat ini|terbaru|terkini|kini|masih|hingga kini|sampai sekarang|now|"
     r"latest|current|currently|today|still|these days|at present|newest|most recent|recent)\b",
     re.I)
-#: Questions that ask for a date / an amount: their answer must hold one.
-ASKS_DATE = re.compile(
-    r"\b(kapan|tanggal|when|what date|sejak kapan|which day|what day|(tahun|bulan|hari|jam|"
-    r"pukul) (berapa|apa)|(in )?(what|which) (year|month|time))\b", re.I)
-#: "Jam berapa", "what time": a clock time is asked for (a kind of date, not a number).
-ASKS_CLOCK = re.compile(r"\b((jam|pukul) berapa|what time|at what hour)\b", re.I)
-#: Questions answered by a name: a person, a company, an agency, a place.
-ASKS_NAME = re.compile(
-    r"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){0,2}?(minister|ministers|official|"
-    r"officials|company|companies|firm|firms|agency|agencies|regulator|consultant|analyst|"
-    r"economist|executive|platform|platforms|port|ports|bank|exchange|city|cities|country|"
-    r"person|people|group|association|players?|ministry|body|court)|"
-    r"(menteri|perusahaan|lembaga|pelabuhan|platform|konsultan|pengamat|bursa|kota|"
-    r"asosiasi|pejabat)\s+(apa|mana))\b", re.I)
-ASKS_NUMBER = re.compile(
-    r"\b((?<!tahun )(?<!tanggal )(?<!bulan )(?<!hari )(?<!jam )(?<!pukul )berapa|"
-    r"how (much|many|large|big|high|long)|what (share|percentage|amount)|"
-    r"what(?:'s| is| was| are| were) the (?:\w+ )?(?:price floor|price|minimum|maximum|rate|"
-    r"fee|cost|value|amount|size|number|percentage|share))\b", re.I)
-#: "Why / mengapa / what reason": a cause is asked for.
-ASKS_REASON = re.compile(
-    r"\b(why|mengapa|kenapa|reason|alasan|penyebab|what caused|what led)\b", re.I)
 _STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
 #: A yes/no question opens with an auxiliary or "apakah" ("Is it still closed?", "Apakah
 #: aturan itu direvisi?"), or asks "still / already / ever / yet / masih / sudah / belum"
@@ -91,6 +70,7 @@ class QueryPlan:
     wants_chronology: bool = False
     asks_status: bool = False  # "status", "kondisi": the tracker can answer
     asks_yes_no: bool = False  # "Is it still closed?", "Sudah buka lagi?"
+    intent: str = "fact"  # rag.retrieval.intents.INTENTS
     period: tuple[date, date] | None = None
     filters: Filters = field(default_factory=Filters)
 
@@ -192,9 +172,11 @@ def plan(question: str, glossary: Glossary, filters: Filters | None = None,
     # A status question pinned to a period sees only what was known by its end.
     if period and _STATUS.search(standalone) and not wants_latest and f.until is None:
         f.until = period[1]
+    asks_status = bool(_STATUS.search(standalone))
+    yes_no = asks_yes_no(question)
     return QueryPlan(question=standalone, original=question, language=language,
                      terms=list(dict.fromkeys(terms)), wants_latest=wants_latest,
                      wants_chronology=bool(_CHRONO.search(standalone)), period=period,
-                     asks_status=bool(_STATUS.search(standalone)),
-                     asks_yes_no=asks_yes_no(question),
+                     asks_status=asks_status, asks_yes_no=yes_no,
+                     intent=intent_of(question, asks_status, yes_no),
                      filters=f)

@@ -1,0 +1,296 @@
+"""Answers composed from the tracker's structured layer for an analyst's question.
+
+rag.retrieval.intents says what a question wants; rag.service finds its subject (a cited
+regulation, a tracked player) and hands what the tracker knows to one of these:
+
+- ``chronology_answer``: a subject's dated events, oldest first ("kronologi", "timeline");
+- ``relations_answer``: what replaced, amended, revoked or implements a regulation, and what
+  it did to others ("what replaced X", "is X still in force", "apa bedanya X dengan Y");
+- ``impact_answer``: who a regulation affects, grouped by stakeholder;
+- ``rules_answer``: what it requires, prohibits or sets as thresholds, or the sanctions
+  it sets.
+
+Each gives a short lead in the question's language and up to ``MAX_ITEMS`` bullets, each a
+verbatim sentence of the news with its citation; None when the tracker holds nothing to
+say (the ordinary retrieval answer follows). The lead states only what the bullets show.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.dates import format_date
+from rag.tracking.impact import Impact, Statement
+from rag.tracking.registry import RegulationRecord, relations_in
+from rag.tracking.timeline import Timeline, TimelineEvent
+from rag.regulations import reference_ids
+from rag.text import sentence_spans, terms
+from .asked import strip_references
+from rag.types import Answer, Citation
+
+MAX_ITEMS = 6
+_MODE = "tracker"
+
+
+@dataclass
+class Item:
+    """One bullet: a verbatim sentence, where it stands in its article, and a prefix."""
+
+    text: str
+    passage: Citation  # the passage it comes from (marker and highlights are set here)
+    span: tuple[int, int]
+    prefix: str = ""
+    day: str | None = None
+
+
+def compose(lead: str, items: Sequence[Item], lang: str, intent: str) -> Answer | None:
+    """The lead, then one bullet per item with its marker; one citation per passage with
+    every sentence taken from it highlighted; "as of" the newest cited source."""
+    if not items:
+        return None
+    cites: dict[str, Citation] = {}
+    lines = [lead]
+    for it in items[:MAX_ITEMS]:
+        c = cites.get(it.passage.passage_id)
+        if c is None:
+            c = cites[it.passage.passage_id] = it.passage.model_copy(
+                update={"marker": len(cites) + 1, "highlights": []})
+        c.highlights = sorted(set(c.highlights) | {it.span})
+        lines.append(f"- {it.prefix}{it.text} [{c.marker}]")
+    dates = [c.published[:10] for c in cites.values() if c.published]
+    return Answer(answer="\n".join(lines), found=True, as_of=max(dates) if dates else None,
+                  language=lang, mode=_MODE, citations=list(cites.values()), intent=intent)
+
+
+def _when(e: TimelineEvent, lang: str) -> str:
+    text = format_date(e.date, lang)
+    if e.date_source == "text-month":
+        return text.split(" ", 1)[1]  # "Maret 2024"
+    if e.date_source == "text-year":
+        return e.date[:4]
+    return text
+
+
+# -- chronology -----------------------------------------------------------------------------
+_CHRONO_LEAD = {"id": "Kronologi {label} menurut sumber, dari yang terlama:",
+                "en": "Timeline of {label} as the sources tell it, oldest first:"}
+
+
+def chronology_answer(timelines: Sequence[Timeline], lang: str,
+                      period: tuple[str, str] | None = None) -> Answer | None:
+    """The dated events of one or more subjects (merged, oldest first, each sentence once,
+    one per day and type), within ``period`` (ISO first and last day) when given. More than
+    ``MAX_ITEMS``: those dated by their own sentence first, thinned evenly in time."""
+    events: dict[tuple[str, int], TimelineEvent] = {}
+    told_by: dict[tuple[str, int], int] = {}  # how many of the subjects' timelines hold it
+    for tl in timelines:
+        for e in tl.events:
+            if period and not (period[0] <= e.date[:10] <= period[1]):
+                continue
+            key = (e.citation.passage_id, _span(e)[0])
+            events.setdefault(key, e)
+            told_by[key] = told_by.get(key, 0) + 1
+    # Two subjects ("kasus KPPU vs TikTok"): the story is the events that involve both,
+    # when there are such.
+    both = [e for k, e in events.items() if told_by[k] > 1]
+    found = sorted(both if len(both) >= 2 else events.values(),
+                   key=lambda e: (e.date, e.citation.published or ""))
+    found = _one_per_day_and_type(found)
+    if len(found) > MAX_ITEMS:
+        # Events dated by their own sentence first; those dated only by their article (a
+        # retelling that gives no date) fill the rest; then thinned evenly in time.
+        dated = [e for e in found if e.date_source != "article"]
+        rest = [e for e in found if e.date_source == "article"]
+        found = dated if len(dated) >= MAX_ITEMS else dated + rest[:MAX_ITEMS - len(dated)]
+        found.sort(key=lambda e: (e.date, e.citation.published or ""))
+        if len(found) > MAX_ITEMS:
+            step = (len(found) - 1) / (MAX_ITEMS - 1)
+            found = [found[round(i * step)] for i in range(MAX_ITEMS)]
+    if not found:
+        return None
+    label = " / ".join(tl.label for tl in timelines)
+    items = [Item(e.summary, e.citation, _span(e), prefix=f"{_when(e, lang)}: ", day=e.date)
+             for e in found]
+    return compose(_CHRONO_LEAD[lang].format(label=label), items, lang, "chronology")
+
+
+def _one_per_day_and_type(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for e in events:
+        if (e.date, e.type) not in seen:
+            seen.add((e.date, e.type))
+            out.append(e)
+    return out
+
+
+def _span(e: TimelineEvent) -> tuple[int, int]:
+    hl = e.citation.highlights
+    return hl[0] if hl else (e.citation.start, e.citation.end)
+
+
+# -- relations --------------------------------------------------------------------------------
+_RELATION_WORDS = {
+    "id": {"replaces": "menggantikan", "amends": "mengubah", "revokes": "mencabut",
+           "implements": "adalah aturan pelaksana dari"},
+    "en": {"replaces": "replaced", "amends": "amended", "revokes": "revoked",
+           "implements": "implements"},
+}
+_RELATIONS_LEAD = {"id": "Menurut sumber: {facts}.", "en": "According to the sources: {facts}."}
+_AND = {"id": "; ", "en": "; "}
+
+
+def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[RegulationRecord],
+                     passages_of, lang: str) -> Answer | None:
+    """What the asked regulations' relations are, both ways (what they did to others and
+    what others did to them), each with the sentence that states it. ``passages_of(id)``
+    gives the passages citing a regulation."""
+    ids = {r.id for r in asked}
+    label = {r.id: min(r.aliases, key=len) if r.aliases else r.id for r in records}
+    triples = [(r.id, rel.type, rel.target) for r in records for rel in r.relations
+               if r.id in ids or rel.target in ids]
+    # Asked about two regulations ("how does X relate to Y"), the relations between them.
+    between = [t for t in triples if t[0] in ids and t[2] in ids]
+    triples = sorted(dict.fromkeys(between or triples), key=lambda t: (t[1] != "replaces", t[0]))
+    facts, items = [], []
+    for a, rtype, b in triples:
+        item = _stating(a, rtype, b, passages_of)
+        if item is None:
+            continue
+        facts.append(f"{label.get(a, a)} {_RELATION_WORDS[lang][rtype]} {label.get(b, b)}")
+        items.append(item)
+    if not items:
+        return None
+    lead = _RELATIONS_LEAD[lang].format(facts=_AND[lang].join(facts[:3]))
+    return compose(lead, items, lang, "relations")
+
+
+def _stating(a: str, rtype: str, b: str, passages_of) -> Item | None:
+    """The first sentence (oldest source first) that states ``a rtype b``."""
+    for reg in (a, b):
+        for p in passages_of(reg):
+            for s, e in sentence_spans(p.text):
+                if (a, rtype, b) in relations_in(p.text[s:e]):
+                    return Item(p.text[s:e], Citation.of(p, 0, []), (p.start + s, p.start + e),
+                                day=p.published)
+    return None
+
+
+# -- impact, rules, sanctions ---------------------------------------------------------------------
+GROUP_LABELS = {
+    "id": {"sellers": "Penjual / UMKM", "platforms": "Platform", "consumers": "Konsumen",
+           "importers": "Importir / barang impor", "government": "Pemerintah"},
+    "en": {"sellers": "Sellers / MSMEs", "platforms": "Platforms", "consumers": "Consumers",
+           "importers": "Importers / imported goods", "government": "Government"},
+}
+_IMPACT_LEAD = {"id": "Yang terdampak {label} menurut sumber: {groups}.",
+                "en": "Who {label} affects, according to the sources: {groups}."}
+_RULES_LEAD = {"id": "Yang diatur {label} menurut sumber:",
+               "en": "What {label} requires and prohibits, according to the sources:"}
+_SANCTIONS_LEAD = {"id": "Sanksi dan penegakan {label} menurut sumber:",
+                   "en": "Sanctions and enforcement under {label}, according to the sources:"}
+_RULE_KINDS = ("prohibition", "obligation", "threshold")
+_WHO = {g: re.compile(rf"\b(?:{rx})\b", re.I) for g, rx in (
+    ("sellers", r"pedagang|penjual|seller\w*|merchant\w*|umkm|msmes?|ukm|traders?"),
+    ("platforms", r"platform\w*|marketplace\w*|lokapasar|e-commerce|social commerce|"
+                  r"media sosial|social media"),
+    ("consumers", r"konsumen|pembeli|consumers?|buyers?|shoppers?"),
+    ("importers", r"importir|importers?|impor|imports?"),
+)}
+
+
+def _about(reg_id: str, question: str = ""):
+    """Sort key: statements that say more of the question's own words first ("what
+    turnover range does the levy apply to?" -> the turnover sentence), then those that
+    name the regulation, then those from passages that cite it before any other (a
+    passage on a newer rule cites the one it replaced too)."""
+    asked = {t for lg in ("id", "en") for t in terms(strip_references(question), lg)}
+
+    def key(s: Statement) -> tuple[int, bool, bool]:
+        said = {t for lg in ("id", "en") for t in terms(s.text, lg)}
+        refs = reference_ids(s.citation.quote)
+        return (-len(asked & said), reg_id not in reference_ids(s.text),
+                not refs or refs[0] != reg_id)
+    return key
+
+
+def groups_asked(question: str) -> list[str]:
+    """The stakeholder groups a question names ("dampaknya bagi UMKM" -> sellers)."""
+    return [g for g, rx in _WHO.items() if rx.search(question)]
+
+
+def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] = (),
+                  question: str = "") -> Answer | None:
+    """Who the regulation affects: one statement per stakeholder group first (the groups
+    the question names first), then more of theirs; each bullet names its group."""
+    about = _about(impact.regulation, question)
+    by_group = {s.group: sorted(s.statements, key=about)
+                for s in impact.stakeholders if s.group != "government"}
+    # The groups the question names first, then the group whose best statement fits best.
+    order = [g for g in groups if g in by_group] + sorted(
+        (g for g in by_group if g not in groups), key=lambda g: about(by_group[g][0]))
+    if not order:
+        return None
+    picked: list[tuple[str, Statement]] = []
+    used: set[str] = set()
+    for rnd in range(MAX_ITEMS):
+        for g in order:
+            left = [s for s in by_group[g] if s.text not in used]
+            if left and len(picked) < MAX_ITEMS and (rnd == 0 or not groups or g in groups):
+                picked.append((g, left[0]))
+                used.add(left[0].text)
+    names = ", ".join(dict.fromkeys(GROUP_LABELS[lang][g] for g, _ in picked))
+    items = [Item(s.text, s.citation, s.citation.highlights[0],
+                  prefix=f"{GROUP_LABELS[lang][g]}: ", day=s.citation.published)
+             for g, s in picked]
+    return compose(_IMPACT_LEAD[lang].format(label=label, groups=names), items, lang, "impact")
+
+
+def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
+                 groups: Sequence[str] = (), question: str = "") -> Answer | None:
+    """What the regulation requires, prohibits and sets as thresholds (prohibitions
+    first), or, with ``sanctions``, the sanctions and enforcement the sources state; the
+    statements about the groups the question names come first."""
+    kinds = ("sanction",) if sanctions else _RULE_KINDS
+    about = _about(impact.regulation, question)
+    found = [s for s in impact.obligations if s.kind in kinds]
+    found.sort(key=lambda s: (not set(groups) & set(s.stakeholders), about(s),
+                              kinds.index(s.kind)))
+    if not found:
+        return None
+    items = [Item(s.text, s.citation, s.citation.highlights[0], day=s.citation.published)
+             for s in found]
+    lead = (_SANCTIONS_LEAD if sanctions else _RULES_LEAD)[lang].format(label=label)
+    return compose(lead, items, lang, "sanctions" if sanctions else "obligations")
+
+
+_ALSO = {"id": "Dari pemberitaan terkait: ", "en": "From related reporting: "}
+_MARK = re.compile(r"\[(\d+)\]")
+
+
+def with_passages(routed: Answer, extra: Answer) -> Answer:
+    """``routed`` followed by what the ordinary retrieval answer ``extra`` adds: its answer
+    sentences (not its footer), when it found any and they are not in the bullets already,
+    with its markers renumbered after ``routed``'s (a passage cited by both keeps one)."""
+    if not extra.found or not extra.citations:
+        return routed
+    body = extra.answer.split("\n\n", 1)[0]
+    if all(part.strip(" []0123456789") in routed.answer
+           for part in _MARK.split(body) if part.strip(" []0123456789")):
+        return routed
+    cites = {c.passage_id: c for c in routed.citations}
+    renumber: dict[int, int] = {}
+    for c in extra.citations:
+        mine = cites.get(c.passage_id)
+        if mine is None:
+            mine = cites[c.passage_id] = c.model_copy(update={"marker": len(cites) + 1})
+        else:
+            mine.highlights = sorted(set(mine.highlights) | set(c.highlights))
+        renumber[c.marker] = mine.marker
+    body = _MARK.sub(lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", body)
+    lang = routed.language if routed.language in _ALSO else "en"
+    dates = [c.published[:10] for c in cites.values() if c.published]
+    return routed.model_copy(update={
+        "answer": f"{routed.answer}\n\n{_ALSO[lang]}{body}",
+        "citations": list(cites.values()), "as_of": max(dates) if dates else routed.as_of})

@@ -1,0 +1,125 @@
+"""What kind of answer a question wants: its intent, in Indonesian and English.
+
+The intent decides where the answer comes from (rag.service): the tracker's structured
+layer for a regulation's relations ("what replaced X", "is X still in force"), impact ("who
+is affected"), rules ("what does X require / prohibit"), sanctions ("what happens to those
+who break X"), and a subject's chronology ("kronologi", "timeline"); the passages' best
+sentences for facts and definitions; the timeline's newest events for status. Patterns
+name the *kind* of question, never a subject: they hold for any regulation or player.
+"""
+from __future__ import annotations
+
+import re
+
+
+#: Questions that ask for a date / an amount: their answer must hold one.
+ASKS_DATE = re.compile(
+    r"\b(kapan|tanggal|when|what date|sejak kapan|which day|what day|(tahun|bulan|hari|jam|"
+    r"pukul) (berapa|apa)|(in )?(what|which) (year|month|time))\b", re.I)
+#: "Jam berapa", "what time": a clock time is asked for (a kind of date, not a number).
+ASKS_CLOCK = re.compile(r"\b((jam|pukul) berapa|what time|at what hour)\b", re.I)
+#: Questions answered by a name: a person, a company, an agency, a place.
+ASKS_NAME = re.compile(
+    r"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){0,2}?(minister|ministers|official|"
+    r"officials|company|companies|firm|firms|agency|agencies|regulator|consultant|analyst|"
+    r"economist|executive|platform|platforms|port|ports|bank|exchange|city|cities|country|"
+    r"person|people|group|association|players?|ministry|body|court)|"
+    r"(menteri|perusahaan|lembaga|pelabuhan|platform|konsultan|pengamat|bursa|kota|"
+    r"asosiasi|pejabat)\s+(apa|mana))\b", re.I)
+ASKS_NUMBER = re.compile(
+    r"\b((?<!tahun )(?<!tanggal )(?<!bulan )(?<!hari )(?<!jam )(?<!pukul )berapa|"
+    r"how (much|many|large|big|high|long)|what (share|percentage|amount)|"
+    r"what(?:'s| is| was| are| were) the (?:\w+ )?(?:price floor|price|minimum|maximum|rate|"
+    r"fee|cost|value|amount|size|number|percentage|share))\b", re.I)
+#: "Why / mengapa / what reason": a cause is asked for.
+ASKS_REASON = re.compile(
+    r"\b(why|mengapa|kenapa|reason|alasan|penyebab|what caused|what led)\b", re.I)
+INTENTS = ("stakeholder", "chronology", "whats_new", "relations", "sanctions", "impact",
+           "obligations", "definition", "status", "fact")
+
+#: "Saya jualan di ..., harus bagaimana?", "I sell on ..., what should I do?": the asker's own
+#: situation (a first person who sells, imports or runs a platform, asking what to do).
+_FIRST_PERSON = re.compile(r"\b(saya|aku|kami|gue|gua|i|i'm|we|we're|my|our)\b", re.I)
+_ROLE = re.compile(r"\b(jual\w*|berjualan|sell|sells|selling|seller|penjual|pedagang|merchant|"
+                   r"importir|importer|import|impor|platform|toko|shop|lapak|omzet|turnover|"
+                   r"compliance|marketplace|lokapasar)\b", re.I)
+_WHAT_TO_DO = re.compile(
+    r"\b(harus|perlu|sebaiknya|wajib|gimana|bagaimana|ngapain|should|must|need to|have to|"
+    r"what (do|should|must|can) (i|we)|what applies|apa yang berlaku|berlaku (buat|untuk|bagi) "
+    r"(saya|aku|kami)|(buat|untuk|bagi) (saya|aku|kami|gue)|(apply|applies) to (me|us)|"
+    r"affects? (me|us)|for (me|us)|kena .{0,40}(nggak|gak|tidak|enggak))\b", re.I)
+_CHRONOLOGY = re.compile(
+    r"\b(kronologi\w*|timeline|chronolog\w*|sequence of events|perjalanan\w*|cerita\w*|"
+    r"history of|sejarah\w*|trace|how did .{0,60}(come about|unfold|get here)|"
+    r"(what happened|apa (saja |aja )?yang terjadi)\b.{0,80}\b(since|between|sejak|antara|"
+    r"sampai|hingga|until))\b", re.I)
+_WHATS_NEW = re.compile(
+    r"(\bwhat'?s new\b|\bwhat (is|has) (new|changed)\b|\banything new\b|"
+    r"\bapa (yang )?(baru|terbaru)\b|\bada (aturan|update|kabar|perkembangan|yang|perubahan) "
+    r"(baru|apa)\b|\blatest (news|developments?)\b|\bnew since\b|\bbaru sejak\b|"
+    r"\bsince (then|that)\b|\bsejak (itu|saat itu)\b)", re.I)
+#: "since mid-2025", "sejak awal 2025", "since February 2024": a period that runs to now.
+_SINCE = re.compile(r"\b(since|sejak)\s+(early |late |mid-?|awal |akhir |pertengahan )?"
+                    r"(\w+ )?(19|20)\d\d\b", re.I)
+#: "when" that asks for a date opens the question ("When did ...?"); "kapan" anywhere.
+_ASKS_WHEN = re.compile(r"^\W*(when|since when|on what date|what date)\b|\b(kapan|tanggal "
+                        r"berapa|what date|which day|what year|tahun berapa)\b", re.I)
+_RELATIONS = re.compile(
+    r"\b(replace[sd]?|replacing|replacement|supersede[sd]?|menggantikan|mengganti|pengganti|"
+    r"diganti(kan)?|gantinya|amend(s|ed|ment|ments|ing)?|diubah|mengubah|perubahan|"
+    r"still in force|still valid|still apply|still the (rule|law|regulation)|masih berlaku|"
+    r"tidak berlaku lagi|no longer in force|revoke[sd]?|dicabut|mencabut|relate[sd]? to|"
+    r"relationship|hubungan\w*|kaitan\w*|berkaitan|bedanya|perbedaan|difference|implement(s|ing)"
+    r"|aturan pelaksana|turunan\w*|derivative)\b", re.I)
+_SANCTIONS = re.compile(
+    r"\b(sanksi\w*|sanction\w*|penalt\w*|punish\w*|hukuman|dihukum|ditindak|menindak|tindakan|"
+    r"enforce\w*|penegakan|break(s|ing)?|breach\w*|violat\w*|melanggar|pelanggar\w*|bandel|"
+    r"non-?complian\w*|tidak patuh|what happens (to|if))\b", re.I)
+_IMPACT = re.compile(
+    r"\b(affect(s|ed|ing)?|impact\w*|dampak\w*|terdampak|berdampak|pengaruh\w*|kena|terkena|"
+    r"who (is|are|was|were) (hit|affected)|apply to|applies to|berlaku (untuk|bagi|buat)|"
+    r"nasib\w*|consequences? for|akibat\w* (bagi|untuk|buat))\b", re.I)
+_OBLIGATIONS = re.compile(
+    r"\b(require[sd]?|requirements?|wajib|kewajiban|obligations?|must|harus|prohibit\w*|"
+    r"dilarang|larangan|melarang|forbid\w*|forbidden|bans?|banned|boleh|allowed|permitted|"
+    r"may (still|not|only)|regulate[sd]?|mengatur|diatur|atur|isi(nya)?|contents?|provisions?|"
+    r"ketentuan\w*|rules? (for|on)|ngatur|can (i|we|a|an|the) .{3,80} under)\b", re.I)
+_DEFINITION = re.compile(
+    r"(\bapa\s+(itu|yang\s+dimaksud)\b|\bwhat\s+(is|are)\s+(an?\s+|the\s+)?[\w|/ .-]{2,40}\?\s*$|"
+    r"\bdefin(e|es|ed|ition)\b|\bdefinisi\b|\bmaksud(nya)?\b|\barti(nya)?\b|"
+    r"\bitu\s+(sebenarnya\s+)?apa\b|"
+    r"\bwhat\s+(does|do)\b.*\bmean\b)", re.I)
+_STATUS = re.compile(r"\b(status|kondisi|keadaan|situation|state|standing|where does .{0,40} "
+                     r"stand|sekarang gimana|now\?)\b", re.I)
+
+
+def intent_of(question: str, asks_status: bool = False, asks_yes_no: bool = False) -> str:
+    """The intent of ``question`` (one of ``INTENTS``).
+
+    A chronology or the asker's own situation is recognised first; a question that asks
+    for a date or a figure is a fact, and one that asks for a name ("who chairs ...", not
+    "who is affected") is unless it asks about relations, sanctions or impact."""
+    q = question.strip()
+    if _FIRST_PERSON.search(q) and _ROLE.search(q) and _WHAT_TO_DO.search(q):
+        return "stakeholder"
+    if _CHRONOLOGY.search(q):
+        return "chronology"
+    if _WHATS_NEW.search(q) or (_SINCE.search(q) and not _ASKS_WHEN.search(q)):
+        return "whats_new"
+    if _ASKS_WHEN.search(q) or ASKS_NUMBER.search(q):
+        return "fact"
+    if _RELATIONS.search(q):
+        return "relations"
+    if _SANCTIONS.search(q):
+        return "sanctions"
+    if _IMPACT.search(q):
+        return "impact"
+    if ASKS_NAME.search(q):
+        return "fact"
+    if _OBLIGATIONS.search(q):
+        return "obligations"
+    if _DEFINITION.search(q):
+        return "definition"
+    if asks_status or asks_yes_no or _STATUS.search(q):
+        return "status"
+    return "fact"

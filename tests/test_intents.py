@@ -1,0 +1,43 @@
+"""What a question wants: its intent (rag.retrieval.intents), both languages."""
+import pytest
+
+from rag.retrieval.glossary import load_glossary
+from rag.retrieval.intents import intent_of
+from rag.retrieval.query import plan
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("Who is affected by this rule, Permendag 12/2025?", "impact"),
+    ("Siapa saja yang terdampak PP 5/2021?", "impact"),
+    ("Dampaknya bagi UMKM apa?", "impact"),
+    ("What does Permendag 12/2025 require of platforms?", "obligations"),
+    ("Apa saja yang diatur PMK 9/2024?", "obligations"),
+    ("Apakah marketplace boleh menjual produk buatannya sendiri?", "obligations"),
+    ("What happens to platforms that break the rule?", "sanctions"),
+    ("Sanksinya apa kalau melanggar?", "sanctions"),
+    ("Which regulation replaced Permendag 50/2020?", "relations"),
+    ("Apakah PP 5/2021 masih berlaku?", "relations"),
+    ("Apa bedanya aturan lama dengan yang baru?", "relations"),
+    ("Kronologi kasus Shopee gimana?", "chronology"),
+    ("Give me the timeline of the Zalora exit.", "chronology"),
+    ("What happened to Lazada between 2020 and 2024?", "chronology"),
+    ("Apa yang baru sejak Januari 2025?", "whats_new"),
+    ("What has changed for sellers since mid-2025?", "whats_new"),
+    ("Apa itu social commerce?", "definition"),
+    ("Saya jualan di Shopee, harus bagaimana sekarang?", "stakeholder"),
+    ("I sell batik online. Which rules apply to me?", "stakeholder"),
+    ("Bagaimana status Zalora sekarang?", "status"),
+    # a date, a figure or a name asked for is a fact, whatever else the question says
+    ("Kapan aturan itu mulai berlaku?", "fact"),
+    ("Berapa denda yang dijatuhkan kepada platform itu?", "fact"),
+    ("Who chairs the competition commission?", "fact"),
+    ("What did the company say in its statement?", "fact"),
+])
+def test_intents(question, intent):
+    assert intent_of(question) == intent
+
+
+def test_the_plan_carries_the_intent_and_yes_no_status_questions_are_status():
+    g = load_glossary()
+    assert plan("Apakah Zalora masih tutup?", g).intent == "status"
+    assert plan("Who is affected by Permendag 12/2025?", g).intent == "impact"

@@ -1,0 +1,64 @@
+"""Composing analyst answers from the tracker's structured layer (hand-made inputs)."""
+from rag.answering.routed import MAX_ITEMS, chronology_answer, with_passages
+from rag.tracking.timeline import Timeline, TimelineEvent
+from rag.types import Answer, Citation
+
+
+def _cite(pid, start=0, text="x", published="2024-01-01", marker=0):
+    return Citation(marker=marker, passage_id=pid, article_id=pid.split(":")[0], title="T",
+                    outlet="O", url="https://o.example", published=published, quote=text,
+                    start=start, end=start + len(text), score=0.9,
+                    highlights=[(start, start + len(text))])
+
+
+def _ev(day, type_, pid, source="text", start=0):
+    text = f"Event {type_} on {day}."
+    return TimelineEvent(date=day, date_source=source, type=type_, summary=text,
+                         citation=_cite(pid, start, text, published=day))
+
+
+def _tl(subject, events):
+    return Timeline(entity=subject, label=subject.title(), status=None, as_of=None,
+                    events=events)
+
+
+def test_a_chronology_is_dated_oldest_first_and_thinned_to_six_keeping_dated_events():
+    events = [_ev(f"2024-{m:02d}-01", "stopped" if m % 2 else "resumed", f"a{m}:0",
+                  source="article" if m in (2, 3) else "text") for m in range(1, 11)]
+    ans = chronology_answer([_tl("zalora", events)], "en")
+    lines = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert ans.intent == "chronology" and len(lines) == MAX_ITEMS
+    assert lines[0].startswith("- 1 January 2024: ") and lines[-1].startswith("- 1 October 2024")
+    assert not any("February" in ln or "March" in ln for ln in lines)  # article-dated only
+    assert [c.marker for c in ans.citations] == list(range(1, MAX_ITEMS + 1))
+    # Within a period only.
+    ans = chronology_answer([_tl("zalora", events)], "en", ("2024-04-01", "2024-05-31"))
+    assert ans.answer.count("\n- ") == 2
+
+
+def test_two_subjects_tell_the_story_they_share():
+    shared = [_ev("2024-02-01", "fined", "s1:0"), _ev("2024-05-01", "fined", "s2:0")]
+    a = _tl("kppu", shared + [_ev("2023-01-01", "announced", "k:0")])
+    b = _tl("zalora", shared + [_ev("2022-01-01", "stopped", "z:0")])
+    ans = chronology_answer([a, b], "id")
+    assert ans.answer.startswith("Kronologi Kppu / Zalora")
+    assert ans.answer.count("\n- ") == 2 and "2022" not in ans.answer
+
+
+def test_what_the_passages_add_follows_with_markers_renumbered():
+    routed = Answer(answer="Lead:\n- One. [1]", found=True, as_of="2024-01-01", language="en",
+                    mode="tracker", intent="impact",
+                    citations=[_cite("a:0", marker=1)])
+    extra = Answer(answer="Two. [1] Three. [2]\n\nAs of 2025-01-01.", found=True,
+                   as_of="2025-01-01", language="en", mode="extractive",
+                   citations=[_cite("b:0", 5, marker=1, published="2025-01-01"),
+                              _cite("a:0", 9, marker=2)])
+    out = with_passages(routed, extra)
+    assert out.answer == "Lead:\n- One. [1]\n\nFrom related reporting: Two. [2] Three. [1]"
+    assert [c.passage_id for c in out.citations] == ["a:0", "b:0"]
+    assert out.citations[0].highlights == [(0, 1), (9, 10)] and out.as_of == "2025-01-01"
+    # Nothing found, or nothing new: the routed answer as it is.
+    nothing = extra.model_copy(update={"found": False})
+    assert with_passages(routed, nothing) is routed
+    same = extra.model_copy(update={"answer": "One. [1]"})
+    assert with_passages(routed, same) is routed
