@@ -235,3 +235,22 @@ def date_mentions(text: str) -> list[DateMention]:
         wd = _WEEKDAY_NUMBERS.get(m["wd"].lower()) if m["wd"] else None
         out.append(DateMention(m.start(), day, month, y, wd, m.group(0)))
     return out
+
+
+#: "since mid-2025", "sejak awal 2025", "sejak pertengahan 2024", "since late 2023": where in
+#: the year a period starts.
+_SINCE_PART = {"early": 1, "awal": 1, "mid": 7, "pertengahan": 7, "tengah": 7, "late": 10,
+               "akhir": 10}
+_SINCE = re.compile(r"\b(?:since|sejak|from|mulai)\s+(?:(early|mid|late|awal|pertengahan|"
+                    r"tengah|akhir)[\s-]+(?:tahun\s+)?)?((?:19|20)\d{2})\b", re.I)
+
+
+def find_since(text: str) -> date | None:
+    """The first day of the period a "what's new since ..." question starts from: a day or
+    month it names ("sejak April 2024"), or a year, or part of one ("since mid-2025" ->
+    1 July 2025, "sejak awal 2025" -> 1 January 2025); None when it names none."""
+    m = _SINCE.search(text)
+    if m:
+        return date(int(m[2]), _SINCE_PART.get((m[1] or "").lower(), 1), 1)
+    period = find_period(text)
+    return period[0] if period else None

@@ -14,7 +14,8 @@ from langchain_core.embeddings import Embeddings
 from rag.answering.answer import ExtractiveAnswerer
 from rag.answering.generate import LLMAnswerer
 from rag.answering.routed import (chronology_answer, groups_asked, impact_answer,
-                                  relations_answer, rules_answer, with_passages)
+                                  relations_answer, rules_answer, whats_new_answer,
+                                  with_passages)
 from rag.answering.tracked import status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
 from rag.models.llm import make_chat_model
@@ -30,6 +31,7 @@ from rag.tracking.timeline import Timeline, TimelineIndex
 from rag.tracking.updates import Updates, collect_updates
 
 from .config import Settings
+from .dates import find_since
 from .regulations import find_references
 from .types import Answer, Article, ArticleInfo, Filters, Passage, RetrievedPassage
 
@@ -89,9 +91,10 @@ class PantauService:
         qp = self._plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
         answer = self._tracked_answer(qp)
-        if answer is None or answer.intent != "status":
+        if answer is None or answer.intent not in ("status", "whats_new"):
             # Routed answers (impact, rules, relations, chronology) are followed by what the
-            # passages' best sentences add; without one, those sentences answer.
+            # passages' best sentences add (not "what's new since": retrieval does not keep to
+            # the date); without one, those sentences answer.
             said = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
             answer = said if answer is None else with_passages(answer, said)
         return passages, _with_intent(answer, qp.intent)
@@ -113,6 +116,13 @@ class PantauService:
             tls = [tl for tl in (self.timeline(s) for s in subjects[:2]) if tl is not None]
             period = tuple(d.isoformat() for d in qp.period) if qp.period else None
             return chronology_answer(tls, lang, period) if tls else None
+        if qp.intent == "whats_new":
+            since = find_since(qp.question)
+            if since is None:
+                return None
+            subjects = [r.id for r in regs] + self._players(qp.question)
+            return whats_new_answer(self.updates(since.isoformat(),
+                                                 subjects[0] if subjects else None), lang)
         if not regs:
             return None
         if qp.intent == "relations":

@@ -62,3 +62,11 @@ def test_what_the_passages_add_follows_with_markers_renumbered():
     assert with_passages(routed, nothing) is routed
     same = extra.model_copy(update={"answer": "One. [1]"})
     assert with_passages(routed, same) is routed
+
+
+def test_a_quote_cut_at_a_sentence_break_is_no_bullet_when_others_remain():
+    cut = _ev("2024-01-01", "announced", "q:0")
+    cut.summary = '"Tarifnya sama dengan yang berlaku.'
+    ok = _ev("2024-02-01", "fined", "f:0")
+    ans = chronology_answer([_tl("zalora", [cut, ok])], "en")
+    assert "Tarifnya" not in ans.answer and ans.answer.count("\n- ") == 1

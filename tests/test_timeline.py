@@ -225,6 +225,10 @@ def test_analyst_questions_are_answered_from_the_structured_layer(sample):
     assert sanctions.intent == "sanctions" and "peringatan" in sanctions.answer
     who = service.ask("Who is affected by Permendag 31/2023?")
     assert who.intent == "impact" and who.answer.startswith("Who Permendag 31/2023 affects")
+    # What's new since a date: the events since then, oldest first, none before it.
+    new = service.ask("Apa yang baru sejak pertengahan 2025?")
+    assert new.intent == "whats_new" and new.answer.startswith("Sejak 1 Juli 2025, menurut sumber:")
+    assert new.citations and all(c.published >= "2025-07" for c in new.citations)
     # Every answer says its intent; nothing tracked about the subject: retrieval answers.
     fact = service.ask("Kapan TikTok Shop berhenti melayani transaksi?")
     assert fact.intent == "fact" and fact.mode == "extractive"

@@ -8,7 +8,8 @@ regulation, a tracked player) and hands what the tracker knows to one of these:
   it did to others ("what replaced X", "is X still in force", "apa bedanya X dengan Y");
 - ``impact_answer``: who a regulation affects, grouped by stakeholder;
 - ``rules_answer``: what it requires, prohibits or sets as thresholds, or the sanctions
-  it sets.
+  it sets;
+- ``whats_new_answer``: what happened since a date, across subjects or for one.
 
 Each gives a short lead in the question's language and up to ``MAX_ITEMS`` bullets, each a
 verbatim sentence of the news with its citation; None when the tracker holds nothing to
@@ -24,6 +25,7 @@ from rag.dates import format_date
 from rag.tracking.impact import Impact, Statement
 from rag.tracking.registry import RegulationRecord, relations_in
 from rag.tracking.timeline import Timeline, TimelineEvent
+from rag.tracking.updates import Updates
 from rag.regulations import reference_ids
 from rag.text import sentence_spans, terms
 from .asked import strip_references
@@ -47,6 +49,8 @@ class Item:
 def compose(lead: str, items: Sequence[Item], lang: str, intent: str) -> Answer | None:
     """The lead, then one bullet per item with its marker; one citation per passage with
     every sentence taken from it highlighted; "as of" the newest cited source."""
+    whole = [it for it in items if _quotes_closed(it.text)]
+    items = whole or list(items)  # a quote cut at a sentence break misleads; others first
     if not items:
         return None
     cites: dict[str, Citation] = {}
@@ -61,6 +65,12 @@ def compose(lead: str, items: Sequence[Item], lang: str, intent: str) -> Answer 
     dates = [c.published[:10] for c in cites.values() if c.published]
     return Answer(answer="\n".join(lines), found=True, as_of=max(dates) if dates else None,
                   language=lang, mode=_MODE, citations=list(cites.values()), intent=intent)
+
+
+def _quotes_closed(text: str) -> bool:
+    """Whether every quotation opened in ``text`` is closed in it."""
+    straight = text.count('"') % 2 == 0
+    return straight and text.count("“") == text.count("”")
 
 
 def _when(e: TimelineEvent, lang: str) -> str:
@@ -128,6 +138,40 @@ def _one_per_day_and_type(events: list[TimelineEvent]) -> list[TimelineEvent]:
 def _span(e: TimelineEvent) -> tuple[int, int]:
     hl = e.citation.highlights
     return hl[0] if hl else (e.citation.start, e.citation.end)
+
+
+# -- what's new ---------------------------------------------------------------------------------
+_NEW_LEAD = {"id": "Sejak {date}, menurut sumber:", "en": "Since {date}, according to the sources:"}
+
+
+def whats_new_answer(updates: Updates, lang: str) -> Answer | None:
+    """What happened since ``updates.since``: the subjects' events (each sentence once),
+    taken in turns from the busiest subjects first so that one story does not fill the
+    list, then told oldest first."""
+    events = [[e for e in sorted(g.events, key=lambda e: e.date) if e.date >= updates.since]
+              for g in updates.groups if g.events]
+    # A retelling dated only by its article ("TikTok joined Tokopedia in late 2023", in a
+    # 2025 piece) is not news of that day; it counts only when little else is dated.
+    dated = [[e for e in q if e.date_source != "article"] for q in events]
+    queues = dated if sum(map(len, dated)) >= 3 else events
+    picked: dict[tuple[str, int], TimelineEvent] = {}
+    while any(queues) and len(picked) < MAX_ITEMS:
+        for q in queues:
+            while q:
+                e = q.pop(0)
+                key = (e.citation.passage_id, _span(e)[0])
+                if key not in picked:
+                    picked[key] = e
+                    break
+            if len(picked) == MAX_ITEMS:
+                break
+    if not picked:
+        return None
+    found = sorted(picked.values(), key=lambda e: (e.date, e.citation.published or ""))
+    items = [Item(e.summary, e.citation, _span(e), prefix=f"{_when(e, lang)}: ", day=e.date)
+             for e in found]
+    lead = _NEW_LEAD[lang].format(date=format_date(updates.since, lang))
+    return compose(lead, items, lang, "whats_new")
 
 
 # -- relations --------------------------------------------------------------------------------
