@@ -160,3 +160,20 @@ def test_date_mentions():
         "3/4 pedagang; May 2024")]
     assert got == [(4, 10, 2023, 2), (3, 10, None, 1), (21, 2, None, None), (23, 11, 2023, 3),
                    (3, 10, None, 1)]
+
+
+def test_a_newsroom_byline_names_the_outlet_of_an_article_without_one():
+    from rag.types import Article
+    from ingest.formats.clean import tidy
+
+    def art(**kw):
+        base = dict(id="", title="Judul", text="JAKARTA - Isi berita yang cukup panjang.",
+                    outlet="", url="", published="2023-11-24", language="id", author="")
+        base.update(kw)
+        return Article(**base)
+
+    assert tidy(art(author="Redaksi Ekonomi Nusantara")).outlet == "Ekonomi Nusantara"
+    assert tidy(art(author="Tim Redaksi Kabar Pasar")).outlet == "Kabar Pasar"
+    assert tidy(art(author="Redaksi Ekonomi Nusantara", outlet="Lapak Berita")).outlet == \
+        "Lapak Berita"
+    assert tidy(art(author="Rina Wulandari")).outlet == ""

@@ -338,6 +338,11 @@ def tidy_text(text: str, title: str = "") -> Tidied:
     return out
 
 
+#: A byline that is the newsroom itself: "Redaksi X", "Tim Redaksi X", "X Newsroom".
+_NEWSROOM = re.compile(r"^\s*(?:tim\s+)?redaksi\s+(?P<outlet>[^\W\d][\w .&-]{1,60})$"
+                       r"|^\s*(?P<outlet2>[^\W\d][\w .&-]{1,60}?)\s+newsroom\s*$", re.I)
+
+
 def tidy(article: Article) -> Article:
     """The article as a reader sees it: its text without page furniture; dateline place and
     outlet, author, editor and syndication kept as metadata where the article had none;
@@ -354,5 +359,10 @@ def tidy(article: Article) -> Article:
         update["editor"] = t.editor
     if t.syndication:
         update["syndication"] = [*article.syndication, *t.syndication]
+    if not update.get("outlet", article.outlet):
+        # "Penulis: Redaksi Ekonomi Nusantara": a newsroom signing as itself names its outlet.
+        desk = _NEWSROOM.match(update.get("author") or article.author or "")
+        if desk:
+            update["outlet"] = (desk["outlet"] or desk["outlet2"]).strip()
     return infer_published(article.model_copy(update=update),
                            t.dateline.when if t.dateline else "")
