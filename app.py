@@ -227,13 +227,14 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
     if with_ui:
         import gradio as gr
 
-        from ui import build_ui
+        from ui import build_ui, theme
         from ui.render import CSS
 
         # With reads protected the page is too: Gradio's sign-in, the API key as password.
         guarded = bool(settings.api_key and settings.api_key_reads)
         app = gr.mount_gradio_app(
-            app, build_ui(service), path="/", css=CSS, ssr_mode=False, footer_links=["api"],
+            app, build_ui(service), path="/", css=CSS, theme=theme(), ssr_mode=False,
+            footer_links=["api"],
             max_file_size=settings.max_file_bytes,
             auth=ui_sign_in(settings.api_key) if guarded else None,
             auth_message="Pantau: any user name, the API key as password." if guarded else None)

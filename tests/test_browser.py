@@ -150,6 +150,30 @@ def test_follow_up_keeps_the_conversation(browser, server):
     page.close()
 
 
+def test_analyst_answers_render_as_lists_in_system_fonts(browser, server):
+    page = _open(browser, server)
+    fonts = []
+    page.on("request", lambda r: fonts.append(r.url) if re.search(
+        r"fonts\.googleapis|fonts\.gstatic|\.woff2?(\?|$)", r.url) else None)
+    page.reload(wait_until="load")
+    page.wait_for_selector("#pantau-question textarea", timeout=60_000)
+    turn = _ask(page, "Kronologi TikTok Shop dong")
+    answer = turn.locator(".pantau-answer")
+    assert answer.get_attribute("data-intent") == "chronology"
+    items = answer.locator("ul.pantau-list li")
+    assert 2 <= items.count() <= 6
+    assert items.first.inner_text().startswith("4 Oktober 2023:")
+    assert items.first.locator("a.pantau-marker").count() == 1
+    assert turn.locator(".pantau-card").count() >= 2
+    # Offline, the page asks for no web font: it renders in the system's own.
+    family = page.evaluate("getComputedStyle(document.querySelector('.pantau-header h2'))"
+                           ".fontFamily")
+    assert "Source Sans" not in family and fonts == [], (family, fonts)
+    _shot(page, "chat-analyst")
+    assert page.errors == []
+    page.close()
+
+
 def test_filter_by_date(browser, server):
     page = _open(browser, server)
     page.click("#pantau-filters")  # the accordion

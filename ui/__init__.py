@@ -16,3 +16,10 @@ def build_ui(service: "PantauService") -> "gr.Blocks":
     from .layout import build_ui as build
 
     return build(service)
+
+
+def theme() -> "gr.themes.Base":
+    """The page's theme (see ui.layout.theme)."""
+    from .layout import theme as make
+
+    return make()

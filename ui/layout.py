@@ -15,6 +15,16 @@ from .sources import build_sources
 from .tracker import build_tracker
 
 
+def theme() -> gr.themes.Base:
+    """Gradio's default theme with the system's own fonts: nothing to fetch, so offline the
+    page renders in one font family (the bundled web fonts have two weights, and bold
+    headings fell back glyph by glyph)."""
+    return gr.themes.Default(font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto",
+                                   "Helvetica Neue", "Arial", "sans-serif"],
+                             font_mono=["ui-monospace", "SFMono-Regular", "Menlo",
+                                        "Consolas", "monospace"])
+
+
 def _header(lang: str) -> str:
     return (f'<div class="pantau-header"><h2 style="margin:0">Pantau</h2>'
             f'<p style="margin:.1em 0 0;opacity:.8">{t(lang, "subtitle")}</p></div>')
