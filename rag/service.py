@@ -15,7 +15,7 @@ from rag.answering.answer import ExtractiveAnswerer
 from rag.answering.generate import LLMAnswerer
 from rag.answering.routed import (chronology_answer, groups_asked, impact_answer,
                                   relations_answer, rules_answer, whats_new_answer,
-                                  with_passages)
+                                  as_context, with_passages)
 from rag.answering.tracked import status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
 from rag.models.llm import make_chat_model
@@ -90,14 +90,28 @@ class PantauService:
         """The retrieved passages and the answer (``ask`` returns the answer alone)."""
         qp = self._plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
-        answer = self._tracked_answer(qp)
-        if answer is None or answer.intent not in ("status", "whats_new"):
-            # Routed answers (impact, rules, relations, chronology) are followed by what the
-            # passages' best sentences add (not "what's new since": retrieval does not keep to
-            # the date); without one, those sentences answer.
-            said = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
-            answer = said if answer is None else with_passages(answer, said)
-        return passages, _with_intent(answer, qp.intent)
+        return passages, self._answer(qp, passages, self._tracked_answer(qp))
+
+    def _answer(self, qp, passages: list[RetrievedPassage], tracked: Answer | None) -> Answer:
+        """The answer to a planned question: the tracker's (``tracked``) when it has one,
+        else the answerer's over ``passages``; labelled with the question's intent.
+
+        A routed answer (impact, rules, relations, chronology) is followed by what the
+        passages' best sentences add (not "what's new since": retrieval does not keep to the
+        date). In LLM mode the model writes it, given the routed answer's statements as
+        numbered, cited facts; the routed answer stands when the model's does not."""
+        if tracked is not None and tracked.intent in ("status", "whats_new"):
+            return _with_intent(tracked, qp.intent)
+        if tracked is not None and isinstance(self.answerer, LLMAnswerer):
+            shown, facts = as_context(tracked)
+            ids = {p.passage_id for p in shown}
+            context = shown + [p for p in passages if p.passage_id not in ids]
+            written = self.answerer.answer(qp.question, context, qp.language, plan=qp,
+                                           facts=facts)
+            answer = written if written.found and written.mode == self.answerer.mode else tracked
+            return _with_intent(answer, qp.intent)
+        said = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
+        return _with_intent(said if tracked is None else with_passages(tracked, said), qp.intent)
 
     def _tracked_answer(self, qp) -> Answer | None:
         """The answer from the structured layer when the question's intent has one and the
@@ -183,15 +197,13 @@ class PantauService:
         qp = self._plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
         # Questions the tracker answers get its answer here as in ``respond``.
-        answer = self._tracked_answer(qp)
+        tracked = self._tracked_answer(qp)
         stream = getattr(self.answerer, "stream", None)
-        if answer is None and stream is not None:
+        if tracked is None and stream is not None:
             for item in stream(qp.question, passages, qp.language, plan=qp):
                 yield _with_intent(item, qp.intent) if isinstance(item, Answer) else item
             return
-        if answer is None:
-            answer = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
-        answer = _with_intent(answer, qp.intent)
+        answer = self._answer(qp, passages, tracked)
         # Whole answers exist at once; they still arrive sentence by sentence.
         for part in re.findall(r".*?\](?:\s+|$)|.+$", answer.answer, flags=re.S):
             yield part

@@ -236,3 +236,29 @@ def test_analyst_questions_are_answered_from_the_structured_layer(sample):
     # The stream gives the same routed answer.
     *_, streamed = list(service.ask_stream("Which regulation replaced Permendag 50/2020?"))
     assert streamed.answer == rel.answer and streamed.intent == "relations"
+
+
+def test_llm_mode_gets_the_tracker_facts_as_numbered_cited_context(sample):
+    from test_generate import FakeChat
+
+    from rag.answering.answer import ExtractiveAnswerer
+    from rag.answering.generate import LLMAnswerer
+
+    s, service = sample
+    routed = service.ask("Siapa yang terdampak Permendag 31/2023?")
+    first = routed.answer.splitlines()[1][2:]  # "Penjual / UMKM: ... [1]"
+    settings = s.model_copy(update={"llm_backend": "openai", "llm_model": "fake-model"})
+    fake = FakeChat(replies=[f"{first.split(': ', 1)[1].rsplit(' [', 1)[0]} [1]"], calls=[])
+    llm = PantauService(settings, service.store, service.embedder, service.retriever,
+                        LLMAnswerer(settings, fake, ExtractiveAnswerer(settings)))
+    ans = llm.ask("Siapa yang terdampak Permendag 31/2023?")
+    prompt = fake.calls[0][-1].content
+    assert "<facts>" in prompt and f"- {first}" in prompt
+    # Passage [1] of the prompt is the passage the first fact cites.
+    assert f'<passage id="1" title="{routed.citations[0].title}' in prompt
+    assert ans.mode == "llm:openai:fake-model" and ans.intent == "impact"
+    assert ans.citations[0].passage_id == routed.citations[0].passage_id
+    # A reply citing nothing shown: the routed answer stands.
+    fake.replies, fake.calls = ["Tidak jelas."], []
+    kept = llm.ask("Siapa yang terdampak Permendag 31/2023?")
+    assert kept.mode == "tracker" and kept.answer.startswith("Yang terdampak Permendag 31/2023")

@@ -82,9 +82,12 @@ def _attr(text: str | None) -> str:
 
 
 def build_messages(question: str, passages: Sequence[RetrievedPassage], language: str,
-                   max_sentences: int = 5, wants_latest: bool = False) -> list[BaseMessage]:
-    """The system and user messages: rules, then passages [1]..[n] as delimited data, then
-    the question and a reminder of the answer language."""
+                   max_sentences: int = 5, wants_latest: bool = False,
+                   facts: Sequence[str] = ()) -> list[BaseMessage]:
+    """The system and user messages: rules, then passages [1]..[n] as delimited data, the
+    tracker's structured ``facts`` (statements citing those passages: "who is affected",
+    "what replaced what") as data too, then the question and a reminder of the answer
+    language."""
     newest = max((p.published for p in passages if p.published), default="2024-01-31")
     system = SYSTEM_PROMPT.format(
         not_found=NOT_FOUND[language], language=LANGUAGE_NAMES[language],
@@ -99,7 +102,15 @@ def build_messages(question: str, passages: Sequence[RetrievedPassage], language
         "</passage>"
         for i, p in enumerate(passages, 1)
     ]
-    user = ("Passages:\n" + "\n".join(blocks) + f"\n\nQuestion: {neutralise(question)}\n"
+    known = ""
+    if facts:
+        system += ("\nThe <facts> block lists what Pantau's tracker found in these passages "
+                   "for this kind of question, each with the passage it comes from: build the "
+                   "answer on them, citing those passages.")
+        known = ("\n\n<facts>\n" + "\n".join(f"- {neutralise(f)}" for f in facts)
+                 + "\n</facts>")
+    user = ("Passages:\n" + "\n".join(blocks) + known
+            + f"\n\nQuestion: {neutralise(question)}\n"
             f"Answer in {LANGUAGE_NAMES[language]}, citing passages as [n].")
     return [SystemMessage(content=system), HumanMessage(content=user)]
 
@@ -132,16 +143,19 @@ class LLMAnswerer:
 
     # -- answering -------------------------------------------------------------------------
     def answer(self, question: str, passages: Sequence[RetrievedPassage],
-               language: str | None = None, plan: QueryPlan | None = None) -> Answer:
-        """A validated LLM answer, the extractive answer, or "not found" (see module doc)."""
+               language: str | None = None, plan: QueryPlan | None = None,
+               facts: Sequence[str] = ()) -> Answer:
+        """A validated LLM answer, the extractive answer, or "not found" (see module doc).
+        ``facts``: the tracker's statements for the question, citing ``passages`` as [n]."""
         lang = language or detect_language(question, default="en")
-        if not self.fallback.grounded(question, passages):
+        if not facts and not self.fallback.grounded(question, passages):
             return self.fallback.answer(question, passages, lang, plan=plan)
         try:
-            reply = self.chat_model.invoke(self._messages(question, passages, lang, plan))
+            reply = self.chat_model.invoke(self._messages(question, passages, lang, plan,
+                                                          facts))
         except Exception as exc:  # any backend failure: the reader still gets an answer
             return self._fall_back(question, passages, lang, plan, f"LLM call failed: {exc!r}")
-        return self.finish(question, passages, reply.text, lang, plan)
+        return self.finish(question, passages, reply.text, lang, plan, facts)
 
     def stream(self, question: str, passages: Sequence[RetrievedPassage],
                language: str | None = None,
@@ -165,10 +179,12 @@ class LLMAnswerer:
         yield self.finish(question, passages, "".join(parts), lang, plan)
 
     def _messages(self, question: str, passages: Sequence[RetrievedPassage], lang: str,
-                  plan: QueryPlan | None) -> list[BaseMessage]:
-        return build_messages(question, passages[: self.settings.llm_context_passages], lang,
+                  plan: QueryPlan | None, facts: Sequence[str] = ()) -> list[BaseMessage]:
+        # The passages the facts cite come first and are all shown.
+        shown = max(self.settings.llm_context_passages, _cited_count(facts))
+        return build_messages(question, passages[:shown], lang,
                               self.settings.answer_max_sentences + 2,
-                              wants_latest=bool(plan and plan.wants_latest))
+                              wants_latest=bool(plan and plan.wants_latest), facts=facts)
 
     def _fall_back(self, question: str, passages: Sequence[RetrievedPassage], lang: str,
                    plan: QueryPlan | None, reason: str) -> Answer:
@@ -176,9 +192,10 @@ class LLMAnswerer:
         return self.fallback.answer(question, passages, lang, plan=plan)
 
     def finish(self, question: str, passages: Sequence[RetrievedPassage], raw: str,
-               language: str, plan: QueryPlan | None = None) -> Answer:
+               language: str, plan: QueryPlan | None = None,
+               facts: Sequence[str] = ()) -> Answer:
         """Validate the model's raw output ``raw`` into an Answer (see module doc)."""
-        shown = list(passages[: self.settings.llm_context_passages])
+        shown = list(passages[: max(self.settings.llm_context_passages, _cited_count(facts))])
         segments = _segments(_SPECIAL_TOKENS.sub("", raw).strip())
         order: dict[int, int] = {}  # shown-passage index -> new marker number
         passage_terms = [_term_set(f"{p.title}\n{p.text}") for p in shown]
@@ -250,6 +267,11 @@ class LLMAnswerer:
         if detect_language(out, "?") not in ("?", lang) and detect_language(question, "?") != "?":
             return question  # switched language
         return out
+
+
+def _cited_count(facts: Sequence[str]) -> int:
+    """The highest passage number the facts cite."""
+    return max((int(n) for f in facts for n in re.findall(r"\[(\d+)\]", f)), default=0)
 
 
 def _is_claim(text: str) -> bool:

@@ -27,9 +27,9 @@ from rag.tracking.registry import RegulationRecord, relations_in
 from rag.tracking.timeline import Timeline, TimelineEvent
 from rag.tracking.updates import Updates
 from rag.regulations import reference_ids
-from rag.text import sentence_spans, terms
+from rag.text import detect_language, sentence_spans, terms
 from .asked import strip_references
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, RetrievedPassage
 
 MAX_ITEMS = 6
 _MODE = "tracker"
@@ -338,3 +338,15 @@ def with_passages(routed: Answer, extra: Answer) -> Answer:
     return routed.model_copy(update={
         "answer": f"{routed.answer}\n\n{_ALSO[lang]}{body}",
         "citations": list(cites.values()), "as_of": max(dates) if dates else routed.as_of})
+
+
+def as_context(routed: Answer) -> tuple[list[RetrievedPassage], list[str]]:
+    """A routed answer as an LLM's context: its cited passages (passage n is marker n) and
+    its bullets, each still citing them as [n] (rag.answering.generate shows both)."""
+    cites = sorted(routed.citations, key=lambda c: c.marker)
+    shown = [RetrievedPassage(passage_id=c.passage_id, article_id=c.article_id, title=c.title,
+                              outlet=c.outlet, url=c.url, published=c.published,
+                              language=detect_language(c.quote), text=c.quote, start=c.start,
+                              end=c.end, score=c.score) for c in cites]
+    facts = [line[2:] for line in routed.answer.splitlines() if line.startswith("- ")]
+    return shown, facts
