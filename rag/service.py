@@ -14,8 +14,8 @@ from langchain_core.embeddings import Embeddings
 from rag.answering.answer import ExtractiveAnswerer
 from rag.answering.generate import LLMAnswerer
 from rag.answering.routed import (chronology_answer, groups_asked, impact_answer,
-                                  relations_answer, rules_answer, whats_new_answer,
-                                  as_context, with_passages)
+                                  relations_answer, rules_answer, stakeholder_answer,
+                                  whats_new_answer, as_context, with_passages)
 from rag.answering.tracked import status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
 from rag.models.llm import make_chat_model
@@ -90,7 +90,7 @@ class PantauService:
         """The retrieved passages and the answer (``ask`` returns the answer alone)."""
         qp = self._plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
-        return passages, self._answer(qp, passages, self._tracked_answer(qp))
+        return passages, self._answer(qp, passages, self._tracked_answer(qp, passages))
 
     def _answer(self, qp, passages: list[RetrievedPassage], tracked: Answer | None) -> Answer:
         """The answer to a planned question: the tracker's (``tracked``) when it has one,
@@ -113,7 +113,7 @@ class PantauService:
         said = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
         return _with_intent(said if tracked is None else with_passages(tracked, said), qp.intent)
 
-    def _tracked_answer(self, qp) -> Answer | None:
+    def _tracked_answer(self, qp, passages: Sequence[RetrievedPassage] = ()) -> Answer | None:
         """The answer from the structured layer when the question's intent has one and the
         tracker knows its subject: status and yes/no from the timeline, a chronology from
         the timelines, relations from the registry, impact, rules and sanctions from the
@@ -137,6 +137,8 @@ class PantauService:
             subjects = [r.id for r in regs] + self._players(qp.question)
             return whats_new_answer(self.updates(since.isoformat(),
                                                  subjects[0] if subjects else None), lang)
+        if qp.intent == "stakeholder":
+            return self._stakeholder_answer(qp, regs, lang, passages)
         if not regs:
             return None
         if qp.intent == "relations":
@@ -153,6 +155,26 @@ class PantauService:
             return rules_answer(impact, label, lang, qp.intent == "sanctions", groups,
                                 qp.question)
         return None
+
+    def _stakeholder_answer(self, qp, regs: list[RegulationRecord], lang: str,
+                            passages: Sequence[RetrievedPassage]) -> Answer | None:
+        """"Saya jualan di X, harus bagaimana?": X's newest status, then what the rules in
+        play require of the asker's group: those the question names, else those cited by
+        the passages retrieved for it (best first), up to three."""
+        newest = []
+        for eid in self._players(qp.question)[:2]:
+            tl = self.timeline(eid)
+            if tl is not None and tl.events:
+                newest.append(tl.events[-1])
+        if not regs:
+            seen: dict[str, None] = {}
+            for p in passages:
+                for rid in p.regulations:
+                    seen.setdefault(rid, None)
+            regs = [r for r in (self.registry.get(rid) for rid in seen) if r is not None]
+        impacts = [i for i in (self.impact(r.id) for r in regs[:3]) if i is not None]
+        return stakeholder_answer(newest, impacts, groups_asked(qp.question, own=True), lang,
+                                  qp.question)
 
     def _players(self, question: str) -> list[str]:
         """The tracked entities a question names, the players before the agencies acting on
@@ -197,7 +219,7 @@ class PantauService:
         qp = self._plan(question, filters, history)
         passages = self.retriever.retrieve(qp.question, top_k, query_plan=qp)
         # Questions the tracker answers get its answer here as in ``respond``.
-        tracked = self._tracked_answer(qp)
+        tracked = self._tracked_answer(qp, passages)
         stream = getattr(self.answerer, "stream", None)
         if tracked is None and stream is not None:
             for item in stream(qp.question, passages, qp.language, plan=qp):

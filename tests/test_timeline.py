@@ -229,6 +229,12 @@ def test_analyst_questions_are_answered_from_the_structured_layer(sample):
     new = service.ask("Apa yang baru sejak pertengahan 2025?")
     assert new.intent == "whats_new" and new.answer.startswith("Sejak 1 Juli 2025, menurut sumber:")
     assert new.citations and all(c.published >= "2025-07" for c in new.citations)
+    # The asker's own situation: the player's newest status, then rules for their group.
+    mine = service.ask("Saya jualan di TikTok Shop, harus bagaimana sekarang?")
+    assert mine.intent == "stakeholder"
+    lines = mine.answer.split("\n\n")[0].splitlines()
+    assert lines[0] == "Yang berlaku untuk Penjual / UMKM sekarang, menurut sumber:"
+    assert lines[1].startswith("- 20 Januari 2026: ") and len(lines) >= 3
     # Every answer says its intent; nothing tracked about the subject: retrieval answers.
     fact = service.ask("Kapan TikTok Shop berhenti melayani transaksi?")
     assert fact.intent == "fact" and fact.mode == "extractive"

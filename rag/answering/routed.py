@@ -259,9 +259,47 @@ def _about(reg_id: str, question: str = ""):
     return key
 
 
-def groups_asked(question: str) -> list[str]:
-    """The stakeholder groups a question names ("dampaknya bagi UMKM" -> sellers)."""
-    return [g for g, rx in _WHO.items() if rx.search(question)]
+#: What the asker does, in their own words: "saya jualan di ...", "I sell ...", "omzet
+#: saya" (a seller); "aplikasi kami", "our app" (a platform).
+_DOES = {"sellers": re.compile(r"\b(?:(?:ber)?jualan|jual|sell|sells|selling|omzet|"
+                               r"turnover)\b", re.I),
+         "platforms": re.compile(r"\b(?:aplikasi|app|apps)\b", re.I)}
+
+
+def groups_asked(question: str, own: bool = False) -> list[str]:
+    """The stakeholder groups a question names ("dampaknya bagi UMKM" -> sellers); with
+    ``own``, also the asker's own by what they say they do ("saya jualan di ..." -> sellers)."""
+    named = [g for g, rx in _WHO.items() if rx.search(question)]
+    mine = [g for g, rx in _DOES.items() if rx.search(question)] if own else []
+    return mine + [g for g in named if g not in mine]  # the asker's own group first
+
+
+_YOU_LEAD = {"id": "Yang berlaku untuk {group} sekarang, menurut sumber:",
+             "en": "What applies to {group} now, according to the sources:"}
+_OWN_GROUP = {"id": "Anda", "en": "you"}
+
+
+def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact],
+                       groups: Sequence[str], lang: str, question: str) -> Answer | None:
+    """"Saya jualan di X, harus bagaimana?": the newest status of the players the asker
+    names (``newest``: one event each), then what the regulations in play (``impacts``,
+    most relevant first) require of the asker's group, the statements that say more of
+    the question's words first, at most two per regulation."""
+    items = [Item(e.summary, e.citation, _span(e), prefix=f"{_when(e, lang)}: ", day=e.date)
+             for e in newest]
+    for impact in impacts:
+        about = _about(impact.regulation, question)
+        rules = [s for s in impact.obligations if s.kind in (*_RULE_KINDS, "sanction")
+                 and (not groups or set(groups) & set(s.stakeholders))]
+        for st in sorted(rules, key=about)[:2]:
+            if all(st.text != it.text for it in items):
+                items.append(Item(st.text, st.citation, st.citation.highlights[0],
+                                  day=st.citation.published))
+    if len(items) <= len(newest):
+        return None  # no rule for the group: the passages answer
+    label = (GROUP_LABELS[lang][groups[0]] if groups else _OWN_GROUP[lang])
+    return compose(_YOU_LEAD[lang].format(group=label.lower() if lang == "en" else label),
+                   items, lang, "stakeholder")
 
 
 def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] = (),
