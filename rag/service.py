@@ -146,7 +146,7 @@ class PantauService:
         if qp.intent in ("impact", "obligations", "sanctions"):
             reg = regs[0]
             impact = self.impact(reg.id)
-            label = min(reg.aliases, key=len) if reg.aliases else reg.id
+            label = reg.label
             groups = groups_asked(qp.question)
             if impact is None:
                 return None
@@ -282,7 +282,7 @@ class PantauService:
         tl = self.timelines.timeline(subject.lower(), until)
         rec = self.registry.get(subject.lower()) if tl is not None else None
         if rec is not None and rec.aliases:  # "Permendag 31/2023" reads better than its id
-            tl.label = min(rec.aliases, key=len)
+            tl.label = rec.label
         return tl
 
     def article(self, article_id: str) -> Article | None:
@@ -324,7 +324,7 @@ class PantauService:
                 entities.append((sid, ent.label))
             else:
                 rec = self.registry.get(sid)
-                regulations.append((sid, min(rec.aliases, key=len) if rec and rec.aliases else sid))
+                regulations.append((sid, rec.label if rec else sid))
         return sorted(entities, key=lambda x: x[1].lower()) + sorted(regulations)
 
 

@@ -259,6 +259,6 @@ def _language_choices(lang: str) -> list[tuple[str, str]]:
 def filter_choices(service: PantauService) -> tuple[dict, dict]:
     """Updates for the outlet and regulation filter choices from what is stored."""
     outlets = sorted({a.outlet for a in service.articles() if a.outlet}, key=str.lower)
-    regs = [(f"{min(r.aliases, key=len) if r.aliases else r.id} ({r.id})", r.id)
+    regs = [(f"{r.label} ({r.id})", r.id)
             for r in service.regulations()]
     return gr.update(choices=outlets), gr.update(choices=regs)

@@ -48,7 +48,7 @@ def render_regulation(rec: RegulationRecord, passages: Sequence[RetrievedPassage
     """One regulation: what it is, how the news cites it, its relations, its timeline and
     the passages citing it (newest first)."""
     lang = lang_code(lang)
-    name = min(rec.aliases, key=len) if rec.aliases else rec.id
+    name = rec.label
     rows = [(t(lang, "aliases"), ", ".join(rec.aliases) or rec.id)]
     if rec.issuer:
         rows.append((t(lang, "issuer"), rec.issuer))

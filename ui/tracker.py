@@ -69,7 +69,7 @@ def updates_view(service: PantauService, since: str | None, subject: str | None,
 
 def choices(service: PantauService, lang: str) -> tuple[list, list, list]:
     """Choices for the regulation picker, the timeline subject and the updates subject."""
-    regs = [(f"{min(r.aliases, key=len) if r.aliases else r.id} ({r.id})", r.id)
+    regs = [(f"{r.label} ({r.id})", r.id)
             for r in service.regulations()]
     subjects = [(f"{label} ({sid})" if label != sid else sid, sid)
                 for sid, label in service.subjects()]

@@ -16,7 +16,8 @@ from functools import cached_property
 
 from rag.dates import MONTH_NAMES
 from rag.regulations import find_references
-from rag.retrieval.intents import ASKS_CLOCK, ASKS_DATE, ASKS_NAME, ASKS_NUMBER, ASKS_REASON
+from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DATE, ASKS_DEFINITION, ASKS_NAME,
+                                   ASKS_NUMBER, ASKS_REASON)
 from rag.text import STOPWORDS, sentence_spans, stem, terms, words
 from rag.types import RetrievedPassage
 
@@ -64,12 +65,6 @@ _DURATION = re.compile(
 _ASKS_DURATION = re.compile(
     r"\b(how long|berapa lama|berapa (detik|menit|jam|hari|pekan|minggu|bulan|tahun|dekade)|"
     r"how many (seconds|minutes|hours|days|weeks|months|years|decades))\b", re.I)
-#: "Apa itu X", "what is meant by X", "how does the rule define X", "X itu maksudnya apa":
-#: a definition is asked for.
-ASKS_DEFINITION = re.compile(
-    r"(\bapa\s+(itu|yang\s+dimaksud)\b|\bdefin(e|es|ed|ition)\b|\bdefinisi|"
-    r"\bdidefinisikan\b|\bmaksud(nya)?\b|\barti(nya)?\b|\bwhat\s+(does|do)\b.*\bmean\b|"
-    r"\bwhat\s+is\s+meant\b|\bitu\s+(sebenarnya\s+|sih\s+)?apa\b)", re.I)
 #: A sentence that says what something is: "X adalah / merupakan / yaitu ...", "X is a ...",
 #: "defined as", "refers to", "means".
 GIVES_DEFINITION = re.compile(

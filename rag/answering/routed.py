@@ -191,7 +191,7 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
     what others did to them), each with the sentence that states it. ``passages_of(id)``
     gives the passages citing a regulation."""
     ids = {r.id for r in asked}
-    label = {r.id: min(r.aliases, key=len) if r.aliases else r.id for r in records}
+    label = {r.id: r.label for r in records}
     triples = [(r.id, rel.type, rel.target) for r in records for rel in r.relations
                if r.id in ids or rel.target in ids]
     # Asked about two regulations ("how does X relate to Y"), the relations between them.

@@ -84,11 +84,15 @@ _OBLIGATIONS = re.compile(
     r"dilarang|larangan|melarang|forbid\w*|forbidden|bans?|banned|boleh|allowed|permitted|"
     r"may (still|not|only)|regulate[sd]?|mengatur|diatur|atur|isi(nya)?|contents?|provisions?|"
     r"ketentuan\w*|rules? (for|on)|ngatur|can (i|we|a|an|the) .{3,80} under)\b", re.I)
-_DEFINITION = re.compile(
-    r"(\bapa\s+(itu|yang\s+dimaksud)\b|\bwhat\s+(is|are)\s+(an?\s+|the\s+)?[\w|/ .-]{2,40}\?\s*$|"
-    r"\bdefin(e|es|ed|ition)\b|\bdefinisi\b|\bmaksud(nya)?\b|\barti(nya)?\b|"
-    r"\bitu\s+(sebenarnya\s+)?apa\b|"
-    r"\bwhat\s+(does|do)\b.*\bmean\b)", re.I)
+#: "Apa itu X", "what is meant by X", "how does the rule define X", "X itu maksudnya apa":
+#: a definition is asked for.
+ASKS_DEFINITION = re.compile(
+    r"(\bapa\s+(itu|yang\s+dimaksud)\b|\bdefin(e|es|ed|ition)\b|\bdefinisi|"
+    r"\bdidefinisikan\b|\bmaksud(nya)?\b|\barti(nya)?\b|\bwhat\s+(does|do)\b.*\bmean\b|"
+    r"\bwhat\s+is\s+meant\b|\bitu\s+(sebenarnya\s+|sih\s+)?apa\b)", re.I)
+#: "What is Shop | Tokopedia?": a short "what is X?" asks what X is (as an intent only; as a
+#: hint for the sentence to quote it would take "what is the latest ..." for one).
+_WHAT_IS = re.compile(r"\bwhat\s+(is|are)\s+(an?\s+|the\s+)?[\w|/ .-]{2,40}\?\s*$", re.I)
 _STATUS = re.compile(r"\b(status|kondisi|keadaan|situation|state|standing|where does .{0,40} "
                      r"stand|sekarang gimana|now\?)\b", re.I)
 
@@ -118,7 +122,7 @@ def intent_of(question: str, asks_status: bool = False, asks_yes_no: bool = Fals
         return "fact"
     if _OBLIGATIONS.search(q):
         return "obligations"
-    if _DEFINITION.search(q):
+    if ASKS_DEFINITION.search(q) or _WHAT_IS.search(q):
         return "definition"
     if asks_status or asks_yes_no or _STATUS.search(q):
         return "status"

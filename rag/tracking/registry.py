@@ -73,6 +73,11 @@ class RegulationRecord(BaseModel):
     last_seen: str | None = None
     relations: list[Relation] = Field(default_factory=list)
 
+    @property
+    def label(self) -> str:
+        """How to name it to a reader: its shortest alias ("Permendag 31/2023"), else its id."""
+        return min(self.aliases, key=len) if self.aliases else self.id
+
 
 @dataclass
 class _Acc:
