@@ -50,12 +50,14 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.glossary = load_glossary(settings.glossary_file)
 
-    def grounded(self, question: str, passages: Sequence[RetrievedPassage]) -> bool:
+    def grounded(self, question: str, passages: Sequence[RetrievedPassage],
+                 wanted: list[frozenset[str]] | None = None) -> bool:
         """Whether the passages can answer at all: the most similar is similar enough and
-        one of them mentions every specific thing the question names."""
+        one of them mentions every specific thing the question names (``wanted``, its
+        anchors, when the caller has them)."""
         if not passages or max(p.score for p in passages) < self.settings.min_relevance:
             return False
-        return not missing_anchors(question, passages, self.glossary)
+        return not missing_anchors(question, passages, self.glossary, wanted)
 
     def not_found(self, passages: Sequence[RetrievedPassage], lang: str) -> Answer:
         """The plain "the sources don't answer this" Answer, with the closest passages."""
@@ -74,11 +76,12 @@ class ExtractiveAnswerer:
                language: str | None = None, plan: QueryPlan | None = None) -> Answer:
         """Answer ``question`` from ``passages`` (best first), or say the sources don't."""
         lang = language or detect_language(question, default="en")
-        if not self.grounded(question, passages):
-            return self.not_found(passages, lang)
         names = names_in(passages)
+        wanted = anchors(question, self.glossary, names)
+        if not self.grounded(question, passages, wanted):
+            return self.not_found(passages, lang)
         asked = Asked.of(question, lang, self.glossary, names)
-        chosen, unknown = self._select(question, passages, asked, plan, names)
+        chosen, unknown = self._select(question, passages, asked, plan, wanted)
         if unknown is not None:
             return self.not_known(passages, lang, unknown)
         if not chosen or not asked.holds_kind(chosen):
@@ -98,7 +101,7 @@ class ExtractiveAnswerer:
 
     def _select(self, question: str, passages: Sequence[RetrievedPassage], asked: "Asked",
                 plan: QueryPlan | None,
-                names: set[str] | None = None) -> tuple[list[Sentence], Sentence | None]:
+                wanted: list[frozenset[str]]) -> tuple[list[Sentence], Sentence | None]:
         """The answer's sentences, or (no sentences, S) when a source's sentence S says that
         what is asked is not known yet."""
         sents = passage_sentences(passages)
@@ -143,8 +146,6 @@ class ExtractiveAnswerer:
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
         # The answer must be about what the question names: a sentence qualifies when its
         # passage, up to and including it (plus the title), mentions every anchor.
-        wanted = anchors(question, self.glossary,
-                         names_in(passages) if names is None else names)
         reach = [anchors_reached(wanted, p) for p in passages]
         ranked = [s for s in ranked
                   if reach[s.passage] is not None and s.end >= reach[s.passage]]

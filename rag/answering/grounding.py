@@ -159,13 +159,16 @@ def _year(p: RetrievedPassage) -> str | None:
 
 
 def missing_anchors(question: str, passages: Sequence[RetrievedPassage],
-                    glossary: Glossary) -> list[frozenset[str]]:
-    """Anchors of ``question`` that the best-covering passage (text and title) lacks.
+                    glossary: Glossary,
+                    wanted: list[frozenset[str]] | None = None) -> list[frozenset[str]]:
+    """Anchors of ``question`` (``wanted`` when the caller has them) that the best-covering
+    passage (text and title) lacks.
 
     Coverage is judged per passage: a question about "KPPU" and "Shopee" is not answered
     by one passage on KPPU and another on Shopee.
     """
-    wanted = anchors(question, glossary, names_in(passages))
+    if wanted is None:
+        wanted = anchors(question, glossary, names_in(passages))
     best: list[frozenset[str]] | None = None
     for p in passages:
         facts = _Facts.of(f"{p.title}\n{p.text}", _year(p))
