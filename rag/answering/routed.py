@@ -9,7 +9,12 @@ regulation, a tracked player) and hands what the tracker knows to one of these:
 - ``impact_answer``: who a regulation affects, grouped by stakeholder;
 - ``rules_answer``: what it requires, prohibits or sets as thresholds, or the sanctions
   it sets;
-- ``whats_new_answer``: what happened since a date, across subjects or for one.
+- ``whats_new_answer``: what happened since a date, across subjects or for one;
+- ``stakeholder_answer``: the asker's own situation (a player's newest status, then the
+  rules for the asker's group).
+
+``with_passages`` appends what the ordinary answer adds; ``as_context`` hands an LLM the
+same statements as numbered, cited facts.
 
 Each gives a short lead in the question's language and up to ``MAX_ITEMS`` bullets, each a
 verbatim sentence of the news with its citation; None when the tracker holds nothing to
@@ -22,14 +27,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.dates import format_date
+from rag.regulations import reference_ids
+from rag.text import detect_language, sentence_spans, terms
 from rag.tracking.impact import Impact, Statement
 from rag.tracking.registry import RegulationRecord, relations_in
 from rag.tracking.timeline import Timeline, TimelineEvent
 from rag.tracking.updates import Updates
-from rag.regulations import reference_ids
-from rag.text import detect_language, sentence_spans, terms
-from .asked import strip_references
 from rag.types import Answer, Citation, RetrievedPassage
+
+from .asked import strip_references
+from .tracked import event_when
 
 MAX_ITEMS = 6
 _MODE = "tracker"
@@ -43,7 +50,6 @@ class Item:
     passage: Citation  # the passage it comes from (marker and highlights are set here)
     span: tuple[int, int]
     prefix: str = ""
-    day: str | None = None
 
 
 def compose(lead: str, items: Sequence[Item], lang: str, intent: str) -> Answer | None:
@@ -71,15 +77,6 @@ def _quotes_closed(text: str) -> bool:
     """Whether every quotation opened in ``text`` is closed in it."""
     straight = text.count('"') % 2 == 0
     return straight and text.count("“") == text.count("”")
-
-
-def _when(e: TimelineEvent, lang: str) -> str:
-    text = format_date(e.date, lang)
-    if e.date_source == "text-month":
-        return text.split(" ", 1)[1]  # "Maret 2024"
-    if e.date_source == "text-year":
-        return e.date[:4]
-    return text
 
 
 # -- chronology -----------------------------------------------------------------------------
@@ -120,7 +117,7 @@ def chronology_answer(timelines: Sequence[Timeline], lang: str,
     if not found:
         return None
     label = " / ".join(tl.label for tl in timelines)
-    items = [Item(e.summary, e.citation, _span(e), prefix=f"{_when(e, lang)}: ", day=e.date)
+    items = [Item(e.summary, e.citation, _span(e), prefix=f"{event_when(e, lang)}: ")
              for e in found]
     return compose(_CHRONO_LEAD[lang].format(label=label), items, lang, "chronology")
 
@@ -168,7 +165,7 @@ def whats_new_answer(updates: Updates, lang: str) -> Answer | None:
     if not picked:
         return None
     found = sorted(picked.values(), key=lambda e: (e.date, e.citation.published or ""))
-    items = [Item(e.summary, e.citation, _span(e), prefix=f"{_when(e, lang)}: ", day=e.date)
+    items = [Item(e.summary, e.citation, _span(e), prefix=f"{event_when(e, lang)}: ")
              for e in found]
     lead = _NEW_LEAD[lang].format(date=format_date(updates.since, lang))
     return compose(lead, items, lang, "whats_new")
@@ -216,8 +213,7 @@ def _stating(a: str, rtype: str, b: str, passages_of) -> Item | None:
         for p in passages_of(reg):
             for s, e in sentence_spans(p.text):
                 if (a, rtype, b) in relations_in(p.text[s:e]):
-                    return Item(p.text[s:e], Citation.of(p, 0, []), (p.start + s, p.start + e),
-                                day=p.published)
+                    return Item(p.text[s:e], Citation.of(p, 0, []), (p.start + s, p.start + e))
     return None
 
 
@@ -285,7 +281,7 @@ def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact
     names (``newest``: one event each), then what the regulations in play (``impacts``,
     most relevant first) require of the asker's group, the statements that say more of
     the question's words first, at most two per regulation."""
-    items = [Item(e.summary, e.citation, _span(e), prefix=f"{_when(e, lang)}: ", day=e.date)
+    items = [Item(e.summary, e.citation, _span(e), prefix=f"{event_when(e, lang)}: ")
              for e in newest]
     for impact in impacts:
         about = _about(impact.regulation, question)
@@ -293,8 +289,7 @@ def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact
                  and (not groups or set(groups) & set(s.stakeholders))]
         for st in sorted(rules, key=about)[:2]:
             if all(st.text != it.text for it in items):
-                items.append(Item(st.text, st.citation, st.citation.highlights[0],
-                                  day=st.citation.published))
+                items.append(Item(st.text, st.citation, st.citation.highlights[0]))
     if len(items) <= len(newest):
         return None  # no rule for the group: the passages answer
     label = (GROUP_LABELS[lang][groups[0]] if groups else _OWN_GROUP[lang])
@@ -324,7 +319,7 @@ def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] =
                 used.add(left[0].text)
     names = ", ".join(dict.fromkeys(GROUP_LABELS[lang][g] for g, _ in picked))
     items = [Item(s.text, s.citation, s.citation.highlights[0],
-                  prefix=f"{GROUP_LABELS[lang][g]}: ", day=s.citation.published)
+                  prefix=f"{GROUP_LABELS[lang][g]}: ")
              for g, s in picked]
     return compose(_IMPACT_LEAD[lang].format(label=label, groups=names), items, lang, "impact")
 
@@ -341,7 +336,7 @@ def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
                               kinds.index(s.kind)))
     if not found:
         return None
-    items = [Item(s.text, s.citation, s.citation.highlights[0], day=s.citation.published)
+    items = [Item(s.text, s.citation, s.citation.highlights[0])
              for s in found]
     lead = (_SANCTIONS_LEAD if sanctions else _RULES_LEAD)[lang].format(label=label)
     return compose(lead, items, lang, "sanctions" if sanctions else "obligations")

@@ -30,9 +30,15 @@ _OPERATION = {"stopped": False, "resumed": True, "merged": True}
 _COUNTS_AS = {"fined": {"fined"}}
 
 
-def _when(e: TimelineEvent, lang: str) -> str:
+def event_when(e: TimelineEvent, lang: str) -> str:
+    """An event's date as precise as its source gives it: "4 Oktober 2023", "Maret 2024"
+    (a month), "2024" (a year)."""
     text = format_date(e.date, lang)
-    return text.split(" ", 1)[1] if e.date_source == "text-month" else text  # "Maret 2024"
+    if e.date_source == "text-month":
+        return text.split(" ", 1)[1]
+    if e.date_source == "text-year":
+        return e.date[:4]
+    return text
 
 
 def _newest_per_type(events: list[TimelineEvent], first: TimelineEvent | None,
@@ -57,7 +63,7 @@ def _compose(head: str, picked: list[TimelineEvent], lang: str) -> Answer:
             c = cites[e.citation.passage_id] = e.citation.model_copy(
                 update={"marker": len(cites) + 1, "highlights": []})
         c.highlights = sorted(set(c.highlights) | set(e.citation.highlights))
-        label = "" if i == 0 else _BEFORE[lang].format(date=_when(e, lang))
+        label = "" if i == 0 else _BEFORE[lang].format(date=event_when(e, lang))
         parts.append(f"{label}{e.summary} [{c.marker}]")
         if i > 0:
             conflicts.append(Conflict(claim=e.summary, published=e.date, marker=c.marker,
@@ -75,7 +81,7 @@ def status_answer(tl: Timeline, language: str, max_events: int = 3) -> Answer | 
     lang = language if language in TYPE_LABELS else "en"
     picked = _newest_per_type(tl.events, None, max_events)
     newest = picked[0]
-    head = _STATUS_HEAD[lang].format(label=tl.label, date=_when(newest, lang),
+    head = _STATUS_HEAD[lang].format(label=tl.label, date=event_when(newest, lang),
                                      status=TYPE_LABELS[lang][newest.type])
     return _compose(head, picked, lang)
 
@@ -97,7 +103,7 @@ def yes_no_answer(tl: Timeline, asked: str, language: str,
         lead = ops[-1]
         operating = _OPERATION[lead.type]
         yes = operating if asked == "resumed" else not operating
-        head = _STATUS_HEAD[lang].format(label=tl.label, date=_when(lead, lang),
+        head = _STATUS_HEAD[lang].format(label=tl.label, date=event_when(lead, lang),
                                          status=TYPE_LABELS[lang][lead.type])
     else:
         if asked not in _COUNTS_AS:
@@ -109,7 +115,7 @@ def yes_no_answer(tl: Timeline, asked: str, language: str,
         # article ("... was fined", in a year-end recap) when there is no other.
         dated = [e for e in hits if e.date_source != "article"]
         lead, yes = (dated or hits)[-1], True
-        head = _HAPPENED[lang].format(label=tl.label, date=_when(lead, lang),
+        head = _HAPPENED[lang].format(label=tl.label, date=event_when(lead, lang),
                                       status=TYPE_LABELS[lang][lead.type])
     picked = _newest_per_type(tl.events, lead, max_events)
     if head.startswith(("Per ", "As of ")):
