@@ -20,13 +20,12 @@ from rag.text import STOPWORDS, content_words, detect_language
 from rag.types import Filters
 
 from .glossary import Glossary
-from .intents import intent_of
+from .intents import ASKS_STATUS, intent_of
 
 _PRESENT = re.compile(
     r"\b(sekarang|saat ini|terbaru|terkini|kini|masih|hingga kini|sampai sekarang|now|"
     r"latest|current|currently|today|still|these days|at present|newest|most recent|recent)\b",
     re.I)
-_STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
 #: A yes/no question opens with an auxiliary or "apakah" ("Is it still closed?", "Apakah
 #: aturan itu direvisi?"), or asks "still / already / ever / yet / masih / sudah / belum"
 #: without a question word ("Masih ditutup?", "TikTok Shop sudah buka lagi?", "Temu udah
@@ -170,9 +169,9 @@ def plan(question: str, glossary: Glossary, filters: Filters | None = None,
     period = find_period(standalone)
     f = (filters or Filters()).model_copy()
     # A status question pinned to a period sees only what was known by its end.
-    if period and _STATUS.search(standalone) and not wants_latest and f.until is None:
+    if period and ASKS_STATUS.search(standalone) and not wants_latest and f.until is None:
         f.until = period[1]
-    asks_status = bool(_STATUS.search(standalone))
+    asks_status = bool(ASKS_STATUS.search(standalone))
     yes_no = asks_yes_no(question)
     return QueryPlan(question=standalone, original=question, language=language,
                      terms=list(dict.fromkeys(terms)), wants_latest=wants_latest,
