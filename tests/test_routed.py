@@ -62,6 +62,11 @@ def test_what_the_passages_add_follows_with_markers_renumbered():
     assert with_passages(routed, nothing) is routed
     same = extra.model_copy(update={"answer": "One. [1]"})
     assert with_passages(routed, same) is routed
+    # Only what the bullets do not say yet is added, with the citations it uses.
+    part = extra.model_copy(update={"answer": "One. [2] Two. [1]"})
+    out = with_passages(routed, part)
+    assert out.answer.endswith("From related reporting: Two. [2]")
+    assert [c.passage_id for c in out.citations] == ["a:0", "b:0"]
 
 
 def test_a_quote_cut_at_a_sentence_break_is_no_bullet_when_others_remain():

@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 from app import create_app
 from ingest.pipeline import ingest_paths
 from rag.service import PantauService
-from rag.tracking.registry import relations_in
+from rag.tracking.registry import passage_relations, relations_in
 
 from conftest import REPO
 
@@ -19,6 +19,27 @@ def test_relations_in_sentences():
         ("permendag-31-2023", "replaces", "permendag-50-2020")]
     assert relations_in("PMK 37/2025 mencabut PMK 12/2020.") == [("pmk-37-2025", "revokes", "pmk-12-2020")]
     assert relations_in("Permendag 31/2023 dan PP 80/2019 sama-sama mengatur PMSE.") == []
+    # A list takes its first item's part; a rule of another kind after "dan" is no list item.
+    assert relations_in("Permendag 36/2023 direvisi lewat Permendag 3/2024, Permendag 7/2024 "
+                        "dan Permendag 8/2024.") == [
+        ("permendag-3-2024", "amends", "permendag-36-2023"),
+        ("permendag-7-2024", "amends", "permendag-36-2023"),
+        ("permendag-8-2024", "amends", "permendag-36-2023")]
+    assert relations_in("Permendag 31/2023 menggantikan Permendag 50/2020 dan PP 80/2019 tetap "
+                        "berlaku.") == [("permendag-31-2023", "replaces", "permendag-50-2020")]
+
+
+def test_a_sentence_that_refers_back_to_a_regulation_states_its_relations():
+    text = ("Permendag 36/2023 berlaku sejak Maret. Sebelumnya, aturan tersebut sudah direvisi "
+            "melalui Permendag 3/2024 dan Permendag 7/2024. The government revised that "
+            "regulation again through Permendag 8/2024.")
+    rels = [rel for _, _, rel in passage_relations(text)]
+    # The first "aturan tersebut" is the regulation named before it; the later "that
+    # regulation" is the one the last relation acted on (not 7/2024, named last).
+    assert rels == [("permendag-3-2024", "amends", "permendag-36-2023"),
+                    ("permendag-7-2024", "amends", "permendag-36-2023"),
+                    ("permendag-8-2024", "amends", "permendag-36-2023")]
+    assert relations_in("Aturan tersebut diubah lewat Permendag 8/2024.", "permendag-8-2024") == []
 
 
 def test_registry_over_the_sample(settings):

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 from rag.dates import format_date
 from rag.regulations import reference_ids
-from rag.text import detect_language, sentence_spans, terms
+from rag.text import detect_language, terms
 from rag.tracking.impact import Impact, Statement
-from rag.tracking.registry import RegulationRecord, relations_in
+from rag.tracking.registry import RegulationRecord, passage_relations
 from rag.tracking.timeline import Timeline, TimelineEvent
 from rag.tracking.updates import Updates
 from rag.types import Answer, Citation, RetrievedPassage
@@ -200,7 +200,9 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
         if item is None:
             continue
         facts.append(f"{label.get(a, a)} {_RELATION_WORDS[lang][rtype]} {label.get(b, b)}")
-        items.append(item)
+        if all((it.passage.passage_id, it.span) != (item.passage.passage_id, item.span)
+               for it in items):  # one sentence may state several relations
+            items.append(item)
     if not items:
         return None
     lead = _RELATIONS_LEAD[lang].format(facts=_AND[lang].join(facts[:3]))
@@ -211,8 +213,8 @@ def _stating(a: str, rtype: str, b: str, passages_of) -> Item | None:
     """The first sentence (oldest source first) that states ``a rtype b``."""
     for reg in (a, b):
         for p in passages_of(reg):
-            for s, e in sentence_spans(p.text):
-                if (a, rtype, b) in relations_in(p.text[s:e]):
+            for s, e, rel in passage_relations(p.text):
+                if rel == (a, rtype, b):
                     return Item(p.text[s:e], Citation.of(p, 0, []), (p.start + s, p.start + e))
     return None
 
@@ -347,18 +349,22 @@ _MARK = re.compile(r"\[(\d+)\]")
 
 
 def with_passages(routed: Answer, extra: Answer) -> Answer:
-    """``routed`` followed by what the ordinary retrieval answer ``extra`` adds: its answer
-    sentences (not its footer), when it found any and they are not in the bullets already,
-    with its markers renumbered after ``routed``'s (a passage cited by both keeps one)."""
+    """``routed`` followed by what the ordinary retrieval answer ``extra`` adds: those of its
+    answer sentences (not its footer) that the bullets do not already say, with their
+    markers renumbered after ``routed``'s (a passage cited by both keeps one marker)."""
     if not extra.found or not extra.citations:
         return routed
     body = extra.answer.split("\n\n", 1)[0]
-    if all(part.strip(" []0123456789") in routed.answer
-           for part in _MARK.split(body) if part.strip(" []0123456789")):
+    # Its sentences, each with its marker(s), less those the bullets already say.
+    said = [seg.strip() for seg in re.findall(r".*?(?:\[\d+\])+", body)]
+    new = [seg for seg in said if _MARK.sub("", seg).strip() not in routed.answer]
+    if not new:
         return routed
+    body = " ".join(new)
+    used = {int(n) for n in _MARK.findall(body)}
     cites = {c.passage_id: c for c in routed.citations}
     renumber: dict[int, int] = {}
-    for c in extra.citations:
+    for c in (c for c in extra.citations if c.marker in used):
         mine = cites.get(c.passage_id)
         if mine is None:
             mine = cites[c.passage_id] = c.model_copy(update={"marker": len(cites) + 1})

@@ -88,23 +88,75 @@ class _Acc:
     days: list[str] = field(default_factory=list)  # of the passages citing it
 
 
-def relations_in(sentence: str) -> list[tuple[str, str, str]]:
-    """(subject id, relation type, object id) stated in one sentence."""
+#: Between two references that only list them: "Permendag 3/2024 dan Permendag 7/2024".
+_LISTED = re.compile(r"^\s*(?:,\s*)?(?:(?:dan|and|serta|as well as|&)\s*)?$", re.I)
+#: A sentence that opens on a regulation named before it: "Aturan tersebut direvisi
+#: melalui ...", "That regulation was amended by ...".
+_BACK = re.compile(r"\b(?:(?:aturan|peraturan|beleid|regulasi|ketentuan)\s+(?:tersebut|itu|ini)|"
+                   r"(?:that|the|this)\s+(?:regulation|rule))\b", re.I)
+
+
+#: "... revised that regulation twice, through X": the government acts on it by means of X.
+_BY_MEANS = {"amends": r"revised|amended|merevisi|mengubah",
+             "replaces": r"replaced|menggantikan|mengganti",
+             "revokes": r"revoked|repealed|mencabut"}
+_MEANS = re.compile(r"\b(?:through|via|with|by|melalui|lewat|dengan|oleh)\s*$", re.I)
+
+
+def _relation(between: str, table: dict[str, str]) -> str | None:
+    low = between.lower()
+    return next((rtype for rtype, rx in table.items() if re.search(rf"\b(?:{rx})\b", low)),
+                None)
+
+
+def relations_in(sentence: str, before: str | None = None) -> list[tuple[str, str, str]]:
+    """(subject id, relation type, object id) stated in one sentence. ``before``: the
+    regulation named last before the sentence, which "aturan tersebut / that regulation"
+    at its start refers to. A list takes its first item's part ("X direvisi melalui A dan
+    B": A and B amend X)."""
     refs = find_references(sentence)
-    out = []
+    out: list[tuple[str, str, str]] = []
+    last: tuple[str, str, str] | None = None  # type, fixed id, role of the listed items
+    head = sentence[:refs[0].start] if refs else ""
+    if refs and before and refs[0].id != before and _BACK.search(head):
+        rtype = _relation(head, _PASSIVE) or (_relation(head, _BY_MEANS)
+                                              if _MEANS.search(head) else None)
+        if rtype:
+            out.append((refs[0].id, rtype, before))
+            last = (rtype, before, "actor")
     for a, b in zip(refs, refs[1:]):
-        between = sentence[a.end:b.start].lower()
+        between = sentence[a.end:b.start]
+        # A list of rules of one kind ("Permendag 3/2024 dan Permendag 7/2024"); "X replaces
+        # Y and PP Z still applies" is no list of what X replaced.
+        if last and _LISTED.match(between) and b.type == a.type:
+            rtype, fixed, role = last
+            out.append((b.id, rtype, fixed) if role == "actor" else (fixed, rtype, b.id))
+            continue
+        last = None
         if len(between) > 80:
             continue
-        for rtype, rx in _PASSIVE.items():
-            if re.search(rf"\b(?:{rx})\b", between):
-                out.append((b.id, rtype, a.id))
-                break
-        else:
-            for rtype, rx in _ACTIVE.items():
-                if re.search(rf"\b(?:{rx})\b", between):
-                    out.append((a.id, rtype, b.id))
-                    break
+        rtype = _relation(between, _PASSIVE)
+        if rtype:
+            out.append((b.id, rtype, a.id))
+            last = (rtype, a.id, "actor")
+            continue
+        rtype = _relation(between, _ACTIVE)
+        if rtype:
+            out.append((a.id, rtype, b.id))
+            last = (rtype, a.id, "object")
+    return out
+
+
+def passage_relations(text: str) -> list[tuple[int, int, tuple[str, str, str]]]:
+    """Every relation a passage states, with the offsets of the sentence stating it. A
+    sentence that refers back ("aturan tersebut", "that regulation") means the regulation
+    the passage's last stated relation acted on, else the one named last before it."""
+    refs = find_references(text)
+    out: list[tuple[int, int, tuple[str, str, str]]] = []
+    for s, e in sentence_spans(text):
+        before = out[-1][2][2] if out else next((r.id for r in reversed(refs) if r.end <= s),
+                                                None)
+        out += [(s, e, rel) for rel in relations_in(text[s:e], before)]
     return out
 
 
@@ -131,7 +183,7 @@ class RegulationRegistry(PerArticle):
             title = m.group(1).strip(" ,") if m and len(m.group(1).split()) <= _TITLE_WORDS else None
             found.append((ref.id, ref.type, ref.number, ref.year,
                           re.sub(r"\s+", " ", ref.text.strip()), title))
-        rels = tuple(r for s, e in sentence_spans(text) for r in relations_in(text[s:e]))
+        rels = tuple(dict.fromkeys(rel for _, _, rel in passage_relations(text)))
         return _Mentions(pid, meta["article_id"], (meta.get("published") or "")[:10] or None,
                          tuple(found), rels)
 
