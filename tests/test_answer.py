@@ -365,3 +365,16 @@ def test_particles_are_not_what_a_when_question_asks_about():
     ans = _ask("When did KPPU hand down the fine on TikTok over Tokopedia?",
                [_p(1, text, lang="en", title="KPPU fines TikTok over Tokopedia filing")])
     assert ans.found and ans.answer.startswith("KPPU read out"), ans.answer
+
+
+def test_a_quote_is_kept_whole_across_sentence_breaks():
+    text = ('Zulhas menjelaskan aturan baru untuk media sosial. "Social commerce boleh promosi, '
+            'boleh iklan, seperti televisi. Tapi tidak boleh jualan, tidak boleh ada transaksi '
+            'langsung di situ," kata Zulhas. Aturan itu berlaku sejak September.')
+    ans = _ask("Apa kata Zulhas soal social commerce boleh iklan seperti televisi?", [_p(1, text)])
+    assert ans.found and ans.answer.startswith(
+        '"Social commerce boleh promosi, boleh iklan, seperti televisi. Tapi tidak boleh '
+        'jualan, tidak boleh ada transaksi langsung di situ," kata Zulhas. [1]'), ans.answer
+    (c,) = ans.citations
+    s = text.index('"Social')
+    assert (s, text.index(" Aturan itu")) in c.highlights

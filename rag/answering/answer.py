@@ -26,7 +26,7 @@ from rag.tracking.events import event_type
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
 from .asked import (GIVES_DEFINITION, GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked, Sentence,
-                    passage_sentences)
+                    passage_sentences, whole_quotes)
 from .grounding import anchors, anchors_reached, missing_anchors, names_in
 
 NOT_FOUND = {
@@ -86,6 +86,7 @@ class ExtractiveAnswerer:
             return self.not_known(passages, lang, unknown)
         if not chosen or not asked.holds_kind(chosen):
             return self.not_found(passages, lang)
+        chosen = whole_quotes(chosen, passages)
         markers: dict[int, int] = {}
         for s in chosen:
             markers.setdefault(s.passage, len(markers) + 1)

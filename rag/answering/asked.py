@@ -140,6 +140,55 @@ def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
     return out
 
 
+def _open_quote(text: str) -> int:
+    """+1 when ``text`` opens a quotation it does not close, -1 when it closes one opened
+    before it, 0 when its quotes are whole."""
+    curly = text.count("“") - text.count("”")
+    if curly:
+        return 1 if curly > 0 else -1
+    if text.count('"') % 2 == 0:
+        return 0
+    return 1 if text.lstrip().startswith('"') else -1
+
+
+def whole_quotes(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
+                 most: int = 3) -> list[Sentence]:
+    """``chosen`` with each quotation kept whole: a sentence that opens a quote runs on to
+    the sentence closing it, one that closes a quote starts where it opened (at most
+    ``most`` sentences in all); a sentence taken into another is dropped."""
+    out: list[Sentence] = []
+    for s in chosen:
+        way = _open_quote(s.text)
+        if way:
+            p = passages[s.passage]
+            spans = [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)]
+            at = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
+            if at is not None:
+                lo = hi = at
+                text = s.text
+                while _open_quote(text) == way and hi - lo + 1 < most:
+                    if way > 0 and hi + 1 < len(spans):
+                        hi += 1
+                    elif way < 0 and lo > 0:
+                        lo -= 1
+                    else:
+                        break
+                    text = p.text[spans[lo][0] - p.start:spans[hi][1] - p.start]
+                if not _open_quote(text):
+                    start, end = spans[lo][0], spans[hi][1]
+                    s = Sentence(passage=s.passage, start=start, end=end, text=text,
+                                 terms=set(terms(text, s.language)), language=s.language,
+                                 score=s.score)
+        if any(o.passage == s.passage and o.start <= s.start and s.end <= o.end for o in out):
+            continue  # already said by a whole quote taken before
+        inside = [i for i, o in enumerate(out)
+                  if o.passage == s.passage and s.start <= o.start and o.end <= s.end]
+        at = inside[0] if inside else len(out)  # in the place of what it takes in
+        out = [o for i, o in enumerate(out) if i not in inside]
+        out.insert(min(at, len(out)), s)
+    return out
+
+
 @dataclass
 class Asked:
     """What a question asks for, worked out once per answer: a date ("when"), a number
