@@ -140,7 +140,7 @@ def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
     return out
 
 
-def _open_quote(text: str) -> int:
+def open_quote(text: str) -> int:
     """+1 when ``text`` opens a quotation it does not close, -1 when it closes one opened
     before it, 0 when its quotes are whole."""
     curly = text.count("“") - text.count("”")
@@ -158,7 +158,7 @@ def whole_quotes(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
     ``most`` sentences in all); a sentence taken into another is dropped."""
     out: list[Sentence] = []
     for s in chosen:
-        way = _open_quote(s.text)
+        way = open_quote(s.text)
         if way:
             p = passages[s.passage]
             spans = [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)]
@@ -166,7 +166,7 @@ def whole_quotes(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
             if at is not None:
                 lo = hi = at
                 text = s.text
-                while _open_quote(text) == way and hi - lo + 1 < most:
+                while open_quote(text) == way and hi - lo + 1 < most:
                     if way > 0 and hi + 1 < len(spans):
                         hi += 1
                     elif way < 0 and lo > 0:
@@ -174,7 +174,7 @@ def whole_quotes(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
                     else:
                         break
                     text = p.text[spans[lo][0] - p.start:spans[hi][1] - p.start]
-                if not _open_quote(text):
+                if not open_quote(text):
                     start, end = spans[lo][0], spans[hi][1]
                     s = Sentence(passage=s.passage, start=start, end=end, text=text,
                                  terms=set(terms(text, s.language)), language=s.language,

@@ -35,11 +35,10 @@ from rag.tracking.timeline import Timeline, TimelineEvent
 from rag.tracking.updates import Updates
 from rag.types import Answer, Citation, RetrievedPassage
 
-from .asked import strip_references
-from .tracked import event_when
+from .asked import open_quote, strip_references
+from .tracked import MODE, cite_once, event_when
 
 MAX_ITEMS = 6
-_MODE = "tracker"
 
 
 @dataclass
@@ -55,28 +54,18 @@ class Item:
 def compose(lead: str, items: Sequence[Item], lang: str, intent: str) -> Answer | None:
     """The lead, then one bullet per item with its marker; one citation per passage with
     every sentence taken from it highlighted; "as of" the newest cited source."""
-    whole = [it for it in items if _quotes_closed(it.text)]
+    whole = [it for it in items if not open_quote(it.text)]
     items = whole or list(items)  # a quote cut at a sentence break misleads; others first
     if not items:
         return None
     cites: dict[str, Citation] = {}
     lines = [lead]
     for it in items[:MAX_ITEMS]:
-        c = cites.get(it.passage.passage_id)
-        if c is None:
-            c = cites[it.passage.passage_id] = it.passage.model_copy(
-                update={"marker": len(cites) + 1, "highlights": []})
-        c.highlights = sorted(set(c.highlights) | {it.span})
+        c = cite_once(cites, it.passage, [it.span])
         lines.append(f"- {it.prefix}{it.text} [{c.marker}]")
     dates = [c.published[:10] for c in cites.values() if c.published]
     return Answer(answer="\n".join(lines), found=True, as_of=max(dates) if dates else None,
-                  language=lang, mode=_MODE, citations=list(cites.values()), intent=intent)
-
-
-def _quotes_closed(text: str) -> bool:
-    """Whether every quotation opened in ``text`` is closed in it."""
-    straight = text.count('"') % 2 == 0
-    return straight and text.count("“") == text.count("”")
+                  language=lang, mode=MODE, citations=list(cites.values()), intent=intent)
 
 
 # -- chronology -----------------------------------------------------------------------------
@@ -179,7 +168,6 @@ _RELATION_WORDS = {
            "implements": "implements"},
 }
 _RELATIONS_LEAD = {"id": "Menurut sumber: {facts}.", "en": "According to the sources: {facts}."}
-_AND = {"id": "; ", "en": "; "}
 
 
 def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[RegulationRecord],
@@ -205,7 +193,7 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
             items.append(item)
     if not items:
         return None
-    lead = _RELATIONS_LEAD[lang].format(facts=_AND[lang].join(facts[:3]))
+    lead = _RELATIONS_LEAD[lang].format(facts="; ".join(facts[:3]))
     return compose(lead, items, lang, "relations")
 
 

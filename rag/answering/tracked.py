@@ -52,24 +52,36 @@ def _newest_per_type(events: list[TimelineEvent], first: TimelineEvent | None,
     return picked
 
 
+#: The mode of every answer the tracker composes.
+MODE = "tracker"
+
+
+def cite_once(cites: dict[str, Citation], citation: Citation,
+              spans: list[tuple[int, int]]) -> Citation:
+    """The citation of ``citation``'s passage in ``cites`` (one per passage, numbered in the
+    order first cited), with ``spans`` added to its highlights."""
+    c = cites.get(citation.passage_id)
+    if c is None:
+        c = cites[citation.passage_id] = citation.model_copy(
+            update={"marker": len(cites) + 1, "highlights": []})
+    c.highlights = sorted(set(c.highlights) | set(spans))
+    return c
+
+
 def _compose(head: str, picked: list[TimelineEvent], lang: str) -> Answer:
     """``head``, then each event's sentence cited (one citation per passage); the events
     after the first are what came before it."""
     parts, conflicts = [head], []
     cites: dict[str, Citation] = {}  # one citation per passage, its sentences highlighted
     for i, e in enumerate(picked):
-        c = cites.get(e.citation.passage_id)
-        if c is None:
-            c = cites[e.citation.passage_id] = e.citation.model_copy(
-                update={"marker": len(cites) + 1, "highlights": []})
-        c.highlights = sorted(set(c.highlights) | set(e.citation.highlights))
+        c = cite_once(cites, e.citation, e.citation.highlights)
         label = "" if i == 0 else _BEFORE[lang].format(date=event_when(e, lang))
         parts.append(f"{label}{e.summary} [{c.marker}]")
         if i > 0:
             conflicts.append(Conflict(claim=e.summary, published=e.date, marker=c.marker,
                                       superseded_by=1))
     return Answer(answer=" ".join(parts), found=True, as_of=picked[0].date, language=lang,
-                  mode="tracker", citations=list(cites.values()), conflicts=conflicts,
+                  mode=MODE, citations=list(cites.values()), conflicts=conflicts,
                   intent="status")
 
 
