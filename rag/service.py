@@ -125,8 +125,8 @@ class PantauService:
         regs = [rec for rec in (self.registry.get(r.id) for r in find_references(qp.question))
                 if rec is not None]
         regs = list({r.id: r for r in regs}.values())
+        subjects = [r.id for r in regs] + self._players(qp.question)
         if qp.intent == "chronology":
-            subjects = [r.id for r in regs] + self._players(qp.question)
             tls = [tl for tl in (self.timeline(s) for s in subjects[:2]) if tl is not None]
             period = tuple(d.isoformat() for d in qp.period) if qp.period else None
             return chronology_answer(tls, lang, period) if tls else None
@@ -134,7 +134,6 @@ class PantauService:
             since = find_since(qp.question)
             if since is None:
                 return None
-            subjects = [r.id for r in regs] + self._players(qp.question)
             return whats_new_answer(self.updates(since.isoformat(),
                                                  subjects[0] if subjects else None), lang)
         if qp.intent == "stakeholder":
@@ -144,15 +143,13 @@ class PantauService:
         if qp.intent == "relations":
             return relations_answer(regs, self.registry.all(), self.registry.passages, lang)
         if qp.intent in ("impact", "obligations", "sanctions"):
-            reg = regs[0]
-            impact = self.impact(reg.id)
-            label = reg.label
-            groups = groups_asked(qp.question)
+            impact = self.impact(regs[0].id)
             if impact is None:
                 return None
+            groups = groups_asked(qp.question)
             if qp.intent == "impact":
-                return impact_answer(impact, label, lang, groups, qp.question)
-            return rules_answer(impact, label, lang, qp.intent == "sanctions", groups,
+                return impact_answer(impact, regs[0].label, lang, groups, qp.question)
+            return rules_answer(impact, regs[0].label, lang, qp.intent == "sanctions", groups,
                                 qp.question)
         return None
 

@@ -76,8 +76,8 @@ def anchors(question: str, glossary: Glossary,
         taken.append(m.span())
         term = m.group(0)
         forms = glossary.equivalents(term)
-        if (term[1:] == term[1:].lower() and _OPENING.search(question[:m.start()])
-                and not any(w in (names or ()) for f in forms for w in f.split())):
+        if _opens(question, m) and not any(w in (names or ()) for f in forms
+                                             for w in f.split()):
             continue  # "Biaya admin itu apa?": a capital because it opens the question
         if any(c.isupper() for c in term):
             out.append(forms)
@@ -91,8 +91,7 @@ def anchors(question: str, glossary: Glossary,
             if len(digits) >= 2:
                 out.append(frozenset({"#" + digits}))
         elif tok[0].isupper() and low not in STOPWORDS and low not in _NOT_ANCHORS:
-            plain = tok[1:] == tok[1:].lower()
-            if plain and _OPENING.search(question[:m.start()]) and low not in (names or ()):
+            if _opens(question, m) and low not in (names or ()):
                 continue  # "Entitas TikTok mana ...": a capital because it opens the question
             out.append(glossary.equivalents(low))
     return out
