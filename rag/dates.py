@@ -143,6 +143,45 @@ def find_period(text: str) -> tuple[date, date] | None:
     return None
 
 
+def _periods(text: str) -> list[tuple[int, date, date]]:
+    """Every period ``text`` names, in order: (position, first day, last day)."""
+    found: list[tuple[int, int, date, date]] = []
+    for rx in (_DMY, _MONTH_YEAR, _YEAR_ONLY):
+        for m in rx.finditer(text):
+            if any(s <= m.start() < e for s, e, _, _ in found):
+                continue  # "1 November 2023" holds "November 2023"
+            p = find_period(m.group(0) if rx is not _YEAR_ONLY else f"in {m[1]}")
+            if p:
+                found.append((m.start(), m.end(), *p))
+    return [(s, a, b) for s, _, a, b in sorted(found)]
+
+
+_OPENS_AT = re.compile(r"\b(since|sejak|from|starting|start|mulai|dari|after|setelah|"
+                       r"pasca)\b[^.?!]{0,24}$", re.I)
+_CLOSES_AT = re.compile(r"\b(until|till|to|up to|sampai|hingga|before|sebelum|menjelang)\b"
+                        r"[^.?!]{0,24}$", re.I)
+
+
+def find_window(text: str) -> tuple[date | None, date | None] | None:
+    """The stretch of time a "what happened" question keeps to, ends open where it runs on:
+    two periods make a window from the first's first day to the last's last ("dari Oktober
+    2023 sampai Maret 2024"); one after "since / starting from / sejak / dari" runs to now
+    ("starting from the July 2023 plan"), one after "until / sampai / before" runs from the
+    start; a bare one is the window itself ("in October 2023"). None: no period named."""
+    found = _periods(text)
+    if not found:
+        return None
+    if len(found) > 1:
+        return found[0][1], found[-1][2]
+    pos, first, last = found[0]
+    before = text[:pos]
+    if _OPENS_AT.search(before):
+        return first, None
+    if _CLOSES_AT.search(before):
+        return None, last
+    return first, last
+
+
 def format_date(iso: str | None, language: str) -> str:
     """'2023-10-04...' -> '4 Oktober 2023' / '4 October 2023'."""
     if not iso or len(iso) < 10:

@@ -27,11 +27,11 @@ from rag.tracking.entities import load_gazetteer
 from rag.tracking.impact import Impact, impact_of
 from rag.tracking.registry import RegulationRecord, RegulationRegistry
 from rag.tracking.events import asked_event_type
-from rag.tracking.timeline import Timeline, TimelineIndex
+from rag.tracking.timeline import Timeline, TimelineEvent, TimelineIndex, passage_events
 from rag.tracking.updates import Updates, collect_updates
 
 from .config import Settings
-from .dates import find_since
+from .dates import find_since, find_window
 from .regulations import find_references
 from .types import Answer, Article, ArticleInfo, Filters, Passage, RetrievedPassage
 
@@ -128,8 +128,13 @@ class PantauService:
         subjects = [r.id for r in regs] + self._players(qp.question)
         if qp.intent == "chronology":
             tls = [tl for tl in (self.timeline(s) for s in subjects[:2]) if tl is not None]
-            period = tuple(d.isoformat() for d in qp.period) if qp.period else None
-            return chronology_answer(tls, lang, period) if tls else None
+            if not tls:
+                return None
+            told = passage_events(passages, {tl.entity for tl in tls},
+                                  self.timelines.gazetteer.ids_in)
+            told += self._making_of([r for r in regs if r.id in subjects[:2]], tls)
+            return chronology_answer(tls, lang, qp.question, find_window(qp.question), told,
+                                     self._subjects_named)
         if qp.intent == "whats_new":
             since = find_since(qp.question)
             if since is None:
@@ -153,6 +158,23 @@ class PantauService:
                                 qp.question)
         return None
 
+    def _making_of(self, regs: Sequence[RegulationRecord],
+                   tls: Sequence[Timeline]) -> list[TimelineEvent]:
+        """How a regulation came about: the events of those it replaced or amended (their
+        revision was its drafting) before its own first event."""
+        own = {tl.entity: tl for tl in tls}
+        out: list[TimelineEvent] = []
+        for rec in regs:
+            tl = own.get(rec.id)
+            start = tl.events[0].date if tl and tl.events else None
+            for rel in rec.relations:
+                if rel.type not in ("replaces", "amends") or rel.target in own:
+                    continue
+                before = self.timeline(rel.target)
+                out += [e for e in (before.events if before else ())
+                        if start is None or e.date < start]
+        return out
+
     def _stakeholder_answer(self, qp, regs: list[RegulationRecord], lang: str,
                             passages: Sequence[RetrievedPassage]) -> Answer | None:
         """"Saya jualan di X, harus bagaimana?": X's newest status, then what the rules in
@@ -172,6 +194,10 @@ class PantauService:
         impacts = [i for i in (self.impact(r.id) for r in regs[:3]) if i is not None]
         return stakeholder_answer(newest, impacts, groups_asked(qp.question, own=True), lang,
                                   qp.question)
+
+    def _subjects_named(self, text: str) -> list[str]:
+        """The tracked players and the regulations a text names."""
+        return self.timelines.gazetteer.ids_in(text) + [r.id for r in find_references(text)]
 
     def _players(self, question: str) -> list[str]:
         """The tracked entities a question names, the players before the agencies acting on

@@ -50,3 +50,16 @@ def test_find_since_reads_where_a_period_starts():
     assert find_since("Anything new since late 2023?") == date(2023, 10, 1)
     assert find_since("Ada update sejak April 2024?") == date(2024, 4, 1)
     assert find_since("Anything new since then?") is None
+
+
+def test_find_window_keeps_a_story_to_the_stretch_it_names():
+    from datetime import date
+    from rag.dates import find_window
+    assert find_window("Kronologi dari Oktober 2023 sampai Maret 2024") == (
+        date(2023, 10, 1), date(2024, 3, 31))
+    assert find_window("Trace it, starting from the July 2023 plan.") == (date(2023, 7, 1), None)
+    assert find_window("What happened to it before 4 October 2023?") == (
+        None, date(2023, 10, 4))
+    assert find_window("Timeline of the rule in 2024") == (date(2024, 1, 1), date(2024, 12, 31))
+    # A regulation's number is no period.
+    assert find_window("Timeline from PP 80/2019 to Permendag 31/2023") is None

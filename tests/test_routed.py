@@ -1,4 +1,6 @@
 """Composing analyst answers from the tracker's structured layer (hand-made inputs)."""
+from datetime import date
+
 from rag.answering.routed import MAX_ITEMS, chronology_answer, with_passages
 from rag.tracking.timeline import Timeline, TimelineEvent
 from rag.types import Answer, Citation
@@ -32,8 +34,42 @@ def test_a_chronology_is_dated_oldest_first_and_thinned_to_six_keeping_dated_eve
     assert not any("February" in ln or "March" in ln for ln in lines)  # article-dated only
     assert [c.marker for c in ans.citations] == list(range(1, MAX_ITEMS + 1))
     # Within a period only.
-    ans = chronology_answer([_tl("zalora", events)], "en", ("2024-04-01", "2024-05-31"))
+    ans = chronology_answer([_tl("zalora", events)], "en",
+                            window=(date(2024, 4, 1), date(2024, 5, 31)))
     assert ans.answer.count("\n- ") == 2
+    # A window open at one end runs to the other.
+    ans = chronology_answer([_tl("zalora", events)], "en", window=(date(2024, 9, 1), None))
+    assert ans.answer.count("\n- ") == 2 and "October" in ans.answer
+
+
+def test_a_story_bounded_by_events_keeps_between_them_and_one_event_a_day():
+    events = [_ev("2023-09-01", "announced", "a:0"), _ev("2023-10-04", "stopped", "b:0"),
+              _ev("2023-12-11", "acquired", "c:0", source="article"),
+              _ev("2023-12-11", "merged", "c2:0"), _ev("2023-12-12", "resumed", "d:0"),
+              _ev("2024-06-01", "merged", "e:0")]
+    ans = chronology_answer([_tl("zalora", events)], "id",
+                            "Kronologi Zalora dari ditutup sampai buka lagi")
+    lines = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert [ln.split(":")[0] for ln in lines] == ["- 4 Oktober 2023", "- 11 Desember 2023",
+                                                 "- 12 Desember 2023"]
+    # Of one day's events, the one its own sentence dates.
+    assert "merged on 2023-12-11" in ans.answer and "acquired" not in ans.answer
+    ans = chronology_answer([_tl("zalora", events)], "en", "What has happened since it reopened?")
+    assert ans.answer.count("\n- ") == 2 and "June 2024" in ans.answer
+
+
+def test_a_later_report_of_the_same_kind_of_event_dated_only_by_its_article_is_a_retelling():
+    events = [_ev("2025-09-26", "fined", "a:0"), _ev("2025-09-29", "fined", "b:0", "article"),
+              _ev("2025-10-30", "fined", "c:0", "article")]
+    ans = chronology_answer([_tl("kppu", events)], "en")
+    assert "29 September" not in ans.answer and ans.answer.count("\n- ") == 2
+
+
+def test_what_the_question_s_passages_tell_joins_the_timeline():
+    told = [_ev("2024-03-27", "announced", "t:0")]
+    ans = chronology_answer([_tl("zalora", [_ev("2024-01-01", "stopped", "a:0")])], "en",
+                            told=told)
+    assert ans.answer.count("\n- ") == 2 and "27 March 2024" in ans.answer
 
 
 def test_two_subjects_tell_the_story_they_share():

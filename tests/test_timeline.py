@@ -191,6 +191,21 @@ def test_an_event_belongs_to_the_players_its_clause_names():
     assert event_subjects(s, a2, b2, g.ids_in) == ["bukalapak"]
 
 
+def test_a_question_s_passages_add_the_events_they_date_about_its_subjects():
+    from rag.tracking.entities import load_gazetteer
+    from rag.tracking.timeline import passage_events
+    from rag.types import RetrievedPassage
+    text = ("Bukalapak menutup lapak fisiknya pada Februari 2025. Harga saham naik. "
+            "Tokopedia menerbitkan laporan pada 3 Maret 2025.")
+    p = RetrievedPassage(passage_id="b:0", article_id="b", text=text, title="T", outlet="O",
+                         url="https://o.example", published="2025-03-10", start=100,
+                         end=100 + len(text), score=0.5, language="id")
+    found = passage_events([p], {"bukalapak"}, load_gazetteer().ids_in)
+    assert [(e.date, e.type) for e in found] == [("2025-02-01", "stopped")]
+    assert found[0].summary.startswith("Bukalapak menutup") and found[0].citation.highlights == [
+        (100, 100 + text.index(" Harga"))]
+
+
 @pytest.mark.parametrize("question, asked", [
     ("Has TikTok ever been fined over its Tokopedia takeover?", "fined"),
     ("Permendag 31/2023 masih berlaku nggak? Ada perubahan?", "in_force"),

@@ -23,12 +23,14 @@ say (the ordinary retrieval answer follows). The lead states only what the bulle
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from rag.dates import format_date
 from rag.regulations import reference_ids
 from rag.text import detect_language, terms
+from rag.tracking.events import asked_event_type
 from rag.tracking.impact import Impact, Statement
 from rag.tracking.registry import RegulationRecord, passage_relations
 from rag.tracking.timeline import Timeline, TimelineEvent
@@ -73,33 +75,43 @@ _CHRONO_LEAD = {"id": "Kronologi {label} menurut sumber, dari yang terlama:",
                 "en": "Timeline of {label} as the sources tell it, oldest first:"}
 
 
-def chronology_answer(timelines: Sequence[Timeline], lang: str,
-                      period: tuple[str, str] | None = None) -> Answer | None:
-    """The dated events of one or more subjects (merged, oldest first, each sentence once,
-    one per day and type), within ``period`` (ISO first and last day) when given. More than
+def chronology_answer(timelines: Sequence[Timeline], lang: str, question: str = "",
+                      window: tuple[date | None, date | None] | None = None,
+                      told: Sequence[TimelineEvent] = (),
+                      names: Callable[[str], Collection[str]] | None = None) -> Answer | None:
+    """The dated events of one or more subjects (their timelines, and ``told``: what the
+    question's passages tell about them), merged oldest first, each sentence once and one
+    per day, within ``window`` (first and last day, either open) or the stretch the question
+    names by its events ("sejak ditutup", "between the shutdown and the return"). More than
     ``MAX_ITEMS``: those dated by their own sentence first, thinned evenly in time."""
     events: dict[tuple[str, int], TimelineEvent] = {}
     told_by: dict[tuple[str, int], int] = {}  # how many of the subjects' timelines hold it
     for tl in timelines:
         for e in tl.events:
-            if period and not (period[0] <= e.date[:10] <= period[1]):
-                continue
             key = (e.citation.passage_id, _span(e)[0])
             events.setdefault(key, e)
             told_by[key] = told_by.get(key, 0) + 1
-    # Two subjects ("kasus KPPU vs TikTok"): the story is the events that involve both,
-    # when there are such.
-    both = [e for k, e in events.items() if told_by[k] > 1]
-    found = sorted(both if len(both) >= 2 else events.values(),
-                   key=lambda e: (e.date, e.citation.published or ""))
-    found = _one_per_day_and_type(found)
+    for e in told:
+        events.setdefault((e.citation.passage_id, _span(e)[0]), e)
+    # Two subjects ("kasus KPPU vs TikTok"): the story is the events that involve both
+    # (in both timelines, or a sentence naming both: ``names`` lists the subjects a text
+    # names), when there are such.
+    subjects = {tl.entity for tl in timelines}
+    both = [e for k, e in events.items() if told_by.get(k, 0) > 1 or (
+        len(subjects) > 1 and names is not None and len(subjects & set(names(e.summary))) > 1)]
+    found = sorted(both if len(both) >= 2 else events.values(), key=_told_order)
+    first, last = _bounds(question, found, window)
+    found = [e for e in found if (first is None or e.date[:10] >= first)
+             and (last is None or e.date[:10] <= last)]
+    found = _one_per_day(found)
     if len(found) > MAX_ITEMS:
         # Events dated by their own sentence first; those dated only by their article (a
-        # retelling that gives no date) fill the rest; then thinned evenly in time.
+        # retelling that gives no date) fill the rest; then thinned evenly in time, keeping
+        # the first and the last.
         dated = [e for e in found if e.date_source != "article"]
         rest = [e for e in found if e.date_source == "article"]
         found = dated if len(dated) >= MAX_ITEMS else dated + rest[:MAX_ITEMS - len(dated)]
-        found.sort(key=lambda e: (e.date, e.citation.published or ""))
+        found.sort(key=_told_order)
         if len(found) > MAX_ITEMS:
             step = (len(found) - 1) / (MAX_ITEMS - 1)
             found = [found[round(i * step)] for i in range(MAX_ITEMS)]
@@ -111,14 +123,67 @@ def chronology_answer(timelines: Sequence[Timeline], lang: str,
     return compose(_CHRONO_LEAD[lang].format(label=label), items, lang, "chronology")
 
 
-def _one_per_day_and_type(events: list[TimelineEvent]) -> list[TimelineEvent]:
-    seen: set[tuple[str, str]] = set()
-    out = []
+def _told_order(e: TimelineEvent) -> tuple[str, str]:
+    return e.date, e.citation.published or ""
+
+
+#: "sejak ditutup sampai balik lagi", "between the shutdown and the return", "since it
+#: reopened": a stretch bounded by events the question names by what happened.
+_FROM_EVENT = re.compile(
+    r"\b(?:since|sejak|from|dari|between|antara|after|setelah|pasca)\s+(?P<a>[^,.?!]{3,60}?)"
+    r"(?:\s+(?:until|till|to|and|sampai|hingga|dan|up to)\s+(?P<b>[^,.?!]{3,60}?))?"
+    r"\s*(?:[,.?!]|$)", re.I)
+_UNTIL_EVENT = re.compile(r"\b(?:until|till|sampai|hingga|before|sebelum|up to)\s+"
+                          r"(?P<b>[^,.?!]{3,60}?)\s*(?:[,.?!]|$)", re.I)
+
+
+def _bounds(question: str, events: Sequence[TimelineEvent],
+            window: tuple[date | None, date | None] | None) -> tuple[str | None, str | None]:
+    """The first and last ISO day to keep: the window's, else the dates of the events the
+    question bounds the story by (the first event of the type it names, then the first of
+    the closing type after it); open where it names none."""
+    if window:
+        return tuple(d.isoformat() if d else None for d in window)  # type: ignore[return-value]
+    first = last = None
+    m = _FROM_EVENT.search(question)
+    opening = asked_event_type(m["a"]) if m else None
+    if opening:
+        first = next((e.date[:10] for e in events if e.type == opening), None)
+    closing_text = m["b"] if m and m["b"] else None
+    if closing_text is None:
+        u = _UNTIL_EVENT.search(question)
+        closing_text = u["b"] if u else None
+    closing = asked_event_type(closing_text) if closing_text else None
+    if closing:
+        last = next((e.date[:10] for e in events if e.type == closing
+                     and (first is None or e.date[:10] >= first)), None)
+    return first, last
+
+
+#: Days within which a report dated only by its article retells an event of the same type
+#: (the next days' coverage of one fine or closure).
+RETELLING_DAYS = 7
+
+
+def _one_per_day(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """One event a day: the first told dated by its own sentence, else the first told; and
+    no report dated only by its article of an event of the same type in the week before."""
+    by_day: dict[str, TimelineEvent] = {}
     for e in events:
-        if (e.date, e.type) not in seen:
-            seen.add((e.date, e.type))
-            out.append(e)
+        kept = by_day.get(e.date)
+        if kept is None or (kept.date_source == "article" and e.date_source != "article"):
+            by_day[e.date] = e
+    out: list[TimelineEvent] = []
+    for e in by_day.values():
+        if e.date_source == "article" and any(
+                k.type == e.type and 0 < _days(k.date, e.date) <= RETELLING_DAYS for k in out):
+            continue
+        out.append(e)
     return out
+
+
+def _days(a: str, b: str) -> int:
+    return (date.fromisoformat(b[:10]) - date.fromisoformat(a[:10])).days
 
 
 def _span(e: TimelineEvent) -> tuple[int, int]:

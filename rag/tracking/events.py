@@ -24,9 +24,10 @@ EVENT_CUES: dict[str, str] = {
               r"integrat\w*|folded into|combined",
     "resumed": r"dibuka kembali|kembali dibuka|kembali beroperasi|kembali hadir|kembali dapat|"
                r"beroperasi kembali|buka lagi|dibuka lagi|beroperasi lagi|kembali buka|"
-               r"reopen\w*|open again|returned|returns|came back|is back|relaunch\w*|"
+               r"balik lagi|reopen\w*|open again|returned|returns|came back|come back|coming back|"
+               r"comeback|is back|relaunch\w*|"
                r"resum\w*|back in business",
-    "stopped": r"ditutup|dihentikan|berhenti|menghentikan|penghentian|penutupan|tutup|setop|"
+    "stopped": r"ditutup|menutup|dihentikan|berhenti|menghentikan|penghentian|penutupan|tutup|setop|"
                r"stop(?:s|ped)?|closed|"
                r"clos(?:e|es|ing) down|shut(?: down)?|suspend\w*|halt\w*|ceas\w*",
     "revised": r"direvisi|merevisi|revisi|diubah|mengubah|perubahan|amend\w*|revis\w*",

@@ -9,6 +9,7 @@ like the registry.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -17,7 +18,7 @@ from rag.regulations import find_references
 from rag.store.changes import PerArticle
 from rag.store.store import PantauStore
 from rag.text import sentence_spans
-from rag.types import Citation
+from rag.types import Citation, RetrievedPassage
 
 from .entities import Gazetteer
 from .events import REGULATION_EVENTS, event_subjects, regs_for, sentence_events
@@ -78,6 +79,43 @@ class _Timelines:
         return got
 
 
+def told_events(sentence: str, day: str | None, players) -> list[tuple[str, str, str, str]]:
+    """(subject, ISO date, date source, type) of each event ``sentence`` tells, for each
+    player (``players`` lists the ids a text names) or regulation it is about; ``day`` is
+    the article's."""
+    refs = find_references(sentence)
+    regs = [r.id for r in refs]
+    if not (regs or players(sentence)):
+        return []
+    out = []
+    for when, source, etype, pos, (start, end) in sentence_events(sentence, day):
+        for subject in dict.fromkeys(event_subjects(sentence, start, end, players)
+                                     + regs_for(refs, pos)):
+            if subject in regs and etype not in REGULATION_EVENTS:
+                continue  # "TikTok Shop stopped after Permendag 31/2023": not the rule's
+            out.append((subject, when, source, etype))
+    return out
+
+
+def passage_events(passages: Sequence[RetrievedPassage], subjects: Collection[str],
+                   players) -> list[TimelineEvent]:
+    """The events that ``passages`` (retrieved for a question) tell about any of
+    ``subjects``, dated by their own text: what a timeline holds only in one report per
+    date and type (the earliest) or dropped as a retelling, a question's passages may still
+    tell in the sentence that fits it."""
+    out = []
+    for p in passages:
+        day = (p.published or "")[:10] or None
+        for s, e in sentence_spans(p.text):
+            for subject, when, source, etype in told_events(p.text[s:e], day, players):
+                if subject in subjects and source in ("text", "text-month", "relative"):
+                    out.append(TimelineEvent(
+                        date=when, date_source=source, type=etype, summary=p.text[s:e],
+                        citation=Citation.of(p, 1, [(p.start + s, p.start + e)])))
+                    break
+    return out
+
+
 class TimelineIndex(PerArticle):
     """Events per subject (entity id or regulation id); follows the store's changes by
     article (``rag.store.changes``). Holds compact records (dates, types, offsets); a subject's
@@ -93,18 +131,10 @@ class TimelineIndex(PerArticle):
         day = (meta.get("published") or "")[:10] or None
         base = int(meta["start"])
         for s, e in sentence_spans(text):
-            sentence = text[s:e]
-            refs = find_references(sentence)
-            regs = [r.id for r in refs]
-            entities = self.gazetteer.ids_in(sentence)
-            found = sentence_events(sentence, day) if entities or regs else []
-            for when, source, etype, pos, (start, end) in found:
-                players = event_subjects(sentence, start, end, self.gazetteer.ids_in)
-                for subject in dict.fromkeys(players + regs_for(refs, pos)):
-                    if subject in regs and etype not in REGULATION_EVENTS:
-                        continue  # "TikTok Shop stopped after Permendag 31/2023": not the rule's
-                    out.append(_Event(subject, when, source, etype, pid, base + s, base + e,
-                                      meta.get("published") or None))
+            for subject, when, source, etype in told_events(text[s:e], day,
+                                                            self.gazetteer.ids_in):
+                out.append(_Event(subject, when, source, etype, pid, base + s, base + e,
+                                  meta.get("published") or None))
         return out or None
 
     def keys(self, found: list[_Event]) -> set[tuple[str, str, str]]:
