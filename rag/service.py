@@ -195,6 +195,13 @@ class PantauService:
         return stakeholder_answer(newest, impacts, groups_asked(qp.question, own=True), lang,
                                   qp.question)
 
+    def _kind_of(self, name: str) -> str | None:
+        """"regulation" for a reference, the gazetteer's kind for a tracked player."""
+        if find_references(name):
+            return "regulation"
+        ids = self.timelines.gazetteer.ids_in(name)
+        return self.timelines.gazetteer.entities[ids[0]].kind if ids else None
+
     def _subjects_named(self, text: str) -> list[str]:
         """The tracked players and the regulations a text names."""
         return self.timelines.gazetteer.ids_in(text) + [r.id for r in find_references(text)]
@@ -232,7 +239,7 @@ class PantauService:
         rewrite = getattr(self.answerer, "rewrite_question", None)
         if history and rewrite is not None:
             question = rewrite(question, history)
-        return self.retriever.plan(question, filters, history)
+        return self.retriever.plan(question, filters, history, self._kind_of)
 
     def ask_stream(self, question: str, top_k: int | None = None,
                    filters: Filters | None = None,

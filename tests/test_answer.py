@@ -182,6 +182,14 @@ def test_dates_and_clock_times_are_not_the_number_asked_for():
     assert not a.answer("How many shares did TikTok Shop sell in Indonesia?", ps).found
 
 
+def test_seperti_is_no_number():
+    ps = [_p(1, "Penumpukan kontainer terjadi di pelabuhan utama, seperti Tanjung Priok di "
+                "Jakarta dan Tanjung Perak di Surabaya.")]
+    assert not _answerer().answer("Berapa kontainer yang tertahan di Tanjung Priok?", ps).found
+    ps = [_p(1, "Sepertiga kontainer tertahan di Tanjung Priok pada awal 2024.")]
+    assert _answerer().answer("Berapa kontainer yang tertahan di Tanjung Priok?", ps).found
+
+
 def test_sentences_are_told_apart_by_what_is_asked_not_by_the_anchors_they_repeat():
     text = ("Kementerian Perdagangan menerbitkan Peraturan Menteri Perdagangan Nomor 31 Tahun "
             "2023 yang menggantikan Permendag 50/2020 tentang perizinan pelaku usaha. "

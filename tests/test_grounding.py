@@ -90,6 +90,10 @@ def test_measured_is_what_a_how_many_question_counts():
     assert measured("Berapa nilai investasi yang dijanjikan?", g) == [frozenset({"investasi"})]
     assert measured("Berapa lama tenggatnya?", g) == []
     assert measured("How much did it pay?", g) == []
+    # Indonesian also names it before "berapa"
+    assert measured("Perusahaan itu kasih pesangon berapa?", g) == [frozenset({"pesangon"})]
+    assert measured("Dendanya berapa?", g) == [frozenset({"denda"})]
+    assert measured("Pendapatannya turun berapa?", g) == []  # a change, any number
     # names are anchors, not the thing counted
     assert measured("How many Indonesian small businesses sell online?", g)[:2] == \
         [frozenset({"small"}), frozenset({"businesses"})]

@@ -103,3 +103,27 @@ def test_what_about_x_switches_the_subject():
     assert "Permendag 31/2023" in rewrite_followup(
         "And what about goods sold directly from abroad?",
         h("What are the social commerce rules under Permendag 31/2023?"))
+
+
+def test_a_pointing_noun_takes_the_earlier_subject_of_its_kind():
+    kinds = {"KPPU": "regulator", "TikTok": "company", "Tokopedia": "platform"}
+
+    def kind_of(name):
+        return "regulation" if "Permendag" in name else kinds.get(name)
+
+    def h(*turns):
+        return [{"role": r, "content": c} for r, c in zip(("user", "assistant") * 3, turns)]
+    # "perusahaan itu" is the company, not the regulator named before it
+    assert rewrite_followup("Terus perusahaan itu banding nggak?",
+                            h("Kenapa KPPU denda TikTok?"), kind_of) == \
+        "Terus TikTok banding nggak?"
+    assert rewrite_followup("Did the commission explain it?", h("Why did KPPU fine TikTok?"),
+                            kind_of).startswith("Did KPPU explain it?")
+    # an answer can name what its question did not
+    hist = h("Aturan yang memisahkan medsos dan e-commerce namanya apa?",
+             "Permendag 31/2023, yang berlaku sejak 26 September 2023.")
+    assert rewrite_followup("Aturan ini sudah direvisi?", hist, kind_of).startswith(
+        "Permendag 31/2023 sudah direvisi?")
+    # no earlier name of that kind: left as it is (the subject is carried as before)
+    assert rewrite_followup("Aturan itu kapan terbit?", h("Kenapa KPPU denda TikTok?"),
+                            kind_of).startswith("Aturan itu kapan terbit?")

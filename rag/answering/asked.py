@@ -36,7 +36,7 @@ _SMALL_NUMBERS = ("satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|
                   "one|two|three|four|five|six|seven|eight|nine|ten")
 HAS_NUMBER = re.compile(
     rf"\d|\b({_SMALL_NUMBERS}|puluh|ratus|ribu|juta|miliar|triliun|separuh|setengah|dozen|"
-    r"hundred|thousand|million|billion|half|seper\w+|pertiga|perempat|thirds?|quarters?|"
+    r"hundred|thousand|million|billion|half|seper(?!ti\b)\w+|pertiga|perempat|thirds?|quarters?|"
     r"tenths?)\b", re.I)
 _HAS_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 #: A sentence that gives a cause or purpose ("because", "a direct result of", "menyusul",

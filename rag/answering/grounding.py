@@ -273,11 +273,15 @@ def covers(group: frozenset[str], text_low: str, text_terms: set[str]) -> bool:
 
 #: "how many employees", "berapa tarif pajak": the words after which a number question names
 #: what it counts or measures.
-_MEASURED = re.compile(r"\b(?:how many|how long|berapa)\s+(.*)", re.I)
+_MEASURED = re.compile(r"\b(?:how many|how long|berapa)(?:\s+(.*)|\W*$)", re.I)
 #: Words there that name no measured thing ("berapa lama", "berapa nilai investasi").
 _NOT_MEASURED = frozenset("""kira-kira kira lama besar banyak jumlah total persisnya sebenarnya
     tepatnya nilai besaran angka amount value number""".split())
 _DURATION = frozenset({"lama", "long"})
+_MEASURED_BEFORE = re.compile(r"\b([^\W\d_]{4,})\s+$")
+#: "turun berapa", "naik berapa": before "berapa" a change is measured, not a thing named.
+_CHANGES = frozenset("""turun naik menurun meningkat bertambah berkurang anjlok melonjak merosot
+    melambung susut tumbuh""".split())
 
 
 def measured(question: str, glossary: Glossary) -> list[frozenset[str]]:
@@ -289,7 +293,17 @@ def measured(question: str, glossary: Glossary) -> list[frozenset[str]]:
     if not m:
         return []
     out: list[frozenset[str]] = []
-    for i, tok in enumerate(_TOKEN.finditer(m.group(1))):
+    # Indonesian also puts it first: "pesangon berapa", "dendanya berapa".
+    before = _MEASURED_BEFORE.search(question[:m.start()])
+    if before and m.group(0).lower().startswith("berapa"):
+        low = before.group(1).lower()
+        low = low[:-3] if low.endswith("nya") and len(low) > 6 else low
+        if (low not in STOPWORDS and low not in _NOT_MEASURED and low not in _NOT_ANCHORS
+                and low not in _CHANGES
+                and low not in _GENERIC and (not before.group(1)[0].isupper()
+                                             or _OPENING.search(question[:before.start()]))):
+            out.append(glossary.equivalents(low))
+    for i, tok in enumerate(_TOKEN.finditer(m.group(1) or "")):
         low = tok.group(0).lower()
         if i == 0 and low in _DURATION:
             return []  # "berapa lama": any duration answers it

@@ -125,16 +125,56 @@ def _switched_subject(question: str, users: list[str]) -> str | None:
     return question
 
 
-def rewrite_followup(question: str, history: list[dict] | None) -> str:
+#: "perusahaan itu", "aturan ini", "the company", "this rule": a noun that points back to an
+#: earlier turn's subject of its kind (what ``kind_of`` says a name is).
+_POINTER_NOUNS = {
+    "regulation": r"aturan|peraturan|regulasi|beleid|ketentuan|rule|rules|regulation|law",
+    "player": r"perusahaan|platform|aplikasi|lokapasar|marketplace|raksasa|company|firm|app",
+    "agency": r"kementerian|lembaga|komisi|badan|regulator|otoritas|ministry|agency|"
+              r"commission|watchdog|authority",
+}
+_POINTER_KINDS = {"regulation": {"regulation"}, "player": {"company", "platform", "group"},
+                  "agency": {"ministry", "regulator"}}
+_POINTER = re.compile(
+    "|".join(rf"\b(?:(?P<{k}_id>{v})\s+(?:itu|ini|tersebut|tadi)|(?:this|that|the same|the)\s+"
+             rf"(?P<{k}_en>{v}))\b" for k, v in _POINTER_NOUNS.items()), re.I)
+
+
+def resolve_pointers(question: str, turns: list[str], kind_of) -> str:
+    """"Terus perusahaan itu banding nggak?" after a question about KPPU fining TikTok:
+    "Terus TikTok banding nggak?". Each pointing noun phrase takes the first name of its kind
+    (``kind_of(name)``: "regulation", a gazetteer kind, or None) in the most recent earlier
+    turn that has one (``turns``: oldest first; an answer can name what its question did
+    not: "Aturan ini ...?" after "Aturan yang memisahkan ... namanya apa?"); left as it is
+    when none has."""
+    def named(m: re.Match) -> str:
+        kind = next(k for k in _POINTER_NOUNS if m[f"{k}_id"] or m[f"{k}_en"])
+        for earlier in reversed(turns):
+            for name in _anchors_of(earlier):
+                if kind_of(name) in _POINTER_KINDS[kind] and name not in question:
+                    return name
+        return m.group(0)
+    return _POINTER.sub(named, question)
+
+
+def rewrite_followup(question: str, history: list[dict] | None, kind_of=None) -> str:
     """Make an elliptical follow-up standalone using the previous user turns (rules, for
     extractive mode). A question that names its own subject is returned unchanged; "what
-    about X?" asks the earlier question about X."""
+    about X?" asks the earlier question about X; "perusahaan itu / this rule" is the earlier
+    subject of that kind (``resolve_pointers``, when ``kind_of`` tells names' kinds)."""
     users = [h.get("content", "") for h in history or [] if h.get("role") == "user"]
     if not users:
         return question
     switched = _switched_subject(question, users)
     if switched is not None:
         return switched
+    if kind_of is not None:
+        # The latest exchange first; within one, its question before its answer.
+        turns = [h.get("content", "") for h in history or []
+                 if h.get("role") in ("user", "assistant")]
+        pairs = [turns[i:i + 2] for i in range(0, len(turns), 2)]
+        question = resolve_pointers(question, [t for pair in pairs for t in reversed(pair)],
+                                    kind_of)
     own = _anchors_of(question)
     short = len(content_words(question)) <= 4
     if own and not _ELLIPTIC.search(question):
@@ -158,9 +198,10 @@ def asks_yes_no(question: str) -> bool:
 
 
 def plan(question: str, glossary: Glossary, filters: Filters | None = None,
-         history: list[dict] | None = None) -> QueryPlan:
-    """Analyse ``question`` (and the conversation) into a QueryPlan."""
-    standalone = rewrite_followup(question, history)
+         history: list[dict] | None = None, kind_of=None) -> QueryPlan:
+    """Analyse ``question`` (and the conversation) into a QueryPlan; ``kind_of`` says what
+    kind a name is (see ``resolve_pointers``)."""
+    standalone = rewrite_followup(question, history, kind_of)
     language = detect_language(question, default="en")
     terms = list(content_words(standalone)) + [r.id for r in find_references(standalone)]
     for m in glossary.find(standalone):

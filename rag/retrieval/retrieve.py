@@ -52,9 +52,10 @@ class Retriever:
         self.glossary = load_glossary(settings.glossary_file)
 
     def plan(self, question: str, filters: Filters | None = None,
-             history: list[dict] | None = None) -> QueryPlan:
-        """The QueryPlan of a question (standalone form, time, expansion, filters)."""
-        return plan(question, self.glossary, filters, history)
+             history: list[dict] | None = None, kind_of=None) -> QueryPlan:
+        """The QueryPlan of a question (standalone form, time, expansion, filters);
+        ``kind_of`` says what kind a name is, for follow-ups' "perusahaan itu"."""
+        return plan(question, self.glossary, filters, history, kind_of)
 
     def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None,
                  history: list[dict] | None = None,
