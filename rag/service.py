@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 
 from rag.answering.answer import ExtractiveAnswerer
 from rag.answering.generate import LLMAnswerer
-from rag.answering.routed import (chronology_answer, groups_asked, impact_answer,
+from rag.answering.routed import (RULE_KINDS, chronology_answer, groups_asked, impact_answer,
                                   relations_answer, rules_answer, stakeholder_answer,
                                   whats_new_answer, as_context, with_passages)
 from rag.answering.tracked import status_answer, yes_no_answer
@@ -146,16 +146,19 @@ class PantauService:
         if not regs:
             return None
         if qp.intent == "relations":
-            return relations_answer(regs, self.registry.all(), self.registry.passages, lang)
+            return relations_answer(regs, self.registry.all(), self.registry.passages, lang,
+                                    qp.question, self.timeline, self._rules_of,
+                                    self.retriever.glossary)
         if qp.intent in ("impact", "obligations", "sanctions"):
             impact = self.impact(regs[0].id)
             if impact is None:
                 return None
             groups = groups_asked(qp.question)
             if qp.intent == "impact":
-                return impact_answer(impact, regs[0].label, lang, groups, qp.question)
+                return impact_answer(impact, regs[0].label, lang, groups, qp.question,
+                                     self.retriever.glossary)
             return rules_answer(impact, regs[0].label, lang, qp.intent == "sanctions", groups,
-                                qp.question)
+                                qp.question, self.retriever.glossary)
         return None
 
     def _making_of(self, regs: Sequence[RegulationRecord],
@@ -193,7 +196,12 @@ class PantauService:
             regs = [r for r in (self.registry.get(rid) for rid in seen) if r is not None]
         impacts = [i for i in (self.impact(r.id) for r in regs[:3]) if i is not None]
         return stakeholder_answer(newest, impacts, groups_asked(qp.question, own=True), lang,
-                                  qp.question)
+                                  qp.question, self.retriever.glossary)
+
+    def _rules_of(self, reg_id: str) -> list:
+        """A regulation's rules (prohibitions, obligations, thresholds) as Statements."""
+        impact = self.impact(reg_id)
+        return [s for s in (impact.obligations if impact else []) if s.kind in RULE_KINDS]
 
     def _kind_of(self, name: str) -> str | None:
         """"regulation" for a reference, the gazetteer's kind for a tracked player."""
@@ -297,7 +305,15 @@ class PantauService:
     def impact(self, reg_id: str) -> Impact | None:
         """Who a cited regulation affects and what it requires (None if it is not cited)."""
         found = self.regulation(reg_id)
-        return None if found is None else impact_of(found[0].id, found[1])
+        if found is None:
+            return None
+        rec, passages = found
+        # Before it had its number, the news spoke of it as the revision of what it replaced.
+        replaced = {rel.target: rec.id for rel in rec.relations if rel.type == "replaces"}
+        seen = {p.passage_id for p in passages}
+        for old in replaced:
+            passages += [p for p in self.registry.passages(old) if p.passage_id not in seen]
+        return impact_of(rec.id, passages, replaced)
 
     def updates(self, since: str, subject: str | None = None) -> Updates:
         """Articles and events since ``since`` (ISO date), grouped by regulation and entity

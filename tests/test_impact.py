@@ -34,3 +34,28 @@ def test_permendag_31_impact_on_the_sample(settings):
     body = c.get("/api/impact", params={"regulation": "permendag-31-2023"}).json()
     assert body["regulation"] == "permendag-31-2023" and body["obligations"]
     assert c.get("/api/impact", params={"regulation": "uu-1-1900"}).status_code == 404
+
+
+def _passage(text, pid="a:0"):
+    from rag.types import RetrievedPassage
+    return RetrievedPassage(passage_id=pid, article_id=pid.split(":")[0], text=text, title="T",
+                            outlet="O", url="https://o.example", published="2024-01-01",
+                            start=0, end=len(text), score=1.0, language="id")
+
+
+def test_a_regulation_s_rules_are_its_own_not_another_s_or_someone_s_claim():
+    from rag.tracking.impact import impact_of
+    text = ("Kemendag menerbitkan Permendag 12/2024 yang menggantikan Permendag 5/2020. "
+            "Poin utamanya, platform dilarang menjual produk buatannya sendiri. "
+            "Menurut dia, penjual di pasar harus membayar sewa kios. "
+            "\"Kami wajib bersiap,\" kata seorang pedagang. "
+            "Pemerintah juga menyinggung Permendag 3/2021 yang mewajibkan label halal. "
+            "Platform tetap harus tunduk pada Permendag 12/2024.")
+    rules = [s.text for s in impact_of("permendag-12-2024", [_passage(text)]).obligations]
+    assert rules == ["Poin utamanya, platform dilarang menjual produk buatannya sendiri."]
+    # "the revision of X" speaks of what replaced X, when that is known
+    old = _passage("Pemerintah merampungkan revisi Permendag 5/2020. "
+                   "Nantinya media sosial dilarang memproses pembayaran.", "b:0")
+    got = impact_of("permendag-12-2024", [old], {"permendag-5-2020": "permendag-12-2024"})
+    assert [s.kind for s in got.obligations] == ["prohibition"]
+    assert not impact_of("permendag-5-2020", [old]).obligations

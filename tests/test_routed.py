@@ -111,3 +111,17 @@ def test_a_quote_cut_at_a_sentence_break_is_no_bullet_when_others_remain():
     ok = _ev("2024-02-01", "fined", "f:0")
     ans = chronology_answer([_tl("zalora", [cut, ok])], "en")
     assert "Tarifnya" not in ans.answer and ans.answer.count("\n- ") == 1
+
+
+def test_statements_that_say_the_same_are_one_bullet_in_the_question_s_language():
+    from rag.answering.routed import Item, compose
+    from rag.retrieval.glossary import load_glossary
+    texts = ["Bukalapak said it would stop selling goods, and since mid-2025 marketplaces have "
+             "been required to collect income tax from merchants.",
+             "Marketplaces are required to collect income tax from merchants who sell on them.",
+             "Lokapasar wajib memungut pajak penghasilan dari pedagang yang berjualan.",
+             "Platform dilarang menjual produk buatannya sendiri."]
+    items = [Item(t, _cite(f"p{i}:0", 0, t), (0, len(t)), kind="obligation")
+             for i, t in enumerate(texts)]
+    ans = compose("Lead:", items, "en", "obligations", load_glossary())
+    assert ans.answer.splitlines()[1:] == [f"- {texts[1]} [1]", f"- {texts[3]} [2]"]

@@ -135,9 +135,15 @@ def test_status_asked_yes_or_no_gets_a_yes_or_no_from_the_tracker(sample):
     fined = service.ask("Has TikTok ever been fined?")
     assert fined.mode == "tracker" and fined.answer.startswith("Yes, ")
     assert "15" in fined.answer.split("[1]")[0]
-    # Whether a rule is still in force is no event a timeline can settle; nor is a question
-    # without a tracked player or rule.
-    assert not service.ask("Is Permendag 50/2020 still in force?").answer.startswith(("Yes", "No"))
+    # Whether a rule is still in force is no event a timeline can settle: the registry's
+    # relations do (what replaced it, since when), and a question without a tracked player or
+    # rule goes to retrieval.
+    replaced = service.ask("Is Permendag 50/2020 still in force?")
+    assert replaced.intent == "relations" and replaced.answer.startswith(
+        "No, Permendag 31/2023 replaced Permendag 50/2020 (in force 26 September 2023)."), \
+        replaced.answer
+    kept = service.ask("Permendag 31/2023 masih berlaku?")
+    assert kept.answer.startswith("Menurut sumber, Permendag 31/2023 belum diganti atau dicabut.")
     assert service.ask("Is the Jakarta MRT still closed?").mode != "tracker"
 
 
@@ -224,7 +230,9 @@ def test_analyst_questions_are_answered_from_the_structured_layer(sample):
     rel = service.ask("Which regulation replaced Permendag 50/2020?")
     assert rel.intent == "relations" and rel.mode == "tracker"
     assert rel.answer.startswith("According to the sources: Permendag 31/2023 replaced "
-                                 "Permendag 50/2020."), rel.answer
+                                 "Permendag 50/2020 (in force 26 September 2023)."), rel.answer
+    # ... with the sentence dating it
+    assert "took effect on 26 September 2023" in rel.answer
     assert "- " in rel.answer and all(f"[{c.marker}]" in rel.answer for c in rel.citations)
     # A chronology from the timeline: dated bullets, oldest first.
     story = service.ask("Kronologi TikTok Shop dong")

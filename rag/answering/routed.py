@@ -29,9 +29,10 @@ from datetime import date
 
 from rag.dates import format_date
 from rag.regulations import reference_ids
+from rag.retrieval.glossary import Glossary
 from rag.text import detect_language, terms
 from rag.tracking.events import asked_event_type
-from rag.tracking.impact import Impact, Statement
+from rag.tracking.impact import Impact, Statement, what_it_says
 from rag.tracking.registry import RegulationRecord, passage_relations
 from rag.tracking.timeline import Timeline, TimelineEvent
 from rag.tracking.updates import Updates
@@ -51,13 +52,19 @@ class Item:
     passage: Citation  # the passage it comes from (marker and highlights are set here)
     span: tuple[int, int]
     prefix: str = ""
+    kind: str = ""  # a statement's kind (rag.tracking.impact), when it is one
 
 
-def compose(lead: str, items: Sequence[Item], lang: str, intent: str) -> Answer | None:
+def compose(lead: str, items: Sequence[Item], lang: str, intent: str,
+            glossary: Glossary | None = None) -> Answer | None:
     """The lead, then one bullet per item with its marker; one citation per passage with
-    every sentence taken from it highlighted; "as of" the newest cited source."""
+    every sentence taken from it highlighted; "as of" the newest cited source. With a
+    ``glossary``, a statement that says what an earlier one says (in either language; see
+    ``_gist``) is left out."""
     whole = [it for it in items if not open_quote(it.text)]
     items = whole or list(items)  # a quote cut at a sentence break misleads; others first
+    if glossary is not None:
+        items = _distinct(items, glossary, lang)
     if not items:
         return None
     cites: dict[str, Citation] = {}
@@ -68,6 +75,55 @@ def compose(lead: str, items: Sequence[Item], lang: str, intent: str) -> Answer 
     dates = [c.published[:10] for c in cites.values() if c.published]
     return Answer(answer="\n".join(lines), found=True, as_of=max(dates) if dates else None,
                   language=lang, mode=MODE, citations=list(cites.values()), intent=intent)
+
+
+def _gist(text: str, glossary: Glossary) -> set[str]:
+    """What a statement says from its cue on, language aside: its glossary concepts (one
+    name each) and its other content words ("melarang media sosial memproses pembayaran" and
+    "barred social media platforms from processing payments" share ban, social media,
+    payment)."""
+    said = strip_references(what_it_says(text))
+    lang = detect_language(said, default="id")
+    out: set[str] = set()
+    taken: list[tuple[int, int]] = []
+    for m in glossary.find(said):
+        taken.append(m.span())
+        for part in [m.group(0)] + m.group(0).split():  # "barang dan jasa" says "barang" too
+            forms = glossary.equivalents(part)
+            if len(forms) > 1 or part == m.group(0):
+                out.add(min(forms))
+    for m in re.finditer(r"[^\W\d_]{4,}", said):
+        if not any(a <= m.start() < b for a, b in taken):
+            out.update(terms(m.group(0), lang))
+    return out
+
+
+def _distinct(items: Sequence[Item], glossary: Glossary, lang: str) -> list[Item]:
+    """``items`` with one of each group of the same kind that say the same (their gists
+    share two or more things, and at least half of the larger): in the place of the first, one in the
+    question's language ``lang`` if any, and of those the one most about it (its statement
+    fills more of its sentence: "Marketplaces will be required to collect ..." over
+    "Bukalapak said ..., and since mid-2025 marketplaces have been required to collect ...")."""
+    def better(it: Item) -> tuple[bool, float]:
+        return detect_language(it.text, default=lang) == lang, _share(it.text)
+
+    kept: list[Item] = []
+    gists: list[set[str]] = []
+    for it in items:
+        g = _gist(it.text, glossary)
+        same = next((i for i, h in enumerate(gists) if kept[i].kind == it.kind
+                     and len(g & h) >= 2 and len(g & h) >= 0.5 * max(len(g), len(h))), None)
+        if same is None:
+            kept.append(it)
+            gists.append(g)
+        elif better(it) > better(kept[same]):
+            kept[same] = it
+    return kept
+
+
+def _share(text: str) -> float:
+    """How much of a sentence its statement fills (from its cue on)."""
+    return len(what_it_says(text)) / max(1, len(text))
 
 
 # -- chronology -----------------------------------------------------------------------------
@@ -233,33 +289,114 @@ _RELATION_WORDS = {
            "implements": "implements"},
 }
 _RELATIONS_LEAD = {"id": "Menurut sumber: {facts}.", "en": "According to the sources: {facts}."}
+_IN_FORCE_FROM = {"id": " (berlaku {date})", "en": " (in force {date})"}
+_ISSUED_ON = {"id": " (terbit {date})", "en": " (issued {date})"}
+_NO_LONGER = {"id": "Tidak, {facts}.", "en": "No, {facts}."}
+_STILL = {"id": "Menurut sumber, {label} belum diganti atau dicabut{amended}.",
+          "en": "No source says {label} was replaced or revoked{amended}."}
+_AMENDED_BY = {"id": "; aturan ini diubah oleh {by}", "en": "; it was amended by {by}"}
+#: "Is X still in force?", "masih berlaku?", "sudah dicabut?": whether it still applies.
+ASKS_IN_FORCE = re.compile(
+    r"\b(still (in force|valid|appl(y|ies)|in effect|the (rule|law|regulation))|masih berlaku|"
+    r"(tidak|nggak|gak|no longer) berlaku( lagi)?|no longer in force|revoked|dicabut|"
+    r"masih (dipakai|jadi aturan|aturan)|sudah tidak berlaku)\b", re.I)
+#: "Apa bedanya X dengan Y", "how does X differ from Y": both sides are asked for.
+ASKS_COMPARISON = re.compile(
+    r"\b(beda\w*|perbedaan|differ\w*|compare[sd]?|comparison|dibanding\w*|versus|vs\.?)\b",
+    re.I)
 
 
 def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[RegulationRecord],
-                     passages_of, lang: str) -> Answer | None:
+                     passages_of, lang: str, question: str = "", timeline_of=None,
+                     rules_of=None, glossary: Glossary | None = None) -> Answer | None:
     """What the asked regulations' relations are, both ways (what they did to others and
-    what others did to them), each with the sentence that states it. ``passages_of(id)``
-    gives the passages citing a regulation."""
+    what others did to them), each with the sentence that states it and, where the
+    timeline of the one acting dates it (``timeline_of(id)``), since when it applies.
+    ``passages_of(id)`` gives the passages citing a regulation.
+
+    "Is X still in force?" leads with "No" and what replaced or revoked it, or says that no
+    source reports it replaced or revoked (with what amended it, and its newest events).
+    "Apa bedanya X dengan Y" (two regulations, ``rules_of(id)``: their rules as
+    Statements) gives their relation, then what each one regulates."""
     ids = {r.id for r in asked}
     label = {r.id: r.label for r in records}
+    for r in asked:
+        label.setdefault(r.id, r.label)
     triples = [(r.id, rel.type, rel.target) for r in records for rel in r.relations
                if r.id in ids or rel.target in ids]
     # Asked about two regulations ("how does X relate to Y"), the relations between them.
     between = [t for t in triples if t[0] in ids and t[2] in ids]
-    triples = sorted(dict.fromkeys(between or triples), key=lambda t: (t[1] != "replaces", t[0]))
+    in_force = bool(ASKS_IN_FORCE.search(question)) and len(asked) == 1
+    if in_force:  # what was done to it, not what it did to others
+        between = [t for t in triples if t[2] in ids]
+    triples = sorted(dict.fromkeys(between if (between or in_force) else triples),
+                     key=lambda t: (t[1] != "replaces", t[0]))
+    dated = {a: _took_effect(timeline_of(a)) if timeline_of else None for a, _, _ in triples}
     facts, items = [], []
-    for a, rtype, b in triples:
+
+    def add(item: Item | None) -> None:
+        if item is not None and all((it.passage.passage_id, it.span)
+                                    != (item.passage.passage_id, item.span) for it in items):
+            items.append(item)  # one sentence may state several relations
+
+    for a, rtype, b in sorted(triples, key=lambda t: (t[1] != "replaces",
+                                                      dated[t[0]].date if dated[t[0]] else "")):
         item = _stating(a, rtype, b, passages_of)
         if item is None:
             continue
-        facts.append(f"{label.get(a, a)} {_RELATION_WORDS[lang][rtype]} {label.get(b, b)}")
-        if all((it.passage.passage_id, it.span) != (item.passage.passage_id, item.span)
-               for it in items):  # one sentence may state several relations
-            items.append(item)
+        when = dated[a]
+        facts.append(f"{label.get(a, a)} {_RELATION_WORDS[lang][rtype]} {label.get(b, b)}"
+                     + (_dated(when, lang) if when else ""))
+        add(item)
+        if when is not None:
+            add(Item(when.summary, when.citation, _span(when)))
+    if in_force:
+        return _in_force_answer(asked[0], triples, facts, items, label, lang, timeline_of)
+    if ASKS_COMPARISON.search(question) and len(asked) >= 2 and rules_of is not None:
+        for r in asked[:2]:
+            for st in sorted(rules_of(r.id), key=_about(r.id, question))[:2]:
+                add(Item(st.text, st.citation, st.citation.highlights[0],
+                         prefix=f"{r.label}: ", kind=st.kind))
     if not items:
         return None
     lead = _RELATIONS_LEAD[lang].format(facts="; ".join(facts[:3]))
-    return compose(lead, items, lang, "relations")
+    return compose(lead, items, lang, "relations", glossary)
+
+
+def _took_effect(tl: Timeline | None) -> TimelineEvent | None:
+    """When a regulation took effect (else was issued), as its sentence dates it."""
+    if tl is None:
+        return None
+    for kind in ("in_force", "enacted"):
+        found = [e for e in tl.events if e.type == kind and e.date_source != "article"]
+        if found:
+            return found[0]
+    return None
+
+
+def _dated(e: TimelineEvent, lang: str) -> str:
+    form = _IN_FORCE_FROM if e.type == "in_force" else _ISSUED_ON
+    return form[lang].format(date=event_when(e, lang))
+
+
+def _in_force_answer(reg: RegulationRecord, triples, facts: list[str], items: list[Item],
+                     label: dict[str, str], lang: str, timeline_of) -> Answer | None:
+    """"Is X still in force?": No, with what replaced or revoked it; else that no source says
+    so, what amended it, and its newest events."""
+    ended = [f for f, t in zip(facts, triples) if t[1] in ("replaces", "revokes")]
+    if ended:
+        return compose(_NO_LONGER[lang].format(facts="; ".join(ended[:2])), items, lang,
+                       "relations")
+    amenders = [label.get(a, a) for a, rtype, _ in triples if rtype == "amends"]
+    tl = timeline_of(reg.id) if timeline_of else None
+    newest = [e for e in (tl.events if tl else []) if e.type not in ("in_force", "enacted")]
+    items = items + [Item(e.summary, e.citation, _span(e), prefix=f"{event_when(e, lang)}: ")
+                     for e in reversed(newest[-2:])]
+    if not items:
+        return None
+    amended = _AMENDED_BY[lang].format(by=", ".join(amenders)) if amenders else ""
+    return compose(_STILL[lang].format(label=reg.label, amended=amended), items, lang,
+                   "relations")
 
 
 def _stating(a: str, rtype: str, b: str, passages_of) -> Item | None:
@@ -285,7 +422,16 @@ _RULES_LEAD = {"id": "Yang diatur {label} menurut sumber:",
                "en": "What {label} requires and prohibits, according to the sources:"}
 _SANCTIONS_LEAD = {"id": "Sanksi dan penegakan {label} menurut sumber:",
                    "en": "Sanctions and enforcement under {label}, according to the sources:"}
-_RULE_KINDS = ("prohibition", "obligation", "threshold")
+#: The kind of rule a question asks for ("apa saja larangan X", "what must platforms do").
+_ASKS_KIND = {
+    "prohibition": re.compile(r"\b(larangan\w*|dilarang|melarang|tidak boleh|nggak boleh|"
+                              r"prohibit\w*|bans?|banned|forbid\w*|not allowed|may not)\b", re.I),
+    "obligation": re.compile(r"\b(wajib|kewajiban\w*|harus|require[sd]?|requirements?|must|"
+                             r"obligations?|have to)\b", re.I),
+    "threshold": re.compile(r"\b(minimum|minimal|batas\w*|threshold\w*|floor|cap)\b", re.I),
+}
+#: What a regulation's own rules are (rag.tracking.impact's statement kinds).
+RULE_KINDS = ("scope", "prohibition", "obligation", "threshold")
 _WHO = {g: re.compile(rf"\b(?:{rx})\b", re.I) for g, rx in (
     ("sellers", r"pedagang|penjual|seller\w*|merchant\w*|umkm|msmes?|ukm|traders?"),
     ("platforms", r"platform\w*|marketplace\w*|lokapasar|e-commerce|social commerce|"
@@ -331,29 +477,33 @@ _OWN_GROUP = {"id": "Anda", "en": "you"}
 
 
 def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact],
-                       groups: Sequence[str], lang: str, question: str) -> Answer | None:
+                       groups: Sequence[str], lang: str, question: str,
+                       glossary: Glossary | None = None) -> Answer | None:
     """"Saya jualan di X, harus bagaimana?": the newest status of the players the asker
     names (``newest``: one event each), then what the regulations in play (``impacts``,
     most relevant first) require of the asker's group, the statements that say more of
-    the question's words first, at most two per regulation."""
+    the question's words first, at most two per regulation; a regulation that names no
+    rule for that group gives its rules for all (a seller on a social-commerce app lives
+    under the rules its statements put on platforms)."""
     items = [Item(e.summary, e.citation, _span(e), prefix=f"{event_when(e, lang)}: ")
              for e in newest]
     for impact in impacts:
         about = _about(impact.regulation, question)
-        rules = [s for s in impact.obligations if s.kind in (*_RULE_KINDS, "sanction")
-                 and (not groups or set(groups) & set(s.stakeholders))]
-        for st in sorted(rules, key=about)[:2]:
-            if all(st.text != it.text for it in items):
-                items.append(Item(st.text, st.citation, st.citation.highlights[0]))
+        rules = [s for s in sorted(impact.obligations, key=about)
+                 if s.kind in (*RULE_KINDS, "sanction")]
+        rules = [s for s in rules if set(groups) & set(s.stakeholders)] or rules
+        rules = [Item(s.text, s.citation, s.citation.highlights[0], kind=s.kind) for s in rules]
+        rules = _distinct(rules, glossary, lang) if glossary is not None else rules
+        items += [it for it in rules if all(it.text != had.text for had in items)][:2]
     if len(items) <= len(newest):
         return None  # no rule for the group: the passages answer
     label = (GROUP_LABELS[lang][groups[0]] if groups else _OWN_GROUP[lang])
     return compose(_YOU_LEAD[lang].format(group=label.lower() if lang == "en" else label),
-                   items, lang, "stakeholder")
+                   items, lang, "stakeholder", glossary)
 
 
 def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] = (),
-                  question: str = "") -> Answer | None:
+                  question: str = "", glossary: Glossary | None = None) -> Answer | None:
     """Who the regulation affects: one statement per stakeholder group first (the groups
     the question names first), then more of theirs; each bullet names its group."""
     about = _about(impact.regulation, question)
@@ -376,25 +526,37 @@ def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] =
     items = [Item(s.text, s.citation, s.citation.highlights[0],
                   prefix=f"{GROUP_LABELS[lang][g]}: ")
              for g, s in picked]
-    return compose(_IMPACT_LEAD[lang].format(label=label, groups=names), items, lang, "impact")
+    return compose(_IMPACT_LEAD[lang].format(label=label, groups=names), items, lang, "impact",
+                   glossary)
 
 
 def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
-                 groups: Sequence[str] = (), question: str = "") -> Answer | None:
-    """What the regulation requires, prohibits and sets as thresholds (prohibitions
-    first), or, with ``sanctions``, the sanctions and enforcement the sources state; the
-    statements about the groups the question names come first."""
-    kinds = ("sanction",) if sanctions else _RULE_KINDS
+                 groups: Sequence[str] = (), question: str = "",
+                 glossary: Glossary | None = None) -> Answer | None:
+    """What the regulation covers, requires, prohibits and sets as thresholds, or, with
+    ``sanctions``, the sanctions and enforcement the sources state. The kind of rule the
+    question asks for comes first ("apa saja larangan X": its prohibitions), then the
+    statements about the groups it names and that say more of its words; asked for no kind,
+    each kind's best comes before any kind's second."""
+    kinds = ("sanction",) if sanctions else RULE_KINDS
     about = _about(impact.regulation, question)
-    found = [s for s in impact.obligations if s.kind in kinds]
-    found.sort(key=lambda s: (not set(groups) & set(s.stakeholders), about(s),
-                              kinds.index(s.kind)))
+    wanted = {k for k, rx in _ASKS_KIND.items() if rx.search(question)}
+    found = sorted((s for s in impact.obligations if s.kind in kinds),
+                   key=lambda s: (bool(wanted) and s.kind not in wanted,
+                                  not set(groups) & set(s.stakeholders), about(s),
+                                  kinds.index(s.kind)))
     if not found:
         return None
-    items = [Item(s.text, s.citation, s.citation.highlights[0])
-             for s in found]
+    if not wanted:
+        counted: dict[str, int] = {}
+        turn = []
+        for st in found:
+            counted[st.kind] = counted.get(st.kind, 0) + 1
+            turn.append(counted[st.kind])
+        found = [st for _, _, st in sorted(zip(turn, range(len(found)), found))]
+    items = [Item(s.text, s.citation, s.citation.highlights[0], kind=s.kind) for s in found]
     lead = (_SANCTIONS_LEAD if sanctions else _RULES_LEAD)[lang].format(label=label)
-    return compose(lead, items, lang, "sanctions" if sanctions else "obligations")
+    return compose(lead, items, lang, "sanctions" if sanctions else "obligations", glossary)
 
 
 _ALSO = {"id": "Dari pemberitaan terkait: ", "en": "From related reporting: "}

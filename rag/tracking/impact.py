@@ -11,6 +11,7 @@ import re
 
 from pydantic import BaseModel, Field
 
+from rag.regulations import find_references, reference_ids
 from rag.text import sentence_spans
 from rag.types import Citation, RetrievedPassage
 
@@ -37,6 +38,7 @@ OBLIGATION_CUES: dict[str, str] = {
                   r"required|requires|obliged|only allowed|may only|have to|has to",
     "sanction": r"sanksi|pencabutan izin|peringatan tertulis|sanctions?|revocation|"
                 r"warning letters?|penalt\w*",
+    "scope": r"\b(?:mengatur|diatur|mengatur tentang|regulates|regulating|governs|governing)\b",
     "effect": r"terdampak|dampak|berdampak|menyebabkan|akibat|affected|impact\w*|"
               r"forced|led to|result(?:ed)? in",
 }
@@ -44,7 +46,7 @@ _OBLIGATIONS = {k: re.compile(rf"(?:{v})", re.I) for k, v in OBLIGATION_CUES.ite
 
 
 class Statement(BaseModel):
-    kind: str  # threshold / prohibition / obligation / sanction / effect
+    kind: str  # threshold / prohibition / obligation / sanction / scope / effect
     text: str  # the sentence, verbatim
     stakeholders: list[str] = Field(default_factory=list)
     citation: Citation
@@ -69,20 +71,90 @@ def statement_kind(sentence: str) -> str | None:
     return None
 
 
-def impact_of(reg_id: str, passages: list[RetrievedPassage]) -> Impact:
-    """Who ``reg_id`` affects and what it requires, from the passages citing it."""
+def what_it_says(sentence: str) -> str:
+    """The part of a statement after its cue ("... yang melarang media sosial memproses
+    pembayaran" -> "media sosial memproses pembayaran"): what the rule bans, requires or sets,
+    without how the sentence came to it."""
+    for rx in _OBLIGATIONS.values():
+        m = rx.search(sentence)
+        if m:
+            return sentence[m.end():]
+    return sentence
+
+
+#: "harus tunduk pada X", "must comply with X": complying with the rule, not what it says.
+_COMPLYING = re.compile(r"\b(?:harus|wajib|must|have to|has to|required to)\s+(?:tetap\s+)?"
+                        r"(?:tunduk|patuh|mematuhi|menaati|dipenuhi|dipatuhi|ditaati|comply|"
+                        r"abide|follow|be (?:met|respected|followed))\b", re.I)
+#: Someone's claim or view ("kata Teten", "Menurut dia, ...", "..., he said"), or a quote.
+_ATTRIBUTED = re.compile(
+    r"^\W*[\"“]|\b(?:kata|ujar|ungkap|tutur|jelas|menurut (?:dia|nya|mereka|pengamat|\w+ \w+)|"
+    r"said|says|told|according to|argued|complained|mengeluhkan|mengaku|berharap|hope[sd]?)\b",
+    re.I)
+
+
+#: "revisi Permendag 50/2020", "replaces X", "perubahan atas X": X is what the new rule acts
+#: on; what follows speaks of the new rule, not of X.
+_ACTED_ON = re.compile(r"(?:revisi|revision of|revising|perubahan atas|amendment to|amending|"
+                       r"menggantikan|mengganti|replac\w+|mencabut|revok\w+|pengganti)"
+                       r"\s+(?:\w+\s+){0,3}$", re.I)
+
+
+def _subject(text: str, successors: dict[str, str]) -> str | None:
+    """The regulation ``text`` speaks of: the first it names that is not what another acts on
+    ("Permendag 31/2023 yang menggantikan Permendag 50/2020": 31/2023); "the revision of X"
+    speaks of what replaced X (``successors``) when that is known, else of a rule not named
+    (None)."""
+    refs = find_references(text)
+    for ref in refs:
+        if not _ACTED_ON.search(text[max(0, ref.start - 40):ref.start]):
+            return ref.id
+    return successors.get(refs[0].id) if refs else None
+
+
+def provision_of(sentence: str, reg_id: str, current: str | None) -> bool:
+    """Whether ``sentence`` states what regulation ``reg_id`` provides, not another's rule
+    or someone's claim: it names the regulation; or it names none, is no attributed claim
+    or quote, and its passage is speaking of ``reg_id`` (``current``: the regulation the
+    passage named last before it, else the first it names)."""
+    refs = reference_ids(sentence)
+    if _COMPLYING.search(sentence):
+        return False
+    if reg_id in refs:
+        return True
+    return not refs and current == reg_id and not _ATTRIBUTED.search(sentence)
+
+
+def impact_of(reg_id: str, passages: list[RetrievedPassage],
+              successors: dict[str, str] | None = None) -> Impact:
+    """Who ``reg_id`` affects and what it requires, from the passages citing it: each
+    sentence that states an effect on a group (``stakeholders``), and the rules and
+    thresholds that are the regulation's own (``obligations``; see ``provision_of``), with
+    the sanctions told in its passages (enforcement is often told apart from the rule).
+    ``successors`` maps a regulation to what replaced it: the news speaks of the revision of
+    the old rule before the new one has its number."""
+    successors = successors or {}
     seen: set[str] = set()
     statements: list[Statement] = []
+    provisions: set[int] = set()
     for p in passages:
+        current = _subject(p.text, successors)
+        cites = reg_id in reference_ids(p.text)  # else it speaks of it as "the revision of"
         for s, e in sentence_spans(p.text):
             sentence = p.text[s:e]
+            refs = reference_ids(sentence)
+            own = provision_of(sentence, reg_id, current)
+            if refs:
+                current = _subject(sentence, successors)
             key = re.sub(r"\W+", " ", sentence.lower()).strip()
             kind = statement_kind(sentence)
-            if kind is None or key in seen:
+            if kind is None or key in seen or not (cites or own):
                 continue
             seen.add(key)
             groups = [g for g, rx in _GROUPS.items() if rx.search(sentence)]
             cite = Citation.of(p, len(statements) + 1, [(p.start + s, p.start + e)])
+            if own or (kind == "sanction" and (not refs or reg_id in refs)):
+                provisions.add(len(statements))
             statements.append(Statement(kind=kind, text=sentence, stakeholders=groups,
                                         citation=cite))
     by_group = [StakeholderImpact(group=g, statements=[x for x in statements
@@ -90,4 +162,5 @@ def impact_of(reg_id: str, passages: list[RetrievedPassage]) -> Impact:
                 for g in STAKEHOLDERS]
     return Impact(regulation=reg_id,
                   stakeholders=[b for b in by_group if b.statements],
-                  obligations=[x for x in statements if x.kind != "effect"])
+                  obligations=[x for i, x in enumerate(statements)
+                               if x.kind != "effect" and i in provisions])
