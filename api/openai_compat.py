@@ -150,7 +150,7 @@ def sources_block(answer: Answer) -> str:
 def extras(answer: Answer, ignored: list[str]) -> dict:
     """The top-level ``citations`` and ``pantau`` fields of a completion (or its last chunk)."""
     info = answer.model_dump(include={"found", "as_of", "language", "mode", "conflicts",
-                                      "unsupported", "closest", "intent"})
+                                      "unsupported", "closest", "intent", "relations"})
     info["ignored_roles"] = ignored
     return {"citations": [c.model_dump() for c in answer.citations], "pantau": info}
 

@@ -157,6 +157,16 @@ class Conflict(BaseModel):
     superseded_by: int  # the citation of the newest claim
 
 
+class RelationRow(BaseModel):
+    """One relation between two regulations, as a relations answer tables it."""
+
+    source: str  # the regulation acting, as readers know it ("Permendag 31/2023")
+    relation: str  # replaces / amends / revokes / implements
+    target: str
+    since: str | None = None  # ISO day it took effect (or was issued), as a source dates it
+    marker: int | None = None  # the citation stating the relation
+
+
 class Answer(BaseModel):
     """A grounded answer: text with inline markers [n] and the citations behind them."""
 
@@ -176,6 +186,8 @@ class Answer(BaseModel):
     # "obligations", "sanctions", "relations", "chronology", "whats_new", "definition",
     # "stakeholder" or "fact".
     intent: str | None = None
+    # Relations answers: the relations they state, one row each (the UI tables them).
+    relations: list[RelationRow] = Field(default_factory=list)
 
 
 Outcome = Literal["added", "updated", "unchanged", "duplicate"]

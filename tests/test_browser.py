@@ -170,6 +170,13 @@ def test_analyst_answers_render_as_lists_in_system_fonts(browser, server):
                            ".fontFamily")
     assert "Source Sans" not in family and fonts == [], (family, fonts)
     _shot(page, "chat-analyst")
+    # A relations answer tables its relations, each row linked to the card stating it.
+    turn = _ask(page, "Which regulations have amended Permendag 36/2023?", turn=2)
+    rows = turn.locator("table.pantau-relations tbody tr")
+    assert rows.count() >= 2 and "Permendag 8/2024" in rows.last.inner_text()
+    href = rows.last.locator("a.pantau-marker").get_attribute("href")
+    assert turn.locator(href).count() == 1
+    _shot(page, "chat-relations")
     assert page.errors == []
     page.close()
 

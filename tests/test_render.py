@@ -220,3 +220,21 @@ def test_routed_answers_render_their_bullets_as_a_list_escaped():
     assert re.search(r'<p>Yang diatur X menurut sumber:</p><ul class="pantau-list"><li>'
                      r'&lt;script&gt;.*</li><li>Dua\. <a class="pantau-marker"', html)
     assert "<p>Dari pemberitaan terkait: Tiga." in html
+
+
+def test_relations_answers_table_their_relations_escaped_with_their_citations():
+    from rag.types import RelationRow
+    ans = Answer(answer="According to the sources: A replaced B.\n- A replaced B. [1]",
+                 found=True, as_of="2023-10-04", language="en", mode="tracker",
+                 intent="relations", citations=[_cite()],
+                 relations=[RelationRow(source=XSS, relation="replaces", target="Permendag 50/2020",
+                                        since="2023-09-26", marker=1),
+                            RelationRow(source="PMK 1/2024", relation="amends", target="PMK 9/2020")])
+    html = render_answer(ans, "id")
+    _no_markup(html)
+    table = html[html.index('<table class="pantau-relations">'):html.index("</table>")]
+    assert "<th>Regulasi</th><th>Relasi</th>" in table and "&lt;script&gt;" in table
+    assert "<td>menggantikan</td><td>Permendag 50/2020</td><td>26 September 2023</td>" in table
+    assert '<a class="pantau-marker" href="#pantau-c1-1">[1]</a>' in table
+    assert "<td>mengubah</td><td>PMK 9/2020</td><td>—</td><td></td>" in table
+    assert "pantau-relations" not in render_answer(ans.model_copy(update={"relations": []}))

@@ -231,8 +231,13 @@ def test_analyst_questions_are_answered_from_the_structured_layer(sample):
     assert rel.intent == "relations" and rel.mode == "tracker"
     assert rel.answer.startswith("According to the sources: Permendag 31/2023 replaced "
                                  "Permendag 50/2020 (in force 26 September 2023)."), rel.answer
-    # ... with the sentence dating it
+    # ... with the sentence dating it, and the relation as a row citing its sentence
     assert "took effect on 26 September 2023" in rel.answer
+    row = rel.relations[0]
+    assert (row.source, row.relation, row.target, row.since) == (
+        "Permendag 31/2023", "replaces", "Permendag 50/2020", "2023-09-26")
+    stating = next(c for c in rel.citations if c.marker == row.marker)
+    assert "menggantikan Permendag 50/2020" in stating.quote
     assert "- " in rel.answer and all(f"[{c.marker}]" in rel.answer for c in rel.citations)
     # A chronology from the timeline: dated bullets, oldest first.
     story = service.ask("Kronologi TikTok Shop dong")

@@ -26,6 +26,10 @@ CSS = """
 .pantau-answer p {margin: 0 0 .6em}
 .pantau-answer ul.pantau-list {margin: 0 0 .6em 1.2em; padding: 0}
 .pantau-answer ul.pantau-list li {margin: 0 0 .3em}
+.pantau-answer table.pantau-relations {border-collapse: collapse; margin: .2em 0 .6em;
+  font-size: .92em}
+.pantau-answer table.pantau-relations th, .pantau-answer table.pantau-relations td {
+  border: 1px solid #d0d7de; padding: .2em .5em; text-align: left}
 .pantau-pending {min-height: 1.6em; opacity: .7; font-style: italic}
 .pantau-pending::after {content: ""; display: inline-block; width: .6em; height: .6em;
   margin-left: .4em; border-radius: 50%; background: currentColor;
@@ -167,6 +171,27 @@ def _paragraphs(body: str) -> str:
     return "".join(out)
 
 
+def _relations_table(answer: Answer, lang: str, link) -> str:
+    """A relations answer's relations as a small table: regulation, relation, regulation,
+    since when, and the citation stating it (``link`` links a marker to its card)."""
+    rows = []
+    for r in answer.relations:
+        relation = t(lang, f"rel_{r.relation}") if r.relation in RELATIONS else r.relation
+        cite = link(_MARKER.match(f"[{r.marker}]")) if r.marker else ""
+        rows.append(f"<tr><td>{escape(r.source)}</td><td>{escape(relation)}</td>"
+                    f"<td>{escape(r.target)}</td>"
+                    f"<td>{escape(date_label(r.since, lang)) if r.since else '—'}</td>"
+                    f"<td>{cite}</td></tr>")
+    head = "".join(f"<th>{t(lang, k)}</th>" for k in
+                   ("col_regulation", "col_relation", "col_regulation", "col_since", "col_source"))
+    return (f'<table class="pantau-relations"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+#: The relation types the registry records (rag.tracking.registry), each with a UI label.
+RELATIONS = ("amends", "replaces", "revokes", "implements")
+
+
 def render_partial(text: str, lang: str) -> str:
     """An answer still streaming: the text so far, escaped (markers not linked yet)."""
     body = _MARKER.sub(r'<span class="pantau-marker">[\1]</span>', escape(text))
@@ -198,7 +223,11 @@ def render_answer(answer: Answer, lang: str | None = None, prefix: str = "pantau
     if answer.mode != "extractive":
         badge += f'<span class="pantau-badge mode">{t(lang, "mode")}: {escape(answer.mode)}</span>'
     intent = f' data-intent="{escape(answer.intent, quote=True)}"' if answer.intent else ""
-    html = [f'<div class="pantau-answer"{intent}>{badge}{_paragraphs(body)}</div>']
+    text = _paragraphs(body)
+    if answer.relations:  # the table right under the lead, before the sentences stating it
+        cut = text.find("</p>") + 4 if text.startswith("<p>") else 0
+        text = text[:cut] + _relations_table(answer, lang, link) + text[cut:]
+    html = [f'<div class="pantau-answer"{intent}>{badge}{text}</div>']
     if answer.conflicts:
         items = "".join(
             f"<li>{escape(t(lang, 'superseded', date=date_label(c.published, lang), claim=c.claim, new=c.superseded_by))}"

@@ -17,7 +17,7 @@ from rag.types import RetrievedPassage
 from rag.tracking.updates import Updates
 
 from .i18n import event_label, lang_code, t
-from .render import card, date_label, highlight_spans, html_link, note, safe_url
+from .render import RELATIONS, card, date_label, highlight_spans, html_link, note, safe_url
 
 #: Colour per event type (chart marks, lane labels and chips); types in EVENT_CUES order.
 TYPE_COLOURS = {
@@ -27,12 +27,9 @@ TYPE_COLOURS = {
 }
 
 
-_RELATIONS = ("amends", "replaces", "revokes", "implements")
-
-
 def _relations(rec: RegulationRecord, lang: str) -> str:
     """"amends permendag-50-2020, ..." in the UI language."""
-    return ", ".join(f"{t(lang, 'rel_' + r.type) if r.type in _RELATIONS else r.type} {r.target}"
+    return ", ".join(f"{t(lang, 'rel_' + r.type) if r.type in RELATIONS else r.type} {r.target}"
                      for r in rec.relations)
 
 

@@ -36,7 +36,7 @@ from rag.tracking.impact import Impact, Statement, what_it_says
 from rag.tracking.registry import RegulationRecord, passage_relations
 from rag.tracking.timeline import Timeline, TimelineEvent
 from rag.tracking.updates import Updates
-from rag.types import Answer, Citation, RetrievedPassage
+from rag.types import Answer, Citation, RelationRow, RetrievedPassage
 
 from .asked import open_quote, strip_references
 from .tracked import MODE, cite_once, event_when
@@ -333,6 +333,7 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
                      key=lambda t: (t[1] != "replaces", t[0]))
     dated = {a: _took_effect(timeline_of(a)) if timeline_of else None for a, _, _ in triples}
     facts, items = [], []
+    rows: list[tuple[RelationRow, Item]] = []
 
     def add(item: Item | None) -> None:
         if item is not None and all((it.passage.passage_id, it.span)
@@ -347,20 +348,27 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
         when = dated[a]
         facts.append(f"{label.get(a, a)} {_RELATION_WORDS[lang][rtype]} {label.get(b, b)}"
                      + (_dated(when, lang) if when else ""))
+        rows.append((RelationRow(source=label.get(a, a), relation=rtype, target=label.get(b, b),
+                                 since=when.date[:10] if when else None), item))
         add(item)
         if when is not None:
             add(Item(when.summary, when.citation, _span(when)))
     if in_force:
-        return _in_force_answer(asked[0], triples, facts, items, label, lang, timeline_of)
-    if ASKS_COMPARISON.search(question) and len(asked) >= 2 and rules_of is not None:
-        for r in asked[:2]:
-            for st in sorted(rules_of(r.id), key=_about(r.id, question))[:2]:
-                add(Item(st.text, st.citation, st.citation.highlights[0],
-                         prefix=f"{r.label}: ", kind=st.kind))
-    if not items:
+        answer = _in_force_answer(asked[0], triples, facts, items, label, lang, timeline_of)
+    else:
+        if ASKS_COMPARISON.search(question) and len(asked) >= 2 and rules_of is not None:
+            for r in asked[:2]:
+                for st in sorted(rules_of(r.id), key=_about(r.id, question))[:2]:
+                    add(Item(st.text, st.citation, st.citation.highlights[0],
+                             prefix=f"{r.label}: ", kind=st.kind))
+        lead = _RELATIONS_LEAD[lang].format(facts="; ".join(facts[:3]))
+        answer = compose(lead, items, lang, "relations", glossary) if items else None
+    if answer is None:
         return None
-    lead = _RELATIONS_LEAD[lang].format(facts="; ".join(facts[:3]))
-    return compose(lead, items, lang, "relations", glossary)
+    marker = {c.passage_id: c.marker for c in answer.citations}
+    answer.relations = [row.model_copy(update={"marker": marker.get(it.passage.passage_id)})
+                        for row, it in rows]
+    return answer
 
 
 def _took_effect(tl: Timeline | None) -> TimelineEvent | None:
