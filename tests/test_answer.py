@@ -386,3 +386,17 @@ def test_a_quote_is_kept_whole_across_sentence_breaks():
     (c,) = ans.citations
     s = text.index('"Social')
     assert (s, text.index(" Aturan itu")) in c.highlights
+
+
+def test_a_sentence_that_only_says_who_presented_it_does_not_lead():
+    from rag.answering.asked import attribution_only
+    text = ("Menteri Perdagangan Zulkifli Hasan memaparkan isi aturan itu kepada "
+            "wartawan di kantornya, Rabu (27/9/2023). Aturan social commerce membatasi media "
+            "sosial hanya untuk promosi barang.")
+    ans = _ask("Apa isi aturan social commerce yang dipaparkan menteri?", [_p(1, text)])
+    assert ans.found and ans.answer.startswith("Aturan social commerce membatasi"), ans.answer
+    # asked who or when, it is the answer
+    ans = _ask("Kapan menteri memaparkan isi aturan social commerce?", [_p(1, text)])
+    assert ans.answer.startswith("Menteri Perdagangan Zulkifli Hasan memaparkan"), ans.answer
+    assert attribution_only("Trade Minister Zulkifli Hasan told reporters in Jakarta on Tuesday.")
+    assert not attribution_only("Zulhas said social media may only be used for promotion.")

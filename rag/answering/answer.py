@@ -25,8 +25,8 @@ from rag.text import detect_language, terms
 from rag.tracking.events import event_type
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
-from .asked import (GIVES_DEFINITION, GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked, Sentence,
-                    passage_sentences, whole_quotes)
+from .asked import (GIVES_DEFINITION, GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked,
+                    Sentence, attribution_only, passage_sentences, whole_quotes)
 from .grounding import anchors, anchors_reached, missing_anchors, names_in
 
 NOT_FOUND = {
@@ -203,8 +203,13 @@ class ExtractiveAnswerer:
         if plan and plan.wants_latest:  # newest source first, each source's best first
             return sorted(chosen, key=lambda s: (_day(passages[s.passage]), s.score),
                           reverse=True), None
-        # Best first, then the supporting sentences in the order their sources tell them.
-        return chosen[:1] + sorted(chosen[1:], key=told), None
+        # Best first, then the supporting sentences in the order their sources tell them;
+        # a sentence that only says who presented it, to whom and when leads only when who
+        # or when is asked.
+        lead = next((s for s in chosen if asked.name or asked.date
+                     or not attribution_only(s.text)), chosen[0]) if chosen else None
+        rest = [s for s in chosen if s is not lead]
+        return ([lead] if lead else []) + sorted(rest, key=told), None
 
 
 def term_overlap(a: set[str], b: set[str]) -> float:

@@ -97,6 +97,32 @@ UNDISCLOSED = re.compile(
     r"merinci)|tidak\s+(menyebut|menyebutkan|mengungkap|mengungkapkan|merinci)kan?|"
     r"belum\s+ada\s+kepastian|tidak\s+diungkap(kan)?)\b", re.I)
 #: Sentences shorter than this (in words) rarely answer anything on their own.
+#: A speaker presenting something, to someone, somewhere ("Menteri ... memaparkan isi aturan
+#: itu kepada wartawan di kantornya, Rabu (27/9/2023)", "X told reporters in Jakarta on
+#: Tuesday"): a sentence that says who spoke but not what.
+_PRESENTS = re.compile(
+    r"\b(menjelaskan|memaparkan|menyampaikan|mengatakan|mengungkapkan|menerangkan|"
+    r"mengumumkan|berbicara|explained|presented|outlined|said|told|briefed|spoke|announced)\b",
+    re.I)
+_PRESENTING_WORDS = frozenset("""isi aturan itu ini tersebut hal soal kepada wartawan pers
+    jurnalis kantor kantornya konferensi rapat acara keterangan pernyataan rincian detail
+    reporters press journalists conference briefing statement details contents rule
+    regulation office meeting event""".split())
+
+
+def attribution_only(text: str) -> bool:
+    """Whether a sentence only says who presented something to whom, where and when (names,
+    days, places and references aside, at most one word of its own; see ``_PRESENTS``): no
+    lead for a question that does not ask who or when."""
+    if not _PRESENTS.search(text):
+        return False
+    words = [w for w in re.findall(r"[^\W\d_][\w'-]*", strip_references(text))
+             if w[0].islower() and w.lower() not in STOPWORDS
+             and w.lower() not in _PRESENTING_WORDS and not _PRESENTS.fullmatch(w)
+             and w.lower() not in MONTH_NAMES]
+    return len(words) <= 1
+
+
 MIN_WORDS = 5
 _NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
 
