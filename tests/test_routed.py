@@ -125,3 +125,24 @@ def test_statements_that_say_the_same_are_one_bullet_in_the_question_s_language(
              for i, t in enumerate(texts)]
     ans = compose("Lead:", items, "en", "obligations", load_glossary())
     assert ans.answer.splitlines()[1:] == [f"- {texts[1]} [1]", f"- {texts[3]} [2]"]
+
+
+def test_what_s_new_is_spread_over_the_stretch_one_event_a_day_each_standing_alone():
+    from rag.answering.routed import whats_new_answer
+    from rag.tracking.updates import UpdateGroup, Updates
+    quote = _ev("2025-07-15", "in_force", "q:0", source="article")
+    quote.summary = '"Tarifnya sama dengan yang berlaku.'
+    busy = [_ev(f"2025-09-{d:02d}", "announced", f"b{d}:0") for d in range(1, 5)]
+    groups = [UpdateGroup(key="busy", kind="entity", label="Busy", events=busy),
+              UpdateGroup(key="pmk", kind="regulation", label="PMK",
+                          events=[quote, _ev("2025-07-15", "enacted", "p:0", source="article")])]
+    ans = whats_new_answer(Updates(since="2025-07-01", articles=3, groups=groups), "en")
+    lines = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert len(lines) == 5 and lines[0].startswith("- 15 July 2025: Event enacted")
+    assert "Tarifnya" not in ans.answer  # the day's event told by a whole sentence
+    # More than six: spread over the stretch, the first and the last kept.
+    busy = [_ev(f"2025-{m:02d}-01", "announced", f"m{m}:0") for m in range(1, 11)]
+    ans = whats_new_answer(Updates(since="2025-01-01", articles=1, groups=[
+        UpdateGroup(key="busy", kind="entity", label="Busy", events=busy)]), "en")
+    lines = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert len(lines) == MAX_ITEMS and "January" in lines[0] and "October" in lines[-1]

@@ -166,6 +166,12 @@ def test_updates_since_a_date(sample):
     assert tts.events and tts.articles and tts.kind == "entity"
     assert [e.date for e in tts.events] == sorted((e.date for e in tts.events), reverse=True)
     assert service.updates("2099-01-01").groups == []  # nothing published or ingested later
+    # A report dated only by its article, of a kind of event TikTok Shop had before, is a
+    # retelling and no news (its June 2024 "migration completed earlier this year").
+    assert any(e.date_source == "article" and e.type == "merged" and e.date >= "2024-06"
+               for e in service.timeline("tiktok-shop").events)
+    later = next(g for g in service.updates("2024-06-01").groups if g.key == "tiktok-shop")
+    assert not any(e.date_source == "article" and e.type == "merged" for e in later.events)
     only = service.updates("2000-01-01", "permendag-31-2023")
     assert [g.key for g in only.groups] == ["permendag-31-2023"]
     c = TestClient(create_app(s, with_ui=False, service=service))

@@ -159,24 +159,31 @@ def chronology_answer(timelines: Sequence[Timeline], lang: str, question: str = 
     first, last = _bounds(question, found, window)
     found = [e for e in found if (first is None or e.date[:10] >= first)
              and (last is None or e.date[:10] <= last)]
-    found = _one_per_day(found)
-    if len(found) > MAX_ITEMS:
-        # Events dated by their own sentence first; those dated only by their article (a
-        # retelling that gives no date) fill the rest; then thinned evenly in time, keeping
-        # the first and the last.
-        dated = [e for e in found if e.date_source != "article"]
-        rest = [e for e in found if e.date_source == "article"]
-        found = dated if len(dated) >= MAX_ITEMS else dated + rest[:MAX_ITEMS - len(dated)]
-        found.sort(key=_told_order)
-        if len(found) > MAX_ITEMS:
-            step = (len(found) - 1) / (MAX_ITEMS - 1)
-            found = [found[round(i * step)] for i in range(MAX_ITEMS)]
+    found = _few_in_time(found)
     if not found:
         return None
     label = " / ".join(tl.label for tl in timelines)
     items = [Item(e.summary, e.citation, _span(e), prefix=f"{event_when(e, lang)}: ")
              for e in found]
     return compose(_CHRONO_LEAD[lang].format(label=label), items, lang, "chronology")
+
+
+def _few_in_time(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """At most ``MAX_ITEMS`` of ``events`` (oldest first): one a day, no week-later retelling;
+    more than that, those dated by their own sentence first, those dated only by their
+    article (a retelling that gives no date) filling the rest, thinned evenly in time keeping
+    the first and the last."""
+    found = _one_per_day(sorted(events, key=_told_order))
+    if len(found) <= MAX_ITEMS:
+        return found
+    dated = [e for e in found if e.date_source != "article"]
+    rest = [e for e in found if e.date_source == "article"]
+    found = dated if len(dated) >= MAX_ITEMS else dated + rest[:MAX_ITEMS - len(dated)]
+    found.sort(key=_told_order)
+    if len(found) > MAX_ITEMS:
+        step = (len(found) - 1) / (MAX_ITEMS - 1)
+        found = [found[round(i * step)] for i in range(MAX_ITEMS)]
+    return found
 
 
 def _told_order(e: TimelineEvent) -> tuple[str, str]:
@@ -222,12 +229,12 @@ RETELLING_DAYS = 7
 
 
 def _one_per_day(events: list[TimelineEvent]) -> list[TimelineEvent]:
-    """One event a day: the first told dated by its own sentence, else the first told; and
-    no report dated only by its article of an event of the same type in the week before."""
+    """One event a day: the first told of the day's best (``_stands_alone``); and no report
+    dated only by its article of an event of the same type in the week before."""
     by_day: dict[str, TimelineEvent] = {}
     for e in events:
         kept = by_day.get(e.date)
-        if kept is None or (kept.date_source == "article" and e.date_source != "article"):
+        if kept is None or _stands_alone(e) > _stands_alone(kept):
             by_day[e.date] = e
     out: list[TimelineEvent] = []
     for e in by_day.values():
@@ -236,6 +243,15 @@ def _one_per_day(events: list[TimelineEvent]) -> list[TimelineEvent]:
             continue
         out.append(e)
     return out
+
+
+def _stands_alone(e: TimelineEvent) -> tuple[bool, bool, bool]:
+    """How well an event's sentence tells it on its own: dated by itself (not only by its
+    article), no quote cut at a sentence break, naming the regulation it is about ("In
+    January 2026 the ministry was drafting a revision of Permendag 31/2023 ..." over "the
+    talks on the draft revision were still going on in January 2026")."""
+    return (e.date_source != "article", not open_quote(e.summary),
+            bool(reference_ids(e.summary)))
 
 
 def _days(a: str, b: str) -> int:
@@ -252,29 +268,17 @@ _NEW_LEAD = {"id": "Sejak {date}, menurut sumber:", "en": "Since {date}, accordi
 
 
 def whats_new_answer(updates: Updates, lang: str) -> Answer | None:
-    """What happened since ``updates.since``: the subjects' events (each sentence once),
-    taken in turns from the busiest subjects first so that one story does not fill the
-    list, then told oldest first."""
-    events = [[e for e in sorted(g.events, key=lambda e: e.date) if e.date >= updates.since]
-              for g in updates.groups if g.events]
-    # A retelling dated only by its article ("TikTok joined Tokopedia in late 2023", in a
-    # 2025 piece) is not news of that day; it counts only when little else is dated.
-    dated = [[e for e in q if e.date_source != "article"] for q in events]
-    queues = dated if sum(map(len, dated)) >= 3 else events
-    picked: dict[tuple[str, int], TimelineEvent] = {}
-    while any(queues) and len(picked) < MAX_ITEMS:
-        for q in queues:
-            while q:
-                e = q.pop(0)
-                key = (e.citation.passage_id, _span(e)[0])
-                if key not in picked:
-                    picked[key] = e
-                    break
-            if len(picked) == MAX_ITEMS:
-                break
-    if not picked:
+    """What happened since ``updates.since``: the subjects' events merged (each sentence
+    once), chosen as a chronology's are (``_few_in_time``: one a day, spread over the
+    stretch), told oldest first."""
+    events: dict[tuple[str, int], TimelineEvent] = {}
+    for g in updates.groups:
+        for e in g.events:
+            if e.date >= updates.since:
+                events.setdefault((e.citation.passage_id, _span(e)[0]), e)
+    found = _few_in_time(list(events.values()))
+    if not found:
         return None
-    found = sorted(picked.values(), key=lambda e: (e.date, e.citation.published or ""))
     items = [Item(e.summary, e.citation, _span(e), prefix=f"{event_when(e, lang)}: ")
              for e in found]
     lead = _NEW_LEAD[lang].format(date=format_date(updates.since, lang))

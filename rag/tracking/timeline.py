@@ -212,6 +212,10 @@ class TimelineIndex(PerArticle):
                                      citation=cite))
         return out
 
+    def types_before(self, subject: str, day: str) -> set[str]:
+        """The event types the subject's timeline has before ``day`` (ISO)."""
+        return {e.type for e in self.derived().events(subject) if e.date < day}
+
     def subjects(self) -> list[str]:
         """Every entity or regulation id that has events."""
         return sorted(self.derived().order)

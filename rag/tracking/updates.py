@@ -1,7 +1,8 @@
 """What's new: articles and events since a date, grouped by regulation and by entity.
 
 An article counts when it was published or ingested on or after the date; an event when
-its own date is. Each group (a regulation id or a tracked entity id) lists its new articles
+its own date is (an event dated only by its article, of a kind its subject had before the
+date, is a retelling and does not). Each group (a regulation id or a tracked entity id) lists its new articles
 and its new events (each event cited), newest first.
 """
 from __future__ import annotations
@@ -67,6 +68,11 @@ def collect_updates(articles: Iterable[Article], timelines: TimelineIndex, gazet
     subjects = [only] if only else list(timelines.subjects())
     for key in subjects:
         evs = timelines.events(key, since=since)
+        if evs:
+            # A report dated only by its article, of a kind of event the subject had before
+            # ("TikTok joined Tokopedia in late 2023", in a 2025 piece), retells old news.
+            before = timelines.types_before(key, since)
+            evs = [e for e in evs if not (e.date_source == "article" and e.type in before)]
         if evs:
             g = group(key, "entity" if key in gazetteer.entities else "regulation")
             g.events = sorted(evs, key=lambda e: e.date, reverse=True)
