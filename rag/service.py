@@ -16,7 +16,7 @@ from rag.answering.generate import LLMAnswerer
 from rag.answering.routed import (RULE_KINDS, chronology_answer, groups_asked, impact_answer,
                                   relations_answer, rules_answer, stakeholder_answer,
                                   whats_new_answer, as_context, with_passages)
-from rag.answering.tracked import status_answer, yes_no_answer
+from rag.answering.tracked import OPERATION, status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
 from rag.models.llm import make_chat_model
 from rag.models.rerank import make_reranker
@@ -187,7 +187,10 @@ class PantauService:
         for eid in self._players(qp.question)[:2]:
             tl = self.timeline(eid)
             if tl is not None and tl.events:
-                newest.append(tl.events[-1])
+                # Where it stands for those who use it: its newest opening, closing or move,
+                # else its newest event (a seller on TikTok is not asking about its fine).
+                ops = [e for e in tl.events if e.type in OPERATION]
+                newest.append((ops or tl.events)[-1])
         if not regs:
             seen: dict[str, None] = {}
             for p in passages:

@@ -362,7 +362,7 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
     else:
         if ASKS_COMPARISON.search(question) and len(asked) >= 2 and rules_of is not None:
             for r in asked[:2]:
-                for st in sorted(rules_of(r.id), key=_about(r.id, question))[:2]:
+                for st in sorted(rules_of(r.id), key=_about(r.id, question, glossary))[:2]:
                     add(Item(st.text, st.citation, st.citation.highlights[0],
                              prefix=f"{r.label}: ", kind=st.kind))
         lead = _RELATIONS_LEAD[lang].format(facts="; ".join(facts[:3]))
@@ -453,12 +453,17 @@ _WHO = {g: re.compile(rf"\b(?:{rx})\b", re.I) for g, rx in (
 )}
 
 
-def _about(reg_id: str, question: str = ""):
+def _about(reg_id: str, question: str = "", glossary: Glossary | None = None):
     """Sort key: statements that say more of the question's own words first ("what
-    turnover range does the levy apply to?" -> the turnover sentence), then those that
-    name the regulation, then those from passages that cite it before any other (a
-    passage on a newer rule cites the one it replaced too)."""
-    asked = {t for lg in ("id", "en") for t in terms(strip_references(question), lg)}
+    turnover range does the levy apply to?" -> the turnover sentence; with a ``glossary``,
+    in either language: "omzet saya" -> "turnover"), then those that name the regulation,
+    then those from passages that cite it before any other (a passage on a newer rule cites
+    the one it replaced too)."""
+    plain = strip_references(question)
+    asked = {t for lg in ("id", "en") for t in terms(plain, lg)}
+    for m in (glossary.find(plain) if glossary is not None else ()):
+        asked |= {t for form in glossary.equivalents(m.group(0)) for lg in ("id", "en")
+                  for t in terms(form, lg)}
 
     def key(s: Statement) -> tuple[int, bool, bool]:
         said = {t for lg in ("id", "en") for t in terms(s.text, lg)}
@@ -493,20 +498,26 @@ def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact
                        glossary: Glossary | None = None) -> Answer | None:
     """"Saya jualan di X, harus bagaimana?": the newest status of the players the asker
     names (``newest``: one event each), then what the regulations in play (``impacts``,
-    most relevant first) require of the asker's group, the statements that say more of
-    the question's words first, at most two per regulation; a regulation that names no
+    most relevant first, taking turns) require of the asker's group, the statements that
+    say more of the question's words first; a regulation that names no
     rule for that group gives its rules for all (a seller on a social-commerce app lives
     under the rules its statements put on platforms)."""
     items = [Item(e.summary, e.citation, _span(e), prefix=f"{event_when(e, lang)}: ")
              for e in newest]
+    per_rule = []
     for impact in impacts:
-        about = _about(impact.regulation, question)
+        about = _about(impact.regulation, question, glossary)
         rules = [s for s in sorted(impact.obligations, key=about)
                  if s.kind in (*RULE_KINDS, "sanction")]
         rules = [s for s in rules if set(groups) & set(s.stakeholders)] or rules
         rules = [Item(s.text, s.citation, s.citation.highlights[0], kind=s.kind) for s in rules]
-        rules = _distinct(rules, glossary, lang) if glossary is not None else rules
-        items += [it for it in rules if all(it.text != had.text for had in items)][:2]
+        per_rule.append(_distinct(rules, glossary, lang) if glossary is not None else rules)
+    # The regulations take turns, the most relevant first, until the list is full.
+    for turn in range(MAX_ITEMS):
+        for rules in per_rule:
+            if turn < len(rules) and len(items) < MAX_ITEMS and all(
+                    rules[turn].text != had.text for had in items):
+                items.append(rules[turn])
     if len(items) <= len(newest):
         return None  # no rule for the group: the passages answer
     label = (GROUP_LABELS[lang][groups[0]] if groups else _OWN_GROUP[lang])
@@ -518,7 +529,7 @@ def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] =
                   question: str = "", glossary: Glossary | None = None) -> Answer | None:
     """Who the regulation affects: one statement per stakeholder group first (the groups
     the question names first), then more of theirs; each bullet names its group."""
-    about = _about(impact.regulation, question)
+    about = _about(impact.regulation, question, glossary)
     by_group = {s.group: sorted(s.statements, key=about)
                 for s in impact.stakeholders if s.group != "government"}
     # The groups the question names first, then the group whose best statement fits best.
@@ -551,7 +562,7 @@ def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
     statements about the groups it names and that say more of its words; asked for no kind,
     each kind's best comes before any kind's second."""
     kinds = ("sanction",) if sanctions else RULE_KINDS
-    about = _about(impact.regulation, question)
+    about = _about(impact.regulation, question, glossary)
     wanted = {k for k, rx in _ASKS_KIND.items() if rx.search(question)}
     found = sorted((s for s in impact.obligations if s.kind in kinds),
                    key=lambda s: (bool(wanted) and s.kind not in wanted,

@@ -20,7 +20,7 @@ _NO = {"id": "Tidak,", "en": "No,"}
 _HAPPENED = {"id": "{label} {status} ({date}):", "en": "{label} {status} ({date}):"}
 #: Whether a player operates: its newest event of these settles "still closed?" and "open
 #: again?" (a move into another service is operating, under another name).
-_OPERATION = {"stopped": False, "resumed": True, "merged": True}
+OPERATION = {"stopped": False, "resumed": True, "merged": True}
 #: Events whose having happened a timeline can show ("Has X ever been fined?"). Not among
 #: them: whether a rule is still in force (only what replaced or revoked it says no, and
 #: that is the registry's relations), a move into another service or a takeover (a process
@@ -109,11 +109,11 @@ def yes_no_answer(tl: Timeline, asked: str, language: str,
     newest one is cited first). That no source reports an event is not a "no": None."""
     lang = language if language in TYPE_LABELS else "en"
     if asked in ("stopped", "resumed"):
-        ops = [e for e in tl.events if e.type in _OPERATION]
+        ops = [e for e in tl.events if e.type in OPERATION]
         if not ops:
             return None
         lead = ops[-1]
-        operating = _OPERATION[lead.type]
+        operating = OPERATION[lead.type]
         yes = operating if asked == "resumed" else not operating
         head = _STATUS_HEAD[lang].format(label=tl.label, date=event_when(lead, lang),
                                          status=TYPE_LABELS[lang][lead.type])

@@ -38,7 +38,9 @@ OBLIGATION_CUES: dict[str, str] = {
                   r"required|requires|obliged|only allowed|may only|have to|has to",
     "sanction": r"sanksi|pencabutan izin|peringatan tertulis|sanctions?|revocation|"
                 r"warning letters?|penalt\w*",
-    "scope": r"\b(?:mengatur|diatur|mengatur tentang|regulates|regulating|governs|governing)\b",
+    "scope": r"\b(?:mengatur|diatur|mengatur tentang|regulates|regulating|governs|governing|"
+             r"applies to|apply to|berlaku (?:bagi|untuk|pada)|dikenakan (?:kepada|pada|bagi)|"
+             r"(?:not |tidak )?(?:subject to|dikenai|dikenakan)|exempt\w*|dikecualikan)\b",
     "effect": r"terdampak|dampak|berdampak|menyebabkan|akibat|affected|impact\w*|"
               r"forced|led to|result(?:ed)? in",
 }
