@@ -400,3 +400,19 @@ def test_a_sentence_that_only_says_who_presented_it_does_not_lead():
     assert ans.answer.startswith("Menteri Perdagangan Zulkifli Hasan memaparkan"), ans.answer
     assert attribution_only("Trade Minister Zulkifli Hasan told reporters in Jakarta on Tuesday.")
     assert not attribution_only("Zulhas said social media may only be used for promotion.")
+
+
+def test_a_list_question_gets_a_few_more_sentences_than_a_fact():
+    text = ("Penutupan toko daring membuat banyak penjual kecil kehilangan pesanan harian. "
+            "Sebagian penjual memindahkan dagangan ke lokapasar lain seperti Shopee. "
+            "Penjual lain beralih berjualan lewat WhatsApp dan grup komunitas. "
+            "Beberapa penjual terpaksa memangkas stok barang di gudang rumah. "
+            "Penjual pakaian menunda produksi sampai situasinya jelas. ")
+    impact = _ask("Penutupan toko daring dampaknya apa bagi penjual?",
+                  [_p(1, text)])
+    fact = _ask("Apa yang dilakukan penjual setelah penutupan toko daring?",
+                [_p(1, text)])
+    count = lambda a: a.answer.split("\n\n")[0].count("[1]")  # noqa: E731
+    assert plan("Penutupan toko daring dampaknya apa bagi penjual kecil?",
+                load_glossary()).intent == "impact"
+    assert count(fact) == 3 and count(impact) == 5, (fact.answer, impact.answer)

@@ -41,6 +41,10 @@ EARLIER = {"id": "Sebelumnya ({date}): ", "en": "Earlier ({date}): "}
 #: A sentence from another passage than the best sentence's joins a single-fact answer only
 #: when it scores at least this share of the best: every extra source cited must earn it.
 OTHER_SOURCE_RATIO = 0.9
+#: Intents whose answer is a list (rag.retrieval.intents), and how many sentences more than a
+#: fact's they may take.
+LIST_INTENTS = frozenset({"impact", "obligations", "sanctions", "stakeholder"})
+LIST_EXTRA = 2
 class ExtractiveAnswerer:
     """Builds an Answer from retrieved passages by selecting their best sentences."""
 
@@ -182,9 +186,13 @@ class ExtractiveAnswerer:
         # One fact is cited from its best source; stories ("what happened", "now") gather
         # their events from every source.
         single = not (plan and (plan.wants_chronology or plan.wants_latest))
+        # Who is affected, what it requires, what to do: the answer is a list, a few more
+        # sentences than a fact's (as the tracker's routed lists are).
+        most = self.settings.answer_max_sentences + (
+            LIST_EXTRA if plan and plan.intent in LIST_INTENTS else 0)
         chosen: list[Sentence] = []
         for s in ranked:
-            if (len(chosen) == self.settings.answer_max_sentences
+            if (len(chosen) == most
                     or s.score < self.settings.support_ratio * best):
                 break
             if any(term_overlap(s.terms, c.terms) >= 0.6 for c in chosen):
