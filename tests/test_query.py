@@ -127,3 +127,10 @@ def test_a_pointing_noun_takes_the_earlier_subject_of_its_kind():
     # no earlier name of that kind: left as it is (the subject is carried as before)
     assert rewrite_followup("Aturan itu kapan terbit?", h("Kenapa KPPU denda TikTok?"),
                             kind_of).startswith("Aturan itu kapan terbit?")
+
+
+def test_a_condition_s_still_supposes_a_case_it_does_not_ask_for_now():
+    g = load_glossary()
+    assert not plan("Kalau platform masih bandel, Kominfo bakal ngapain?", g).wants_latest
+    assert not plan("If a seller still refuses, what happens?", g).wants_latest
+    assert plan("Is TikTok Shop still closed?", g).wants_latest

@@ -26,6 +26,10 @@ _PRESENT = re.compile(
     r"\b(sekarang|saat ini|terbaru|terkini|kini|masih|hingga kini|sampai sekarang|now|"
     r"latest|current|currently|today|still|these days|at present|newest|most recent|recent)\b",
     re.I)
+#: "Kalau platform masih bandel, ...", "If a seller still refuses, ...": a condition's "still"
+#: supposes a case, it does not ask how things stand now.
+_CONDITION = re.compile(r"^\W*(?:(?:terus|lalu|and|so|but)\s+)?(?:kalau|kalo|jika|jikalau|apabila|"
+                        r"bila|seandainya|andaikan|if|should|suppose)\b[^,?]*,", re.I)
 #: A yes/no question opens with an auxiliary or "apakah" ("Is it still closed?", "Apakah
 #: aturan itu direvisi?"), or asks "still / already / ever / yet / masih / sudah / belum"
 #: without a question word ("Masih ditutup?", "TikTok Shop sudah buka lagi?", "Temu udah
@@ -206,7 +210,7 @@ def plan(question: str, glossary: Glossary, filters: Filters | None = None,
     terms = list(content_words(standalone)) + [r.id for r in find_references(standalone)]
     for m in glossary.find(standalone):
         terms += sorted(glossary.equivalents(m.group(0)))
-    wants_latest = bool(_PRESENT.search(standalone))
+    wants_latest = bool(_PRESENT.search(_CONDITION.sub("", standalone)))
     period = find_period(standalone)
     f = (filters or Filters()).model_copy()
     # A status question pinned to a period sees only what was known by its end.
