@@ -24,7 +24,7 @@ from rag.retrieval.retrieve import Retriever
 from rag.store.indexing import BatchIndexer, IndexResult
 from rag.store.store import PantauStore
 from rag.tracking.entities import load_gazetteer
-from rag.tracking.impact import Impact, impact_of
+from rag.tracking.impact import Impact, impact_of, subject_of
 from rag.tracking.registry import RegulationRecord, RegulationRegistry
 from rag.tracking.events import asked_event_type
 from rag.tracking.timeline import Timeline, TimelineEvent, TimelineIndex, passage_events
@@ -150,6 +150,8 @@ class PantauService:
                                     qp.question, self.timeline, self._rules_of,
                                     self.retriever.glossary)
         if qp.intent in ("impact", "obligations", "sanctions"):
+            if subject_of(qp.question) is None:
+                return None  # "what will the revision of X regulate": not X's rules
             impact = self.impact(regs[0].id)
             if impact is None:
                 return None

@@ -59,3 +59,13 @@ def test_a_regulation_s_rules_are_its_own_not_another_s_or_someone_s_claim():
     got = impact_of("permendag-12-2024", [old], {"permendag-5-2020": "permendag-12-2024"})
     assert [s.kind for s in got.obligations] == ["prohibition"]
     assert not impact_of("permendag-5-2020", [old]).obligations
+
+
+def test_what_a_text_speaks_of_and_the_clause_of_a_statement():
+    from rag.tracking.impact import cue_clause, subject_of
+    assert subject_of("Permendag 12/2024 yang menggantikan Permendag 5/2020 terbit.") == \
+        "permendag-12-2024"
+    assert subject_of("Apa yang hendak diatur dalam revisi Permendag 31/2023?") is None
+    assert subject_of("Revisi Permendag 5/2020 rampung.", {"permendag-5-2020": "x"}) == "x"
+    assert cue_clause("Namun setelah masa transisi selesai, platform dilarang menjual barang, "
+                      "kata dia.").split() == ["platform", "menjual", "barang"]

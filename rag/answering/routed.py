@@ -32,7 +32,7 @@ from rag.regulations import reference_ids
 from rag.retrieval.glossary import Glossary
 from rag.text import detect_language, terms
 from rag.tracking.events import asked_event_type
-from rag.tracking.impact import Impact, Statement, what_it_says
+from rag.tracking.impact import Impact, Statement, cue_clause, what_it_says
 from rag.tracking.registry import RegulationRecord, passage_relations
 from rag.tracking.timeline import Timeline, TimelineEvent
 from rag.tracking.updates import Updates
@@ -78,20 +78,21 @@ def compose(lead: str, items: Sequence[Item], lang: str, intent: str,
 
 
 def _gist(text: str, glossary: Glossary) -> set[str]:
-    """What a statement says from its cue on, language aside: its glossary concepts (one
-    name each) and its other content words ("melarang media sosial memproses pembayaran" and
+    """What a statement says in the clause of its cue, language aside: its glossary concepts
+    (one name each) and its other content words ("melarang media sosial memproses pembayaran" and
     "barred social media platforms from processing payments" share ban, social media,
     payment)."""
-    said = strip_references(what_it_says(text))
+    said = strip_references(cue_clause(text))
     lang = detect_language(said, default="id")
     out: set[str] = set()
     taken: list[tuple[int, int]] = []
     for m in glossary.find(said):
         taken.append(m.span())
-        for part in [m.group(0)] + m.group(0).split():  # "barang dan jasa" says "barang" too
-            forms = glossary.equivalents(part)
-            if len(forms) > 1 or part == m.group(0):
-                out.add(min(forms))
+        whole = glossary.equivalents(m.group(0))
+        out.add(min(whole))
+        if len(whole) == 1:  # a phrase the glossary only lists: "barang dan jasa" says "barang"
+            out.update(min(glossary.equivalents(p)) for p in m.group(0).split()
+                       if len(glossary.equivalents(p)) > 1)
     for m in re.finditer(r"[^\W\d_]{4,}", said):
         if not any(a <= m.start() < b for a, b in taken):
             out.update(terms(m.group(0), lang))
@@ -100,7 +101,7 @@ def _gist(text: str, glossary: Glossary) -> set[str]:
 
 def _distinct(items: Sequence[Item], glossary: Glossary, lang: str) -> list[Item]:
     """``items`` with one of each group of the same kind that say the same (their gists
-    share two or more things, and at least half of the larger): in the place of the first, one in the
+    share two or more things, and at least half of the smaller): in the place of the first, one in the
     question's language ``lang`` if any, and of those the one most about it (its statement
     fills more of its sentence: "Marketplaces will be required to collect ..." over
     "Bukalapak said ..., and since mid-2025 marketplaces have been required to collect ...")."""
@@ -112,7 +113,7 @@ def _distinct(items: Sequence[Item], glossary: Glossary, lang: str) -> list[Item
     for it in items:
         g = _gist(it.text, glossary)
         same = next((i for i, h in enumerate(gists) if kept[i].kind == it.kind
-                     and len(g & h) >= 2 and len(g & h) >= 0.5 * max(len(g), len(h))), None)
+                     and len(g & h) >= 2 and len(g & h) >= 0.5 * min(len(g), len(h))), None)
         if same is None:
             kept.append(it)
             gists.append(g)

@@ -73,6 +73,21 @@ def statement_kind(sentence: str) -> str | None:
     return None
 
 
+def cue_clause(sentence: str) -> str:
+    """The clause a statement's cue stands in, less the cue ("Platform media sosial tidak
+    diperbolehkan memfasilitasi transaksi pembayaran" -> "Platform media sosial memfasilitasi
+    transaksi pembayaran", without "Namun setelah masa transisi selesai, ..."): whom the rule
+    binds and to what."""
+    for rx in _OBLIGATIONS.values():
+        m = rx.search(sentence)
+        if m:
+            starts = [b.end() for b in re.finditer(r"[,;:]", sentence[:m.start()])]
+            end = re.search(r"[,;:]", sentence[m.end():])
+            return (sentence[starts[-1] if starts else 0:m.start()] + " "
+                    + sentence[m.end():m.end() + end.start() if end else None])
+    return sentence
+
+
 def what_it_says(sentence: str) -> str:
     """The part of a statement after its cue ("... yang melarang media sosial memproses
     pembayaran" -> "media sosial memproses pembayaran"): what the rule bans, requires or sets,
@@ -102,7 +117,7 @@ _ACTED_ON = re.compile(r"(?:revisi|revision of|revising|perubahan atas|amendment
                        r"\s+(?:\w+\s+){0,3}$", re.I)
 
 
-def _subject(text: str, successors: dict[str, str]) -> str | None:
+def subject_of(text: str, successors: dict[str, str] | None = None) -> str | None:
     """The regulation ``text`` speaks of: the first it names that is not what another acts on
     ("Permendag 31/2023 yang menggantikan Permendag 50/2020": 31/2023); "the revision of X"
     speaks of what replaced X (``successors``) when that is known, else of a rule not named
@@ -111,7 +126,7 @@ def _subject(text: str, successors: dict[str, str]) -> str | None:
     for ref in refs:
         if not _ACTED_ON.search(text[max(0, ref.start - 40):ref.start]):
             return ref.id
-    return successors.get(refs[0].id) if refs else None
+    return (successors or {}).get(refs[0].id) if refs else None
 
 
 def provision_of(sentence: str, reg_id: str, current: str | None) -> bool:
@@ -140,14 +155,14 @@ def impact_of(reg_id: str, passages: list[RetrievedPassage],
     statements: list[Statement] = []
     provisions: set[int] = set()
     for p in passages:
-        current = _subject(p.text, successors)
+        current = subject_of(p.text, successors)
         cites = reg_id in reference_ids(p.text)  # else it speaks of it as "the revision of"
         for s, e in sentence_spans(p.text):
             sentence = p.text[s:e]
             refs = reference_ids(sentence)
             own = provision_of(sentence, reg_id, current)
             if refs:
-                current = _subject(sentence, successors)
+                current = subject_of(sentence, successors)
             key = re.sub(r"\W+", " ", sentence.lower()).strip()
             kind = statement_kind(sentence)
             if kind is None or key in seen or not (cites or own):
