@@ -47,6 +47,10 @@ def embedding_text(article: Article, passage: Passage) -> str:
     return f"{head}\n{passage.text}" if head else passage.text
 
 
+#: Regulations whose impact (``PantauService.impact``) is kept between questions.
+IMPACTS_KEPT = 256
+
+
 class PantauService:
     """Ask questions, index articles, list and delete them."""
 
@@ -58,6 +62,7 @@ class PantauService:
         self.retriever = retriever
         self.answerer = answerer
         self.registry = RegulationRegistry(store)
+        self._impacts: dict[str, tuple[tuple, Impact]] = {}  # see ``impact``
         self.timelines = TimelineIndex(store, load_gazetteer(settings.gazetteer_file))
 
     @classmethod
@@ -308,17 +313,29 @@ class PantauService:
         return None if rec is None else (rec, self.registry.passages(rec.id))
 
     def impact(self, reg_id: str) -> Impact | None:
-        """Who a cited regulation affects and what it requires (None if it is not cited)."""
-        found = self.regulation(reg_id)
-        if found is None:
+        """Who a cited regulation affects and what it requires (None if it is not cited).
+        Kept until a write changes what the registry holds for it or what it replaced."""
+        view = self.registry.view()
+        entry = view.get(reg_id.lower())
+        if entry is None:
             return None
-        rec, passages = found
+        rec = entry[0]
         # Before it had its number, the news spoke of it as the revision of what it replaced.
         replaced = {rel.target: rec.id for rel in rec.relations if rel.type == "replaces"}
+        used = (entry, *(view.get(old) for old in replaced))
+        kept = self._impacts.get(rec.id)
+        if kept is not None and len(kept[0]) == len(used) and all(
+                a is b for a, b in zip(kept[0], used)):
+            return kept[1]
+        passages = self.registry.passages(rec.id)
         seen = {p.passage_id for p in passages}
         for old in replaced:
             passages += [p for p in self.registry.passages(old) if p.passage_id not in seen]
-        return impact_of(rec.id, passages, replaced)
+        impact = impact_of(rec.id, passages, replaced)
+        if len(self._impacts) >= IMPACTS_KEPT:
+            self._impacts.pop(next(iter(self._impacts)))
+        self._impacts[rec.id] = (used, impact)
+        return impact
 
     def updates(self, since: str, subject: str | None = None) -> Updates:
         """Articles and events since ``since`` (ISO date), grouped by regulation and entity

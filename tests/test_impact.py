@@ -69,3 +69,19 @@ def test_what_a_text_speaks_of_and_the_clause_of_a_statement():
     assert subject_of("Revisi Permendag 5/2020 rampung.", {"permendag-5-2020": "x"}) == "x"
     assert cue_clause("Namun setelah masa transisi selesai, platform dilarang menjual barang, "
                       "kata dia.").split() == ["platform", "menjual", "barang"]
+
+
+def test_a_regulation_s_impact_is_kept_until_a_write_changes_it(settings, tmp_path):
+    service = PantauService.from_settings(settings)
+    first = tmp_path / "a.txt"
+    first.write_text("Aturan baru\n\nPermendag 12/2024 melarang platform menjual produk "
+                     "buatannya sendiri.\n", encoding="utf-8")
+    ingest_paths(service, [first])
+    kept = service.impact("permendag-12-2024")
+    assert service.impact("permendag-12-2024") is kept and len(kept.obligations) == 1
+    second = tmp_path / "b.txt"
+    second.write_text("Aturan kedua\n\nPermendag 12/2024 mewajibkan platform memiliki izin "
+                      "usaha.\n", encoding="utf-8")
+    ingest_paths(service, [second])
+    fresh = service.impact("permendag-12-2024")
+    assert fresh is not kept and len(fresh.obligations) == 2
