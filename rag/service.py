@@ -27,7 +27,8 @@ from rag.tracking.entities import load_gazetteer
 from rag.tracking.impact import Impact, impact_of, subject_of
 from rag.tracking.registry import RegulationRecord, RegulationRegistry
 from rag.tracking.events import asked_event_type
-from rag.tracking.timeline import Timeline, TimelineEvent, TimelineIndex, passage_events
+from rag.tracking.timeline import (Timeline, TimelineEvent, TimelineIndex, dated_sentences,
+                                   passage_events)
 from rag.tracking.updates import Updates, collect_updates
 
 from .config import Settings
@@ -139,7 +140,7 @@ class PantauService:
                                   self.timelines.gazetteer.ids_in)
             told += self._making_of([r for r in regs if r.id in subjects[:2]], tls)
             return chronology_answer(tls, lang, qp.question, find_window(qp.question), told,
-                                     self._subjects_named)
+                                     self._subjects_named, dated_sentences(passages))
         if qp.intent == "whats_new":
             since = find_since(qp.question)
             if since is None:

@@ -146,3 +146,20 @@ def test_what_s_new_is_spread_over_the_stretch_one_event_a_day_each_standing_alo
         UpdateGroup(key="busy", kind="entity", label="Busy", events=busy)]), "en")
     lines = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
     assert len(lines) == MAX_ITEMS and "January" in lines[0] and "October" in lines[-1]
+
+
+def test_a_stretch_bounded_by_a_happening_no_tracker_types_is_placed_by_the_sentence_telling_it():
+    events = [_ev("2023-09-01", "announced", "a:0"), _ev("2023-10-04", "stopped", "b:0"),
+              _ev("2023-12-12", "resumed", "c:0")]
+    protest = _ev("2023-09-21", "", "p:0")
+    protest.summary = "On September 21, traders at Pasar Baru protested against live selling."
+    other = _ev("2023-09-26", "in_force", "r:0")  # about no subject, inside the stretch
+    ans = chronology_answer([_tl("zalora", events)], "en",
+                            "What happened between the Pasar Baru protest and the shutdown?",
+                            dated=[protest, other])
+    days = [ln.split(":")[0][2:] for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert days == ["21 September 2023", "26 September 2023", "4 October 2023"]
+    # open on one side, only the subjects' own events count
+    ans = chronology_answer([_tl("zalora", events)], "en", "What happened since the shutdown?",
+                            dated=[other])
+    assert "26 September" not in ans.answer and "12 December 2023" in ans.answer

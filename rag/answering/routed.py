@@ -135,12 +135,16 @@ _CHRONO_LEAD = {"id": "Kronologi {label} menurut sumber, dari yang terlama:",
 def chronology_answer(timelines: Sequence[Timeline], lang: str, question: str = "",
                       window: tuple[date | None, date | None] | None = None,
                       told: Sequence[TimelineEvent] = (),
-                      names: Callable[[str], Collection[str]] | None = None) -> Answer | None:
+                      names: Callable[[str], Collection[str]] | None = None,
+                      dated: Sequence[TimelineEvent] = ()) -> Answer | None:
     """The dated events of one or more subjects (their timelines, and ``told``: what the
     question's passages tell about them), merged oldest first, each sentence once and one
     per day, within ``window`` (first and last day, either open) or the stretch the question
     names by its events ("sejak ditutup", "between the shutdown and the return"). More than
-    ``MAX_ITEMS``: those dated by their own sentence first, thinned evenly in time."""
+    ``MAX_ITEMS``: those dated by their own sentence first, thinned evenly in time.
+    ``dated``: every self-dated sentence of the question's passages; they place a bound the
+    question names by what happened ("the Tanah Abang protest") and, in a stretch closed on
+    both sides, tell what else happened in it."""
     events: dict[tuple[str, int], TimelineEvent] = {}
     told_by: dict[tuple[str, int], int] = {}  # how many of the subjects' timelines hold it
     for tl in timelines:
@@ -157,10 +161,13 @@ def chronology_answer(timelines: Sequence[Timeline], lang: str, question: str = 
     both = [e for k, e in events.items() if told_by.get(k, 0) > 1 or (
         len(subjects) > 1 and names is not None and len(subjects & set(names(e.summary))) > 1)]
     found = sorted(both if len(both) >= 2 else events.values(), key=_told_order)
-    first, last = _bounds(question, found, window)
-    found = [e for e in found if (first is None or e.date[:10] >= first)
-             and (last is None or e.date[:10] <= last)]
-    found = _few_in_time(found)
+    first, last = _bounds(question, found, window, dated)
+    about = {(e.citation.passage_id, _span(e)[0]) for e in found}  # the subjects' own
+    if first and last:  # a closed stretch: what happened in it, whoever it was about
+        found += [e for e in dated if (e.citation.passage_id, _span(e)[0]) not in about]
+    found = sorted((e for e in found if (first is None or e.date[:10] >= first)
+                    and (last is None or e.date[:10] <= last)), key=_told_order)
+    found = _few_in_time(found, lambda e: (e.citation.passage_id, _span(e)[0]) in about)
     if not found:
         return None
     label = " / ".join(tl.label for tl in timelines)
@@ -169,12 +176,14 @@ def chronology_answer(timelines: Sequence[Timeline], lang: str, question: str = 
     return compose(_CHRONO_LEAD[lang].format(label=label), items, lang, "chronology")
 
 
-def _few_in_time(events: list[TimelineEvent]) -> list[TimelineEvent]:
-    """At most ``MAX_ITEMS`` of ``events`` (oldest first): one a day, no week-later retelling;
+def _few_in_time(events: list[TimelineEvent],
+                 own: Callable[[TimelineEvent], bool] = lambda e: True) -> list[TimelineEvent]:
+    """At most ``MAX_ITEMS`` of ``events`` (oldest first): one a day (the subjects' ``own``
+    events before others that day), no week-later retelling;
     more than that, those dated by their own sentence first, those dated only by their
     article (a retelling that gives no date) filling the rest, thinned evenly in time keeping
     the first and the last."""
-    found = _one_per_day(sorted(events, key=_told_order))
+    found = _one_per_day(sorted(events, key=_told_order), own)
     if len(found) <= MAX_ITEMS:
         return found
     dated = [e for e in found if e.date_source != "article"]
@@ -202,26 +211,41 @@ _UNTIL_EVENT = re.compile(r"\b(?:until|till|sampai|hingga|before|sebelum|up to)\
 
 
 def _bounds(question: str, events: Sequence[TimelineEvent],
-            window: tuple[date | None, date | None] | None) -> tuple[str | None, str | None]:
-    """The first and last ISO day to keep: the window's, else the dates of the events the
-    question bounds the story by (the first event of the type it names, then the first of
-    the closing type after it); open where it names none."""
+            window: tuple[date | None, date | None] | None,
+            dated: Sequence[TimelineEvent] = ()) -> tuple[str | None, str | None]:
+    """The first and last ISO day to keep: the window's, else the dates of what the question
+    bounds the story by (``_placed``); open where it names none."""
     if window:
         return tuple(d.isoformat() if d else None for d in window)  # type: ignore[return-value]
-    first = last = None
     m = _FROM_EVENT.search(question)
-    opening = asked_event_type(m["a"]) if m else None
-    if opening:
-        first = next((e.date[:10] for e in events if e.type == opening), None)
+    first = _placed(m["a"], events, dated) if m else None
     closing_text = m["b"] if m and m["b"] else None
     if closing_text is None:
         u = _UNTIL_EVENT.search(question)
         closing_text = u["b"] if u else None
-    closing = asked_event_type(closing_text) if closing_text else None
-    if closing:
-        last = next((e.date[:10] for e in events if e.type == closing
-                     and (first is None or e.date[:10] >= first)), None)
+    last = _placed(closing_text, events, dated, first) if closing_text else None
     return first, last
+
+
+def _placed(phrase: str, events: Sequence[TimelineEvent], dated: Sequence[TimelineEvent],
+            after: str | None = None) -> str | None:
+    """The ISO day of what ``phrase`` names (on or after ``after``): the first event of the
+    type it names ("the shutdown", "sejak ditutup"), else the first self-dated sentence that
+    says at least two of its words and two thirds of them ("the Tanah Abang protest": "On
+    September 21, traders at Tanah Abang protested ...")."""
+    def later(e: TimelineEvent) -> bool:
+        return after is None or e.date[:10] >= after
+    kind = asked_event_type(phrase)
+    if kind:
+        return next((e.date[:10] for e in events if e.type == kind and later(e)), None)
+    # A regulation named as a bound is one of the story's subjects, not a happening.
+    words = {t for lg in ("id", "en") for t in terms(strip_references(phrase), lg)}
+    need = max(2, -(-2 * len(words) // 3))
+    for e in sorted(dated, key=_told_order):
+        said = {t for lg in ("id", "en") for t in terms(e.summary, lg)}
+        if len(words & said) >= need and later(e):
+            return e.date[:10]
+    return None
 
 
 #: Days within which a report dated only by its article retells an event of the same type
@@ -229,13 +253,15 @@ def _bounds(question: str, events: Sequence[TimelineEvent],
 RETELLING_DAYS = 7
 
 
-def _one_per_day(events: list[TimelineEvent]) -> list[TimelineEvent]:
-    """One event a day: the first told of the day's best (``_stands_alone``); and no report
-    dated only by its article of an event of the same type in the week before."""
+def _one_per_day(events: list[TimelineEvent],
+                 own: Callable[[TimelineEvent], bool] = lambda e: True) -> list[TimelineEvent]:
+    """One event a day: the first told of the day's best (the subjects' ``own`` first, then
+    ``_stands_alone``); and no report dated only by its article of an event of the same type
+    in the week before."""
     by_day: dict[str, TimelineEvent] = {}
     for e in events:
         kept = by_day.get(e.date)
-        if kept is None or _stands_alone(e) > _stands_alone(kept):
+        if kept is None or (own(e), *_stands_alone(e)) > (own(kept), *_stands_alone(kept)):
             by_day[e.date] = e
     out: list[TimelineEvent] = []
     for e in by_day.values():

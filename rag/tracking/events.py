@@ -215,6 +215,17 @@ def sentence_events(sentence: str, article_day: str | None
     return out
 
 
+def own_date(sentence: str, article_day: str | None) -> tuple[str, str] | None:
+    """(ISO date, source) of the date a sentence gives itself (a day, a month, or counted
+    back from the article: "text", "text-month", "relative"), references masked ("Nomor 31
+    Tahun 2023" is no year); None when it gives none."""
+    masked = sentence
+    for ref in find_references(sentence):
+        masked = masked[:ref.start] + " " * (ref.end - ref.start) + masked[ref.end:]
+    when = event_date(masked, article_day)
+    return when if when and when[1] in ("text", "text-month", "relative") else None
+
+
 def regs_for(refs: list, pos: int) -> list[str]:
     """The regulation an event at clause ``pos`` is about: with several references in the
     sentence, the last one named before the clause ("8/2024 amends 36/2023, which came into

@@ -21,7 +21,8 @@ from rag.text import sentence_spans
 from rag.types import Citation, RetrievedPassage
 
 from .entities import Gazetteer
-from .events import REGULATION_EVENTS, event_subjects, regs_for, sentence_events
+from .events import (REGULATION_EVENTS, event_subjects, event_type, own_date, regs_for,
+                     sentence_events)
 
 class TimelineEvent(BaseModel):
     date: str  # ISO date (to the month when the text gives only a month: YYYY-MM-01)
@@ -113,6 +114,22 @@ def passage_events(passages: Sequence[RetrievedPassage], subjects: Collection[st
                         date=when, date_source=source, type=etype, summary=p.text[s:e],
                         citation=Citation.of(p, 1, [(p.start + s, p.start + e)])))
                     break
+    return out
+
+
+def dated_sentences(passages: Sequence[RetrievedPassage]) -> list[TimelineEvent]:
+    """Every sentence of ``passages`` that dates itself (``events.own_date``), whatever it is
+    about, typed by its cue ("" when it names none): what happened in a stretch a question
+    bounds ("between the Tanah Abang protest and the shutdown") beyond the tracked players."""
+    out = []
+    for p in passages:
+        day = (p.published or "")[:10] or None
+        for s, e in sentence_spans(p.text):
+            when = own_date(p.text[s:e], day)
+            if when:
+                out.append(TimelineEvent(
+                    date=when[0], date_source=when[1], type=event_type(p.text[s:e]) or "",
+                    summary=p.text[s:e], citation=Citation.of(p, 1, [(p.start + s, p.start + e)])))
     return out
 
 
