@@ -13,6 +13,7 @@ from rag.retrieval.query import plan
     ("What does Permendag 12/2025 require of platforms?", "obligations"),
     ("Apa saja yang diatur PMK 9/2024?", "obligations"),
     ("Apakah marketplace boleh menjual produk buatannya sendiri?", "obligations"),
+    ("Under PMK 9/2024, can a platform keep the levy?", "obligations"),
     ("What happens to platforms that break the rule?", "sanctions"),
     ("Sanksinya apa kalau melanggar?", "sanctions"),
     ("Which regulation replaced Permendag 50/2020?", "relations"),

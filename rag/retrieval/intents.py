@@ -83,7 +83,8 @@ _OBLIGATIONS = re.compile(
     r"\b(require[sd]?|requirements?|wajib|kewajiban|obligations?|must|harus|prohibit\w*|"
     r"dilarang|larangan|melarang|forbid\w*|forbidden|bans?|banned|boleh|allowed|permitted|"
     r"may (still|not|only)|regulate[sd]?|mengatur|diatur|atur|isi(nya)?|contents?|provisions?|"
-    r"ketentuan\w*|rules? (for|on)|ngatur|can (i|we|a|an|the) .{3,80} under)\b", re.I)
+    r"ketentuan\w*|rules? (for|on)|ngatur|can (i|we|a|an|the) .{3,80} under|"
+    r"under .{3,60}, can (i|we|a|an|the))\b", re.I)
 #: "Apa itu X", "what is meant by X", "how does the rule define X", "X itu maksudnya apa":
 #: a definition is asked for.
 ASKS_DEFINITION = re.compile(
