@@ -13,7 +13,8 @@ from langchain_core.embeddings import Embeddings
 
 from rag.answering.answer import ExtractiveAnswerer
 from rag.answering.generate import LLMAnswerer
-from rag.answering.routed import (RULE_KINDS, chronology_answer, groups_asked, impact_answer,
+from rag.answering.routed import (RULE_KINDS, asks_what_it_is, chronology_answer,
+                                  definition_answer, groups_asked, impact_answer,
                                   relations_answer, rules_answer, stakeholder_answer,
                                   whats_new_answer, as_context, with_passages)
 from rag.answering.tracked import OPERATION, status_answer, yes_no_answer
@@ -155,6 +156,10 @@ class PantauService:
             return relations_answer(regs, self.registry.all(), self.registry.passages, lang,
                                     qp.question, self.timeline, self._rules_of,
                                     self.retriever.glossary)
+        if qp.intent == "definition" and len(regs) == 1 and asks_what_it_is(qp.question):
+            return definition_answer(regs[0], self.registry.passages(regs[0].id),
+                                     self.impact(regs[0].id), lang, qp.question,
+                                     self.retriever.glossary)
         if qp.intent in ("impact", "obligations", "sanctions"):
             if subject_of(qp.question) is None:
                 return None  # "what will the revision of X regulate": not X's rules

@@ -163,3 +163,11 @@ def test_a_stretch_bounded_by_a_happening_no_tracker_types_is_placed_by_the_sent
     ans = chronology_answer([_tl("zalora", events)], "en", "What happened since the shutdown?",
                             dated=[other])
     assert "26 September" not in ans.answer and "12 December 2023" in ans.answer
+
+
+def test_a_definition_asks_what_a_regulation_is_only_when_it_names_nothing_else():
+    from rag.answering.routed import asks_what_it_is
+    assert asks_what_it_is("Apa itu PP 80/2019?")
+    assert asks_what_it_is("Permendag 8/2024 itu aturan apa?")
+    assert not asks_what_it_is("What is the positive list in Permendag 31/2023?")
+    assert not asks_what_it_is("How does Permendag 31/2023 define social commerce?")

@@ -269,6 +269,13 @@ def test_analyst_questions_are_answered_from_the_structured_layer(sample):
     lines = mine.answer.split("\n\n")[0].splitlines()
     assert lines[0] == "Yang berlaku untuk Penjual / UMKM sekarang, menurut sumber:"
     assert lines[1].startswith("- 20 Januari 2026: ") and len(lines) >= 3
+    # What a regulation is: the sentence naming it with its title, then what it covers.
+    what = service.ask("Apa itu PP 80/2019?")
+    assert what.intent == "definition" and what.mode == "tracker"
+    assert what.answer.startswith("PP 80/2019 tentang Perdagangan Melalui Sistem Elektronik, "
+                                  "menurut sumber:\n- Peraturan Pemerintah Nomor 80 Tahun 2019"), \
+        what.answer
+    assert service.ask("What is the positive list in Permendag 31/2023?").mode != "tracker"
     # Every answer says its intent; nothing tracked about the subject: retrieval answers.
     fact = service.ask("Kapan TikTok Shop berhenti melayani transaksi?")
     assert fact.intent == "fact" and fact.mode == "extractive"

@@ -30,10 +30,10 @@ from datetime import date
 from rag.dates import format_date
 from rag.regulations import reference_ids
 from rag.retrieval.glossary import Glossary
-from rag.text import detect_language, terms
+from rag.text import content_words, detect_language, terms
 from rag.tracking.events import asked_event_type
 from rag.tracking.impact import Impact, Statement, cue_clause, what_it_says
-from rag.tracking.registry import RegulationRecord, passage_relations
+from rag.tracking.registry import RegulationRecord, passage_relations, titled_in
 from rag.tracking.timeline import Timeline, TimelineEvent
 from rag.tracking.updates import Updates
 from rag.types import Answer, Citation, RelationRow, RetrievedPassage
@@ -448,6 +448,62 @@ def _stating(a: str, rtype: str, b: str, passages_of) -> Item | None:
     return None
 
 
+def _by_turns(items: list[Item]) -> list[Item]:
+    """Each kind's first item before any kind's second (what a rule covers, bans, requires,
+    sets), each kind keeping its order."""
+    counted: dict[str, int] = {}
+    turn = []
+    for it in items:
+        counted[it.kind] = counted.get(it.kind, 0) + 1
+        turn.append(counted[it.kind])
+    return [it for _, _, it in sorted(zip(turn, range(len(items)), items))]
+
+
+# -- definition of a regulation ------------------------------------------------------------------
+_DEFINITION_LEAD = {"id": "{label} tentang {title}, menurut sumber:",
+                    "en": "{label}, on {title}, according to the sources:"}
+_ABOUT_LEAD = {"id": "Tentang {label}, menurut sumber:", "en": "About {label}, according to the sources:"}
+
+
+#: Words that name what a regulation is, not something in it ("Permendag 8/2024 itu aturan
+#: apa?", "What kind of regulation is X?").
+_IS_WORDS = frozenset("""aturan peraturan regulasi beleid rule regulation law kind jenis
+    sebenarnya maksudnya artinya exactly""".split())
+
+
+def asks_what_it_is(question: str) -> bool:
+    """Whether a definition question asks what a named regulation is ("Apa itu PP 80/2019?"),
+    not what something in it is ("What is the positive list in X?", "How does X define
+    social commerce?")."""
+    return set(content_words(strip_references(question))) <= _IS_WORDS
+
+
+def definition_answer(rec: RegulationRecord, passages: Sequence[RetrievedPassage],
+                      impact: Impact | None, lang: str, question: str = "",
+                      glossary: Glossary | None = None) -> Answer | None:
+    """"Apa itu PP 80/2019?": the sentence naming it with its title, then what it covers and
+    its first rules (``impact``: scope first), the statements that say more of the question's
+    words first."""
+    items = []
+    titled = titled_in(rec.id, list(passages))
+    if titled is not None:
+        p, s, e = titled
+        items.append(Item(p.text[s:e], Citation.of(p, 0, []), (p.start + s, p.start + e)))
+    if impact is not None:
+        about = _about(rec.id, question, glossary)
+        rules = [Item(st.text, st.citation, st.citation.highlights[0], kind=st.kind)
+                 for st in sorted((st for st in impact.obligations if st.kind in RULE_KINDS),
+                                  key=lambda st: (RULE_KINDS.index(st.kind), about(st)))
+                 if all(st.text != it.text for it in items)]
+        rules = _distinct(rules, glossary, lang) if glossary is not None else rules
+        items += _by_turns(rules)[:3]
+    if not items:
+        return None
+    lead = (_DEFINITION_LEAD[lang].format(label=rec.label, title=rec.title) if rec.title and titled
+            else _ABOUT_LEAD[lang].format(label=rec.label))
+    return compose(lead, items, lang, "definition", glossary)
+
+
 # -- impact, rules, sanctions ---------------------------------------------------------------------
 GROUP_LABELS = {
     "id": {"sellers": "Penjual / UMKM", "platforms": "Platform", "consumers": "Konsumen",
@@ -597,14 +653,9 @@ def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
                                   kinds.index(s.kind)))
     if not found:
         return None
-    if not wanted:
-        counted: dict[str, int] = {}
-        turn = []
-        for st in found:
-            counted[st.kind] = counted.get(st.kind, 0) + 1
-            turn.append(counted[st.kind])
-        found = [st for _, _, st in sorted(zip(turn, range(len(found)), found))]
     items = [Item(s.text, s.citation, s.citation.highlights[0], kind=s.kind) for s in found]
+    if not wanted:
+        items = _by_turns(items)
     lead = (_SANCTIONS_LEAD if sanctions else _RULES_LEAD)[lang].format(label=label)
     return compose(lead, items, lang, "sanctions" if sanctions else "obligations", glossary)
 

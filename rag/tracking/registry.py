@@ -170,6 +170,19 @@ class _Mentions:
     relations: tuple[tuple[str, str, str], ...]
 
 
+def titled_in(reg_id: str, passages: list[RetrievedPassage]
+              ) -> tuple[RetrievedPassage, int, int] | None:
+    """The first sentence (passage, start, end in the passage's text) that names ``reg_id``
+    with its title ("PP 80/2019 tentang Perdagangan Melalui Sistem Elektronik ...")."""
+    for p in passages:
+        for s, e in sentence_spans(p.text):
+            sentence = p.text[s:e]
+            for ref in find_references(sentence):
+                if ref.id == reg_id and _TITLE.match(sentence[ref.end:]):
+                    return p, s, e
+    return None
+
+
 class RegulationRegistry(PerArticle):
     """Regulations cited by the stored passages; follows the store's changes by article."""
 
