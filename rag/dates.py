@@ -156,10 +156,12 @@ def _periods(text: str) -> list[tuple[int, date, date]]:
     return [(s, a, b) for s, _, a, b in sorted(found)]
 
 
-_OPENS_AT = re.compile(r"\b(since|sejak|from|starting|start|mulai|dari|after|setelah|"
-                       r"pasca)\b[^.?!]{0,24}$", re.I)
-_CLOSES_AT = re.compile(r"\b(until|till|to|up to|sampai|hingga|before|sebelum|menjelang)\b"
-                        r"[^.?!]{0,24}$", re.I)
+#: Words that open a stretch of time ("since", "starting from", "sejak", "dari") and that
+#: close one ("until", "before", "sampai"): dates here, events in rag.answering.routed.
+STRETCH_OPENS = r"since|sejak|from|starting|start|mulai|dari|after|setelah|pasca"
+STRETCH_CLOSES = r"until|till|to|up to|sampai|hingga|before|sebelum|menjelang"
+_OPENS_AT = re.compile(rf"\b({STRETCH_OPENS})\b[^.?!]{{0,24}}$", re.I)
+_CLOSES_AT = re.compile(rf"\b({STRETCH_CLOSES})\b[^.?!]{{0,24}}$", re.I)
 
 
 def find_window(text: str) -> tuple[date | None, date | None] | None:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from rag.dates import format_date
+from rag.dates import STRETCH_CLOSES, STRETCH_OPENS, format_date
 from rag.regulations import reference_ids
 from rag.retrieval.glossary import Glossary
 from rag.text import content_words, detect_language, terms
@@ -203,11 +203,10 @@ def _told_order(e: TimelineEvent) -> tuple[str, str]:
 #: "sejak ditutup sampai balik lagi", "between the shutdown and the return", "since it
 #: reopened": a stretch bounded by events the question names by what happened.
 _FROM_EVENT = re.compile(
-    r"\b(?:since|sejak|from|dari|between|antara|after|setelah|pasca)\s+(?P<a>[^,.?!]{3,60}?)"
-    r"(?:\s+(?:until|till|to|and|sampai|hingga|dan|up to)\s+(?P<b>[^,.?!]{3,60}?))?"
-    r"\s*(?:[,.?!]|$)", re.I)
-_UNTIL_EVENT = re.compile(r"\b(?:until|till|sampai|hingga|before|sebelum|up to)\s+"
-                          r"(?P<b>[^,.?!]{3,60}?)\s*(?:[,.?!]|$)", re.I)
+    rf"\b(?:{STRETCH_OPENS}|between|antara)\s+(?P<a>[^,.?!]{{3,60}}?)"
+    rf"(?:\s+(?:{STRETCH_CLOSES}|and|dan)\s+(?P<b>[^,.?!]{{3,60}}?))?\s*(?:[,.?!]|$)", re.I)
+_UNTIL_EVENT = re.compile(rf"\b(?:{STRETCH_CLOSES})\s+(?P<b>[^,.?!]{{3,60}}?)\s*(?:[,.?!]|$)",
+                          re.I)
 
 
 def _bounds(question: str, events: Sequence[TimelineEvent],
