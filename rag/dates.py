@@ -157,7 +157,7 @@ def _periods(text: str) -> list[tuple[int, date, date]]:
 
 
 #: Words that open a stretch of time ("since", "starting from", "sejak", "dari") and that
-#: close one ("until", "before", "sampai"): dates here, events in rag.answering.routed.
+#: close one ("until", "before", "sampai"): dates here, events in rag.answering.stories.
 STRETCH_OPENS = r"since|sejak|from|starting|start|mulai|dari|after|setelah|pasca"
 STRETCH_CLOSES = r"until|till|to|up to|sampai|hingga|before|sebelum|menjelang"
 _OPENS_AT = re.compile(rf"\b({STRETCH_OPENS})\b[^.?!]{{0,24}}$", re.I)

@@ -13,10 +13,11 @@ from langchain_core.embeddings import Embeddings
 
 from rag.answering.answer import ExtractiveAnswerer
 from rag.answering.generate import LLMAnswerer
-from rag.answering.routed import (RULE_KINDS, asks_what_it_is, chronology_answer,
-                                  definition_answer, groups_asked, impact_answer,
-                                  relations_answer, rules_answer, stakeholder_answer,
-                                  whats_new_answer, as_context, with_passages)
+from rag.answering.relations import relations_answer
+from rag.answering.routed import as_context, with_passages
+from rag.answering.rules import (RULE_KINDS, asks_what_it_is, definition_answer, groups_asked,
+                                 impact_answer, rules_answer, stakeholder_answer)
+from rag.answering.stories import chronology_answer, whats_new_answer
 from rag.answering.tracked import OPERATION, status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
 from rag.models.llm import make_chat_model

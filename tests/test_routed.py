@@ -1,7 +1,8 @@
 """Composing analyst answers from the tracker's structured layer (hand-made inputs)."""
 from datetime import date
 
-from rag.answering.routed import MAX_ITEMS, chronology_answer, with_passages
+from rag.answering.routed import MAX_ITEMS, with_passages
+from rag.answering.stories import chronology_answer
 from rag.tracking.timeline import Timeline, TimelineEvent
 from rag.types import Answer, Citation
 
@@ -128,7 +129,7 @@ def test_statements_that_say_the_same_are_one_bullet_in_the_question_s_language(
 
 
 def test_what_s_new_is_spread_over_the_stretch_one_event_a_day_each_standing_alone():
-    from rag.answering.routed import whats_new_answer
+    from rag.answering.stories import whats_new_answer
     from rag.tracking.updates import UpdateGroup, Updates
     quote = _ev("2025-07-15", "in_force", "q:0", source="article")
     quote.summary = '"Tarifnya sama dengan yang berlaku.'
@@ -166,7 +167,7 @@ def test_a_stretch_bounded_by_a_happening_no_tracker_types_is_placed_by_the_sent
 
 
 def test_a_definition_asks_what_a_regulation_is_only_when_it_names_nothing_else():
-    from rag.answering.routed import asks_what_it_is
+    from rag.answering.rules import asks_what_it_is
     assert asks_what_it_is("Apa itu PP 80/2019?")
     assert asks_what_it_is("Permendag 8/2024 itu aturan apa?")
     assert not asks_what_it_is("What is the positive list in Permendag 31/2023?")

@@ -1,0 +1,150 @@
+"""Relations between regulations from the registry, dated by the timelines: what replaced,
+amended, revoked or implements what; whether one is still in force; how two differ.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.retrieval.glossary import Glossary
+from rag.tracking.registry import RegulationRecord, passage_relations
+from rag.tracking.timeline import Timeline, TimelineEvent
+from rag.types import Answer, Citation, RelationRow
+
+from .routed import Item, compose, event_span
+from .rules import statement_order
+from .tracked import event_when
+
+_RELATION_WORDS = {
+    "id": {"replaces": "menggantikan", "amends": "mengubah", "revokes": "mencabut",
+           "implements": "adalah aturan pelaksana dari"},
+    "en": {"replaces": "replaced", "amends": "amended", "revokes": "revoked",
+           "implements": "implements"},
+}
+_RELATIONS_LEAD = {"id": "Menurut sumber: {facts}.", "en": "According to the sources: {facts}."}
+_IN_FORCE_FROM = {"id": " (berlaku {date})", "en": " (in force {date})"}
+_ISSUED_ON = {"id": " (terbit {date})", "en": " (issued {date})"}
+_NO_LONGER = {"id": "Tidak, {facts}.", "en": "No, {facts}."}
+_STILL = {"id": "Menurut sumber, {label} belum diganti atau dicabut{amended}.",
+          "en": "No source says {label} was replaced or revoked{amended}."}
+_AMENDED_BY = {"id": "; aturan ini diubah oleh {by}", "en": "; it was amended by {by}"}
+#: "Is X still in force?", "masih berlaku?", "sudah dicabut?": whether it still applies.
+ASKS_IN_FORCE = re.compile(
+    r"\b(still (in force|valid|appl(y|ies)|in effect|the (rule|law|regulation))|masih berlaku|"
+    r"(tidak|nggak|gak|no longer) berlaku( lagi)?|no longer in force|revoked|dicabut|"
+    r"masih (dipakai|jadi aturan|aturan)|sudah tidak berlaku)\b", re.I)
+#: "Apa bedanya X dengan Y", "how does X differ from Y": both sides are asked for.
+ASKS_COMPARISON = re.compile(
+    r"\b(beda\w*|perbedaan|differ\w*|compare[sd]?|comparison|dibanding\w*|versus|vs\.?)\b",
+    re.I)
+
+
+def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[RegulationRecord],
+                     passages_of, lang: str, question: str = "", timeline_of=None,
+                     rules_of=None, glossary: Glossary | None = None) -> Answer | None:
+    """What the asked regulations' relations are, both ways (what they did to others and
+    what others did to them), each with the sentence that states it and, where the
+    timeline of the one acting dates it (``timeline_of(id)``), since when it applies.
+    ``passages_of(id)`` gives the passages citing a regulation.
+
+    "Is X still in force?" leads with "No" and what replaced or revoked it, or says that no
+    source reports it replaced or revoked (with what amended it, and its newest events).
+    "Apa bedanya X dengan Y" (two regulations, ``rules_of(id)``: their rules as
+    Statements) gives their relation, then what each one regulates."""
+    ids = {r.id for r in asked}
+    label = {r.id: r.label for r in records}
+    for r in asked:
+        label.setdefault(r.id, r.label)
+    triples = [(r.id, rel.type, rel.target) for r in records for rel in r.relations
+               if r.id in ids or rel.target in ids]
+    # Asked about two regulations ("how does X relate to Y"), the relations between them.
+    between = [t for t in triples if t[0] in ids and t[2] in ids]
+    in_force = bool(ASKS_IN_FORCE.search(question)) and len(asked) == 1
+    if in_force:  # what was done to it, not what it did to others
+        between = [t for t in triples if t[2] in ids]
+    triples = sorted(dict.fromkeys(between if (between or in_force) else triples),
+                     key=lambda t: (t[1] != "replaces", t[0]))
+    dated = {a: _took_effect(timeline_of(a)) if timeline_of else None for a, _, _ in triples}
+    facts, items = [], []
+    rows: list[tuple[RelationRow, Item]] = []
+
+    def add(item: Item | None) -> None:
+        if item is not None and all((it.passage.passage_id, it.span)
+                                    != (item.passage.passage_id, item.span) for it in items):
+            items.append(item)  # one sentence may state several relations
+
+    for a, rtype, b in sorted(triples, key=lambda t: (t[1] != "replaces",
+                                                      dated[t[0]].date if dated[t[0]] else "")):
+        item = _stating(a, rtype, b, passages_of)
+        if item is None:
+            continue
+        when = dated[a]
+        facts.append(f"{label.get(a, a)} {_RELATION_WORDS[lang][rtype]} {label.get(b, b)}"
+                     + (_dated(when, lang) if when else ""))
+        rows.append((RelationRow(source=label.get(a, a), relation=rtype, target=label.get(b, b),
+                                 since=when.date[:10] if when else None), item))
+        add(item)
+        if when is not None:
+            add(Item(when.summary, when.citation, event_span(when)))
+    if in_force:
+        answer = _in_force_answer(asked[0], triples, facts, items, label, lang, timeline_of)
+    else:
+        if ASKS_COMPARISON.search(question) and len(asked) >= 2 and rules_of is not None:
+            for r in asked[:2]:
+                for st in sorted(rules_of(r.id), key=statement_order(r.id, question, glossary))[:2]:
+                    add(Item(st.text, st.citation, st.citation.highlights[0],
+                             prefix=f"{r.label}: ", kind=st.kind))
+        lead = _RELATIONS_LEAD[lang].format(facts="; ".join(facts[:3]))
+        answer = compose(lead, items, lang, "relations", glossary) if items else None
+    if answer is None:
+        return None
+    marker = {c.passage_id: c.marker for c in answer.citations}
+    answer.relations = [row.model_copy(update={"marker": marker.get(it.passage.passage_id)})
+                        for row, it in rows]
+    return answer
+
+
+def _took_effect(tl: Timeline | None) -> TimelineEvent | None:
+    """When a regulation took effect (else was issued), as its sentence dates it."""
+    if tl is None:
+        return None
+    for kind in ("in_force", "enacted"):
+        found = [e for e in tl.events if e.type == kind and e.date_source != "article"]
+        if found:
+            return found[0]
+    return None
+
+
+def _dated(e: TimelineEvent, lang: str) -> str:
+    form = _IN_FORCE_FROM if e.type == "in_force" else _ISSUED_ON
+    return form[lang].format(date=event_when(e, lang))
+
+
+def _in_force_answer(reg: RegulationRecord, triples, facts: list[str], items: list[Item],
+                     label: dict[str, str], lang: str, timeline_of) -> Answer | None:
+    """"Is X still in force?": No, with what replaced or revoked it; else that no source says
+    so, what amended it, and its newest events."""
+    ended = [f for f, t in zip(facts, triples) if t[1] in ("replaces", "revokes")]
+    if ended:
+        return compose(_NO_LONGER[lang].format(facts="; ".join(ended[:2])), items, lang,
+                       "relations")
+    amenders = [label.get(a, a) for a, rtype, _ in triples if rtype == "amends"]
+    tl = timeline_of(reg.id) if timeline_of else None
+    newest = [e for e in (tl.events if tl else []) if e.type not in ("in_force", "enacted")]
+    items = items + [Item(e.summary, e.citation, event_span(e), prefix=f"{event_when(e, lang)}: ")
+                     for e in reversed(newest[-2:])]
+    if not items:
+        return None
+    amended = _AMENDED_BY[lang].format(by=", ".join(amenders)) if amenders else ""
+    return compose(_STILL[lang].format(label=reg.label, amended=amended), items, lang,
+                   "relations")
+
+
+def _stating(a: str, rtype: str, b: str, passages_of) -> Item | None:
+    """The first sentence (oldest source first) that states ``a rtype b``."""
+    for reg in (a, b):
+        for p in passages_of(reg):
+            for s, e, rel in passage_relations(p.text):
+                if rel == (a, rtype, b):
+                    return Item(p.text[s:e], Citation.of(p, 0, []), (p.start + s, p.start + e))
+    return None

@@ -1,0 +1,229 @@
+"""What a regulation does, from its impact statements (rag.tracking.impact): who it
+affects, what it covers, requires, prohibits and sets, its sanctions, what it is, and what
+applies to the asker's own group.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.regulations import reference_ids
+from rag.retrieval.glossary import Glossary
+from rag.text import content_words, terms
+from rag.tracking.impact import Impact, Statement
+from rag.tracking.registry import RegulationRecord, titled_in
+from rag.tracking.timeline import TimelineEvent
+from rag.types import Answer, Citation, RetrievedPassage
+
+from .asked import strip_references
+from .routed import MAX_ITEMS, Item, compose, distinct, event_span
+from .tracked import event_when
+
+GROUP_LABELS = {
+    "id": {"sellers": "Penjual / UMKM", "platforms": "Platform", "consumers": "Konsumen",
+           "importers": "Importir / barang impor", "government": "Pemerintah"},
+    "en": {"sellers": "Sellers / MSMEs", "platforms": "Platforms", "consumers": "Consumers",
+           "importers": "Importers / imported goods", "government": "Government"},
+}
+_IMPACT_LEAD = {"id": "Yang terdampak {label} menurut sumber: {groups}.",
+                "en": "Who {label} affects, according to the sources: {groups}."}
+_RULES_LEAD = {"id": "Yang diatur {label} menurut sumber:",
+               "en": "What {label} requires and prohibits, according to the sources:"}
+_SANCTIONS_LEAD = {"id": "Sanksi dan penegakan {label} menurut sumber:",
+                   "en": "Sanctions and enforcement under {label}, according to the sources:"}
+#: The kind of rule a question asks for ("apa saja larangan X", "what must platforms do").
+_ASKS_KIND = {
+    "prohibition": re.compile(r"\b(larangan\w*|dilarang|melarang|tidak boleh|nggak boleh|"
+                              r"prohibit\w*|bans?|banned|forbid\w*|not allowed|may not)\b", re.I),
+    "obligation": re.compile(r"\b(wajib|kewajiban\w*|harus|require[sd]?|requirements?|must|"
+                             r"obligations?|have to)\b", re.I),
+    "threshold": re.compile(r"\b(minimum|minimal|batas\w*|threshold\w*|floor|cap)\b", re.I),
+}
+#: What a regulation's own rules are (rag.tracking.impact's statement kinds).
+RULE_KINDS = ("scope", "prohibition", "obligation", "threshold")
+_WHO = {g: re.compile(rf"\b(?:{rx})\b", re.I) for g, rx in (
+    ("sellers", r"pedagang|penjual|seller\w*|merchant\w*|umkm|msmes?|ukm|traders?"),
+    ("platforms", r"platform\w*|marketplace\w*|lokapasar|e-commerce|social commerce|"
+                  r"media sosial|social media"),
+    ("consumers", r"konsumen|pembeli|consumers?|buyers?|shoppers?"),
+    ("importers", r"importir|importers?|impor|imports?"),
+)}
+
+
+def statement_order(reg_id: str, question: str = "", glossary: Glossary | None = None):
+    """Sort key: statements that say more of the question's own words first ("what
+    turnover range does the levy apply to?" -> the turnover sentence; with a ``glossary``,
+    in either language: "omzet saya" -> "turnover"), then those that name the regulation,
+    then those from passages that cite it before any other (a passage on a newer rule cites
+    the one it replaced too)."""
+    plain = strip_references(question)
+    asked = {t for lg in ("id", "en") for t in terms(plain, lg)}
+    for m in (glossary.find(plain) if glossary is not None else ()):
+        asked |= {t for form in glossary.equivalents(m.group(0)) for lg in ("id", "en")
+                  for t in terms(form, lg)}
+
+    def key(s: Statement) -> tuple[int, bool, bool]:
+        said = {t for lg in ("id", "en") for t in terms(s.text, lg)}
+        refs = reference_ids(s.citation.quote)
+        return (-len(asked & said), reg_id not in reference_ids(s.text),
+                not refs or refs[0] != reg_id)
+    return key
+
+
+#: What the asker does, in their own words: "saya jualan di ...", "I sell ...", "omzet
+#: saya" (a seller); "aplikasi kami", "our app" (a platform).
+_DOES = {"sellers": re.compile(r"\b(?:(?:ber)?jualan|jual|sell|sells|selling|omzet|"
+                               r"turnover)\b", re.I),
+         "platforms": re.compile(r"\b(?:aplikasi|app|apps)\b", re.I)}
+
+
+def groups_asked(question: str, own: bool = False) -> list[str]:
+    """The stakeholder groups a question names ("dampaknya bagi UMKM" -> sellers); with
+    ``own``, also the asker's own by what they say they do ("saya jualan di ..." -> sellers)."""
+    named = [g for g, rx in _WHO.items() if rx.search(question)]
+    mine = [g for g, rx in _DOES.items() if rx.search(question)] if own else []
+    return mine + [g for g in named if g not in mine]  # the asker's own group first
+
+
+_YOU_LEAD = {"id": "Yang berlaku untuk {group} sekarang, menurut sumber:",
+             "en": "What applies to {group} now, according to the sources:"}
+_OWN_GROUP = {"id": "Anda", "en": "you"}
+
+
+def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact],
+                       groups: Sequence[str], lang: str, question: str,
+                       glossary: Glossary | None = None) -> Answer | None:
+    """"Saya jualan di X, harus bagaimana?": the newest status of the players the asker
+    names (``newest``: one event each), then what the regulations in play (``impacts``,
+    most relevant first, taking turns) require of the asker's group, the statements that
+    say more of the question's words first; a regulation that names no
+    rule for that group gives its rules for all (a seller on a social-commerce app lives
+    under the rules its statements put on platforms)."""
+    items = [Item(e.summary, e.citation, event_span(e), prefix=f"{event_when(e, lang)}: ")
+             for e in newest]
+    per_rule = []
+    for impact in impacts:
+        about = statement_order(impact.regulation, question, glossary)
+        rules = [s for s in sorted(impact.obligations, key=about)
+                 if s.kind in (*RULE_KINDS, "sanction")]
+        rules = [s for s in rules if set(groups) & set(s.stakeholders)] or rules
+        rules = [Item(s.text, s.citation, s.citation.highlights[0], kind=s.kind) for s in rules]
+        per_rule.append(distinct(rules, glossary, lang) if glossary is not None else rules)
+    # The regulations take turns, the most relevant first, until the list is full.
+    for turn in range(MAX_ITEMS):
+        for rules in per_rule:
+            if turn < len(rules) and len(items) < MAX_ITEMS and all(
+                    rules[turn].text != had.text for had in items):
+                items.append(rules[turn])
+    if len(items) <= len(newest):
+        return None  # no rule for the group: the passages answer
+    label = (GROUP_LABELS[lang][groups[0]] if groups else _OWN_GROUP[lang])
+    return compose(_YOU_LEAD[lang].format(group=label.lower() if lang == "en" else label),
+                   items, lang, "stakeholder", glossary)
+
+
+def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] = (),
+                  question: str = "", glossary: Glossary | None = None) -> Answer | None:
+    """Who the regulation affects: one statement per stakeholder group first (the groups
+    the question names first), then more of theirs; each bullet names its group."""
+    about = statement_order(impact.regulation, question, glossary)
+    by_group = {s.group: sorted(s.statements, key=about)
+                for s in impact.stakeholders if s.group != "government"}
+    # The groups the question names first, then the group whose best statement fits best.
+    order = [g for g in groups if g in by_group] + sorted(
+        (g for g in by_group if g not in groups), key=lambda g: about(by_group[g][0]))
+    if not order:
+        return None
+    picked: list[tuple[str, Statement]] = []
+    used: set[str] = set()
+    for rnd in range(MAX_ITEMS):
+        for g in order:
+            left = [s for s in by_group[g] if s.text not in used]
+            if left and len(picked) < MAX_ITEMS and (rnd == 0 or not groups or g in groups):
+                picked.append((g, left[0]))
+                used.add(left[0].text)
+    names = ", ".join(dict.fromkeys(GROUP_LABELS[lang][g] for g, _ in picked))
+    items = [Item(s.text, s.citation, s.citation.highlights[0],
+                  prefix=f"{GROUP_LABELS[lang][g]}: ")
+             for g, s in picked]
+    return compose(_IMPACT_LEAD[lang].format(label=label, groups=names), items, lang, "impact",
+                   glossary)
+
+
+def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
+                 groups: Sequence[str] = (), question: str = "",
+                 glossary: Glossary | None = None) -> Answer | None:
+    """What the regulation covers, requires, prohibits and sets as thresholds, or, with
+    ``sanctions``, the sanctions and enforcement the sources state. The kind of rule the
+    question asks for comes first ("apa saja larangan X": its prohibitions), then the
+    statements about the groups it names and that say more of its words; asked for no kind,
+    each kind's best comes before any kind's second."""
+    kinds = ("sanction",) if sanctions else RULE_KINDS
+    about = statement_order(impact.regulation, question, glossary)
+    wanted = {k for k, rx in _ASKS_KIND.items() if rx.search(question)}
+    found = sorted((s for s in impact.obligations if s.kind in kinds),
+                   key=lambda s: (bool(wanted) and s.kind not in wanted,
+                                  not set(groups) & set(s.stakeholders), about(s),
+                                  kinds.index(s.kind)))
+    if not found:
+        return None
+    items = [Item(s.text, s.citation, s.citation.highlights[0], kind=s.kind) for s in found]
+    if not wanted:
+        items = by_turns(items)
+    lead = (_SANCTIONS_LEAD if sanctions else _RULES_LEAD)[lang].format(label=label)
+    return compose(lead, items, lang, "sanctions" if sanctions else "obligations", glossary)
+
+
+def by_turns(items: list[Item]) -> list[Item]:
+    """Each kind's first item before any kind's second (what a rule covers, bans, requires,
+    sets), each kind keeping its order."""
+    counted: dict[str, int] = {}
+    turn = []
+    for it in items:
+        counted[it.kind] = counted.get(it.kind, 0) + 1
+        turn.append(counted[it.kind])
+    return [it for _, _, it in sorted(zip(turn, range(len(items)), items))]
+
+
+_DEFINITION_LEAD = {"id": "{label} tentang {title}, menurut sumber:",
+                    "en": "{label}, on {title}, according to the sources:"}
+_ABOUT_LEAD = {"id": "Tentang {label}, menurut sumber:", "en": "About {label}, according to the sources:"}
+
+
+#: Words that name what a regulation is, not something in it ("Permendag 8/2024 itu aturan
+#: apa?", "What kind of regulation is X?").
+_IS_WORDS = frozenset("""aturan peraturan regulasi beleid rule regulation law kind jenis
+    sebenarnya maksudnya artinya exactly""".split())
+
+
+def asks_what_it_is(question: str) -> bool:
+    """Whether a definition question asks what a named regulation is ("Apa itu PP 80/2019?"),
+    not what something in it is ("What is the positive list in X?", "How does X define
+    social commerce?")."""
+    return set(content_words(strip_references(question))) <= _IS_WORDS
+
+
+def definition_answer(rec: RegulationRecord, passages: Sequence[RetrievedPassage],
+                      impact: Impact | None, lang: str, question: str = "",
+                      glossary: Glossary | None = None) -> Answer | None:
+    """"Apa itu PP 80/2019?": the sentence naming it with its title, then what it covers and
+    its first rules (``impact``: scope first), the statements that say more of the question's
+    words first."""
+    items = []
+    titled = titled_in(rec.id, list(passages))
+    if titled is not None:
+        p, s, e = titled
+        items.append(Item(p.text[s:e], Citation.of(p, 0, []), (p.start + s, p.start + e)))
+    if impact is not None:
+        about = statement_order(rec.id, question, glossary)
+        rules = [Item(st.text, st.citation, st.citation.highlights[0], kind=st.kind)
+                 for st in sorted((st for st in impact.obligations if st.kind in RULE_KINDS),
+                                  key=lambda st: (RULE_KINDS.index(st.kind), about(st)))
+                 if all(st.text != it.text for it in items)]
+        rules = distinct(rules, glossary, lang) if glossary is not None else rules
+        items += by_turns(rules)[:3]
+    if not items:
+        return None
+    lead = (_DEFINITION_LEAD[lang].format(label=rec.label, title=rec.title) if rec.title and titled
+            else _ABOUT_LEAD[lang].format(label=rec.label))
+    return compose(lead, items, lang, "definition", glossary)
