@@ -172,3 +172,19 @@ def test_a_definition_asks_what_a_regulation_is_only_when_it_names_nothing_else(
     assert asks_what_it_is("Permendag 8/2024 itu aturan apa?")
     assert not asks_what_it_is("What is the positive list in Permendag 31/2023?")
     assert not asks_what_it_is("How does Permendag 31/2023 define social commerce?")
+
+
+def test_the_asker_s_rules_open_with_the_regulation_that_fits_the_question_best():
+    from rag.answering.rules import stakeholder_answer
+    from rag.tracking.impact import Impact, Statement
+
+    def impact(reg, text):
+        return Impact(regulation=reg, stakeholders=[], obligations=[Statement(
+            kind="obligation", text=text, stakeholders=["platforms"],
+            citation=_cite(f"{reg}:0", 0, text))])
+    tax = impact("pmk-1-2025", "Platforms must withhold a levy on every sale.")
+    social = impact("permendag-2-2025", "Social media apps must not process payments.")
+    ans = stakeholder_answer([], [tax, social], ["platforms"], "en",
+                             "I run a social media app with a shopping feature. What must we do?")
+    bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert bullets[0].startswith("- Social media apps") and len(bullets) == 2

@@ -95,7 +95,7 @@ def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact
                        glossary: Glossary | None = None) -> Answer | None:
     """"Saya jualan di X, harus bagaimana?": the newest status of the players the asker
     names (``newest``: one event each), then what the regulations in play (``impacts``,
-    most relevant first, taking turns) require of the asker's group, the statements that
+    taking turns, the best fit first) require of the asker's group, the statements that
     say more of the question's words first; a regulation that names no
     rule for that group gives its rules for all (a seller on a social-commerce app lives
     under the rules its statements put on platforms)."""
@@ -107,9 +107,13 @@ def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact
         rules = [s for s in sorted(impact.obligations, key=about)
                  if s.kind in (*RULE_KINDS, "sanction")]
         rules = [s for s in rules if set(groups) & set(s.stakeholders)] or rules
+        fit = about(rules[0])[0] if rules else 0  # minus the question words its best says
         rules = [Item(s.text, s.citation, s.citation.highlights[0], kind=s.kind) for s in rules]
-        per_rule.append(distinct(rules, glossary, lang) if glossary is not None else rules)
-    # The regulations take turns, the most relevant first, until the list is full.
+        per_rule.append((fit, distinct(rules, glossary, lang) if glossary is not None else rules))
+    # The regulations take turns until the list is full: the one whose best statement says
+    # more of the question first ("a social media app with a shopping feature": the rule on
+    # social commerce before the marketplace tax), else in the order given.
+    per_rule = [rules for _, rules in sorted(per_rule, key=lambda x: x[0])]
     for turn in range(MAX_ITEMS):
         for rules in per_rule:
             if turn < len(rules) and len(items) < MAX_ITEMS and all(
