@@ -92,8 +92,7 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
         if ASKS_COMPARISON.search(question) and len(asked) >= 2 and rules_of is not None:
             for r in asked[:2]:
                 for st in sorted(rules_of(r.id), key=statement_order(r.id, question, glossary))[:2]:
-                    add(Item(st.text, st.citation, st.citation.highlights[0],
-                             prefix=f"{r.label}: ", kind=st.kind))
+                    add(Item.of(st, prefix=f"{r.label}: "))
         lead = _RELATIONS_LEAD[lang].format(facts="; ".join(facts[:3]))
         answer = compose(lead, items, lang, "relations", glossary) if items else None
     if answer is None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from rag.retrieval.glossary import Glossary
 from rag.text import detect_language, terms
-from rag.tracking.impact import cue_clause, what_it_says
+from rag.tracking.impact import Statement, cue_clause, what_it_says
 from rag.tracking.timeline import TimelineEvent
 from rag.types import Answer, Citation, RetrievedPassage
 
@@ -46,6 +46,11 @@ class Item:
     span: tuple[int, int]
     prefix: str = ""
     kind: str = ""  # a statement's kind (rag.tracking.impact), when it is one
+
+    @classmethod
+    def of(cls, st: Statement, prefix: str = "") -> "Item":
+        """The bullet of an impact statement."""
+        return cls(st.text, st.citation, st.citation.highlights[0], prefix, st.kind)
 
 
 def compose(lead: str, items: Sequence[Item], lang: str, intent: str,

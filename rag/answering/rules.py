@@ -108,7 +108,7 @@ def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact
                  if s.kind in (*RULE_KINDS, "sanction")]
         rules = [s for s in rules if set(groups) & set(s.stakeholders)] or rules
         fit = about(rules[0])[0] if rules else 0  # minus the question words its best says
-        rules = [Item(s.text, s.citation, s.citation.highlights[0], kind=s.kind) for s in rules]
+        rules = [Item.of(s) for s in rules]
         per_rule.append((fit, distinct(rules, glossary, lang) if glossary is not None else rules))
     # The regulations take turns until the list is full: the one whose best statement says
     # more of the question first ("a social media app with a shopping feature": the rule on
@@ -171,7 +171,7 @@ def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
                                   kinds.index(s.kind)))
     if not found:
         return None
-    items = [Item(s.text, s.citation, s.citation.highlights[0], kind=s.kind) for s in found]
+    items = [Item.of(s) for s in found]
     if not wanted:
         items = by_turns(items)
     lead = (_SANCTIONS_LEAD if sanctions else _RULES_LEAD)[lang].format(label=label)
@@ -220,7 +220,7 @@ def definition_answer(rec: RegulationRecord, passages: Sequence[RetrievedPassage
         items.append(Item(p.text[s:e], Citation.of(p, 0, []), (p.start + s, p.start + e)))
     if impact is not None:
         about = statement_order(rec.id, question, glossary)
-        rules = [Item(st.text, st.citation, st.citation.highlights[0], kind=st.kind)
+        rules = [Item.of(st)
                  for st in sorted((st for st in impact.obligations if st.kind in RULE_KINDS),
                                   key=lambda st: (RULE_KINDS.index(st.kind), about(st)))
                  if all(st.text != it.text for it in items)]

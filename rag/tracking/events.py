@@ -187,10 +187,7 @@ def sentence_events(sentence: str, article_day: str | None
     article's day, its clause start 0 (the clause of its cue is in the span)."""
     out = []
     prev = 0
-    # "Nomor 31 Tahun 2023" is a regulation's name, not a date: blank references out.
-    masked = sentence
-    for ref in find_references(sentence):
-        masked = masked[:ref.start] + " " * (ref.end - ref.start) + masked[ref.end:]
+    masked = _without_references(sentence)
     dates = list(_DATES.finditer(masked))
     for i, m in enumerate(dates):
         # The clause the date sits in ("..., which came into force in March 2024") says what
@@ -215,14 +212,20 @@ def sentence_events(sentence: str, article_day: str | None
     return out
 
 
+def _without_references(sentence: str) -> str:
+    """``sentence`` with its regulation references blanked out, offsets kept ("Nomor 31 Tahun
+    2023" is a regulation's name, not a date)."""
+    masked = sentence
+    for ref in find_references(sentence):
+        masked = masked[:ref.start] + " " * (ref.end - ref.start) + masked[ref.end:]
+    return masked
+
+
 def own_date(sentence: str, article_day: str | None) -> tuple[str, str] | None:
     """(ISO date, source) of the date a sentence gives itself (a day, a month, or counted
     back from the article: "text", "text-month", "relative"), references masked ("Nomor 31
     Tahun 2023" is no year); None when it gives none."""
-    masked = sentence
-    for ref in find_references(sentence):
-        masked = masked[:ref.start] + " " * (ref.end - ref.start) + masked[ref.end:]
-    when = event_date(masked, article_day)
+    when = event_date(_without_references(sentence), article_day)
     return when if when and when[1] in ("text", "text-month", "relative") else None
 
 

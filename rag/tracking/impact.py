@@ -65,12 +65,19 @@ class Impact(BaseModel):
     obligations: list[Statement]  # what the rule requires or forbids (no mere effects)
 
 
+def _cue(sentence: str) -> tuple[str, re.Match] | None:
+    """(kind, match) of a statement's cue: the first kind (OBLIGATION_CUES order) it has."""
+    for kind, rx in _OBLIGATIONS.items():
+        m = rx.search(sentence)
+        if m:
+            return kind, m
+    return None
+
+
 def statement_kind(sentence: str) -> str | None:
     """The first matching kind (OBLIGATION_CUES order) of a sentence, if any."""
-    for kind, rx in _OBLIGATIONS.items():
-        if rx.search(sentence):
-            return kind
-    return None
+    cue = _cue(sentence)
+    return cue[0] if cue else None
 
 
 def cue_clause(sentence: str) -> str:
@@ -78,25 +85,22 @@ def cue_clause(sentence: str) -> str:
     diperbolehkan memfasilitasi transaksi pembayaran" -> "Platform media sosial memfasilitasi
     transaksi pembayaran", without "Namun setelah masa transisi selesai, ..."): whom the rule
     binds and to what."""
-    for rx in _OBLIGATIONS.values():
-        m = rx.search(sentence)
-        if m:
-            starts = [b.end() for b in re.finditer(r"[,;:]", sentence[:m.start()])]
-            end = re.search(r"[,;:]", sentence[m.end():])
-            return (sentence[starts[-1] if starts else 0:m.start()] + " "
-                    + sentence[m.end():m.end() + end.start() if end else None])
-    return sentence
+    cue = _cue(sentence)
+    if cue is None:
+        return sentence
+    m = cue[1]
+    starts = [b.end() for b in re.finditer(r"[,;:]", sentence[:m.start()])]
+    end = re.search(r"[,;:]", sentence[m.end():])
+    return (sentence[starts[-1] if starts else 0:m.start()] + " "
+            + sentence[m.end():m.end() + end.start() if end else None])
 
 
 def what_it_says(sentence: str) -> str:
     """The part of a statement after its cue ("... yang melarang media sosial memproses
     pembayaran" -> "media sosial memproses pembayaran"): what the rule bans, requires or sets,
     without how the sentence came to it."""
-    for rx in _OBLIGATIONS.values():
-        m = rx.search(sentence)
-        if m:
-            return sentence[m.end():]
-    return sentence
+    cue = _cue(sentence)
+    return sentence[cue[1].end():] if cue else sentence
 
 
 #: "harus tunduk pada X", "must comply with X": complying with the rule, not what it says.
