@@ -264,8 +264,8 @@ def cmd_eval(args, settings: Settings) -> int:
         print(json.dumps(out[sets[0][0]] if args.qa else out, indent=2))
         return 0
     cols = ["items", "evidence@1", "evidence@5", "mrr", "citation_precision", "cited_evidence",
-            "answer_correct", "first_sentence", "refusal_accuracy", "false_refusals", "p50_ms",
-            "p95_ms"]
+            "answer_correct", "first_sentence", "refusal_accuracy", "false_refusals",
+            "intent_recognised", "p50_ms", "p95_ms"]
     for set_name, reports in results.items():
         corpus = next(c for n, _, c in sets if n == set_name)
         for name, report in reports.items():

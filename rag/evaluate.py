@@ -51,6 +51,8 @@ class ItemResult:
     question: str = ""
     answer: str = ""
     cited_ranks: list[int] = field(default_factory=list)  # 1-based retrieval rank per citation
+    intent: str = ""  # the intent Pantau recognised (Answer.intent)
+    expected_intent: str = ""  # the item's own intent, where the set gives one
 
     def miss(self) -> str | None:
         """Why this item counts against Pantau ("answered", "refused", "wrong citation",
@@ -83,6 +85,10 @@ class Report:
             out["first_sentence"] = sum(r.first_sentence for r in ans) / len(ans)
             out["cited_evidence"] = sum(r.cited_with_evidence > 0 for r in ans) / len(ans)
             out["false_refusals"] = sum(not r.found for r in ans) / len(ans)
+            typed = [r for r in ans if r.expected_intent]
+            if typed:
+                out["intent_recognised"] = (sum(r.intent == r.expected_intent for r in typed)
+                                            / len(typed))
             cited = sum(r.cited for r in ans)
             out["citation_precision"] = (sum(r.cited_with_evidence for r in ans) / cited
                                          if cited else 0.0)
@@ -188,5 +194,6 @@ def evaluate(run: Runner, items: list[dict], k: int = 5) -> Report:
             cited_ranks=[next((i + 1 for i, p in enumerate(passages)
                                if p.passage_id == c.passage_id), 0)
                          for c in answer.citations],
+            intent=answer.intent or "", expected_intent=it.get("intent", ""),
         ))
     return report

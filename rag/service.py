@@ -16,7 +16,8 @@ from rag.answering.generate import LLMAnswerer
 from rag.answering.relations import relations_answer
 from rag.answering.routed import as_context, with_passages
 from rag.answering.rules import (RULE_KINDS, asks_what_it_is, definition_answer, groups_asked,
-                                 impact_answer, rules_answer, stakeholder_answer)
+                                 impact_answer, rules_answer, stakeholder_answer,
+                                 statement_order)
 from rag.answering.stories import chronology_answer, whats_new_answer
 from rag.answering.tracked import OPERATION, status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
@@ -151,6 +152,11 @@ class PantauService:
                                                  subjects[0] if subjects else None), lang)
         if qp.intent == "stakeholder":
             return self._stakeholder_answer(qp, regs, lang, passages)
+        named = bool(regs)
+        if not regs and qp.intent == "obligations":
+            # "Wajib punya izin usaha nggak?": a rule, of the regulation in play. (Who was
+            # hit, or who was fined, is asked of an event more often than of a rule.)
+            regs = self._best_fit(self._cited_by(passages), qp)
         if not regs:
             return None
         if qp.intent == "relations":
@@ -162,7 +168,7 @@ class PantauService:
                                      self.impact(regs[0].id), lang, qp.question,
                                      self.retriever.glossary)
         if qp.intent in ("impact", "obligations", "sanctions"):
-            if subject_of(qp.question) is None:
+            if named and subject_of(qp.question) is None:
                 return None  # "what will the revision of X regulate": not X's rules
             impact = self.impact(regs[0].id)
             if impact is None:
@@ -205,15 +211,31 @@ class PantauService:
                 # else its newest event (a seller on TikTok is not asking about its fine).
                 ops = [e for e in tl.events if e.type in OPERATION]
                 newest.append((ops or tl.events)[-1])
-        if not regs:
-            seen: dict[str, None] = {}
-            for p in passages:
-                for rid in p.regulations:
-                    seen.setdefault(rid, None)
-            regs = [r for r in (self.registry.get(rid) for rid in seen) if r is not None]
+        regs = regs or self._cited_by(passages)
         impacts = [i for i in (self.impact(r.id) for r in regs[:3]) if i is not None]
         return stakeholder_answer(newest, impacts, groups_asked(qp.question, own=True), lang,
                                   qp.question, self.retriever.glossary)
+
+    def _cited_by(self, passages: Sequence[RetrievedPassage]) -> list[RegulationRecord]:
+        """The tracked regulations the passages cite, in the order they first come."""
+        seen = dict.fromkeys(rid for p in passages for rid in p.regulations)
+        return [r for r in (self.registry.get(rid) for rid in seen) if r is not None]
+
+    def _best_fit(self, regs: Sequence[RegulationRecord], qp) -> list[RegulationRecord]:
+        """Of the regulations in play (``regs``, retrieval's order), the one whose rules say
+        most of the question's words ("Boleh nggak jualan live di TikTok
+        sekarang?": the rule on selling through social media), when its best says at least
+        two; else none (the passages answer)."""
+        best, fit = [], -1
+        for rec in regs:
+            impact = self.impact(rec.id)
+            if impact is None:
+                continue
+            about = statement_order(rec.id, qp.question, self.retriever.glossary)
+            said = [-about(s)[0] for s in impact.obligations if s.kind in RULE_KINDS]
+            if said and max(said) > fit:
+                best, fit = [rec], max(said)
+        return best if fit >= 2 else []
 
     def _rules_of(self, reg_id: str) -> list:
         """A regulation's rules (prohibitions, obligations, thresholds) as Statements."""

@@ -89,6 +89,14 @@ def test_first_sentence_key_groups_and_cited_evidence():
     assert s["first_sentence"] == pytest.approx(3 / 4)
     assert s["cited_evidence"] == 1.0  # each answer cites at least one passage with evidence
     assert s["citation_precision"] == pytest.approx(4 / 5)
+    # The intent Pantau recognised against the item's own: only items that give one count.
+    script["q3"] = ([hit], _answer("Platforms must stop payments [1].", [hit]).model_copy(
+        update={"intent": "impact"}))
+    script["q4"] = ([hit], _answer("Platforms [1].", [hit]).model_copy(update={"intent": "fact"}))
+    report = evaluate(lambda q, h, k: script[q], items)
+    assert [(r.intent, r.expected_intent) for r in report.items[2:]] == [
+        ("impact", "impact"), ("fact", "impact")]
+    assert report.summary()["intent_recognised"] == 0.5
 
 
 def test_answer_keys_match_whole_words():

@@ -15,6 +15,11 @@ def test_statement_kinds():
     assert statement_kind("Pedagang wajib memiliki izin usaha.") == "obligation"
     assert statement_kind("Sanksi mulai dari peringatan tertulis.") == "sanction"
     assert statement_kind("Harga cabai naik.") is None
+    # what a rule still allows is a rule too; "tidak boleh" and "hanya boleh" are not that
+    assert statement_kind("Barang itu masih boleh dijual langsung ke konsumen.") == "permission"
+    assert statement_kind("A positive list says which goods may still be sold.") == "permission"
+    assert statement_kind("Media sosial tidak boleh memproses pembayaran.") == "prohibition"
+    assert statement_kind("Media sosial hanya boleh dipakai untuk promosi.") == "obligation"
 
 
 def test_permendag_31_impact_on_the_sample(settings):

@@ -28,6 +28,9 @@ from rag.retrieval.query import plan
     ("Saya jualan di Shopee, harus bagaimana sekarang?", "stakeholder"),
     ("I sell batik online. Which rules apply to me?", "stakeholder"),
     ("Bagaimana status Zalora sekarang?", "status"),
+    ("What are the rules under PMK 9/2024?", "obligations"),
+    ("What's the latest on the rules for admin fees?", "whats_new"),
+    ("Ada perkembangan terbaru soal aturan ongkir?", "whats_new"),
     # a date, a figure or a name asked for is a fact, whatever else the question says
     ("Kapan aturan itu mulai berlaku?", "fact"),
     ("Berapa denda yang dijatuhkan kepada platform itu?", "fact"),
@@ -42,3 +45,14 @@ def test_the_plan_carries_the_intent_and_yes_no_status_questions_are_status():
     g = load_glossary()
     assert plan("Apakah Zalora masih tutup?", g).intent == "status"
     assert plan("Who is affected by Permendag 12/2025?", g).intent == "impact"
+
+
+def test_what_about_x_asks_the_earlier_kind_of_question_about_x():
+    g = load_glossary()
+    history = [{"role": "user", "content": "What are the rules under PMK 9/2024?"},
+               {"role": "assistant", "content": "Platforms must withhold the levy."}]
+    qp = plan("And what about goods sold from abroad?", g, history=history)
+    assert qp.intent == "obligations" and "PMK 9/2024" in qp.question
+    # a follow-up that asks a question of its own keeps its own intent
+    assert plan("What about Zalora, when did it close?", g, history=history).intent == "fact"
+    assert plan("And what about goods sold from abroad?", g).intent == "fact"  # no history

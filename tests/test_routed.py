@@ -188,3 +188,28 @@ def test_the_asker_s_rules_open_with_the_regulation_that_fits_the_question_best(
                              "I run a social media app with a shopping feature. What must we do?")
     bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
     assert bullets[0].startswith("- Social media apps") and len(bullets) == 2
+
+
+def test_rules_open_with_the_statement_that_says_most_of_the_question():
+    from rag.answering.rules import rules_answer
+    from rag.retrieval.glossary import load_glossary
+    from rag.tracking.impact import Impact, Statement
+
+    texts = [("scope", "The rule applies to every platform."),
+             ("prohibition", "Social media may not process payments."),
+             ("prohibition", "It barred social media from payments and set a floor for goods "
+                             "sold directly from abroad."),
+             ("threshold", "Each item must be worth at least USD 100.")]
+    imp = Impact(regulation="permendag-2-2025", stakeholders=[], obligations=[
+        Statement(kind=k, text=t, citation=_cite(f"a{i}:0", 0, t)) for i, (k, t) in
+        enumerate(texts)])
+    g = load_glossary()
+    ans = rules_answer(imp, "Permendag 2/2025", "en", question="What about goods sold "
+                       "directly from abroad?", glossary=g)
+    bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    # the fullest fit leads and stands for the plainer ban it repeats; then each kind's best
+    assert bullets[0].startswith("- It barred social media") and len(bullets) == 3
+    assert {b[2:6] for b in bullets[1:]} == {"The ", "Each"}
+    ans = rules_answer(imp, "Permendag 2/2025", "en", question="What does it regulate?",
+                       glossary=g)
+    assert ans.answer.splitlines()[1].startswith("- The rule applies")  # asked nothing: scope

@@ -255,6 +255,11 @@ def test_analyst_questions_are_answered_from_the_structured_layer(sample):
     rules = service.ask("Apa saja larangan Permendag 31/2023?")
     assert rules.intent == "obligations" and rules.answer.startswith("Yang diatur Permendag 31/2023")
     assert any(w in rules.answer for w in ("dilarang", "tidak boleh", "tidak diperbolehkan"))
+    # Naming no regulation, a rule is asked of the one in play whose rules fit it best.
+    unnamed = service.ask("Jualan online dari rumah wajib punya izin usaha nggak?")
+    assert unnamed.intent == "obligations" and unnamed.answer.startswith(
+        "Yang diatur PP 80/2019"), unnamed.answer
+    assert any(w in unnamed.answer.splitlines()[1] for w in ("izin usaha", "business licence"))
     sanctions = service.ask("Sanksi apa untuk platform yang melanggar Permendag 31/2023?")
     assert sanctions.intent == "sanctions" and "peringatan" in sanctions.answer
     who = service.ask("Who is affected by Permendag 31/2023?")

@@ -46,11 +46,12 @@ class Item:
     span: tuple[int, int]
     prefix: str = ""
     kind: str = ""  # a statement's kind (rag.tracking.impact), when it is one
+    fit: int = 0  # how many of the question's words it says (rules.statement_order)
 
     @classmethod
-    def of(cls, st: Statement, prefix: str = "") -> "Item":
+    def of(cls, st: Statement, prefix: str = "", fit: int = 0) -> "Item":
         """The bullet of an impact statement."""
-        return cls(st.text, st.citation, st.citation.highlights[0], prefix, st.kind)
+        return cls(st.text, st.citation, st.citation.highlights[0], prefix, st.kind, fit)
 
 
 def compose(lead: str, items: Sequence[Item], lang: str, intent: str,
@@ -99,12 +100,14 @@ def _gist(text: str, glossary: Glossary) -> set[str]:
 
 def distinct(items: Sequence[Item], glossary: Glossary, lang: str) -> list[Item]:
     """``items`` with one of each group of the same kind that say the same (their gists
-    share two or more things, and at least half of the smaller): in the place of the first, one in the
-    question's language ``lang`` if any, and of those the one most about it (its statement
+    share two or more things, and at least half of the smaller): in the place of the first,
+    the one that says most of the question (``Item.fit``: "goods sold from abroad?" keeps
+    "... set a minimum price for goods sold directly ... from abroad" over a plainer ban),
+    then one in the question's language ``lang``, then the one most about it (its statement
     fills more of its sentence: "Marketplaces will be required to collect ..." over
     "Bukalapak said ..., and since mid-2025 marketplaces have been required to collect ...")."""
-    def better(it: Item) -> tuple[bool, float]:
-        return detect_language(it.text, default=lang) == lang, _share(it.text)
+    def better(it: Item) -> tuple[int, bool, float]:
+        return it.fit, detect_language(it.text, default=lang) == lang, _share(it.text)
 
     kept: list[Item] = []
     gists: list[set[str]] = []

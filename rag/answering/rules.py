@@ -40,7 +40,7 @@ _ASKS_KIND = {
     "threshold": re.compile(r"\b(minimum|minimal|batas\w*|threshold\w*|floor|cap)\b", re.I),
 }
 #: What a regulation's own rules are (rag.tracking.impact's statement kinds).
-RULE_KINDS = ("scope", "prohibition", "obligation", "threshold")
+RULE_KINDS = ("scope", "prohibition", "obligation", "threshold", "permission")
 _WHO = {g: re.compile(rf"\b(?:{rx})\b", re.I) for g, rx in (
     ("sellers", r"pedagang|penjual|seller\w*|merchant\w*|umkm|msmes?|ukm|traders?"),
     ("platforms", r"platform\w*|marketplace\w*|lokapasar|e-commerce|social commerce|"
@@ -108,7 +108,7 @@ def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact
                  if s.kind in (*RULE_KINDS, "sanction")]
         rules = [s for s in rules if set(groups) & set(s.stakeholders)] or rules
         fit = about(rules[0])[0] if rules else 0  # minus the question words its best says
-        rules = [Item.of(s) for s in rules]
+        rules = [Item.of(s, fit=-about(s)[0]) for s in rules]
         per_rule.append((fit, distinct(rules, glossary, lang) if glossary is not None else rules))
     # The regulations take turns until the list is full: the one whose best statement says
     # more of the question first ("a social media app with a shopping feature": the rule on
@@ -161,7 +161,8 @@ def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
     ``sanctions``, the sanctions and enforcement the sources state. The kind of rule the
     question asks for comes first ("apa saja larangan X": its prohibitions), then the
     statements about the groups it names and that say more of its words; asked for no kind,
-    each kind's best comes before any kind's second."""
+    the one saying most of the question leads, then each kind's best comes before any
+    kind's second."""
     kinds = ("sanction",) if sanctions else RULE_KINDS
     about = statement_order(impact.regulation, question, glossary)
     wanted = {k for k, rx in _ASKS_KIND.items() if rx.search(question)}
@@ -171,9 +172,11 @@ def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
                                   kinds.index(s.kind)))
     if not found:
         return None
-    items = [Item.of(s) for s in found]
+    items = [Item.of(s, fit=-about(s)[0]) for s in found]
     if not wanted:
-        items = by_turns(items)
+        # The statement saying most of the question first ("and goods sold from abroad?":
+        # the price floor), then each kind's best before any kind's second.
+        items = items[:1] + by_turns(items[1:])
     lead = (_SANCTIONS_LEAD if sanctions else _RULES_LEAD)[lang].format(label=label)
     return compose(lead, items, lang, "sanctions" if sanctions else "obligations", glossary)
 
@@ -220,7 +223,7 @@ def definition_answer(rec: RegulationRecord, passages: Sequence[RetrievedPassage
         items.append(Item(p.text[s:e], Citation.of(p, 0, []), (p.start + s, p.start + e)))
     if impact is not None:
         about = statement_order(rec.id, question, glossary)
-        rules = [Item.of(st)
+        rules = [Item.of(st, fit=-about(st)[0])
                  for st in sorted((st for st in impact.obligations if st.kind in RULE_KINDS),
                                   key=lambda st: (RULE_KINDS.index(st.kind), about(st)))
                  if all(st.text != it.text for it in items)]

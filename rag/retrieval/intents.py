@@ -57,7 +57,8 @@ _WHATS_NEW = re.compile(
     r"(\bwhat'?s new\b|\bwhat (is|has) (new|changed)\b|\banything new\b|"
     r"\bapa (yang )?(baru|terbaru)\b|\bada (aturan|update|kabar|perkembangan|yang|perubahan) "
     r"(baru|apa)\b|\blatest (news|developments?)\b|\bnew since\b|\bbaru sejak\b|"
-    r"\bsince (then|that)\b|\bsejak (itu|saat itu)\b)", re.I)
+    r"\bsince (then|that)\b|\bsejak (itu|saat itu)\b|\bwhat'?s the latest\b|\bthe latest on\b|"
+    r"\b(kabar|perkembangan) terbaru\b)", re.I)
 #: "since mid-2025", "sejak awal 2025", "since February 2024": a period that runs to now.
 _SINCE = re.compile(r"\b(since|sejak)\s+(early |late |mid-?|awal |akhir |pertengahan )?"
                     r"(\w+ )?(19|20)\d\d\b", re.I)
@@ -83,7 +84,7 @@ _OBLIGATIONS = re.compile(
     r"\b(require[sd]?|requirements?|wajib|kewajiban|obligations?|must|harus|prohibit\w*|"
     r"dilarang|larangan|melarang|forbid\w*|forbidden|bans?|banned|boleh|allowed|permitted|"
     r"may (still|not|only)|regulate[sd]?|mengatur|diatur|atur|isi(nya)?|contents?|provisions?|"
-    r"ketentuan\w*|rules? (for|on)|ngatur|can (i|we|a|an|the) .{3,80} under|"
+    r"ketentuan\w*|rules? (for|on|under)|ngatur|can (i|we|a|an|the) .{3,80} under|"
     r"under .{3,60}, can (i|we|a|an|the))\b", re.I)
 #: "Apa itu X", "what is meant by X", "how does the rule define X", "X itu maksudnya apa":
 #: a definition is asked for.

@@ -218,9 +218,16 @@ def plan(question: str, glossary: Glossary, filters: Filters | None = None,
         f.until = period[1]
     asks_status = bool(ASKS_STATUS.search(standalone))
     yes_no = asks_yes_no(question)
+    intent = intent_of(question, asks_status, yes_no)
+    users = [h.get("content", "") for h in history or [] if h.get("role") == "user"]
+    contrast = _CONTRAST.match(question)
+    if intent == "fact" and users and contrast and not _WH.search(contrast.group("rest")):
+        # "And what about goods sold from abroad?" after "What are the rules under X?": the
+        # same kind of question, about something else ("what about X, when ...?" is its own).
+        intent = intent_of(users[-1])
     return QueryPlan(question=standalone, original=question, language=language,
                      terms=list(dict.fromkeys(terms)), wants_latest=wants_latest,
                      wants_chronology=bool(_CHRONO.search(standalone)), period=period,
                      asks_status=asks_status, asks_yes_no=yes_no,
-                     intent=intent_of(question, asks_status, yes_no),
+                     intent=intent,
                      filters=f)

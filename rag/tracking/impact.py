@@ -36,6 +36,10 @@ OBLIGATION_CUES: dict[str, str] = {
                    r"no longer (?:allowed|permitted)",
     "obligation": r"wajib|harus|diwajibkan|hanya boleh|hanya (?:dapat|diizinkan)|must|"
                   r"required|requires|obliged|only allowed|may only|have to|has to",
+    # What it still allows ("masih boleh dijual langsung", "may still be sold"): "tidak
+    # boleh" and "hanya boleh" are taken above.
+    "permission": r"\b(?:boleh|diperbolehkan|dibolehkan|diizinkan|may still|can still|"
+                  r"(?:still |are |is )(?:allowed|permitted) to)\b",
     "sanction": r"sanksi|pencabutan izin|peringatan tertulis|sanctions?|revocation|"
                 r"warning letters?|penalt\w*",
     "scope": r"\b(?:mengatur|diatur|mengatur tentang|regulates|regulating|governs|governing|"
@@ -48,7 +52,7 @@ _OBLIGATIONS = {k: re.compile(rf"(?:{v})", re.I) for k, v in OBLIGATION_CUES.ite
 
 
 class Statement(BaseModel):
-    kind: str  # threshold / prohibition / obligation / sanction / scope / effect
+    kind: str  # threshold / prohibition / obligation / permission / sanction / scope / effect
     text: str  # the sentence, verbatim
     stakeholders: list[str] = Field(default_factory=list)
     citation: Citation
