@@ -27,7 +27,7 @@ from rag.retrieval.retrieve import Retriever
 from rag.store.indexing import BatchIndexer, IndexResult
 from rag.store.store import PantauStore
 from rag.tracking.entities import load_gazetteer
-from rag.tracking.impact import Impact, impact_of, subject_of
+from rag.tracking.impact import Impact, impact_of, instructions_in, subject_of
 from rag.tracking.registry import RegulationRecord, RegulationRegistry
 from rag.tracking.events import asked_event_type
 from rag.tracking.timeline import (Timeline, TimelineEvent, TimelineIndex, dated_sentences,
@@ -204,7 +204,8 @@ class PantauService:
         play require of the asker's group: those the question names, else those cited by
         the passages retrieved for it (best first), up to three."""
         newest = []
-        for eid in self._players(qp.question)[:2]:
+        players = self._players(qp.question)[:2]
+        for eid in players:
             tl = self.timeline(eid)
             if tl is not None and tl.events:
                 # Where it stands for those who use it: its newest opening, closing or move,
@@ -213,8 +214,12 @@ class PantauService:
                 newest.append((ops or tl.events)[-1])
         regs = regs or self._cited_by(passages)
         impacts = [i for i in (self.impact(r.id) for r in regs[:3]) if i is not None]
-        return stakeholder_answer(newest, impacts, groups_asked(qp.question, own=True), lang,
-                                  qp.question, self.retriever.glossary)
+        groups = groups_asked(qp.question, own=True)
+        known = self.timelines.gazetteer.entities
+        names = [n for eid in players for n in (*known[eid].names, *known[eid].aliases)]
+        told = instructions_in(passages, groups, names) if names else []
+        return stakeholder_answer(newest, impacts, groups, lang, qp.question,
+                                  self.retriever.glossary, told)
 
     def _cited_by(self, passages: Sequence[RetrievedPassage]) -> list[RegulationRecord]:
         """The tracked regulations the passages cite, in the order they first come."""

@@ -66,6 +66,19 @@ def test_a_regulation_s_rules_are_its_own_not_another_s_or_someone_s_claim():
     assert not impact_of("permendag-5-2020", [old]).obligations
 
 
+def test_what_a_group_was_told_to_do_by_the_player_the_asker_deals_with():
+    from rag.tracking.impact import instructions_in
+    about = _passage("Lapakku menutup layanan barang fisik. Para penjual diminta menuntaskan "
+                     "pesanan sebelum Maret. \"Kami diminta sabar,\" kata seorang pedagang. "
+                     "Konsumen diimbau memakai aplikasi terbaru.")
+    other = _passage("Tokoku merapikan katalog. Para penjual diminta memperbarui foto.", "b:0")
+    told = instructions_in([about, other], ["sellers"], ["Lapakku"])
+    # the group's instruction, in a passage naming the player; no quote, no other group
+    assert [s.text for s in told] == ["Para penjual diminta menuntaskan pesanan sebelum Maret."]
+    assert told[0].stakeholders == ["sellers"] and told[0].citation.passage_id == "a:0"
+    assert not instructions_in([about], ["sellers"], ["Tokoku"])
+
+
 def test_what_a_text_speaks_of_and_the_clause_of_a_statement():
     from rag.tracking.impact import cue_clause, subject_of
     assert subject_of("Permendag 12/2024 yang menggantikan Permendag 5/2020 terbit.") == \

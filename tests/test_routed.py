@@ -188,6 +188,12 @@ def test_the_asker_s_rules_open_with_the_regulation_that_fits_the_question_best(
                              "I run a social media app with a shopping feature. What must we do?")
     bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
     assert bullets[0].startswith("- Social media apps") and len(bullets) == 2
+    # what the group was told to do comes before the regulations' rules
+    told = Statement(kind="obligation", text="Sellers were asked to finish open orders.",
+                     stakeholders=["sellers"], citation=_cite("b:0", 0, "x"))
+    ans = stakeholder_answer([], [tax], ["sellers"], "en", "I sell there. What now?",
+                             told=[told])
+    assert ans.answer.splitlines()[1].startswith("- Sellers were asked to finish open orders.")
 
 
 def test_rules_open_with_the_statement_that_says_most_of_the_question():

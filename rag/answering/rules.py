@@ -92,15 +92,19 @@ _OWN_GROUP = {"id": "Anda", "en": "you"}
 
 def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact],
                        groups: Sequence[str], lang: str, question: str,
-                       glossary: Glossary | None = None) -> Answer | None:
+                       glossary: Glossary | None = None,
+                       told: Sequence[Statement] = ()) -> Answer | None:
     """"Saya jualan di X, harus bagaimana?": the newest status of the players the asker
-    names (``newest``: one event each), then what the regulations in play (``impacts``,
+    names (``newest``: one event each) and what the news says the asker's group was told to
+    do (``told``: "sellers have been asked to complete outstanding orders"), then what the
+    regulations in play (``impacts``,
     taking turns, the best fit first) require of the asker's group, the statements that
     say more of the question's words first; a regulation that names no
     rule for that group gives its rules for all (a seller on a social-commerce app lives
     under the rules its statements put on platforms)."""
     items = [Item(e.summary, e.citation, event_span(e), prefix=f"{event_when(e, lang)}: ")
              for e in newest]
+    items += [Item.of(s) for s in told[:2]]
     per_rule = []
     for impact in impacts:
         about = statement_order(impact.regulation, question, glossary)

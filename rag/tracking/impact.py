@@ -8,6 +8,7 @@ Everything returned is a verbatim sentence with its citation.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
@@ -189,3 +190,33 @@ def impact_of(reg_id: str, passages: list[RetrievedPassage],
                   stakeholders=[b for b in by_group if b.statements],
                   obligations=[x for i, x in enumerate(statements)
                                if x.kind != "effect" and i in provisions])
+
+
+#: What someone was told to do ("Para penjual diminta ...", "sellers have been asked to
+#: complete outstanding orders"): an instruction, from a company as much as a regulator.
+_INSTRUCTED = re.compile(r"\b(?:diminta|diimbau|dianjurkan|disarankan|diarahkan|"
+                         r"(?:asked|urged|advised|told|instructed|requested) to)\b", re.I)
+
+
+def instructions_in(passages: Sequence[RetrievedPassage], groups: Sequence[str],
+                    names: Sequence[str]) -> list[Statement]:
+    """The instructions ``passages`` report to the ``groups`` (what they were asked to do),
+    in passages that name one of ``names`` (the player the asker deals with); no quote or
+    someone's claim. Retrieval order, each sentence once."""
+    wanted = [_GROUPS[g] for g in groups if g in _GROUPS]
+    out: list[Statement] = []
+    seen: set[str] = set()
+    for p in passages:
+        if not any(re.search(rf"\b{re.escape(n)}\b", p.text, re.I) for n in names):
+            continue
+        for s, e in sentence_spans(p.text):
+            sentence = p.text[s:e]
+            if (not _INSTRUCTED.search(sentence) or _ATTRIBUTED.search(sentence)
+                    or not any(rx.search(sentence) for rx in wanted) or sentence in seen):
+                continue
+            seen.add(sentence)
+            out.append(Statement(
+                kind="obligation", text=sentence,
+                stakeholders=[g for g, rx in _GROUPS.items() if rx.search(sentence)],
+                citation=Citation.of(p, len(out) + 1, [(p.start + s, p.start + e)])))
+    return out
