@@ -7,26 +7,20 @@
 - Two app processes on one server: an article ingested through one is found lexically
   (BM25) through the other, and a deleted one disappears from both.
 
-The server is PANTAU_TEST_CHROMA_URL, which .ci/run sets (it starts `chroma run` on
-loopback); without it this module is skipped, since it repeats whole test modules (the
-fault and worker tests start a Chroma server of their own when it is not set). Every test
-uses collections of its own (a unique prefix), so one server serves them all.
+The server is PANTAU_TEST_CHROMA_URL when it is set (a server of your own); otherwise the
+session starts `chroma run` on a free loopback port and stops it after (conftest's
+``chroma_url``), so `make test` runs this module on a fresh machine too. Every test uses
+collections of its own (a unique prefix), so one server serves them all.
 """
 import inspect
-import os
 
 import httpx
 import pytest
 
-if not os.environ.get("PANTAU_TEST_CHROMA_URL", "").strip():
-    pytest.skip("PANTAU_TEST_CHROMA_URL is not set: start `chroma run --path DIR --host "
-                "127.0.0.1 --port PORT` and set it to http://127.0.0.1:PORT (.ci/run does)",
-                allow_module_level=True)
-
-import test_api as _api  # noqa: E402
-import test_lexical as _lexical  # noqa: E402
-import test_pipeline as _pipeline  # noqa: E402
-from conftest import FIXTURES, make_settings, start_server, unique_prefix  # noqa: E402
+import test_api as _api
+import test_lexical as _lexical
+import test_pipeline as _pipeline
+from conftest import FIXTURES, make_settings, start_server, unique_prefix
 
 
 # -- the store-level tests, on the server ---------------------------------------------------
