@@ -87,6 +87,11 @@ def cmd_bench_scale(args, settings: Settings) -> int:
         line += (f" | /api/ask p50/p95 {row['api_ask']['p50_ms']:.0f}/"
                  f"{row['api_ask']['p95_ms']:.0f} ms ({row['api_ask']['errors']} errors) | "
                  f"peak RSS {row['peak_rss_mb']} MB | load avg {row.get('load_average_1m')}")
+        cold = row["cold_start"]
+        line += (f" | cold start to first answer {cold['seconds']:.1f}s (RSS {cold['rss_mb']} MB,"
+                 f" snapshots {row['snapshots_mb']:.1f} MB)")
+        if "cold_start_without_snapshots" in row:
+            line += f", without snapshots {row['cold_start_without_snapshots']['seconds']:.1f}s"
         print(line, flush=True)
 
     r = run(settings, steps, args.embedder, Path(args.questions), Path(args.sample),

@@ -6,8 +6,8 @@ synthetic news (``bench.synthetic``) ingested through the real pipeline
 After each step it measures:
 
 - ingest throughput of the step (passages/s);
-- index size on disk (the Chroma directory; the lexical, registry and timeline indexes live
-  in memory only);
+- index size on disk (the Chroma directory; the snapshots of the lexical, registry and
+  timeline indexes, ``rag.store.snapshots``);
 - the build of the derived indexes (BM25, regulation registry, timelines): seconds and RSS
   growth -- what a process pays once, at start-up;
 - the refresh after a write: what the first request after a one-article write pays to bring
@@ -17,6 +17,8 @@ After each step it measures:
   of it, with the 1-minute load average of the machine at that moment;
 - ``POST /api/ask`` p50/p95 through a real uvicorn server on loopback (a thread of this
   process, sequential requests, extractive answers);
+- cold start: process start to the first ``/api/ask`` 200 of a new ``pantau serve`` on the
+  store as it is, from the snapshots (and, up to ``COLD_REBUILD_UP_TO`` passages, without);
 - peak RSS of the process so far (ru_maxrss).
 
 Embeddings: ``--embedder default`` embeds *questions* with the real model and gives
@@ -31,6 +33,8 @@ import contextlib
 import json
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -98,6 +102,53 @@ class _Server:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(30)
+
+
+#: Cold starts without snapshots are timed up to this many passages (at 1M one would take
+#: over 20 minutes: the rebuild it measures is reported by the step anyway).
+COLD_REBUILD_UP_TO = 100_000
+
+
+def cold_start(data: Path, snapshots: bool = True, timeout: float = 3600) -> dict:
+    """Process start -> first ``POST /api/ask`` 200 of ``pantau serve`` (one worker) on the
+    data dir ``data`` as it is: seconds, and the server's RSS then (from /proc)."""
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "PANTAU_DATA_DIR": str(data), "PANTAU_CHROMA_URL": "",
+           "PANTAU_INGEST_SAMPLE_ON_START": "false", "PANTAU_LLM_BACKEND": "none",
+           "PANTAU_API_KEY": "", "PANTAU_SNAPSHOTS": "true" if snapshots else "false"}
+    pantau = Path(sys.executable).with_name("pantau")
+    cmd = [str(pantau), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while time.perf_counter() - t0 < timeout:
+            if proc.poll() is not None:
+                raise RuntimeError(f"pantau serve exited: {proc.stderr.read()[-2000:]!r}")
+            try:
+                r = httpx.post(f"http://127.0.0.1:{port}/api/ask", timeout=60,
+                               json={"question": "Kapan TikTok Shop berhenti beroperasi?"})
+                if r.status_code == 200:
+                    seconds = time.perf_counter() - t0
+                    return {"seconds": round(seconds, 1), "rss_mb": round(_proc_rss_mb(proc.pid))}
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"no answer from pantau serve within {timeout:.0f} s")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _proc_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
@@ -188,6 +239,15 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
                 row[f"rebuild_{name}_s"] = round(time.perf_counter() - t, 2)
             row["derived_indexes_rss_mb"] = round(rss_mb() - rss0)
             service = fresh
+            # A new process on this store, as a restart or a deploy starts one: from the
+            # snapshots the rebuild above saved, and (up to COLD_REBUILD_UP_TO) without them.
+            for f in (fresh.retriever.lexical.follower, fresh.registry.follower,
+                      fresh.timelines.follower):
+                f.wait_saved()
+            row["snapshots_mb"] = round(dir_mb(data / "snapshots"), 1)
+            row["cold_start"] = cold_start(data)
+            if passages <= COLD_REBUILD_UP_TO:
+                row["cold_start_without_snapshots"] = cold_start(data, snapshots=False)
             # What the first request after a write pays: one new article, then each index
             # refreshes just that article. What it costs depends on the article (how busy
             # the subjects it mentions are), so several writes, one at a time.

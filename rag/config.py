@@ -81,6 +81,8 @@ class Settings(BaseSettings):
         2.0, gt=0, description="Seconds to connect to the Chroma server before answering "
         "'store unavailable' (503).")
     chroma_timeout: float = Field(60.0, gt=0, description="Seconds per Chroma server request.")
+    snapshots: bool = Field(True, description="Save the derived indexes (BM25, registry, "
+                            "timelines) under data_dir/snapshots and start from them.")
 
     # Embeddings
     embedding_model: str = Field(

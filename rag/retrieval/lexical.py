@@ -28,7 +28,7 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -123,7 +123,7 @@ class LexicalIndex:
 
     def __init__(self, store: PantauStore) -> None:
         self.store = store
-        self.follower = ChangeFollower(store, self)
+        self.follower = ChangeFollower(store, self, name="lexical")
         self._state = _EMPTY_STATE
         self._vocab: dict[str, int] = {}   # append-only, shared by every state
         self._names: dict[str, int] = {}   # language and outlet codes, append-only
@@ -154,6 +154,20 @@ class LexicalIndex:
                filters: Filters | None = None) -> list[tuple[str, float]]:
         """See ``LexicalView.search``."""
         return self.view().search(groups, k, filters)
+
+    # -- snapshots (rag.store.snapshots) ----------------------------------------------------
+    def capture(self) -> tuple:
+        """The published state with copies of what later writes append to."""
+        with self._wlock:
+            st = self._state
+            return (replace(st, ids=st.ids[:st.n]), dict(self._vocab), dict(self._names),
+                    {a: list(rows) for a, rows in self._by_article.items()})
+
+    def restore(self, state: tuple) -> None:
+        st, vocab, names, by_article = state
+        with self._wlock:
+            self._state, self._vocab, self._names, self._by_article = st, vocab, names, by_article
+            self._pending = None
 
     # -- writes (called by the follower, under its lock) ------------------------------------
     def reset(self) -> None:

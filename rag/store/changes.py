@@ -11,7 +11,12 @@ A ``ChangeFollower`` keeps one derived index current in any process that shares 
   refreshes just those articles: their old passages are removed from the index and their
   current passages (none, when deleted) are added. A refresh reads the current state, so
   applying an entry twice or out of order does no harm;
-- a process that fell behind the log's retention rebuilds from scratch.
+- a process that fell behind the log's retention rebuilds from scratch;
+- an index that can ``capture`` and ``restore`` its state starts from its snapshot
+  (``rag.store.snapshots``) when there is a valid one, then replays the log entries after
+  it; it is saved after a rebuild, and after refreshes once ``SAVE_AFTER_ARTICLES``
+  articles or ``SAVE_EVERY_S`` seconds have passed since the last save (in a background
+  thread, from a state captured under the follower's lock).
 
 Log entries are read from ``floor`` on: the wall-clock time of this process's previous
 check, less ``CLOCK_MARGIN_MS``, which covers a writer whose entry became visible late
@@ -34,6 +39,10 @@ log = logging.getLogger("pantau.changes")
 
 #: How far back of its previous check a follower reads the change log.
 CLOCK_MARGIN_MS = 60_000
+#: A snapshot is saved again after refreshes of this many articles, or this long after the
+#: last save when any article was refreshed since.
+SAVE_AFTER_ARTICLES = 500
+SAVE_EVERY_S = 600.0
 
 PassageRow = tuple[str, str, dict[str, Any]]  # (passage id, text, metadata)
 
@@ -53,20 +62,29 @@ class Derived(Protocol):
     def commit(self) -> None:
         """A sync is complete: make the new state visible to readers."""
 
+    # Optional, for snapshots: ``capture() -> state`` (picklable, not changed by later
+    # syncs), ``restore(state)``, and ``recipe() -> str`` (what else than the code the index
+    # depends on, e.g. the gazetteer).
+
 
 class ChangeFollower:
     """Keeps one ``Derived`` index in step with the store (thread-safe; see module doc)."""
 
-    def __init__(self, store: PantauStore, index: Derived, page: int = 2000) -> None:
+    def __init__(self, store: PantauStore, index: Derived, page: int = 2000,
+                 name: str | None = None) -> None:
         self.store = store
         self.index = index
         self.page = page
+        self.name = name or type(index).__name__.lower()
         self._gen: str | None = None
         self._floor = 0  # ms: log entries from here on may be unapplied
         self._applied: set[tuple[int, str]] = set()  # (t, entry id) applied, t >= floor
         self._lock = threading.Lock()
-        #: What the last sync did: "rebuild", "refresh" or "none", with counts (for tests
-        #: and benchmarks).
+        self._unsaved = 0  # articles refreshed since the last snapshot
+        self._saved_at = 0.0
+        self._saver: threading.Thread | None = None
+        #: What the last sync did: "rebuild", "snapshot", "refresh" or "none", with counts
+        #: (for tests and benchmarks).
         self.last: dict[str, Any] = {"kind": "none"}
 
     def sync(self) -> None:
@@ -81,11 +99,98 @@ class ChangeFollower:
             gen, pruned = self.store.generation_info()
             if gen == self._gen:
                 return
+            if self._gen is None and self._restore(gen, pruned):
+                if gen == self._gen:
+                    return
             if self._gen is None or pruned > self._floor:
                 self._rebuild(checked)
+                self._gen = gen
+                self._save()
             else:
                 self._refresh(checked)
-            self._gen = gen
+                self._gen = gen
+                self._unsaved += self.last.get("articles", 0)
+                if self._unsaved and (self._unsaved >= SAVE_AFTER_ARTICLES
+                                      or time.monotonic() - self._saved_at > SAVE_EVERY_S):
+                    self._save()
+
+    # -- snapshots ----------------------------------------------------------------------
+    def _recipe(self) -> str:
+        from .snapshots import code_fingerprint
+
+        extra = getattr(self.index, "recipe", None)
+        return code_fingerprint() + (f"+{extra()}" if extra else "")
+
+    def _store_id(self) -> str:
+        identity = getattr(self.store, "identity", None)
+        return identity() if identity else ""
+
+    def _restore(self, gen: str, pruned: int) -> bool:
+        """Start from the index's snapshot when there is a valid one for this store (see
+        ``rag.store.snapshots``); False (a rebuild follows) otherwise."""
+        snaps = getattr(self.store, "snapshots", None)
+        if snaps is None or not hasattr(self.index, "restore"):
+            return False
+        t0 = time.perf_counter()
+        got = snaps.load(self.name, self._recipe())
+        if got is None:
+            return False
+        position, state = got
+        floor = int(position["floor"])
+        applied = {(int(t), str(eid)) for t, eid in position["applied"]}
+        if position.get("store_id") != self._store_id():
+            log.warning("snapshot of %s was taken of another store: rebuilding", self.name)
+            return False
+        if pruned > floor:
+            log.info("snapshot of %s is older than the change log keeps: rebuilding", self.name)
+            return False
+        if position["gen"] != gen and not any(
+                (t, eid) not in applied for t, eid, _ in self.store.changes(floor)):
+            # The store changed since, yet its log holds no write after the snapshot: not
+            # the store it was taken of (a restored backup, say).
+            log.warning("snapshot of %s does not follow this store's log: rebuilding",
+                        self.name)
+            return False
+        self.index.restore(state)
+        self._gen, self._floor, self._applied = position["gen"], floor, applied
+        self._saved_at = time.monotonic()
+        self.last = {"kind": "snapshot", "seconds": time.perf_counter() - t0}
+        log.info("%s loaded from its snapshot in %.1f s", self.name, self.last["seconds"])
+        return True
+
+    def _save(self) -> None:
+        """Save the index's snapshot in the background (one save at a time per index; a
+        save asked for while one runs is left to the next trigger)."""
+        snaps = getattr(self.store, "snapshots", None)
+        if snaps is None or not hasattr(self.index, "capture"):
+            return
+        if self._saver is not None and self._saver.is_alive():
+            return
+        state = self.index.capture()
+        position = {"gen": self._gen, "floor": self._floor, "applied": sorted(self._applied),
+                    "store_id": self._store_id()}
+        recipe = self._recipe()
+        self._unsaved, self._saved_at = 0, time.monotonic()
+
+        def write() -> None:
+            t0 = time.perf_counter()
+            try:
+                size = snaps.save(self.name, recipe, position, state)
+            except OSError as exc:
+                log.warning("snapshot of %s not written: %s", self.name, exc)
+                return
+            log.info("snapshot of %s saved (%.1f MB) in %.1f s", self.name, size / 1e6,
+                     time.perf_counter() - t0)
+
+        self._saver = threading.Thread(target=write, name=f"snapshot-{self.name}",
+                                       daemon=True)
+        self._saver.start()
+
+    def wait_saved(self, timeout: float | None = None) -> None:
+        """Wait for a snapshot being written (tests, benchmarks, shutdown)."""
+        saver = self._saver
+        if saver is not None:
+            saver.join(timeout)
 
     def _rebuild(self, checked: int) -> None:
         t0 = time.perf_counter()
@@ -156,7 +261,7 @@ class PerArticle:
 
     def __init__(self, store: PantauStore) -> None:
         self.store = store
-        self.follower = ChangeFollower(store, self)
+        self.follower = ChangeFollower(store, self, name=type(self).__name__.lower())
         self._items: dict[str, list[Any]] = {}             # article id -> extracted items
         self._by_key: dict[Hashable, dict[str, None]] = {}  # key -> article ids (ordered set)
         self._view: dict[Hashable, Any] = {}
@@ -198,6 +303,18 @@ class PerArticle:
         return self._derived
 
     # -- Derived --------------------------------------------------------------------------
+    def capture(self) -> tuple[dict, dict, dict]:
+        """The published state (never changed after it is published)."""
+        with self._lock:
+            return self._items, self._by_key, self._view
+
+    def restore(self, state: tuple[dict, dict, dict]) -> None:
+        items, by_key, view = state
+        derived = self.derive(view, set(view), None)
+        with self._lock:
+            self._items, self._by_key, self._view = items, by_key, view
+            self._derived, self._pending = derived, None
+
     def reset(self) -> None:
         self._pending = ({}, {}, set(), True)
 

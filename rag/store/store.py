@@ -27,6 +27,7 @@ from rag.config import Settings
 from rag.types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPassage
 
 from . import fingerprint
+from .snapshots import Snapshots, store_key
 from .chroma_conn import (ChromaConnection, StoreUnavailable, StoreWriteError, guarded,
                           probe_writable)
 from .metadata import (article_from, article_meta, copies_json, matches, passage_meta,
@@ -54,6 +55,18 @@ class PantauStore:
         return self._chroma.location
 
     @property
+    def snapshots(self) -> Snapshots | None:
+        """Where this store's derived indexes are saved (``rag.store.snapshots``): under the
+        data dir, one folder per store (the embedded one, or a server and collection
+        prefix); None when snapshots are off."""
+        if not self.settings.snapshots:
+            return None
+        where = ("embedded" if not self.settings.chroma_url
+                 else self.settings.chroma_url.rstrip("/"))
+        key = store_key(where, self.settings.collection)
+        return Snapshots(self.settings.data_dir / "snapshots" / key, key)
+
+    @property
     def passages(self):
         """The passages collection (opened on first use)."""
         return self._chroma.connect().passages
@@ -62,6 +75,12 @@ class PantauStore:
     def articles_collection(self):
         """The articles collection (opened on first use)."""
         return self._chroma.connect().articles
+
+    @guarded("read")
+    def identity(self) -> str:
+        """The passages collection's id: another store (even at the same place) has
+        another."""
+        return str(self.passages.id)
 
     # -- generation and change log --------------------------------------------------------
     @guarded("read")

@@ -9,6 +9,7 @@ like the registry.
 from __future__ import annotations
 
 import bisect
+import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -141,6 +142,13 @@ class TimelineIndex(PerArticle):
     def __init__(self, store: PantauStore, gazetteer: Gazetteer) -> None:
         super().__init__(store)
         self.gazetteer = gazetteer
+
+    def recipe(self) -> str:
+        """The gazetteer the events were found with (a snapshot made with another is
+        rebuilt: rag.store.snapshots)."""
+        entities = sorted((e.id, e.kind, e.names, e.aliases)
+                          for e in self.gazetteer.entities.values())
+        return hashlib.sha256(repr(entities).encode()).hexdigest()[:16]
 
     def extract(self, pid: str, text: str, meta: dict) -> list[_Event] | None:
         """Each event the passage states, for each subject it is about."""

@@ -1,0 +1,123 @@
+"""Snapshots of the derived indexes, so a starting process need not rebuild them.
+
+The lexical index, the regulation registry and the timelines are derived from the stored
+passages (``rag.store.changes``). Rebuilding them reads and parses every passage: minutes
+at 100k passages, for every process, on every start. A snapshot is one index's state saved
+with where its ``ChangeFollower`` stood in the store's change log (generation token, log
+floor, entries applied since); a starting process loads it and replays only the log entries
+after it, as a running process would.
+
+Each snapshot is one file, ``{data_dir}/snapshots/{store}/{index}.snap``, where ``{store}``
+names the store (the embedded directory, or the Chroma server and collection prefix), so
+every process of a machine that serves one store shares the files:
+
+- a header line (JSON: format, index name, the store it follows, its *recipe*, the
+  follower's position, the payload's length and SHA-256), then the payload (pickle);
+- written to a temporary file, flushed to disk, then renamed over the old one (a reader
+  sees the old file or the new one, never half of one);
+- trusted only when the header parses, the payload's length and digest match, the store
+  and the recipe are this process's: the recipe fingerprints the code that derives the
+  index (every source file of the ``rag`` package and its data) and what else the index
+  depends on (the gazetteer), so an upgrade or a changed gazetteer rebuilds once. Anything
+  else is logged and the index is rebuilt.
+
+The payload is a pickle: it is read only from the data directory, which holds the store
+itself and is as trusted as it; the digest catches a damaged file, not a forged one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import re
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("pantau.snapshots")
+
+FORMAT = 1
+_RAG = Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 over the ``rag`` package's source and data files (names and contents)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in _RAG.rglob("*") if p.is_file()
+                       and p.suffix in (".py", ".txt", ".yaml", ".yml", ".json")):
+        h.update(str(path.relative_to(_RAG)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def store_key(location: str, collection: str) -> str:
+    """A folder name for one store: readable, and unique by a digest of where it is."""
+    digest = hashlib.sha256(f"{location}\n{collection}".encode()).hexdigest()[:16]
+    return f"{re.sub(r'[^A-Za-z0-9_-]+', '-', collection)[:40]}-{digest}"
+
+
+class Snapshots:
+    """The snapshot files of one store's derived indexes (see module doc)."""
+
+    def __init__(self, directory: Path, store: str) -> None:
+        self.directory = Path(directory)
+        self.store = store
+
+    def path(self, name: str) -> Path:
+        return self.directory / f"{name}.snap"
+
+    def save(self, name: str, recipe: str, position: dict[str, Any], state: Any) -> int:
+        """Write ``state`` (picklable) with the follower's ``position``, atomically; the
+        bytes written."""
+        payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        header = {"format": FORMAT, "index": name, "store": self.store, "recipe": recipe,
+                  "position": position, "bytes": len(payload),
+                  "sha256": hashlib.sha256(payload).hexdigest()}
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(json.dumps(header).encode() + b"\n")
+                f.write(payload)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path(name))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return len(payload)
+
+    def load(self, name: str, recipe: str) -> tuple[dict[str, Any], Any] | None:
+        """(position, state) of the named index's snapshot, or None (no file, or one that
+        is damaged, of another store or made by other code: logged)."""
+        path = self.path(name)
+        try:
+            with path.open("rb") as f:
+                header = json.loads(f.readline())
+                payload = f.read()
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("snapshot %s unreadable (%s): rebuilding", path, exc)
+            return None
+        why = None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            why = "another format"
+        elif header.get("index") != name or header.get("store") != self.store:
+            why = "made for another store or index"
+        elif header.get("recipe") != recipe:
+            why = "made by other code or settings"
+        elif (len(payload) != header.get("bytes")
+              or hashlib.sha256(payload).hexdigest() != header.get("sha256")):
+            why = "damaged (length or digest differs)"
+        if why is None:
+            try:
+                return header["position"], pickle.loads(payload)
+            except Exception as exc:  # noqa: BLE001 - any unpickling failure means rebuild
+                why = f"unpicklable ({type(exc).__name__})"
+        log.warning("snapshot %s not used, %s: rebuilding", path, why)
+        return None

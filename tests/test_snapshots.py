@@ -1,0 +1,114 @@
+"""Snapshots of the derived indexes (rag.store.snapshots): a new process starts from them,
+replays only the writes after them, and never trusts a damaged, foreign or outdated one."""
+import logging
+
+from ingest.pipeline import ingest_paths, ingest_records
+from rag.service import PantauService
+
+from conftest import FIXTURES
+
+
+def _followers(service):
+    return {"lexical": service.retriever.lexical.follower,
+            "registry": service.registry.follower, "timelines": service.timelines.follower}
+
+
+def _sync_all(service) -> dict[str, str]:
+    """Bring every derived index up to date; what each follower did."""
+    service.retriever.lexical.view()
+    service.registry.view()
+    service.timelines.view()
+    return {name: f.last["kind"] for name, f in _followers(service).items()}
+
+
+def _saved(service) -> None:
+    for f in _followers(service).values():
+        f.wait_saved(60)
+
+
+def _state(service):
+    """What readers get: lexical hits for a few questions, the registry, every timeline."""
+    hits = [service.retriever.lexical.search([[w]], 5) for w in ("tiktok", "permendag", "shop")]
+    return hits, service.registry.view(), service.timelines.by_subject()
+
+
+ZORBLAX = {"url": "https://o.example/zorblax", "published": "2024-05-03", "outlet": "Contoh",
+           "title": "Zorblax Mart menutup layanan",
+           "text": "Zorblax Mart menutup layanan belanja pada 3 Mei 2024. Permendag 31/2023 "
+                   "menjadi alasannya, kata pengelola."}
+
+
+def test_a_new_process_starts_from_the_snapshots_and_replays_later_writes(settings):
+    first = PantauService.from_settings(settings)
+    ingest_paths(first, [FIXTURES])
+    assert set(_sync_all(first).values()) == {"rebuild"}
+    _saved(first)
+    folder = first.store.snapshots.directory
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "lexical.snap", "regulationregistry.snap", "timelineindex.snap"]
+    # A second process on the same store: every index from its snapshot, the same answers.
+    second = PantauService.from_settings(settings)
+    assert set(_sync_all(second).values()) == {"snapshot"}
+    assert _state(second) == _state(first)
+    # A write after the snapshot: a third process loads the snapshot, then refreshes just
+    # that article; the running second one refreshes it too.
+    assert not ingest_records(first, [ZORBLAX]).failed
+    third = PantauService.from_settings(settings)
+    assert set(_sync_all(third).values()) == {"refresh"}
+    for svc in (first, second, third):
+        pids = [pid for pid, _ in svc.retriever.lexical.search([["zorblax"]], 5)]
+        assert len({p.split(":")[0] for p in pids}) == 1
+    assert _state(third) == _state(first) == _state(second)
+    # Deleting it reaches a process that starts from the older snapshot as well.
+    article = first.retriever.lexical.search([["zorblax"]], 5)[0][0].split(":")[0]
+    assert first.delete(article)
+    fourth = PantauService.from_settings(settings)
+    assert not fourth.retriever.lexical.search([["zorblax"]], 5)
+    assert _state(fourth) == _state(first)
+
+
+def test_a_damaged_foreign_or_outdated_snapshot_is_rebuilt_and_said(settings, tmp_path, caplog):
+    first = PantauService.from_settings(settings)
+    ingest_paths(first, [FIXTURES])
+    _sync_all(first)
+    _saved(first)
+    folder = first.store.snapshots.directory
+    # Damaged: one byte of the payload flipped.
+    lex = folder / "lexical.snap"
+    raw = bytearray(lex.read_bytes())
+    raw[-10] ^= 0xFF
+    lex.write_bytes(bytes(raw))
+    # Made with another gazetteer: the timelines are found again, the others are not.
+    extra = tmp_path / "gazetteer.yaml"
+    extra.write_text("- id: zorblax-mart\n  kind: platform\n  names: [Zorblax Mart]\n")
+    other = settings.model_copy(update={"gazetteer_file": str(extra)})
+    with caplog.at_level(logging.INFO, logger="pantau"):
+        kinds = _sync_all(PantauService.from_settings(other))
+    assert kinds == {"lexical": "rebuild", "registry": "snapshot", "timelines": "rebuild"}
+    said = caplog.text
+    assert "lexical.snap not used, damaged" in said
+    assert "timelineindex.snap not used, made by other code or settings" in said
+    # Taken of another store: a new store at the same place (its collections made again).
+    fresh = settings.model_copy(update={"data_dir": tmp_path / "other"})
+    other_store = PantauService.from_settings(fresh)
+    ingest_paths(other_store, [FIXTURES])
+    (fresh.data_dir / "snapshots").mkdir(parents=True, exist_ok=True)
+    target = fresh.data_dir / "snapshots" / folder.name
+    target.mkdir(exist_ok=True)
+    (target / "regulationregistry.snap").write_bytes(
+        (folder / "regulationregistry.snap").read_bytes())
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="pantau"):
+        other_store.registry.view()
+    assert other_store.registry.follower.last["kind"] == "rebuild"
+    assert "taken of another store" in caplog.text
+
+
+def test_snapshots_can_be_turned_off(settings):
+    off = settings.model_copy(update={"snapshots": False})
+    service = PantauService.from_settings(off)
+    ingest_paths(service, [FIXTURES])
+    _sync_all(service)
+    assert service.store.snapshots is None
+    assert not (off.data_dir / "snapshots").exists()
+    assert set(_sync_all(PantauService.from_settings(off)).values()) == {"rebuild"}
