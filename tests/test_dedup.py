@@ -1,11 +1,13 @@
 """Duplicates through the real indexer and a real Chroma store: every planted syndicated
 copy is found, nothing else is merged, and the earliest copy is the one stored."""
+import random
 import shutil
 
+from ingest.dedup import content_hash
 from ingest.pipeline import ingest_paths
 from ingest.sources import read_path
 from rag.store import fingerprint
-from rag.types import Article
+from rag.types import Article, Passage
 
 from conftest import REPO
 
@@ -62,3 +64,39 @@ def test_threshold_separates_copies_from_stories():
     assert fingerprint.NEAR_DUPLICATE <= edited < 1.0
     other = fingerprint.signature(_text(SAMPLE / "scraped" / "006_tiktok-shop-tutup-4-oktober.txt"))
     assert fingerprint.similarity(sig[SYND[0]], other) < 0.1
+
+
+def test_a_batch_reads_the_store_a_few_times_not_once_per_article(service, monkeypatch):
+    """The dedup lookups of a batch (stored ids, content hashes, near-duplicates) are one
+    read each per batch: ingest does not slow down with round trips per article."""
+    ingest_paths(service, [SAMPLE])
+    store = service.store
+    before = len(service.articles())
+    again = list(store.get_articles([a.id for a in service.articles()[:8]]).values())
+    words = ("ikan sayur buah beras gula garam minyak kopi teh susu roti telur daging ayam "
+             "jagung kedelai cabai bawang tomat kentang pasar harga naik turun").split()
+    fresh = [Article(id=f"new-{i}", title=f"Cerita {i}", url=f"https://o.example/{i}",
+                     text=(text := " ".join(random.Random(i).choices(words, k=150)) + "."),
+                     content_hash=content_hash(text), published=f"2024-01-0{i + 1}",
+                     language="id") for i in range(5)]
+    assert all(fingerprint.similarity(fingerprint.signature(a.text), fingerprint.signature(
+        b.text)) < fingerprint.NEAR_DUPLICATE for a in fresh for b in fresh if a is not b)
+    copy_of = again[0].model_copy(update={"id": "copy-0", "url": "https://other.example/c",
+                                          "published": "2030-01-01"})
+    calls = {"get_articles": 0, "find_by_hashes": 0, "find_similar": 0, "get_article": 0}
+    for name in calls:
+        def counted(*a, _real=getattr(store, name), _name=name, **k):
+            calls[_name] += 1
+            return _real(*a, **k)
+        monkeypatch.setattr(store, name, counted)
+
+    def one_passage(a):
+        return [Passage(id=f"{a.id}:0", article_id=a.id, index=0, text=a.text[:200], start=0,
+                        end=len(a.text[:200]))]
+    results = service.index([(a, one_passage(a)) for a in again + fresh + [copy_of]])
+    assert calls["get_article"] == 0 and calls["find_by_hashes"] == 1
+    assert calls["get_articles"] == 2 and calls["find_similar"] == 1
+    assert [r.outcome for r in results[:8]] == ["unchanged"] * 8
+    assert [r.outcome for r in results[8:13]] == ["added"] * 5
+    assert (results[13].outcome, results[13].stored_as) == ("duplicate", again[0].id)
+    assert len(service.articles()) == before + 5

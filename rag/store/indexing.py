@@ -73,15 +73,20 @@ class BatchIndexer:
             pending[article.id] = _Pending(article, passages, len(results))
             results.append(IndexResult(outcome, article.id))
 
+        # What the store holds for the whole batch, read before any of it is written (the
+        # loop below writes nothing until the end): a few reads per batch, not per article.
+        stored = self.store.get_articles([a.id for a, _ in items])
+        sigs = {a.text: fingerprint.signature(a.text) for a, _ in items}
+        twins = self._stored_twins([a for a, _ in items if a.id not in stored], sigs)
         for article, passages in items:
-            existing = self.store.get_article(article.id)
+            existing = stored.get(article.id)
             if existing:
                 if existing.content_hash == article.content_hash:
                     results.append(IndexResult("unchanged", article.id))
                 else:
                     keep(_with_copies(article, existing.also_published), passages, "updated")
                 continue
-            twin_id = self._twin_in_batch(article, pending)
+            twin_id = self._twin_in_batch(article, pending, sigs)
             if twin_id is not None:
                 twin = pending[twin_id]
                 if earlier(article, twin.article):  # the newcomer is the original
@@ -97,16 +102,16 @@ class BatchIndexer:
                     copies.append((twin_id, article.as_copy()))
                     results.append(IndexResult("duplicate", twin_id))
                 continue
-            stored = self._stored_twin(article)
-            if stored is None:
+            twin = twins.get(article.id)
+            if twin is None:
                 keep(article, passages, "added")
-            elif earlier(article, stored):
-                keep(_with_copies(article, stored.also_published + [stored.as_copy()]),
+            elif earlier(article, twin):
+                keep(_with_copies(article, twin.also_published + [twin.as_copy()]),
                      passages, "duplicate")
-                superseded.append(stored.id)
+                superseded.append(twin.id)
             else:
-                new = self.store.add_copy(stored.id, article.as_copy())
-                results.append(IndexResult("duplicate" if new else "unchanged", stored.id))
+                new = self.store.add_copy(twin.id, article.as_copy())
+                results.append(IndexResult("duplicate" if new else "unchanged", twin.id))
         self._write(list(pending.values()))
         for old in superseded:
             self.store.delete_article(old)
@@ -114,20 +119,27 @@ class BatchIndexer:
             self.store.add_copy(canonical, cp)
         return results
 
-    def _twin_in_batch(self, article: Article, pending: dict[str, _Pending]) -> str | None:
-        sig = fingerprint.signature(article.text)
+    @staticmethod
+    def _twin_in_batch(article: Article, pending: dict[str, _Pending],
+                       sigs: dict[str, tuple[int, ...]]) -> str | None:
+        sig = sigs[article.text]
         for pid, p in pending.items():
             if (p.article.content_hash == article.content_hash or fingerprint.similarity(
-                    sig, fingerprint.signature(p.article.text)) >= fingerprint.NEAR_DUPLICATE):
+                    sig, sigs[p.article.text]) >= fingerprint.NEAR_DUPLICATE):
                 return pid
         return None
 
-    def _stored_twin(self, article: Article) -> Article | None:
-        twin_id = self.store.find_by_hash(article.content_hash)
-        if twin_id is None:
-            similar = self.store.find_similar(fingerprint.signature(article.text))
-            twin_id = similar[0][0] if similar else None
-        return self.store.get_article(twin_id) if twin_id else None
+    def _stored_twins(self, articles: Sequence[Article],
+                      sigs: dict[str, tuple[int, ...]]) -> dict[str, Article]:
+        """The stored copy of each of ``articles`` that has one (same content hash, else
+        the nearest near-duplicate), by the article's id."""
+        by_hash = self.store.find_by_hashes([a.content_hash for a in articles])
+        rest = [a for a in articles if a.content_hash not in by_hash]
+        similar = self.store.find_similar([sigs[a.text] for a in rest])
+        twin_of = {a.id: by_hash[a.content_hash] for a in articles if a.content_hash in by_hash}
+        twin_of.update({a.id: hits[0][0] for a, hits in zip(rest, similar) if hits})
+        found = self.store.get_articles(list(twin_of.values()))
+        return {aid: found[t] for aid, t in twin_of.items() if t in found}
 
     def _write(self, batch: list[_Pending]) -> None:
         if not batch:

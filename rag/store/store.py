@@ -33,6 +33,8 @@ from .chroma_conn import (ChromaConnection, StoreUnavailable, StoreWriteError, g
 from .metadata import (article_from, article_meta, copies_json, matches, passage_meta,
                        regulation_meta, retrieved, same_copy, where_clause)
 
+#: Dedup lookups of a batch go to Chroma this many articles at a time.
+LOOKUP_CHUNK = 100
 #: How long change-log entries are kept (readers further behind rebuild their indexes).
 LOG_RETENTION_MS = 7 * 24 * 3600 * 1000
 
@@ -146,11 +148,28 @@ class PantauStore:
         return len(set(got["ids"])) == len(set(ids))
 
     @guarded("read")
-    def find_by_hash(self, content_hash: str) -> str | None:
-        """Id of a stored article with this content hash, if any."""
-        got = self.articles_collection.get(where={"content_hash": content_hash}, limit=1,
-                                           include=[])
-        return got["ids"][0] if got["ids"] else None
+    def get_articles(self, ids: Sequence[str]) -> dict[str, Article]:
+        """The stored ones of ``ids`` (one read for the lot), by id."""
+        if not ids:
+            return {}
+        got = self.articles_collection.get(ids=list(dict.fromkeys(ids)),
+                                           include=["metadatas", "documents"])
+        return {aid: article_from(aid, m, d)
+                for aid, m, d in zip(got["ids"], got["metadatas"], got["documents"])}
+
+    @guarded("read")
+    def find_by_hashes(self, hashes: Sequence[str]) -> dict[str, str]:
+        """A stored article's id for each of ``hashes`` that one has (one read per
+        ``LOOKUP_CHUNK`` hashes)."""
+        out: dict[str, str] = {}
+        unique = list(dict.fromkeys(hashes))
+        for i in range(0, len(unique), LOOKUP_CHUNK):
+            got = self.articles_collection.get(
+                where={"content_hash": {"$in": unique[i:i + LOOKUP_CHUNK]}},
+                include=["metadatas"])
+            for aid, m in sorted(zip(got["ids"], got["metadatas"])):
+                out.setdefault(m["content_hash"], aid)
+        return out
 
     @guarded("read")
     def list_articles(self) -> list[ArticleInfo]:
@@ -308,17 +327,29 @@ class PantauStore:
             self._bump(ids)
 
     @guarded("read")
-    def find_similar(self, sig: tuple[int, ...]) -> list[tuple[str, float]]:
-        """Stored articles whose text is a near duplicate of the signature's, best first."""
-        keys = fingerprint.band_keys(sig)
-        where = {"$or": [{f"lsh_{i}": k} for i, k in enumerate(keys)]}
-        got = self.articles_collection.get(where=where, include=["metadatas"])
-        out = []
-        for aid, m in zip(got["ids"], got["metadatas"]):
-            sim = fingerprint.similarity(sig, json.loads(m.get("minhash") or "[]"))
-            if sim >= fingerprint.NEAR_DUPLICATE:
-                out.append((aid, sim))
-        return sorted(out, key=lambda x: x[1], reverse=True)
+    def find_similar(self, sigs: Sequence[tuple[int, ...]]) -> list[list[tuple[str, float]]]:
+        """For each signature, the stored articles whose text is a near duplicate of its
+        text, best first: the candidates sharing an LSH band key with any of them are read
+        once per ``LOOKUP_CHUNK`` signatures, then compared."""
+        out: list[list[tuple[str, float]]] = []
+        for i in range(0, len(sigs), LOOKUP_CHUNK):
+            chunk = sigs[i:i + LOOKUP_CHUNK]
+            keys = [fingerprint.band_keys(sig) for sig in chunk]
+            where = {"$or": [{f"lsh_{b}": {"$in": sorted({k[b] for k in keys})}}
+                             for b in range(fingerprint.BANDS)]}
+            got = self.articles_collection.get(where=where, include=["metadatas"])
+            found = [(aid, m, [m.get(f"lsh_{b}") for b in range(fingerprint.BANDS)])
+                     for aid, m in zip(got["ids"], got["metadatas"])]
+            for sig, mine in zip(chunk, keys):
+                hits = []
+                for aid, m, theirs in found:
+                    if not any(a == b for a, b in zip(mine, theirs)):
+                        continue  # a candidate of another signature of the chunk
+                    sim = fingerprint.similarity(sig, json.loads(m.get("minhash") or "[]"))
+                    if sim >= fingerprint.NEAR_DUPLICATE:
+                        hits.append((aid, sim))
+                out.append(sorted(hits, key=lambda x: x[1], reverse=True))
+        return out
 
     @guarded("write")
     def add_copy(self, article_id: str, copy: Copy) -> bool:
