@@ -85,6 +85,7 @@ class Snapshots:
                 f.write(payload)
                 f.flush()
                 os.fsync(f.fileno())
+            os.chmod(tmp, 0o644)  # as the store's own files: other processes read it
             os.replace(tmp, self.path(name))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -248,9 +248,9 @@ class RegulationRegistry(PerArticle):
         got = self.view().get(reg_id)
         return got[0] if got else None
 
-    def passages(self, reg_id: str) -> list[RetrievedPassage]:
-        """The passages citing a regulation, oldest first."""
+    def passages(self, reg_id: str, limit: int | None = None) -> list[RetrievedPassage]:
+        """The passages citing a regulation, oldest first (the ``limit`` oldest)."""
         got = self.view().get(reg_id)
-        ids = got[1] if got else []
+        ids = (got[1] if got else [])[:limit]
         got = self.store.get_passages(ids, [1.0] * len(ids))
         return sorted(got, key=lambda p: (p.published or "", p.passage_id))
