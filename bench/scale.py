@@ -33,6 +33,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -229,6 +230,8 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
                    "chroma_dir_mb": round(dir_mb(s.chroma_dir), 1)}
             # The derived indexes: built from every passage once per process (start-up or
             # first use), then refreshed by article after each write (rag.store.changes).
+            # Without snapshots (removed first): the full build, which then saves new ones.
+            shutil.rmtree(data / "snapshots", ignore_errors=True)
             rss0 = rss_mb()
             fresh = PantauService(s, store, emb, Retriever(store, emb, s), ExtractiveAnswerer(s))
             for name, sync in (("bm25", fresh.retriever.lexical.follower.sync),

@@ -238,11 +238,8 @@ class PantauService:
         two; else none (the passages answer)."""
         best, fit = [], -1
         for rec in regs[:3]:
-            impact = self.impact(rec.id)
-            if impact is None:
-                continue
             about = statement_order(rec.id, qp.question, self.retriever.glossary)
-            said = [-about(s)[0] for s in impact.obligations if s.kind in RULE_KINDS]
+            said = [-about(s)[0] for s in self._rules_of(rec.id)]
             if said and max(said) > fit:
                 best, fit = [rec], max(said)
         return best if fit >= 2 else []
