@@ -165,7 +165,7 @@ class PantauService:
         if not regs:
             return None
         if qp.intent == "relations":
-            return relations_answer(regs, self.registry.all(), self.registry.passages, lang,
+            return relations_answer(regs, self.registry.all(), self.registry.stating, lang,
                                     qp.question, self.timeline, self._rules_of,
                                     self.retriever.glossary)
         if qp.intent == "definition" and len(regs) == 1 and asks_what_it_is(qp.question):

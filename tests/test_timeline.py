@@ -244,6 +244,11 @@ def test_analyst_questions_are_answered_from_the_structured_layer(sample):
         "Permendag 31/2023", "replaces", "Permendag 50/2020", "2023-09-26")
     stating = next(c for c in rel.citations if c.marker == row.marker)
     assert "menggantikan Permendag 50/2020" in stating.quote
+    # the registry finds the passages stating a relation without reading every citing one
+    said = service.registry.stating(("permendag-31-2023", "replaces", "permendag-50-2020"))
+    assert said and stating.passage_id in {p.passage_id for p in said}
+    assert len(said) < len(service.registry.passages("permendag-31-2023"))
+    assert [p.published for p in said] == sorted(p.published for p in said)
     assert "- " in rel.answer and all(f"[{c.marker}]" in rel.answer for c in rel.citations)
     # A chronology from the timeline: dated bullets, oldest first.
     story = service.ask("Kronologi TikTok Shop dong")

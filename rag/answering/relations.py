@@ -40,12 +40,12 @@ ASKS_COMPARISON = re.compile(
 
 
 def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[RegulationRecord],
-                     passages_of, lang: str, question: str = "", timeline_of=None,
+                     stating, lang: str, question: str = "", timeline_of=None,
                      rules_of=None, glossary: Glossary | None = None) -> Answer | None:
     """What the asked regulations' relations are, both ways (what they did to others and
     what others did to them), each with the sentence that states it and, where the
     timeline of the one acting dates it (``timeline_of(id)``), since when it applies.
-    ``passages_of(id)`` gives the passages citing a regulation.
+    ``stating((a, type, b))`` gives the passages that state a relation, oldest first.
 
     "Is X still in force?" leads with "No" and what replaced or revoked it, or says that no
     source reports it replaced or revoked (with what amended it, and its newest events).
@@ -75,7 +75,7 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
 
     for a, rtype, b in sorted(triples, key=lambda t: (t[1] != "replaces",
                                                       dated[t[0]].date if dated[t[0]] else "")):
-        item = _stating(a, rtype, b, passages_of)
+        item = _stating(a, rtype, b, stating)
         if item is None:
             continue
         when = dated[a]
@@ -139,11 +139,10 @@ def _in_force_answer(reg: RegulationRecord, triples, facts: list[str], items: li
                    "relations")
 
 
-def _stating(a: str, rtype: str, b: str, passages_of) -> Item | None:
+def _stating(a: str, rtype: str, b: str, stating) -> Item | None:
     """The first sentence (oldest source first) that states ``a rtype b``."""
-    for reg in (a, b):
-        for p in passages_of(reg):
-            for s, e, rel in passage_relations(p.text):
-                if rel == (a, rtype, b):
-                    return Item(p.text[s:e], Citation.of(p, 0, []), (p.start + s, p.start + e))
+    for p in stating((a, rtype, b)):
+        for s, e, rel in passage_relations(p.text):
+            if rel == (a, rtype, b):
+                return Item(p.text[s:e], Citation.of(p, 0, []), (p.start + s, p.start + e))
     return None
