@@ -261,7 +261,7 @@ class PerArticle:
 
     def __init__(self, store: PantauStore) -> None:
         self.store = store
-        self.follower = ChangeFollower(store, self, name=type(self).__name__.lower())
+        self.follower = ChangeFollower(store, self)
         self._items: dict[str, list[Any]] = {}             # article id -> extracted items
         self._by_key: dict[Hashable, dict[str, None]] = {}  # key -> article ids (ordered set)
         self._view: dict[Hashable, Any] = {}

@@ -70,6 +70,11 @@ class Impact(BaseModel):
     obligations: list[Statement]  # what the rule requires or forbids (no mere effects)
 
 
+def _groups_in(sentence: str) -> list[str]:
+    """The stakeholder groups a sentence names (STAKEHOLDERS order)."""
+    return [g for g, rx in _GROUPS.items() if rx.search(sentence)]
+
+
 def _cue(sentence: str) -> tuple[str, re.Match] | None:
     """(kind, match) of a statement's cue: the first kind (OBLIGATION_CUES order) it has."""
     for kind, rx in _OBLIGATIONS.items():
@@ -177,7 +182,7 @@ def impact_of(reg_id: str, passages: list[RetrievedPassage],
             if kind is None or key in seen or not (cites or own):
                 continue
             seen.add(key)
-            groups = [g for g, rx in _GROUPS.items() if rx.search(sentence)]
+            groups = _groups_in(sentence)
             cite = Citation.of(p, len(statements) + 1, [(p.start + s, p.start + e)])
             if own or (kind == "sanction" and (not refs or reg_id in refs)):
                 provisions.add(len(statements))
@@ -217,6 +222,6 @@ def instructions_in(passages: Sequence[RetrievedPassage], groups: Sequence[str],
             seen.add(sentence)
             out.append(Statement(
                 kind="obligation", text=sentence,
-                stakeholders=[g for g, rx in _GROUPS.items() if rx.search(sentence)],
+                stakeholders=_groups_in(sentence),
                 citation=Citation.of(p, len(out) + 1, [(p.start + s, p.start + e)])))
     return out

@@ -258,12 +258,15 @@ class RegulationRegistry(PerArticle):
         found = sorted({(m.day or "", m.pid) for article in by_key.get(relation[0], ())
                         for m in items.get(article, ()) if relation in m.relations})
         ids = [pid for _, pid in found]
-        got = self.store.get_passages(ids, [1.0] * len(ids))
-        return sorted(got, key=lambda p: (p.published or "", p.passage_id))
+        return self._oldest_first(ids)
 
     def passages(self, reg_id: str, limit: int | None = None) -> list[RetrievedPassage]:
         """The passages citing a regulation, oldest first (the ``limit`` oldest)."""
         got = self.view().get(reg_id)
         ids = (got[1] if got else [])[:limit]
+        return self._oldest_first(ids)
+
+    def _oldest_first(self, ids: list[str]) -> list[RetrievedPassage]:
+        """The passages ``ids`` as stored now, oldest first."""
         got = self.store.get_passages(ids, [1.0] * len(ids))
         return sorted(got, key=lambda p: (p.published or "", p.passage_id))
