@@ -30,7 +30,7 @@ from rag.tracking.entities import load_gazetteer
 from rag.tracking.impact import Impact, impact_of, instructions_in, subject_of
 from rag.tracking.registry import RegulationRecord, RegulationRegistry
 from rag.tracking.events import asked_event_type
-from rag.tracking.timeline import (Timeline, TimelineEvent, TimelineIndex, dated_sentences,
+from rag.tracking.timeline import (Event, Line, Timeline, TimelineIndex, dated_sentences,
                                    passage_events)
 from rag.tracking.updates import Updates, collect_updates
 
@@ -141,20 +141,21 @@ class PantauService:
         regs = list({r.id: r for r in regs}.values())
         subjects = [r.id for r in regs] + self._players(qp.question)
         if qp.intent == "chronology":
-            tls = [tl for tl in (self.timeline(s) for s in subjects[:2]) if tl is not None]
+            tls = [tl for tl in (self._line(s) for s in subjects[:2]) if tl is not None]
             if not tls:
                 return None
             told = passage_events(passages, {tl.entity for tl in tls},
                                   self.timelines.gazetteer.ids_in)
             told += self._making_of([r for r in regs if r.id in subjects[:2]], tls)
             return chronology_answer(tls, lang, qp.question, find_window(qp.question), told,
-                                     self._subjects_named, dated_sentences(passages))
+                                     dated_sentences(passages), self.timelines.read)
         if qp.intent == "whats_new":
             since = find_since(qp.question)
             if since is None:
                 return None
-            return whats_new_answer(self.updates(since.isoformat(),
-                                                 subjects[0] if subjects else None), lang)
+            day = since.isoformat()
+            found = self.timelines.since(day, subjects[0].lower() if subjects else None)
+            return whats_new_answer(found, day, lang, self.timelines.read)
         if qp.intent == "stakeholder":
             return self._stakeholder_answer(qp, regs, lang, passages)
         named = bool(regs)
@@ -166,8 +167,8 @@ class PantauService:
             return None
         if qp.intent == "relations":
             return relations_answer(regs, self.registry.all(), self.registry.stating, lang,
-                                    qp.question, self.timeline, self._rules_of,
-                                    self.retriever.glossary)
+                                    qp.question, self._line, self._rules_of,
+                                    self.retriever.glossary, self.timelines.read)
         if qp.intent == "definition" and len(regs) == 1 and asks_what_it_is(qp.question):
             return definition_answer(regs[0], self.registry.passages(regs[0].id),
                                      self.impact(regs[0].id), lang, qp.question,
@@ -186,19 +187,18 @@ class PantauService:
                                 qp.question, self.retriever.glossary)
         return None
 
-    def _making_of(self, regs: Sequence[RegulationRecord],
-                   tls: Sequence[Timeline]) -> list[TimelineEvent]:
+    def _making_of(self, regs: Sequence[RegulationRecord], tls: Sequence[Line]) -> list[Event]:
         """How a regulation came about: the events of those it replaced or amended (their
         revision was its drafting) before its own first event."""
         own = {tl.entity: tl for tl in tls}
-        out: list[TimelineEvent] = []
+        out: list[Event] = []
         for rec in regs:
             tl = own.get(rec.id)
             start = tl.events[0].date if tl and tl.events else None
             for rel in rec.relations:
                 if rel.type not in ("replaces", "amends") or rel.target in own:
                     continue
-                before = self.timeline(rel.target)
+                before = self._line(rel.target)
                 out += [e for e in (before.events if before else ())
                         if start is None or e.date < start]
         return out
@@ -211,12 +211,13 @@ class PantauService:
         newest = []
         players = self._players(qp.question)[:2]
         for eid in players:
-            tl = self.timeline(eid)
+            tl = self._line(eid)
             if tl is not None and tl.events:
                 # Where it stands for those who use it: its newest opening, closing or move,
                 # else its newest event (a seller on TikTok is not asking about its fine).
                 ops = [e for e in tl.events if e.type in OPERATION]
                 newest.append((ops or tl.events)[-1])
+        newest = self.timelines.read(newest)
         regs = regs or self._cited_by(passages)
         impacts = [i for i in (self.impact(r.id) for r in regs[:3]) if i is not None]
         groups = groups_asked(qp.question, own=True)
@@ -256,10 +257,6 @@ class PantauService:
         ids = self.timelines.gazetteer.ids_in(name)
         return self.timelines.gazetteer.entities[ids[0]].kind if ids else None
 
-    def _subjects_named(self, text: str) -> list[str]:
-        """The tracked players and the regulations a text names."""
-        return self.timelines.gazetteer.ids_in(text) + [r.id for r in find_references(text)]
-
     def _players(self, question: str) -> list[str]:
         """The tracked entities a question names, the players before the agencies acting on
         them ("did the KPPU fine cost TikTok its licence?" is about TikTok)."""
@@ -280,12 +277,13 @@ class PantauService:
         if not subjects:
             return None
         until = qp.filters.until.isoformat()[:10] if qp.filters.until else None
-        tl = self.timeline(subjects[0], until)
+        tl = self._line(subjects[0], until)
         if tl is None:
             return None
-        answer = yes_no_answer(tl, yes_no, qp.language) if yes_no else None
+        read = self.timelines.read
+        answer = yes_no_answer(tl, yes_no, qp.language, read) if yes_no else None
         if answer is None and qp.asks_status:
-            answer = status_answer(tl, qp.language)
+            answer = status_answer(tl, qp.language, read)
         return answer
 
     def _plan(self, question: str, filters: Filters | None, history: list[dict] | None):
@@ -385,10 +383,21 @@ class PantauService:
         """The dated, cited events of a tracked entity or a regulation id (up to ``until``);
         None when the subject is neither tracked nor cited."""
         tl = self.timelines.timeline(subject.lower(), until)
-        rec = self.registry.get(subject.lower()) if tl is not None else None
-        if rec is not None and rec.aliases:  # "Permendag 31/2023" reads better than its id
-            tl.label = rec.label
+        if tl is not None:
+            tl.label = self._label(tl.entity, tl.label)
         return tl
+
+    def _line(self, subject: str, until: str | None = None) -> Line | None:
+        """``timeline`` as kept (``Line``: answers read only the events they show)."""
+        line = self.timelines.line(subject.lower(), until=until)
+        if line is not None:
+            line.label = self._label(line.entity, line.label)
+        return line
+
+    def _label(self, subject: str, label: str) -> str:
+        """"Permendag 31/2023" reads better than its id."""
+        rec = self.registry.get(subject)
+        return rec.label if rec is not None and rec.aliases else label
 
     def article(self, article_id: str) -> Article | None:
         """One stored article with its full text (what citation offsets point into)."""

@@ -155,3 +155,14 @@ def stem(word: str, language: str) -> str:
 def terms(text: str, language: str) -> list[str]:
     """Stemmed content words: the unit of lexical matching."""
     return [stem(w, language) for w in content_words(text)]
+
+
+def open_quote(text: str) -> int:
+    """+1 when ``text`` opens a quotation it does not close, -1 when it closes one opened
+    before it, 0 when its quotes are whole."""
+    curly = text.count("“") - text.count("”")
+    if curly:
+        return 1 if curly > 0 else -1
+    if text.count('"') % 2 == 0:
+        return 0
+    return 1 if text.lstrip().startswith('"') else -1

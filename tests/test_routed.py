@@ -3,7 +3,7 @@ from datetime import date
 
 from rag.answering.routed import MAX_ITEMS, with_passages
 from rag.answering.stories import chronology_answer
-from rag.tracking.timeline import Timeline, TimelineEvent
+from rag.tracking.timeline import Event, Line, TimelineEvent
 from rag.types import Answer, Citation
 
 
@@ -21,8 +21,7 @@ def _ev(day, type_, pid, source="text", start=0):
 
 
 def _tl(subject, events):
-    return Timeline(entity=subject, label=subject.title(), status=None, as_of=None,
-                    events=events)
+    return Line(subject, subject.title(), [Event.of(e, subject) for e in events])
 
 
 def test_a_chronology_is_dated_oldest_first_and_thinned_to_six_keeping_dated_events():
@@ -67,7 +66,7 @@ def test_a_later_report_of_the_same_kind_of_event_dated_only_by_its_article_is_a
 
 
 def test_what_the_question_s_passages_tell_joins_the_timeline():
-    told = [_ev("2024-03-27", "announced", "t:0")]
+    told = [Event.of(_ev("2024-03-27", "announced", "t:0"))]
     ans = chronology_answer([_tl("zalora", [_ev("2024-01-01", "stopped", "a:0")])], "en",
                             told=told)
     assert ans.answer.count("\n- ") == 2 and "27 March 2024" in ans.answer
@@ -130,21 +129,19 @@ def test_statements_that_say_the_same_are_one_bullet_in_the_question_s_language(
 
 def test_what_s_new_is_spread_over_the_stretch_one_event_a_day_each_standing_alone():
     from rag.answering.stories import whats_new_answer
-    from rag.tracking.updates import UpdateGroup, Updates
     quote = _ev("2025-07-15", "in_force", "q:0", source="article")
     quote.summary = '"Tarifnya sama dengan yang berlaku.'
     busy = [_ev(f"2025-09-{d:02d}", "announced", f"b{d}:0") for d in range(1, 5)]
-    groups = [UpdateGroup(key="busy", kind="entity", label="Busy", events=busy),
-              UpdateGroup(key="pmk", kind="regulation", label="PMK",
-                          events=[quote, _ev("2025-07-15", "enacted", "p:0", source="article")])]
-    ans = whats_new_answer(Updates(since="2025-07-01", articles=3, groups=groups), "en")
+    found = {"busy": [Event.of(e, "busy") for e in busy],
+             "pmk": [Event.of(e, "pmk") for e in
+                     (quote, _ev("2025-07-15", "enacted", "p:0", source="article"))]}
+    ans = whats_new_answer(found, "2025-07-01", "en")
     lines = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
     assert len(lines) == 5 and lines[0].startswith("- 15 July 2025: Event enacted")
     assert "Tarifnya" not in ans.answer  # the day's event told by a whole sentence
     # More than six: spread over the stretch, the first and the last kept.
     busy = [_ev(f"2025-{m:02d}-01", "announced", f"m{m}:0") for m in range(1, 11)]
-    ans = whats_new_answer(Updates(since="2025-01-01", articles=1, groups=[
-        UpdateGroup(key="busy", kind="entity", label="Busy", events=busy)]), "en")
+    ans = whats_new_answer({"busy": [Event.of(e, "busy") for e in busy]}, "2025-01-01", "en")
     lines = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
     assert len(lines) == MAX_ITEMS and "January" in lines[0] and "October" in lines[-1]
 
@@ -157,12 +154,12 @@ def test_a_stretch_bounded_by_a_happening_no_tracker_types_is_placed_by_the_sent
     other = _ev("2023-09-26", "in_force", "r:0")  # about no subject, inside the stretch
     ans = chronology_answer([_tl("zalora", events)], "en",
                             "What happened between the Pasar Baru protest and the shutdown?",
-                            dated=[protest, other])
+                            dated=[Event.of(protest), Event.of(other)])
     days = [ln.split(":")[0][2:] for ln in ans.answer.splitlines() if ln.startswith("- ")]
     assert days == ["21 September 2023", "26 September 2023", "4 October 2023"]
     # open on one side, only the subjects' own events count
     ans = chronology_answer([_tl("zalora", events)], "en", "What happened since the shutdown?",
-                            dated=[other])
+                            dated=[Event.of(other)])
     assert "26 September" not in ans.answer and "12 December 2023" in ans.answer
 
 

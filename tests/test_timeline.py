@@ -214,7 +214,8 @@ def test_a_question_s_passages_add_the_events_they_date_about_its_subjects():
                          end=100 + len(text), score=0.5, language="id")
     found = passage_events([p], {"bukalapak"}, load_gazetteer().ids_in)
     assert [(e.date, e.type) for e in found] == [("2025-02-01", "stopped")]
-    assert found[0].summary.startswith("Bukalapak menutup") and found[0].citation.highlights == [
+    told = found[0].told  # read already: the passage is at hand
+    assert told.summary.startswith("Bukalapak menutup") and told.citation.highlights == [
         (100, 100 + text.index(" Harga"))]
 
 

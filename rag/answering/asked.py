@@ -18,7 +18,7 @@ from rag.dates import MONTH_NAMES
 from rag.regulations import find_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DATE, ASKS_DEFINITION, ASKS_NAME,
                                    ASKS_NUMBER, ASKS_REASON)
-from rag.text import STOPWORDS, sentence_spans, stem, terms, words
+from rag.text import STOPWORDS, open_quote, sentence_spans, stem, terms, words
 from rag.types import RetrievedPassage
 
 from .grounding import covers, focus_groups, measured
@@ -164,17 +164,6 @@ def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
             out.append(Sentence(passage=i, start=p.start + s, end=p.start + e, text=text,
                                  terms=set(terms(text, lang)), language=lang))
     return out
-
-
-def open_quote(text: str) -> int:
-    """+1 when ``text`` opens a quotation it does not close, -1 when it closes one opened
-    before it, 0 when its quotes are whole."""
-    curly = text.count("“") - text.count("”")
-    if curly:
-        return 1 if curly > 0 else -1
-    if text.count('"') % 2 == 0:
-        return 0
-    return 1 if text.lstrip().startswith('"') else -1
 
 
 def whole_quotes(chosen: list[Sentence], passages: Sequence[RetrievedPassage],

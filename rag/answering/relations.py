@@ -8,12 +8,12 @@ from collections.abc import Sequence
 
 from rag.retrieval.glossary import Glossary
 from rag.tracking.registry import RegulationRecord, passage_relations
-from rag.tracking.timeline import Timeline, TimelineEvent
+from rag.tracking.timeline import Event, Line, read_told
 from rag.types import Answer, Citation, RelationRow
 
 from .routed import Item, compose, event_span
 from .rules import statement_order
-from .tracked import event_when
+from .tracked import Read, event_when
 
 _RELATION_WORDS = {
     "id": {"replaces": "menggantikan", "amends": "mengubah", "revokes": "mencabut",
@@ -41,10 +41,12 @@ ASKS_COMPARISON = re.compile(
 
 def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[RegulationRecord],
                      stating, lang: str, question: str = "", timeline_of=None,
-                     rules_of=None, glossary: Glossary | None = None) -> Answer | None:
+                     rules_of=None, glossary: Glossary | None = None,
+                     read: Read = read_told) -> Answer | None:
     """What the asked regulations' relations are, both ways (what they did to others and
     what others did to them), each with the sentence that states it and, where the
-    timeline of the one acting dates it (``timeline_of(id)``), since when it applies.
+    timeline of the one acting dates it (``timeline_of(id)``: its ``Line``, events
+    ``read`` when shown), since when it applies.
     ``stating((a, type, b))`` gives the passages that state a relation, oldest first.
 
     "Is X still in force?" leads with "No" and what replaced or revoked it, or says that no
@@ -65,6 +67,8 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
     triples = sorted(dict.fromkeys(between if (between or in_force) else triples),
                      key=lambda t: (t[1] != "replaces", t[0]))
     dated = {a: _took_effect(timeline_of(a)) if timeline_of else None for a, _, _ in triples}
+    shown = read(list({e.key: e for e in dated.values() if e is not None}.values()))
+    told = {(e.citation.passage_id, event_span(e)[0]): e for e in shown}
     facts, items = [], []
     rows: list[tuple[RelationRow, Item]] = []
 
@@ -84,10 +88,12 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
         rows.append((RelationRow(source=label.get(a, a), relation=rtype, target=label.get(b, b),
                                  since=when.date[:10] if when else None), item))
         add(item)
-        if when is not None:
-            add(Item(when.summary, when.citation, event_span(when)))
+        said = told.get(when.key) if when is not None else None
+        if said is not None:
+            add(Item(said.summary, said.citation, event_span(said)))
     if in_force:
-        answer = _in_force_answer(asked[0], triples, facts, items, label, lang, timeline_of)
+        answer = _in_force_answer(asked[0], triples, facts, items, label, lang, timeline_of,
+                                  read)
     else:
         if ASKS_COMPARISON.search(question) and len(asked) >= 2 and rules_of is not None:
             for r in asked[:2]:
@@ -103,7 +109,7 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
     return answer
 
 
-def _took_effect(tl: Timeline | None) -> TimelineEvent | None:
+def _took_effect(tl: Line | None) -> Event | None:
     """When a regulation took effect (else was issued), as its sentence dates it."""
     if tl is None:
         return None
@@ -114,13 +120,14 @@ def _took_effect(tl: Timeline | None) -> TimelineEvent | None:
     return None
 
 
-def _dated(e: TimelineEvent, lang: str) -> str:
+def _dated(e: Event, lang: str) -> str:
     form = _IN_FORCE_FROM if e.type == "in_force" else _ISSUED_ON
     return form[lang].format(date=event_when(e, lang))
 
 
 def _in_force_answer(reg: RegulationRecord, triples, facts: list[str], items: list[Item],
-                     label: dict[str, str], lang: str, timeline_of) -> Answer | None:
+                     label: dict[str, str], lang: str, timeline_of,
+                     read: Read) -> Answer | None:
     """"Is X still in force?": No, with what replaced or revoked it; else that no source says
     so, what amended it, and its newest events."""
     ended = [f for f, t in zip(facts, triples) if t[1] in ("replaces", "revokes")]
@@ -131,7 +138,7 @@ def _in_force_answer(reg: RegulationRecord, triples, facts: list[str], items: li
     tl = timeline_of(reg.id) if timeline_of else None
     newest = [e for e in (tl.events if tl else []) if e.type not in ("in_force", "enacted")]
     items = items + [Item(e.summary, e.citation, event_span(e), prefix=f"{event_when(e, lang)}: ")
-                     for e in reversed(newest[-2:])]
+                     for e in read(list(reversed(newest[-2:])))]
     if not items:
         return None
     amended = _AMENDED_BY[lang].format(by=", ".join(amenders)) if amenders else ""

@@ -26,12 +26,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.retrieval.glossary import Glossary
-from rag.text import detect_language, terms
+from rag.text import detect_language, open_quote, terms
 from rag.tracking.impact import Statement, cue_clause, what_it_says
 from rag.tracking.timeline import TimelineEvent
 from rag.types import Answer, Citation, RetrievedPassage
 
-from .asked import open_quote, strip_references
+from .asked import strip_references
 from .tracked import MODE, cite_once
 
 MAX_ITEMS = 6

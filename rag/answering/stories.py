@@ -6,18 +6,16 @@ best, spread over the stretch asked for (``_few_in_time``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from rag.dates import STRETCH_CLOSES, STRETCH_OPENS, format_date
-from rag.regulations import reference_ids
 from rag.text import terms
 from rag.tracking.events import asked_event_type
-from rag.tracking.timeline import Timeline, TimelineEvent
-from rag.tracking.updates import Updates
+from rag.tracking.timeline import Event, Line, TimelineEvent, read_told
 from rag.types import Answer
 
-from .asked import open_quote, strip_references
+from .asked import strip_references
 from .routed import MAX_ITEMS, Item, compose, event_span
 from .tracked import event_when
 
@@ -25,52 +23,50 @@ _CHRONO_LEAD = {"id": "Kronologi {label} menurut sumber, dari yang terlama:",
                 "en": "Timeline of {label} as the sources tell it, oldest first:"}
 
 
-def chronology_answer(timelines: Sequence[Timeline], lang: str, question: str = "",
+def chronology_answer(lines: Sequence[Line], lang: str, question: str = "",
                       window: tuple[date | None, date | None] | None = None,
-                      told: Sequence[TimelineEvent] = (),
-                      names: Callable[[str], Collection[str]] | None = None,
-                      dated: Sequence[TimelineEvent] = ()) -> Answer | None:
-    """The dated events of one or more subjects (their timelines, and ``told``: what the
+                      told: Sequence[Event] = (), dated: Sequence[Event] = (),
+                      read: Callable[[Sequence[Event]], list[TimelineEvent]] = read_told,
+                      ) -> Answer | None:
+    """The dated events of one or more subjects (their ``lines``, and ``told``: what the
     question's passages tell about them), merged oldest first, each sentence once and one
     per day, within ``window`` (first and last day, either open) or the stretch the question
     names by its events ("sejak ditutup", "between the shutdown and the return"). More than
     ``MAX_ITEMS``: those dated by their own sentence first, thinned evenly in time.
     ``dated``: every self-dated sentence of the question's passages; they place a bound the
     question names by what happened ("the Tanah Abang protest") and, in a stretch closed on
-    both sides, tell what else happened in it."""
-    events: dict[tuple[str, int], TimelineEvent] = {}
+    both sides, tell what else happened in it. Only the events shown are ``read``."""
+    events: dict[tuple[str, int], Event] = {}
     told_by: dict[tuple[str, int], int] = {}  # how many of the subjects' timelines hold it
-    for tl in timelines:
-        for e in tl.events:
-            key = (e.citation.passage_id, event_span(e)[0])
-            events.setdefault(key, e)
-            told_by[key] = told_by.get(key, 0) + 1
+    for line in lines:
+        for e in line.events:
+            events.setdefault(e.key, e)
+            told_by[e.key] = told_by.get(e.key, 0) + 1
     for e in told:
-        events.setdefault((e.citation.passage_id, event_span(e)[0]), e)
+        events.setdefault(e.key, e)
     # Two subjects ("kasus KPPU vs TikTok"): the story is the events that involve both
-    # (in both timelines, or a sentence naming both: ``names`` lists the subjects a text
-    # names), when there are such.
-    subjects = {tl.entity for tl in timelines}
-    both = [e for k, e in events.items() if told_by.get(k, 0) > 1 or (
-        len(subjects) > 1 and names is not None and len(subjects & set(names(e.summary))) > 1)]
+    # (in both timelines, or a sentence naming both), when there are such.
+    subjects = {line.entity for line in lines}
+    both = [e for k, e in events.items()
+            if told_by.get(k, 0) > 1 or (len(subjects) > 1 and len(subjects & set(e.named)) > 1)]
     found = sorted(both if len(both) >= 2 else events.values(), key=_told_order)
     first, last = _bounds(question, found, window, dated)
-    about = {(e.citation.passage_id, event_span(e)[0]) for e in found}  # the subjects' own
+    about = {e.key for e in found}  # the subjects' own
     if first and last:  # a closed stretch: what happened in it, whoever it was about
-        found += [e for e in dated if (e.citation.passage_id, event_span(e)[0]) not in about]
+        found += [e for e in dated if e.key not in about]
     found = sorted((e for e in found if (first is None or e.date[:10] >= first)
                     and (last is None or e.date[:10] <= last)), key=_told_order)
-    found = _few_in_time(found, lambda e: (e.citation.passage_id, event_span(e)[0]) in about)
+    found = read(_few_in_time(found, lambda e: e.key in about))
     if not found:
         return None
-    label = " / ".join(tl.label for tl in timelines)
+    label = " / ".join(line.label for line in lines)
     items = [Item(e.summary, e.citation, event_span(e), prefix=f"{event_when(e, lang)}: ")
              for e in found]
     return compose(_CHRONO_LEAD[lang].format(label=label), items, lang, "chronology")
 
 
-def _few_in_time(events: list[TimelineEvent],
-                 own: Callable[[TimelineEvent], bool] = lambda e: True) -> list[TimelineEvent]:
+def _few_in_time(events: list[Event], own: Callable[[Event], bool] = lambda e: True
+                 ) -> list[Event]:
     """At most ``MAX_ITEMS`` of ``events`` (oldest first): one a day (the subjects' ``own``
     events before others that day), no week-later retelling;
     more than that, those dated by their own sentence first, those dated only by their
@@ -89,8 +85,9 @@ def _few_in_time(events: list[TimelineEvent],
     return found
 
 
-def _told_order(e: TimelineEvent) -> tuple[str, str]:
-    return e.date, e.citation.published or ""
+def _told_order(e: Event) -> tuple[str, str, str, int]:
+    """By date, then as the sources told it: by publication, then where in its article."""
+    return e.date, e.published or "", e.passage_id.rsplit(":", 1)[0], e.start
 
 
 #: "sejak ditutup sampai balik lagi", "between the shutdown and the return", "since it
@@ -102,9 +99,9 @@ _UNTIL_EVENT = re.compile(rf"\b(?:{STRETCH_CLOSES})\s+(?P<b>[^,.?!]{{3,60}}?)\s*
                           re.I)
 
 
-def _bounds(question: str, events: Sequence[TimelineEvent],
+def _bounds(question: str, events: Sequence[Event],
             window: tuple[date | None, date | None] | None,
-            dated: Sequence[TimelineEvent] = ()) -> tuple[str | None, str | None]:
+            dated: Sequence[Event] = ()) -> tuple[str | None, str | None]:
     """The first and last ISO day to keep: the window's, else the dates of what the question
     bounds the story by (``_placed``); open where it names none."""
     if window:
@@ -119,13 +116,13 @@ def _bounds(question: str, events: Sequence[TimelineEvent],
     return first, last
 
 
-def _placed(phrase: str, events: Sequence[TimelineEvent], dated: Sequence[TimelineEvent],
+def _placed(phrase: str, events: Sequence[Event], dated: Sequence[Event],
             after: str | None = None) -> str | None:
     """The ISO day of what ``phrase`` names (on or after ``after``): the first event of the
     type it names ("the shutdown", "sejak ditutup"), else the first self-dated sentence that
     says at least two of its words and two thirds of them ("the Tanah Abang protest": "On
     September 21, traders at Tanah Abang protested ...")."""
-    def later(e: TimelineEvent) -> bool:
+    def later(e: Event) -> bool:
         return after is None or e.date[:10] >= after
     kind = asked_event_type(phrase)
     if kind:
@@ -134,7 +131,7 @@ def _placed(phrase: str, events: Sequence[TimelineEvent], dated: Sequence[Timeli
     words = {t for lg in ("id", "en") for t in terms(strip_references(phrase), lg)}
     need = max(2, -(-2 * len(words) // 3))
     for e in sorted(dated, key=_told_order):
-        said = {t for lg in ("id", "en") for t in terms(e.summary, lg)}
+        said = {t for lg in ("id", "en") for t in terms(e.told.summary, lg) if e.told}
         if len(words & said) >= need and later(e):
             return e.date[:10]
     return None
@@ -145,17 +142,17 @@ def _placed(phrase: str, events: Sequence[TimelineEvent], dated: Sequence[Timeli
 RETELLING_DAYS = 7
 
 
-def _one_per_day(events: list[TimelineEvent],
-                 own: Callable[[TimelineEvent], bool] = lambda e: True) -> list[TimelineEvent]:
+def _one_per_day(events: list[Event], own: Callable[[Event], bool] = lambda e: True
+                 ) -> list[Event]:
     """One event a day: the first told of the day's best (the subjects' ``own`` first, then
     ``_stands_alone``); and no report dated only by its article of an event of the same type
     in the week before."""
-    by_day: dict[str, TimelineEvent] = {}
+    by_day: dict[str, Event] = {}
     for e in events:
         kept = by_day.get(e.date)
         if kept is None or (own(e), *_stands_alone(e)) > (own(kept), *_stands_alone(kept)):
             by_day[e.date] = e
-    out: list[TimelineEvent] = []
+    out: list[Event] = []
     for e in by_day.values():
         if e.date_source == "article" and any(
                 k.type == e.type and 0 < _days(k.date, e.date) <= RETELLING_DAYS for k in out):
@@ -164,13 +161,12 @@ def _one_per_day(events: list[TimelineEvent],
     return out
 
 
-def _stands_alone(e: TimelineEvent) -> tuple[bool, bool, bool]:
+def _stands_alone(e: Event) -> tuple[bool, bool, bool]:
     """How well an event's sentence tells it on its own: dated by itself (not only by its
     article), no quote cut at a sentence break, naming the regulation it is about ("In
     January 2026 the ministry was drafting a revision of Permendag 31/2023 ..." over "the
     talks on the draft revision were still going on in January 2026")."""
-    return (e.date_source != "article", not open_quote(e.summary),
-            bool(reference_ids(e.summary)))
+    return e.date_source != "article", e.whole, e.names_rule
 
 
 def _days(a: str, b: str) -> int:
@@ -181,19 +177,22 @@ def _days(a: str, b: str) -> int:
 _NEW_LEAD = {"id": "Sejak {date}, menurut sumber:", "en": "Since {date}, according to the sources:"}
 
 
-def whats_new_answer(updates: Updates, lang: str) -> Answer | None:
-    """What happened since ``updates.since``: the subjects' events merged (each sentence
-    once), chosen as a chronology's are (``_few_in_time``: one a day, spread over the
-    stretch), told oldest first."""
-    events: dict[tuple[str, int], TimelineEvent] = {}
-    for g in updates.groups:
-        for e in g.events:
-            if e.date >= updates.since:
-                events.setdefault((e.citation.passage_id, event_span(e)[0]), e)
-    found = _few_in_time(list(events.values()))
-    if not found:
+def whats_new_answer(found: dict[str, Sequence[Event]], since: str, lang: str,
+                     read: Callable[[Sequence[Event]], list[TimelineEvent]] = read_told,
+                     ) -> Answer | None:
+    """What happened since ``since`` (ISO day): the subjects' events (``found``, by subject;
+    ``TimelineIndex.since``) merged (each sentence once), chosen as a chronology's are
+    (``_few_in_time``: one a day, spread over the stretch), told oldest first; only those
+    shown are ``read``."""
+    events: dict[tuple[str, int], Event] = {}
+    for _, evs in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        for e in evs:
+            if e.date >= since:
+                events.setdefault(e.key, e)
+    shown = read(_few_in_time(list(events.values())))
+    if not shown:
         return None
     items = [Item(e.summary, e.citation, event_span(e), prefix=f"{event_when(e, lang)}: ")
-             for e in found]
-    lead = _NEW_LEAD[lang].format(date=format_date(updates.since, lang))
+             for e in shown]
+    lead = _NEW_LEAD[lang].format(date=format_date(since, lang))
     return compose(lead, items, lang, "whats_new")

@@ -8,8 +8,10 @@ a yes/no lead settled by the timeline, then the events that settle it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from rag.dates import format_date
-from rag.tracking.timeline import TYPE_LABELS, Timeline, TimelineEvent
+from rag.tracking.timeline import TYPE_LABELS, Event, Line, TimelineEvent, read_told
 from rag.types import Answer, Citation, Conflict
 
 #: The head opens the first event's own sentence, so the answer's first sentence states it.
@@ -30,7 +32,7 @@ OPERATION = {"stopped": False, "resumed": True, "merged": True}
 _COUNTS_AS = {"fined": {"fined"}}
 
 
-def event_when(e: TimelineEvent, lang: str) -> str:
+def event_when(e: TimelineEvent | Event, lang: str) -> str:
     """An event's date as precise as its source gives it: "4 Oktober 2023", "Maret 2024"
     (a month), "2024" (a year)."""
     text = format_date(e.date, lang)
@@ -41,8 +43,8 @@ def event_when(e: TimelineEvent, lang: str) -> str:
     return text
 
 
-def _newest_per_type(events: list[TimelineEvent], first: TimelineEvent | None,
-                     max_events: int) -> list[TimelineEvent]:
+def _newest_per_type(events: list[Event], first: Event | None,
+                     max_events: int) -> list[Event]:
     picked = [first] if first is not None else []
     for e in reversed(events):  # newest first, one event per type
         if all(p.type != e.type for p in picked):
@@ -85,20 +87,25 @@ def _compose(head: str, picked: list[TimelineEvent], lang: str) -> Answer:
                   intent="status")
 
 
-def status_answer(tl: Timeline, language: str, max_events: int = 3) -> Answer | None:
+Read = Callable[[Sequence[Event]], list[TimelineEvent]]
+
+
+def status_answer(tl: Line, language: str, read: Read = read_told,
+                  max_events: int = 3) -> Answer | None:
     """An Answer to "what is the status of X (now / on DATE)" from X's newest events:
-    the newest first, then the changes before it, each cited; None without events."""
-    if not tl.events:
-        return None
+    the newest first, then the changes before it, each cited (only those are ``read``);
+    None without events."""
     lang = language if language in TYPE_LABELS else "en"
-    picked = _newest_per_type(tl.events, None, max_events)
+    picked = read(_newest_per_type(tl.events, None, max_events))
+    if not picked:
+        return None
     newest = picked[0]
     head = _STATUS_HEAD[lang].format(label=tl.label, date=event_when(newest, lang),
                                      status=TYPE_LABELS[lang][newest.type])
     return _compose(head, picked, lang)
 
 
-def yes_no_answer(tl: Timeline, asked: str, language: str,
+def yes_no_answer(tl: Line, asked: str, language: str, read: Read = read_told,
                   max_events: int = 3) -> Answer | None:
     """A yes/no Answer about ``tl``'s subject and the event type ``asked`` ("stopped" for
     "still closed?", "resumed" for "open again?", "fined" for "ever fined?"); None when
@@ -129,7 +136,9 @@ def yes_no_answer(tl: Timeline, asked: str, language: str,
         lead, yes = (dated or hits)[-1], True
         head = _HAPPENED[lang].format(label=tl.label, date=event_when(lead, lang),
                                       status=TYPE_LABELS[lang][lead.type])
-    picked = _newest_per_type(tl.events, lead, max_events)
+    picked = read(_newest_per_type(tl.events, lead, max_events))
+    if not picked or picked[0].date != lead.date:
+        return None  # its passage is gone since the view was made
     if head.startswith(("Per ", "As of ")):
         head = head[0].lower() + head[1:]
     return _compose(f"{(_YES if yes else _NO)[lang]} {head}", picked, lang)

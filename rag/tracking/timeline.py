@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from rag.regulations import find_references
 from rag.store.changes import PerArticle
 from rag.store.store import PantauStore
-from rag.text import sentence_spans
+from rag.text import open_quote, sentence_spans
 from rag.types import Citation, RetrievedPassage
 
 from .entities import Gazetteer
@@ -42,8 +42,12 @@ class Timeline(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
-class _Event:
-    """An event as the index keeps it: no text (the citation is made when asked for)."""
+class Event:
+    """An event as the index keeps it: where its sentence stands and what choosing among
+    events needs to know of that sentence, without its text. ``read`` (``TimelineIndex.read``
+    for the index's, ``read_told`` for those made from passages at hand) gives the chosen
+    ones their sentences and citations, so a subject with thousands of reports costs one
+    read of the few shown, not of them all."""
     subject: str
     date: str
     date_source: str
@@ -52,9 +56,49 @@ class _Event:
     start: int  # the sentence's offsets in the article
     end: int
     published: str | None
+    whole: bool = True  # no quotation cut at a sentence break (``rag.text.open_quote``)
+    names_rule: bool = False  # the sentence names a regulation
+    named: tuple[str, ...] = ()  # the subjects it names, when more than one
+    told: TimelineEvent | None = None  # already read (from a question's passages)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The sentence it is told by: (passage, start in the article)."""
+        return self.passage_id, self.start
+
+    @classmethod
+    def of(cls, e: TimelineEvent, subject: str = "", named: Sequence[str] = ()) -> "Event":
+        """The compact form of an event already read (its text kept as ``told``)."""
+        hl = e.citation.highlights
+        start, end = hl[0] if hl else (e.citation.start, e.citation.end)
+        return cls(subject, e.date, e.date_source, e.type, e.citation.passage_id, start, end,
+                   e.citation.published, *sentence_features(e.summary, named), told=e)
 
 
-def _told(ev: _Event) -> tuple[str, str, str, int, str]:
+def sentence_features(sentence: str, named: Sequence[str] = ()) -> tuple[bool, bool, tuple]:
+    """What choosing among events asks of an event's sentence (``Event``): whether its
+    quotes are whole, whether it names a regulation, and the subjects it names (``named``)
+    when more than one."""
+    named = tuple(dict.fromkeys(named))
+    return not open_quote(sentence), bool(find_references(sentence)), (
+        named if len(named) > 1 else ())
+
+
+def read_told(events: Sequence[Event]) -> list[TimelineEvent]:
+    """The sentences and citations of events made from passages already at hand."""
+    return [e.told for e in events if e.told is not None]
+
+
+@dataclass
+class Line:
+    """A subject's events, oldest first, as the index keeps them (``Event``); answers
+    choose among them and read only the chosen (``TimelineIndex.read``)."""
+    entity: str
+    label: str
+    events: list[Event]
+
+
+def _told(ev: Event) -> tuple[str, str, str, int, str]:
     """Where an event stands in its subject's timeline: by date, then as the sources tell it
     (publication, passage, sentence); unique per (subject, date, type) bucket."""
     return (ev.date, ev.published or "", ev.passage_id, ev.start, ev.type)
@@ -70,11 +114,11 @@ class _Timelines:
         self.order = order
         self.winners = winners  # the index's view: (subject, date, type) -> event
         # dict() copies in one step: readers may be adding to the old one meanwhile.
-        self._shown: dict[str, list[_Event]] = {} if before is None else dict(before._shown)
+        self._shown: dict[str, list[Event]] = {} if before is None else dict(before._shown)
         for subject in touched:
             self._shown.pop(subject, None)
 
-    def events(self, subject: str) -> list[_Event]:
+    def events(self, subject: str) -> list[Event]:
         got = self._shown.get(subject)
         if got is None:
             got = self._shown[subject] = _drop_retellings([e for _, e in self.order.get(subject, ())])
@@ -100,7 +144,7 @@ def told_events(sentence: str, day: str | None, players) -> list[tuple[str, str,
 
 
 def passage_events(passages: Sequence[RetrievedPassage], subjects: Collection[str],
-                   players) -> list[TimelineEvent]:
+                   players) -> list[Event]:
     """The events that ``passages`` (retrieved for a question) tell about any of
     ``subjects``, dated by their own text: what a timeline holds only in one report per
     date and type (the earliest) or dropped as a retelling, a question's passages may still
@@ -109,16 +153,18 @@ def passage_events(passages: Sequence[RetrievedPassage], subjects: Collection[st
     for p in passages:
         day = (p.published or "")[:10] or None
         for s, e in sentence_spans(p.text):
-            for subject, when, source, etype in told_events(p.text[s:e], day, players):
+            sentence = p.text[s:e]
+            for subject, when, source, etype in told_events(sentence, day, players):
                 if subject in subjects and source in ("text", "text-month", "relative"):
-                    out.append(TimelineEvent(
-                        date=when, date_source=source, type=etype, summary=p.text[s:e],
-                        citation=Citation.of(p, 1, [(p.start + s, p.start + e)])))
+                    told = TimelineEvent(
+                        date=when, date_source=source, type=etype, summary=sentence,
+                        citation=Citation.of(p, 1, [(p.start + s, p.start + e)]))
+                    out.append(Event.of(told, subject, _named(sentence, players)))
                     break
     return out
 
 
-def dated_sentences(passages: Sequence[RetrievedPassage]) -> list[TimelineEvent]:
+def dated_sentences(passages: Sequence[RetrievedPassage]) -> list[Event]:
     """Every sentence of ``passages`` that dates itself (``events.own_date``), whatever it is
     about, typed by its cue ("" when it names none): what happened in a stretch a question
     bounds ("between the Tanah Abang protest and the shutdown") beyond the tracked players."""
@@ -128,10 +174,16 @@ def dated_sentences(passages: Sequence[RetrievedPassage]) -> list[TimelineEvent]
         for s, e in sentence_spans(p.text):
             when = own_date(p.text[s:e], day)
             if when:
-                out.append(TimelineEvent(
+                out.append(Event.of(TimelineEvent(
                     date=when[0], date_source=when[1], type=event_type(p.text[s:e]) or "",
-                    summary=p.text[s:e], citation=Citation.of(p, 1, [(p.start + s, p.start + e)])))
+                    summary=p.text[s:e],
+                    citation=Citation.of(p, 1, [(p.start + s, p.start + e)]))))
     return out
+
+
+def _named(sentence: str, players) -> list[str]:
+    """The tracked players and the regulations a sentence names."""
+    return players(sentence) + [r.id for r in find_references(sentence)]
 
 
 class TimelineIndex(PerArticle):
@@ -150,29 +202,32 @@ class TimelineIndex(PerArticle):
                           for e in self.gazetteer.entities.values())
         return hashlib.sha256(repr(entities).encode()).hexdigest()[:16]
 
-    def extract(self, pid: str, text: str, meta: dict) -> list[_Event] | None:
+    def extract(self, pid: str, text: str, meta: dict) -> list[Event] | None:
         """Each event the passage states, for each subject it is about."""
         out = []
         day = (meta.get("published") or "")[:10] or None
         base = int(meta["start"])
+        players = self.gazetteer.ids_in
         for s, e in sentence_spans(text):
-            for subject, when, source, etype in told_events(text[s:e], day,
-                                                            self.gazetteer.ids_in):
-                out.append(_Event(subject, when, source, etype, pid, base + s, base + e,
-                                  meta.get("published") or None))
+            told = told_events(text[s:e], day, players)
+            if told:
+                features = sentence_features(text[s:e], _named(text[s:e], players))
+            for subject, when, source, etype in told:
+                out.append(Event(subject, when, source, etype, pid, base + s, base + e,
+                                 meta.get("published") or None, *features))
         return out or None
 
-    def keys(self, found: list[_Event]) -> set[tuple[str, str, str]]:
+    def keys(self, found: list[Event]) -> set[tuple[str, str, str]]:
         """Its buckets: (subject, date, type). A write re-aggregates only the buckets its
         article has events in, not every report of a subject (on the 100k benchmark store
         the busiest subject has over 5,000 buckets)."""
         return {(e.subject, e.date, e.type) for e in found}
 
-    def order(self, found: list[_Event]) -> tuple[str, str]:
+    def order(self, found: list[Event]) -> tuple[str, str]:
         return (found[0].published or "", found[0].passage_id)
 
     def aggregate_key(self, bucket: tuple[str, str, str],
-                      items: list[list[_Event]]) -> _Event | None:
+                      items: list[list[Event]]) -> Event | None:
         """A subject's event of one date and type: the earliest report of it."""
         best = None
         for found in items:
@@ -210,56 +265,93 @@ class TimelineIndex(PerArticle):
                 order.pop(subject, None)
         return _Timelines(order, view, before, set(touched))
 
-    def by_subject(self) -> dict[str, list[_Event]]:
+    def by_subject(self) -> dict[str, list[Event]]:
         """Every subject's events (compact records) as the store is now: made for each
         subject, so for tests and diagnostics; readers ask ``derived().events(subject)``."""
         tl = self.derived()
         return {subject: tl.events(subject) for subject in tl.order}
 
+    def line(self, subject: str, since: str | None = None,
+             until: str | None = None) -> Line | None:
+        """The subject's events in date order, within [since, until] when given, as kept
+        (``Event``: read the chosen with ``read``); None when the subject is neither tracked
+        nor has events."""
+        evs = _within(self.derived().events(subject), since, until)
+        ent = self.gazetteer.entities.get(subject)
+        if not evs and ent is None:
+            return None
+        return Line(subject, ent.label if ent else subject, evs)
+
+    def read(self, events: Sequence[Event], aligned: bool = False) -> list:
+        """``events`` with their sentences and citations (``TimelineEvent``), in the order
+        given: one read of the store for those not read yet. An event whose passage is gone
+        is left out (None in its place when ``aligned``)."""
+        ids = list(dict.fromkeys(e.passage_id for e in events if e.told is None))
+        passages = {p.passage_id: p for p in self.store.get_passages(ids, [1.0] * len(ids))}
+        out = []
+        for e in events:
+            if e.told is not None:
+                out.append(e.told)
+                continue
+            p = passages.get(e.passage_id)
+            if p is None:  # deleted since the view was made: the next view drops it
+                if aligned:
+                    out.append(None)
+                continue
+            out.append(TimelineEvent(date=e.date, date_source=e.date_source, type=e.type,
+                                     summary=p.text[e.start - p.start:e.end - p.start],
+                                     citation=Citation.of(p, 1, [(e.start, e.end)])))
+        return out
+
     def events(self, subject: str, since: str | None = None,
                until: str | None = None) -> list[TimelineEvent]:
         """The subject's events in date order, optionally within [since, until] (empty
         when there are none); each with its sentence and citation."""
-        evs = [e for e in self.derived().events(subject)
-               if (since is None or e.date >= since) and (until is None or e.date <= until)]
-        if not evs:
-            return []
-        ids = list(dict.fromkeys(e.passage_id for e in evs))
-        passages = {p.passage_id: p for p in self.store.get_passages(ids, [1.0] * len(ids))}
-        out = []
-        for e in evs:
-            p = passages.get(e.passage_id)
-            if p is None:  # deleted since the view was made: the next view drops it
-                continue
-            cite = Citation.of(p, 1, [(e.start, e.end)])
-            out.append(TimelineEvent(date=e.date, date_source=e.date_source, type=e.type,
-                                     summary=p.text[e.start - p.start:e.end - p.start],
-                                     citation=cite))
-        return out
+        line = self.line(subject, since, until)
+        return self.read(line.events) if line else []
 
-    def types_before(self, subject: str, day: str) -> set[str]:
-        """The event types the subject's timeline has before ``day`` (ISO)."""
-        return {e.type for e in self.derived().events(subject) if e.date < day}
+    def since(self, day: str, only: str | None = None) -> dict[str, list[Event]]:
+        """Each subject's events on or after ``day`` (ISO; ``only`` one subject's), without
+        those that retell old news: an event dated only by its article, of a type its
+        subject had before ``day`` ("TikTok joined Tokopedia in late 2023", in a 2025 piece).
+        As kept (``Event``); one view of the index for all subjects."""
+        tl = self.derived()
+        out = {}
+        for subject in ([only] if only else tl.order):
+            evs = tl.events(subject)
+            new = _within(evs, day, None)
+            before = {e.type for e in evs if e.date < day}
+            new = [e for e in new if not (e.date_source == "article" and e.type in before)]
+            if new:
+                out[subject] = new
+        return out
 
     def subjects(self) -> list[str]:
         """Every entity or regulation id that has events."""
         return sorted(self.derived().order)
 
     def timeline(self, subject: str, until: str | None = None) -> Timeline | None:
-        """The subject's timeline (events up to ``until`` when given), or None if unknown."""
-        evs = self.events(subject, until=until)
-        ent = self.gazetteer.entities.get(subject)
-        if not evs and ent is None:
+        """The subject's timeline (events up to ``until`` when given), or None if unknown;
+        every event read, numbered in date order."""
+        line = self.line(subject, until=until)
+        if line is None:
             return None
+        evs = self.read(line.events)
         evs = [e.model_copy(update={"citation": e.citation.model_copy(update={"marker": i + 1})})
                for i, e in enumerate(evs)]
         last = evs[-1] if evs else None
-        return Timeline(entity=subject, label=ent.label if ent else subject,
-                        status=last.type if last else None, as_of=last.date if last else None,
-                        events=evs)
+        return Timeline(entity=subject, label=line.label, status=last.type if last else None,
+                        as_of=last.date if last else None, events=evs)
 
 
-def _drop_retellings(events: list[TimelineEvent]) -> list[TimelineEvent]:
+def _within(events: list[Event], since: str | None, until: str | None) -> list[Event]:
+    if since is None and until is None:
+        return events
+    return [e for e in events
+            if (since is None or e.date >= since) and (until is None or e.date <= until)]
+
+
+def _drop_retellings(events: list[Event]) -> list[Event]:
     """Drop what retells an event instead of adding one: an article-dated event of a type
     the text already dated earlier ("two years after TikTok Shop was shut ..."), and a
     month-precision event ("pada Oktober 2023") when that month has the same type to the day.

@@ -65,17 +65,13 @@ def collect_updates(articles: Iterable[Article], timelines: TimelineIndex, gazet
         n += bool(keys) or only is None
         for key, kind in keys:
             group(key, kind).articles.append(item)
-    subjects = [only] if only else list(timelines.subjects())
-    for key in subjects:
-        evs = timelines.events(key, since=since)
-        if evs:
-            # A report dated only by its article, of a kind of event the subject had before
-            # ("TikTok joined Tokopedia in late 2023", in a 2025 piece), retells old news.
-            before = timelines.types_before(key, since)
-            evs = [e for e in evs if not (e.date_source == "article" and e.type in before)]
-        if evs:
+    found = timelines.since(since, only)
+    told = iter(timelines.read([e for evs in found.values() for e in evs], aligned=True))
+    for key, evs in found.items():
+        read = [t for t in (next(told) for _ in evs) if t is not None]
+        if read:
             g = group(key, "entity" if key in gazetteer.entities else "regulation")
-            g.events = sorted(evs, key=lambda e: e.date, reverse=True)
+            g.events = sorted(read, key=lambda e: e.date, reverse=True)
     for g in groups.values():
         g.articles.sort(key=lambda x: x.published or "", reverse=True)
     ordered = sorted(groups.values(), key=lambda g: (-(len(g.events) + len(g.articles)), g.key))
