@@ -170,7 +170,7 @@ class PantauService:
                                     qp.question, self._line, self._rules_of,
                                     self.retriever.glossary, self.timelines.read)
         if qp.intent == "definition" and len(regs) == 1 and asks_what_it_is(qp.question):
-            return definition_answer(regs[0], self.registry.passages(regs[0].id),
+            return definition_answer(regs[0], self.registry.titled(regs[0].id),
                                      self.impact(regs[0].id), lang, qp.question,
                                      self.retriever.glossary)
         if qp.intent in ("impact", "obligations", "sanctions"):
@@ -375,7 +375,7 @@ class PantauService:
     def updates(self, since: str, subject: str | None = None) -> Updates:
         """Articles and events since ``since`` (ISO date), grouped by regulation and entity
         (only ``subject``'s when given)."""
-        return collect_updates(self.store.scan_articles(), self.timelines,
+        return collect_updates(self.store.scan_articles(since=since), self.timelines,
                                self.timelines.gazetteer, since,
                                subject.lower() if subject else None)
 

@@ -123,3 +123,31 @@ def test_include_and_exclude_globs(service, news_dir):
     r = ingest_paths(service, [news_dir], include=["*.txt", "*.md"], exclude=["drafts/*"])
     assert sorted(a["source"].rsplit("/", 1)[-1] for a in r.articles) == [
         "001_tiktok-shop-berhenti.txt", "002_tiktok-kembali.txt", "005_catatan.md"]
+
+
+def test_articles_since_a_day_are_those_published_or_ingested_on_or_after_it(service):
+    from datetime import date, datetime, timezone
+
+    ingest_records(service, [
+        {"text": "Kementerian Perdagangan menerbitkan aturan baru tentang perdagangan daring "
+                 "dan kewajiban izin usaha bagi pedagang.", "url": "https://a.example/old",
+         "published": "2021-03-01"},
+        {"text": "Otoritas pajak mulai memungut pajak penghasilan dari penjual di lokapasar "
+                 "sejak pertengahan tahun.", "url": "https://a.example/new",
+         "published": "2025-05-02"}])
+    today = datetime.now(timezone.utc).date()
+
+    def since(day):
+        return sorted(a.url for a in service.store.scan_articles(since=day.isoformat()))
+
+    assert since(today) == ["https://a.example/new", "https://a.example/old"]  # ingested today
+    # As if both had been ingested in 2020: then what counts is when each was published.
+    arts = service.store.articles_collection
+    ids = arts.get(include=[])["ids"]
+    then = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    arts.update(ids=ids, metadatas=[{"ingested_at": then.isoformat(),
+                                     "ingested_ts": int(then.timestamp())}] * len(ids))
+    assert since(date(2021, 1, 1)) == ["https://a.example/new", "https://a.example/old"]
+    assert since(date(2021, 6, 1)) == ["https://a.example/new"]
+    assert since(date(2025, 5, 2)) == ["https://a.example/new"]
+    assert since(date(2025, 5, 3)) == []

@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timezone
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -186,12 +187,20 @@ class PantauStore:
         return out
 
     @guarded("read")
-    def scan_articles(self, page: int = 500) -> Iterable[Article]:
-        """Every stored article, with its text."""
+    def scan_articles(self, page: int = 500, since: str | None = None) -> Iterable[Article]:
+        """Every stored article, with its text; with ``since`` (ISO day), only those
+        published or ingested on or after it (Chroma filters: a store of years of news is
+        not read for last week's)."""
+        where = None
+        if since is not None:
+            day = date.fromisoformat(since[:10])
+            midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+            where = {"$or": [{"published_day": {"$gte": int(day.strftime("%Y%m%d"))}},
+                             {"ingested_ts": {"$gte": int(midnight.timestamp())}}]}
         offset = 0
         while True:
             got = self.articles_collection.get(include=["documents", "metadatas"], limit=page,
-                                               offset=offset)
+                                               offset=offset, where=where)
             if not got["ids"]:
                 return
             for aid, doc, m in zip(got["ids"], got["documents"], got["metadatas"]):

@@ -249,16 +249,25 @@ class RegulationRegistry(PerArticle):
         return got[0] if got else None
 
     def stating(self, relation: tuple[str, str, str]) -> list[RetrievedPassage]:
-        """The passages that state ``relation`` ((a, type, b): "a replaces b"), oldest first:
-        found in what the index keeps of each passage citing ``a``, then read (not every
+        """The passages that state ``relation`` ((a, type, b): "a replaces b"), oldest first
+        (``_citing``)."""
+        return self._citing(relation[0], lambda m: relation in m.relations)
+
+    def titled(self, reg_id: str) -> list[RetrievedPassage]:
+        """The passages that give a regulation's title beside its number ("PP 80/2019
+        tentang ..."), oldest first (``_citing``)."""
+        return self._citing(reg_id, lambda m: any(r[0] == reg_id and r[5] for r in m.refs))
+
+    def _citing(self, reg_id: str, said) -> list[RetrievedPassage]:
+        """The passages citing ``reg_id`` whose mention (what the index keeps of a passage)
+        ``said`` holds, oldest first: found without reading, then only those read (not every
         passage citing a much-cited rule: thousands at 100k)."""
         self.follower.sync()
         with self._lock:
             items, by_key = self._items, self._by_key
-        found = sorted({(m.day or "", m.pid) for article in by_key.get(relation[0], ())
-                        for m in items.get(article, ()) if relation in m.relations})
-        ids = [pid for _, pid in found]
-        return self._oldest_first(ids)
+        found = sorted({(m.day or "", m.pid) for article in by_key.get(reg_id, ())
+                        for m in items.get(article, ()) if said(m)})
+        return self._oldest_first([pid for _, pid in found])
 
     def passages(self, reg_id: str, limit: int | None = None) -> list[RetrievedPassage]:
         """The passages citing a regulation, oldest first (the ``limit`` oldest)."""
