@@ -5,6 +5,7 @@ fakes; ``PantauService.from_settings`` builds the real ones.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -71,7 +72,7 @@ class PantauService:
         self.retriever = retriever
         self.answerer = answerer
         self.registry = RegulationRegistry(store)
-        self._impacts: dict[str, tuple[tuple, Impact]] = {}  # see ``impact``
+        self._impacts: dict[str, tuple[tuple, bytes, Impact]] = {}  # see ``impact``
         self.timelines = TimelineIndex(store, load_gazetteer(settings.gazetteer_file))
 
     @classmethod
@@ -348,7 +349,9 @@ class PantauService:
 
     def impact(self, reg_id: str) -> Impact | None:
         """Who a cited regulation affects and what it requires (None if it is not cited).
-        Kept until a write changes what the registry holds for it or what it replaced."""
+        Kept while the registry's entries for it and what it replaced stay the same; when
+        they change (a write citing it), kept still while the passages it is read from say
+        the same: a new mention of a much-cited rule is not among its oldest."""
         view = self.registry.view()
         entry = view.get(reg_id.lower())
         if entry is None:
@@ -360,16 +363,24 @@ class PantauService:
         kept = self._impacts.get(rec.id)
         if kept is not None and len(kept[0]) == len(used) and all(
                 a is b for a, b in zip(kept[0], used)):
-            return kept[1]
+            return kept[2]
         passages = self.registry.passages(rec.id, IMPACT_PASSAGES)
         seen = {p.passage_id for p in passages}
         for old in replaced:
             passages += [p for p in self.registry.passages(old, IMPACT_PASSAGES)
                          if p.passage_id not in seen]
-        impact = impact_of(rec.id, passages, replaced)
+        digest = hashlib.sha256(repr(sorted(replaced)).encode())
+        for p in passages:
+            digest.update(f"\0{p.passage_id}\0{p.start}\0{p.text}".encode())
+        said = digest.digest()
+        if kept is not None and kept[1] == said:
+            impact = kept[2]
+        else:
+            impact = impact_of(rec.id, passages, replaced)
+        self._impacts.pop(rec.id, None)
         if len(self._impacts) >= IMPACTS_KEPT:
             self._impacts.pop(next(iter(self._impacts)))
-        self._impacts[rec.id] = (used, impact)
+        self._impacts[rec.id] = (used, said, impact)
         return impact
 
     def updates(self, since: str, subject: str | None = None) -> Updates:

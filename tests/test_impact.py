@@ -103,3 +103,24 @@ def test_a_regulation_s_impact_is_kept_until_a_write_changes_it(settings, tmp_pa
     ingest_paths(service, [second])
     fresh = service.impact("permendag-12-2024")
     assert fresh is not kept and len(fresh.obligations) == 2
+
+
+def test_an_impact_read_from_the_oldest_passages_stays_when_only_a_later_one_cites_the_rule(
+        settings, monkeypatch):
+    import rag.service
+    from ingest.pipeline import ingest_records
+
+    monkeypatch.setattr(rag.service, "IMPACT_PASSAGES", 1)  # the oldest citing passage only
+    service = PantauService.from_settings(settings)
+
+    def write(url, day, rule):
+        ingest_records(service, [{"text": f"Aturan {url[-1]}\n\nPermendag 12/2024 {rule}.",
+                                  "url": url, "published": day}])
+
+    write("https://a.example/1", "2024-01-02", "melarang platform menjual produk buatannya")
+    kept = service.impact("permendag-12-2024")
+    write("https://a.example/2", "2024-05-01", "mewajibkan platform memiliki izin usaha")
+    assert service.impact("permendag-12-2024") is kept  # not among the passages it is read from
+    write("https://a.example/1", "2024-01-02", "mewajibkan penjual mencantumkan harga")
+    edited = service.impact("permendag-12-2024")
+    assert edited is not kept and "mencantumkan harga" in edited.obligations[0].text
