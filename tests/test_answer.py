@@ -416,3 +416,21 @@ def test_a_list_question_gets_a_few_more_sentences_than_a_fact():
     assert plan("Penutupan toko daring dampaknya apa bagi penjual kecil?",
                 load_glossary()).intent == "impact"
     assert count(fact) == 3 and count(impact) == 5, (fact.answer, impact.answer)
+
+
+def test_another_source_joins_a_fact_when_it_says_what_no_chosen_sentence_says():
+    # The best source says how far the move was; only another says when it was completed.
+    part = _p(1, "The migration of TikTok Shop onto Tokopedia was about 75% done in February "
+                 "2024, the minister said.", published="2024-02-23", lang="en")
+    done = _p(2, "Officials said the move was completed in March 2024, ahead of Lebaran.",
+              published="2024-03-27", lang="en", score=0.8,
+              title="TikTok Shop migration onto Tokopedia")
+    ans = _ask("When was the migration of TikTok Shop onto Tokopedia completed?", [part, done])
+    assert "completed in March 2024" in ans.answer, ans.answer
+    # The same happening told again in the other language, on the same day, adds nothing.
+    en = _p(2, "On 17 May 2024 the new import rule took effect, clearing the ports.",
+            published="2024-05-17", score=0.85, lang="en")
+    idn = _p(1, "Aturan impor baru berlaku mulai Jumat (17/5/2024) untuk mengurai penumpukan.",
+             published="2024-05-17")
+    ans = _ask("Kapan aturan impor baru berlaku?", [idn, en])
+    assert ans.answer.count("[") == 1 and "(17/5/2024)" in ans.answer, ans.answer

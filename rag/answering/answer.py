@@ -22,11 +22,12 @@ from rag.dates import format_date, iso_to_epoch
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan
 from rag.text import detect_language, terms
-from rag.tracking.events import event_type
+from rag.tracking.events import event_type, own_date
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
 from .asked import (GIVES_DEFINITION, GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked,
-                    Sentence, attribution_only, passage_sentences, whole_quotes)
+                    Sentence, attribution_only, gist, passage_sentences, same_gist,
+                    whole_quotes)
 from .grounding import anchors, anchors_reached, missing_anchors, names_in
 
 NOT_FOUND = {
@@ -190,18 +191,42 @@ class ExtractiveAnswerer:
         # sentences than a fact's (as the tracker's routed lists are).
         most = self.settings.answer_max_sentences + (
             LIST_EXTRA if plan and plan.intent in LIST_INTENTS else 0)
+        gists: dict[int, set[str]] = {}
+
+        def gist_of(s: Sentence) -> set[str]:
+            if id(s) not in gists:
+                gists[id(s)] = gist(s.text, self.glossary)
+            return gists[id(s)]
+
+        def same_day(a: Sentence, b: Sentence) -> bool:
+            """Both date themselves to the same day: in two languages, one happening told
+            twice (a syndicated copy's translation)."""
+            days = [own_date(x.text, _day(passages[x.passage]) or None) for x in (a, b)]
+            return days[0] is not None and days[1] is not None and days[0][0] == days[1][0] \
+                and days[0][1] == days[1][1] == "text"
+
         chosen: list[Sentence] = []
+        said: set[int] = set()  # the focus terms the chosen sentences say
         for s in ranked:
             if (len(chosen) == most
                     or s.score < self.settings.support_ratio * best):
                 break
-            if any(term_overlap(s.terms, c.terms) >= 0.6 for c in chosen):
-                continue  # says what a chosen sentence already says
+            if any(term_overlap(s.terms, c.terms) >= 0.6 or (
+                    s.language != c.language and (same_gist(gist_of(s), gist_of(c))
+                                                  or same_day(s, c)))
+                   for c in chosen):
+                continue  # says what a chosen sentence already says (in either language)
+            adds = asked.says(s) - said
             if (single and chosen and s.passage != chosen[0].passage
                     and (s.score < OTHER_SOURCE_RATIO * best or not focused[id(s)]
-                         or not of_kind[id(s)])):
-                continue  # another source only when it is nearly as strong and on point
+                         or not of_kind[id(s)])
+                    and not (adds and of_kind[id(s)])):
+                # another source only when it is nearly as strong and on point, or when it
+                # says what the question asks that no chosen sentence says yet ("how much
+                # was it fined, and for what?")
+                continue
             chosen.append(s)
+            said |= asked.says(s, judged=False)  # what it may say in its language
 
         def told(s: Sentence) -> tuple:  # the order the sources tell events in
             return (passages[s.passage].published or "", s.passage, s.start)

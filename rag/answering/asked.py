@@ -18,7 +18,8 @@ from rag.dates import MONTH_NAMES
 from rag.regulations import find_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DATE, ASKS_DEFINITION, ASKS_NAME,
                                    ASKS_NUMBER, ASKS_REASON)
-from rag.text import STOPWORDS, open_quote, sentence_spans, stem, terms, words
+from rag.text import STOPWORDS, detect_language, open_quote, sentence_spans, stem, terms, words
+from rag.tracking.impact import cue_clause
 from rag.types import RetrievedPassage
 
 from .grounding import covers, focus_groups, measured
@@ -304,7 +305,14 @@ class Asked:
 
     def coverage(self, s: Sentence) -> int:
         """How many of the focus terms ``s`` says (in either language)."""
-        return sum(_says(g, s, self.language) is True for g in self.focus)
+        return len(self.says(s))
+
+    def says(self, s: Sentence, judged: bool = True) -> set[int]:
+        """Which of the focus terms (their indexes) ``s`` says (in either language); with
+        ``judged`` False, also those that cannot be judged in its language."""
+        return {i for i, g in enumerate(self.focus)
+                if _says(g, s, self.language) is True
+                or (not judged and _says(g, s, self.language) is None)}
 
     def focused(self, s: Sentence) -> bool:
         """Whether ``s`` says one of the focus terms. Across languages only terms with a
@@ -334,3 +342,29 @@ def strip_references(text: str) -> str:
     return text
 
 
+def gist(text: str, glossary) -> set[str]:
+    """What a statement says in the clause of its cue, language aside: its glossary concepts
+    (one name each) and its other content words ("melarang media sosial memproses pembayaran" and
+    "barred social media platforms from processing payments" share ban, social media,
+    payment)."""
+    said = strip_references(cue_clause(text))
+    lang = detect_language(said, default="id")
+    out: set[str] = set()
+    taken: list[tuple[int, int]] = []
+    for m in glossary.find(said):
+        taken.append(m.span())
+        whole = glossary.equivalents(m.group(0))
+        out.add(min(whole))
+        if len(whole) == 1:  # a phrase the glossary only lists: "barang dan jasa" says "barang"
+            out.update(min(glossary.equivalents(p)) for p in m.group(0).split()
+                       if len(glossary.equivalents(p)) > 1)
+    for m in re.finditer(r"[^\W\d_]{4,}", said):
+        if not any(a <= m.start() < b for a, b in taken):
+            out.update(terms(m.group(0), lang))
+    return out
+
+
+def same_gist(g: set[str], h: set[str]) -> bool:
+    """Whether two gists (``gist``) say the same: they share two or more things, and at
+    least half of the smaller."""
+    return len(g & h) >= 2 and len(g & h) >= 0.5 * min(len(g), len(h))

@@ -26,12 +26,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.retrieval.glossary import Glossary
-from rag.text import detect_language, open_quote, terms
-from rag.tracking.impact import Statement, cue_clause, what_it_says
+from rag.text import detect_language, open_quote
+from rag.tracking.impact import Statement, what_it_says
 from rag.tracking.timeline import TimelineEvent
 from rag.types import Answer, Citation, RetrievedPassage
 
-from .asked import strip_references
+from .asked import gist, same_gist
 from .tracked import MODE, cite_once
 
 MAX_ITEMS = 6
@@ -59,7 +59,7 @@ def compose(lead: str, items: Sequence[Item], lang: str, intent: str,
     """The lead, then one bullet per item with its marker; one citation per passage with
     every sentence taken from it highlighted; "as of" the newest cited source. With a
     ``glossary``, a statement that says what an earlier one says (in either language; see
-    ``_gist``) is left out."""
+    ``asked.gist``) is left out."""
     whole = [it for it in items if not open_quote(it.text)]
     items = whole or list(items)  # a quote cut at a sentence break misleads; others first
     if glossary is not None:
@@ -76,28 +76,6 @@ def compose(lead: str, items: Sequence[Item], lang: str, intent: str,
                   language=lang, mode=MODE, citations=list(cites.values()), intent=intent)
 
 
-def _gist(text: str, glossary: Glossary) -> set[str]:
-    """What a statement says in the clause of its cue, language aside: its glossary concepts
-    (one name each) and its other content words ("melarang media sosial memproses pembayaran" and
-    "barred social media platforms from processing payments" share ban, social media,
-    payment)."""
-    said = strip_references(cue_clause(text))
-    lang = detect_language(said, default="id")
-    out: set[str] = set()
-    taken: list[tuple[int, int]] = []
-    for m in glossary.find(said):
-        taken.append(m.span())
-        whole = glossary.equivalents(m.group(0))
-        out.add(min(whole))
-        if len(whole) == 1:  # a phrase the glossary only lists: "barang dan jasa" says "barang"
-            out.update(min(glossary.equivalents(p)) for p in m.group(0).split()
-                       if len(glossary.equivalents(p)) > 1)
-    for m in re.finditer(r"[^\W\d_]{4,}", said):
-        if not any(a <= m.start() < b for a, b in taken):
-            out.update(terms(m.group(0), lang))
-    return out
-
-
 def distinct(items: Sequence[Item], glossary: Glossary, lang: str) -> list[Item]:
     """``items`` with one of each group of the same kind that say the same (their gists
     share two or more things, and at least half of the smaller): in the place of the first,
@@ -112,9 +90,9 @@ def distinct(items: Sequence[Item], glossary: Glossary, lang: str) -> list[Item]
     kept: list[Item] = []
     gists: list[set[str]] = []
     for it in items:
-        g = _gist(it.text, glossary)
-        same = next((i for i, h in enumerate(gists) if kept[i].kind == it.kind
-                     and len(g & h) >= 2 and len(g & h) >= 0.5 * min(len(g), len(h))), None)
+        g = gist(it.text, glossary)
+        same = next((i for i, h in enumerate(gists)
+                     if kept[i].kind == it.kind and same_gist(g, h)), None)
         if same is None:
             kept.append(it)
             gists.append(g)
