@@ -177,9 +177,11 @@ def impact_of(reg_id: str, passages: list[RetrievedPassage],
             own = provision_of(sentence, reg_id, current)
             if refs:
                 current = subject_of(sentence, successors)
-            key = re.sub(r"\W+", " ", sentence.lower()).strip()
+            if not (cites or own):
+                continue
             kind = statement_kind(sentence)
-            if kind is None or key in seen or not (cites or own):
+            key = re.sub(r"\W+", " ", sentence.lower()).strip() if kind else ""
+            if kind is None or key in seen:
                 continue
             seen.add(key)
             groups = _groups_in(sentence)
