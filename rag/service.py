@@ -5,7 +5,6 @@ fakes; ``PantauService.from_settings`` builds the real ones.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -28,7 +27,7 @@ from rag.retrieval.retrieve import Retriever
 from rag.store.indexing import BatchIndexer, IndexResult
 from rag.store.store import PantauStore
 from rag.tracking.entities import load_gazetteer
-from rag.tracking.impact import Impact, impact_of, instructions_in, subject_of
+from rag.tracking.impact import Impact, Impacts, instructions_in, subject_of
 from rag.tracking.registry import RegulationRecord, RegulationRegistry
 from rag.tracking.events import asked_event_type
 from rag.tracking.timeline import (Event, Line, Timeline, TimelineIndex, dated_sentences,
@@ -52,13 +51,6 @@ def embedding_text(article: Article, passage: Passage) -> str:
     return f"{head}\n{passage.text}" if head else passage.text
 
 
-#: Regulations whose impact (``PantauService.impact``) is kept between questions.
-IMPACTS_KEPT = 256
-#: A regulation's impact is read from its oldest citing passages, this many (and as many of
-#: each rule it replaced): the coverage of its issue states its rules, and a much-cited
-#: rule's thousands of later mentions took seconds per question to read (10 s for one cited
-#: by 4,853 passages of the 30k benchmark store).
-IMPACT_PASSAGES = 300
 
 
 class PantauService:
@@ -72,7 +64,7 @@ class PantauService:
         self.retriever = retriever
         self.answerer = answerer
         self.registry = RegulationRegistry(store)
-        self._impacts: dict[str, tuple[tuple, bytes, Impact]] = {}  # see ``impact``
+        self.impacts = Impacts(self.registry)
         self.timelines = TimelineIndex(store, load_gazetteer(settings.gazetteer_file))
 
     @classmethod
@@ -348,40 +340,9 @@ class PantauService:
         return None if rec is None else (rec, self.registry.passages(rec.id))
 
     def impact(self, reg_id: str) -> Impact | None:
-        """Who a cited regulation affects and what it requires (None if it is not cited).
-        Kept while the registry's entries for it and what it replaced stay the same; when
-        they change (a write citing it), kept still while the passages it is read from say
-        the same: a new mention of a much-cited rule is not among its oldest."""
-        view = self.registry.view()
-        entry = view.get(reg_id.lower())
-        if entry is None:
-            return None
-        rec = entry[0]
-        # Before it had its number, the news spoke of it as the revision of what it replaced.
-        replaced = {rel.target: rec.id for rel in rec.relations if rel.type == "replaces"}
-        used = (entry, *(view.get(old) for old in replaced))
-        kept = self._impacts.get(rec.id)
-        if kept is not None and len(kept[0]) == len(used) and all(
-                a is b for a, b in zip(kept[0], used)):
-            return kept[2]
-        passages = self.registry.passages(rec.id, IMPACT_PASSAGES)
-        seen = {p.passage_id for p in passages}
-        for old in replaced:
-            passages += [p for p in self.registry.passages(old, IMPACT_PASSAGES)
-                         if p.passage_id not in seen]
-        digest = hashlib.sha256(repr(sorted(replaced)).encode())
-        for p in passages:
-            digest.update(f"\0{p.passage_id}\0{p.start}\0{p.text}".encode())
-        said = digest.digest()
-        if kept is not None and kept[1] == said:
-            impact = kept[2]
-        else:
-            impact = impact_of(rec.id, passages, replaced)
-        self._impacts.pop(rec.id, None)
-        if len(self._impacts) >= IMPACTS_KEPT:
-            self._impacts.pop(next(iter(self._impacts)))
-        self._impacts[rec.id] = (used, said, impact)
-        return impact
+        """Who a cited regulation affects and what it requires (None if it is not cited;
+        ``rag.tracking.impact.Impacts``)."""
+        return self.impacts.get(reg_id)
 
     def updates(self, since: str, subject: str | None = None) -> Updates:
         """Articles and events since ``since`` (ISO date), grouped by regulation and entity

@@ -107,10 +107,10 @@ def test_a_regulation_s_impact_is_kept_until_a_write_changes_it(settings, tmp_pa
 
 def test_an_impact_read_from_the_oldest_passages_stays_when_only_a_later_one_cites_the_rule(
         settings, monkeypatch):
-    import rag.service
+    import rag.tracking.impact
     from ingest.pipeline import ingest_records
 
-    monkeypatch.setattr(rag.service, "IMPACT_PASSAGES", 1)  # the oldest citing passage only
+    monkeypatch.setattr(rag.tracking.impact, "IMPACT_PASSAGES", 1)  # the oldest passage only
     service = PantauService.from_settings(settings)
 
     def write(url, day, rule):
