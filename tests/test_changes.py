@@ -198,13 +198,13 @@ def test_registry_and_timelines_follow_by_article(settings, monkeypatch):
                              "Permendag 31/2023 mulai berlaku pada 26 September 2023. "
                              "TikTok Shop ditutup pada 4 Oktober 2023."}])
     assert reader.registry.get("permendag-31-2023").mentions == 1
-    assert [e.type for e in reader.timelines.events("tiktok-shop")] == ["stopped"]
+    assert [e.type for e in reader.timelines.timeline("tiktok-shop").events] == ["stopped"]
     assert reader.registry.follower.last["kind"] == "rebuild"
     ingest_records(writer, [{**base, "url": "https://x.example/2", "published": "2024-03-02",
                              "title": "Kembali", "text": "TikTok Shop dibuka kembali pada "
                              "12 Desember 2023 setelah Permendag 31/2023 berlaku."}])
     assert reader.registry.get("permendag-31-2023").mentions == 2
-    assert [e.type for e in reader.timelines.events("tiktok-shop")] == ["stopped", "resumed"]
+    assert [e.type for e in reader.timelines.timeline("tiktok-shop").events] == ["stopped", "resumed"]
     assert reader.timelines.follower.last["kind"] == "refresh"
     assert reader.timelines.follower.last["articles"] == 1
     fresh = PantauService.from_settings(settings)
@@ -213,7 +213,7 @@ def test_registry_and_timelines_follow_by_article(settings, monkeypatch):
     assert fresh.timelines.by_subject() == reader.timelines.by_subject()
     writer.delete(writer.articles()[0].id)
     assert reader.registry.get("permendag-31-2023").mentions == 1
-    assert len(reader.timelines.events("tiktok-shop")) == 1
+    assert len(reader.timelines.timeline("tiktok-shop").events) == 1
 
 
 def test_a_write_is_seen_by_the_next_lookup_of_any_view(settings):

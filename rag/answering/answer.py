@@ -191,19 +191,17 @@ class ExtractiveAnswerer:
         # sentences than a fact's (as the tracker's routed lists are).
         most = self.settings.answer_max_sentences + (
             LIST_EXTRA if plan and plan.intent in LIST_INTENTS else 0)
-        gists: dict[int, set[str]] = {}
+        facts: dict[int, tuple[set[str], tuple | None]] = {}
 
-        def gist_of(s: Sentence) -> set[str]:
-            if id(s) not in gists:
-                gists[id(s)] = gist(s.text, self.glossary)
-            return gists[id(s)]
-
-        def same_day(a: Sentence, b: Sentence) -> bool:
-            """Both date themselves to the same day: in two languages, one happening told
-            twice (a syndicated copy's translation)."""
-            days = [own_date(x.text, _day(passages[x.passage]) or None) for x in (a, b)]
-            return days[0] is not None and days[1] is not None and days[0][0] == days[1][0] \
-                and days[0][1] == days[1][1] == "text"
+        def restates(a: Sentence, b: Sentence) -> bool:
+            """In two languages, one fact told twice (a syndicated copy's translation): the
+            same gist, or both dated by their own text to the same day."""
+            for x in (a, b):
+                if id(x) not in facts:
+                    facts[id(x)] = (gist(x.text, self.glossary),
+                                    own_date(x.text, _day(passages[x.passage]) or None))
+            (ga, da), (gb, db) = facts[id(a)], facts[id(b)]
+            return same_gist(ga, gb) or (da is not None and da == db and da[1] == "text")
 
         chosen: list[Sentence] = []
         said: set[int] = set()  # the focus terms the chosen sentences say
@@ -211,10 +209,8 @@ class ExtractiveAnswerer:
             if (len(chosen) == most
                     or s.score < self.settings.support_ratio * best):
                 break
-            if any(term_overlap(s.terms, c.terms) >= 0.6 or (
-                    s.language != c.language and (same_gist(gist_of(s), gist_of(c))
-                                                  or same_day(s, c)))
-                   for c in chosen):
+            if any(term_overlap(s.terms, c.terms) >= 0.6
+                   or (s.language != c.language and restates(s, c)) for c in chosen):
                 continue  # says what a chosen sentence already says (in either language)
             adds = asked.says(s) - said
             if (single and chosen and s.passage != chosen[0].passage

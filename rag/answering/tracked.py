@@ -137,7 +137,7 @@ def yes_no_answer(tl: Line, asked: str, language: str, read: Read = read_told,
         head = _HAPPENED[lang].format(label=tl.label, date=event_when(lead, lang),
                                       status=TYPE_LABELS[lang][lead.type])
     picked = read(_newest_per_type(tl.events, lead, max_events))
-    if not picked or picked[0].date != lead.date:
+    if not picked or picked[0].citation.passage_id != lead.passage_id:
         return None  # its passage is gone since the view was made
     if head.startswith(("Per ", "As of ")):
         head = head[0].lower() + head[1:]

@@ -303,13 +303,6 @@ class TimelineIndex(PerArticle):
                                      citation=Citation.of(p, 1, [(e.start, e.end)])))
         return out
 
-    def events(self, subject: str, since: str | None = None,
-               until: str | None = None) -> list[TimelineEvent]:
-        """The subject's events in date order, optionally within [since, until] (empty
-        when there are none); each with its sentence and citation."""
-        line = self.line(subject, since, until)
-        return self.read(line.events) if line else []
-
     def since(self, day: str, only: str | None = None) -> dict[str, list[Event]]:
         """Each subject's events on or after ``day`` (ISO; ``only`` one subject's), without
         those that retell old news: an event dated only by its article, of a type its
