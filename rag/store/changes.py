@@ -12,11 +12,13 @@ A ``ChangeFollower`` keeps one derived index current in any process that shares 
   current passages (none, when deleted) are added. A refresh reads the current state, so
   applying an entry twice or out of order does no harm;
 - a process that fell behind the log's retention rebuilds from scratch;
+- what it reads are passages, or, for an index of articles (``rag.store.neardup``), the
+  article records (``scan`` and ``rows_of``);
 - an index that can ``capture`` and ``restore`` its state starts from its snapshot
   (``rag.store.snapshots``) when there is a valid one, then replays the log entries after
   it; it is saved after a rebuild, and after refreshes once ``SAVE_AFTER_ARTICLES``
-  articles or ``SAVE_EVERY_S`` seconds have passed since the last save (in a background
-  thread, from a state captured under the follower's lock).
+  articles (``save_after``) or ``SAVE_EVERY_S`` seconds have passed since the last save
+  (in a background thread, from a state captured under the follower's lock).
 
 Log entries are read from ``floor`` on: the wall-clock time of this process's previous
 check, less ``CLOCK_MARGIN_MS``, which covers a writer whose entry became visible late
@@ -28,12 +30,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Protocol
 
 from rag.memory import trim
-
-from .store import PantauStore
 
 log = logging.getLogger("pantau.changes")
 
@@ -45,6 +45,20 @@ SAVE_AFTER_ARTICLES = 500
 SAVE_EVERY_S = 600.0
 
 PassageRow = tuple[str, str, dict[str, Any]]  # (passage id, text, metadata)
+
+
+class LoggedStore(Protocol):
+    """What a follower reads of the store (``rag.store.store.PantauStore``; a protocol, so
+    the store can keep a follower of its own without an import circle). Optional:
+    ``snapshots`` and ``identity()``, for snapshots."""
+
+    def generation_info(self) -> tuple[str, int]: ...
+
+    def changes(self, since_ms: int) -> list[tuple[int, str, list[str]]]: ...
+
+    def scan_passages(self, page: int = 2000) -> Iterable[PassageRow]: ...
+
+    def passages_of(self, article_ids: Sequence[str]) -> Iterable[PassageRow]: ...
 
 
 class Derived(Protocol):
@@ -70,12 +84,22 @@ class Derived(Protocol):
 class ChangeFollower:
     """Keeps one ``Derived`` index in step with the store (thread-safe; see module doc)."""
 
-    def __init__(self, store: PantauStore, index: Derived, page: int = 2000,
-                 name: str | None = None) -> None:
+    def __init__(self, store: LoggedStore, index: Derived, page: int = 2000,
+                 name: str | None = None, *,
+                 scan: Callable[[int], Iterable[PassageRow]] | None = None,
+                 rows_of: Callable[[Sequence[str]], Iterable[PassageRow]] | None = None,
+                 unit: str = "passages", save_after: int = SAVE_AFTER_ARTICLES) -> None:
         self.store = store
         self.index = index
         self.page = page
         self.name = name or type(index).__name__.lower()
+        # Where rows come from: every stored one (``scan(page)``), and those of some
+        # articles (``rows_of(ids)``); passages unless given. Called late, so a store
+        # method patched after construction is the one read.
+        self._scan = scan or (lambda page: self.store.scan_passages(page=page))
+        self._rows_of = rows_of or (lambda ids: self.store.passages_of(ids))
+        self.unit = unit
+        self.save_after = save_after
         self._gen: str | None = None
         self._floor = 0  # ms: log entries from here on may be unapplied
         self._applied: set[tuple[int, str]] = set()  # (t, entry id) applied, t >= floor
@@ -110,7 +134,7 @@ class ChangeFollower:
                 self._refresh(checked)
                 self._gen = gen
                 self._unsaved += self.last.get("articles", 0)
-                if self._unsaved and (self._unsaved >= SAVE_AFTER_ARTICLES
+                if self._unsaved and (self._unsaved >= self.save_after
                                       or time.monotonic() - self._saved_at > SAVE_EVERY_S):
                     self._save()
 
@@ -136,8 +160,12 @@ class ChangeFollower:
         if got is None:
             return False
         position, state = got
-        floor = int(position["floor"])
-        applied = {(int(t), str(eid)) for t, eid in position["applied"]}
+        try:
+            floor = int(position["floor"])
+            applied = {(int(t), str(eid)) for t, eid in position["applied"]}
+        except (KeyError, TypeError, ValueError):
+            log.warning("snapshot of %s has no readable position: rebuilding", self.name)
+            return False
         if position.get("store_id") != self._store_id():
             log.warning("snapshot of %s was taken of another store: rebuilding", self.name)
             return False
@@ -151,7 +179,11 @@ class ChangeFollower:
             log.warning("snapshot of %s does not follow this store's log: rebuilding",
                         self.name)
             return False
-        self.index.restore(state)
+        try:
+            self.index.restore(state)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            log.warning("snapshot of %s refused by the index (%s): rebuilding", self.name, exc)
+            return False
         self._gen, self._floor, self._applied = position["gen"], floor, applied
         self._saved_at = time.monotonic()
         self.last = {"kind": "snapshot", "seconds": time.perf_counter() - t0}
@@ -199,14 +231,14 @@ class ChangeFollower:
         seen = {(t, eid) for t, eid, _ in self.store.changes(floor)}
         self.index.reset()
         n = 0
-        for rows in _pages(self.store.scan_passages(page=self.page), self.page):
+        for rows in _pages(self._scan(self.page), self.page):
             self.index.add(rows)
             n += len(rows)
         self.index.commit()
         trim()  # the scan's pages, freed, back to the system
         self._floor, self._applied = floor, seen
-        self.last = {"kind": "rebuild", "passages": n, "seconds": time.perf_counter() - t0}
-        log.info("%s rebuilt from %d passages in %.1f s", type(self.index).__name__, n,
+        self.last = {"kind": "rebuild", self.unit: n, "seconds": time.perf_counter() - t0}
+        log.info("%s rebuilt from %d %s in %.1f s", type(self.index).__name__, n, self.unit,
                  self.last["seconds"])
 
     def _refresh(self, checked: int) -> None:
@@ -217,7 +249,7 @@ class ChangeFollower:
         n = 0
         if articles:
             self.index.remove(articles)
-            for rows in _pages(self.store.passages_of(sorted(articles)), self.page):
+            for rows in _pages(self._rows_of(sorted(articles)), self.page):
                 self.index.add(rows)
                 n += len(rows)
             self.index.commit()
@@ -226,7 +258,7 @@ class ChangeFollower:
         self._applied |= {(t, eid) for t, eid, _ in entries if t >= floor}
         self._floor = max(self._floor, floor)
         self.last = {"kind": "refresh", "entries": len(entries), "articles": len(articles),
-                     "passages": n, "seconds": time.perf_counter() - t0}
+                     self.unit: n, "seconds": time.perf_counter() - t0}
 
 
 def _pages(rows: Iterable[PassageRow], size: int) -> Iterable[list[PassageRow]]:
@@ -259,7 +291,7 @@ class PerArticle:
     the keys aggregated again, published with the view.
     """
 
-    def __init__(self, store: PantauStore) -> None:
+    def __init__(self, store: LoggedStore) -> None:
         self.store = store
         self.follower = ChangeFollower(store, self)
         self._items: dict[str, list[Any]] = {}             # article id -> extracted items
