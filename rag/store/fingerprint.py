@@ -3,8 +3,8 @@
 A syndicated copy of a story (same body, a new header, a reworded paragraph or two) shares
 most of its 5-word shingles with the original; two different stories on the same topic
 share almost none. MinHash estimates that Jaccard similarity from 128 numbers; cutting the
-signature into 32 bands of 4 rows gives lookup keys, so candidates are found with one
-metadata query (two articles at Jaccard 0.5 share a band with probability 1-(1-0.5^4)^32 =
+signature into 32 bands of 4 rows gives lookup keys, so candidates are found by the bands
+they share (``rag.store.neardup``, in memory; two articles at Jaccard 0.5 share a band with probability 1-(1-0.5^4)^32 =
 0.87; at 0.7 it is 0.9995) and then confirmed on the full signature. The threshold is
 calibrated in docs/INGESTION.md.
 """

@@ -27,7 +27,7 @@ from langchain_core.embeddings import Embeddings
 from rag.config import Settings
 from rag.types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPassage
 
-from . import fingerprint
+from .neardup import NearDuplicates
 from .snapshots import Snapshots, store_key
 from .chroma_conn import (ChromaConnection, StoreUnavailable, StoreWriteError, guarded,
                           probe_writable)
@@ -51,6 +51,7 @@ class PantauStore:
         self.embedder = embedder
         self._chroma = ChromaConnection(settings, embedder)
         self._lock = threading.RLock()
+        self._near: NearDuplicates | None = None
 
     @property
     def location(self) -> str:
@@ -239,6 +240,21 @@ class PantauStore:
             yield from zip(got["ids"], got["documents"], got["metadatas"])
 
     @guarded("read")
+    def scan_article_records(self, page: int = 1000) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """Every stored article record as (article id, "", metadata): no texts."""
+        for ids, metas in self._scan(self.articles_collection, ["metadatas"], page):
+            yield from zip(ids, [""] * len(ids), metas)
+
+    @guarded("read")
+    def article_records_of(self, article_ids: Sequence[str], per_call: int = 500
+                           ) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """The stored ones of these articles' records as (article id, "", metadata)."""
+        ids = list(dict.fromkeys(article_ids))
+        for s in range(0, len(ids), per_call):
+            got = self.articles_collection.get(ids=ids[s:s + per_call], include=["metadatas"])
+            yield from zip(got["ids"], [""] * len(got["ids"]), got["metadatas"])
+
+    @guarded("read")
     def get_passages(self, ids: Sequence[str], scores: Sequence[float]) -> list[RetrievedPassage]:
         """Passages by id, in the given order, carrying the given scores."""
         if not ids:
@@ -335,30 +351,24 @@ class PantauStore:
             )
             self._bump(ids)
 
-    @guarded("read")
+    @property
+    def near_duplicates(self) -> NearDuplicates:
+        """The near-duplicate candidate index of this store (``rag.store.neardup``), made on
+        first use; it reads nothing until its first lookup."""
+        with self._lock:
+            if self._near is None:
+                self._near = NearDuplicates(self)
+            return self._near
+
     def find_similar(self, sigs: Sequence[tuple[int, ...]]) -> list[list[tuple[str, float]]]:
         """For each signature, the stored articles whose text is a near duplicate of its
-        text, best first: the candidates sharing an LSH band key with any of them are read
-        once per ``LOOKUP_CHUNK`` signatures, then compared."""
-        out: list[list[tuple[str, float]]] = []
-        for i in range(0, len(sigs), LOOKUP_CHUNK):
-            chunk = sigs[i:i + LOOKUP_CHUNK]
-            keys = [fingerprint.band_keys(sig) for sig in chunk]
-            where = {"$or": [{f"lsh_{b}": {"$in": sorted({k[b] for k in keys})}}
-                             for b in range(fingerprint.BANDS)]}
-            got = self.articles_collection.get(where=where, include=["metadatas"])
-            found = [(aid, m, [m.get(f"lsh_{b}") for b in range(fingerprint.BANDS)])
-                     for aid, m in zip(got["ids"], got["metadatas"])]
-            for sig, mine in zip(chunk, keys):
-                hits = []
-                for aid, m, theirs in found:
-                    if not any(a == b for a, b in zip(mine, theirs)):
-                        continue  # a candidate of another signature of the chunk
-                    sim = fingerprint.similarity(sig, json.loads(m.get("minhash") or "[]"))
-                    if sim >= fingerprint.NEAR_DUPLICATE:
-                        hits.append((aid, sim))
-                out.append(sorted(hits, key=lambda x: x[1], reverse=True))
-        return out
+        text, best first: candidates share an LSH band with it, then are compared on the
+        whole signature. Answered from ``near_duplicates``, an index in memory that has
+        applied every write to the store acknowledged before the call (any process); the
+        ``lsh_*`` keys in the articles' metadata are still written, not read."""
+        if not sigs:
+            return []
+        return self.near_duplicates.similar(sigs)
 
     @guarded("write")
     def add_copy(self, article_id: str, copy: Copy) -> bool:
