@@ -74,7 +74,9 @@ def cmd_bench_scale(args, settings: Settings) -> int:
                 f"{row['ingest_passages_per_s'] or 0:7.1f}/s | chroma {row['chroma_dir_mb']:7.1f} MB | "
                 f"build bm25 {row['rebuild_bm25_s']:.1f}s "
                 f"reg {row['rebuild_registry_s']:.1f}s tl {row['rebuild_timelines_s']:.1f}s "
-                f"(+{row['derived_indexes_rss_mb']} MB), refresh after a write "
+                f"(+{row['derived_indexes_rss_mb']} MB), near-dup {row['rebuild_neardup_s']:.1f}s "
+                f"({row['neardup_mb']:.1f} MB, {row['neardup_bytes_per_article']} B/article), "
+                f"refresh after a write "
                 f"{row['refresh_after_write_s']:.2f}s (max {row['refresh_after_write_max_s']:.2f}s) "
                 f"| retrieve p50/p95 "
                 f"{row['retrieve']['p50_ms']:.0f}/{row['retrieve']['p95_ms']:.0f} ms")

@@ -9,7 +9,8 @@ After each step it measures:
 - index size on disk (the Chroma directory; the snapshots of the lexical, registry and
   timeline indexes, ``rag.store.snapshots``);
 - the build of the derived indexes (BM25, regulation registry, timelines): seconds and RSS
-  growth -- what a process pays once, at start-up;
+  growth -- what a process pays once, at start-up; and of the near-duplicate index
+  (``rag.store.neardup``, built on a process's first ingest): seconds and bytes per article;
 - the refresh after a write: what the first request after a one-article write pays to bring
   those indexes up to date (median and max of ``REFRESH_WRITES`` writes);
 - retrieval p50/p95 (``service.retrieve`` over the QA questions, indexes warm; two passes,
@@ -182,6 +183,7 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
     from rag.models.embeddings import make_embeddings
     from rag.retrieval.retrieve import Retriever
     from rag.service import PantauService
+    from rag.store.neardup import NearDuplicates
     from rag.store.store import PantauStore
 
     from .synthetic import Generator, SyntheticEmbeddings
@@ -253,11 +255,19 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
                 sync()
                 row[f"rebuild_{name}_s"] = round(time.perf_counter() - t, 2)
             row["derived_indexes_rss_mb"] = round(rss_mb() - rss0)
+            # The near-duplicate index a new process builds from the article records (the
+            # ingesting store keeps its own, refreshed by every batch): seconds and bytes.
+            near = NearDuplicates(store)
+            t = time.perf_counter()
+            near.follower.sync()
+            row["rebuild_neardup_s"] = round(time.perf_counter() - t, 2)
+            row["neardup_mb"] = round(near.size_bytes() / 2**20, 1)
+            row["neardup_bytes_per_article"] = round(near.size_bytes() / max(1, len(near)))
             service = fresh
             # A new process on this store, as a restart or a deploy starts one: from the
             # snapshots the rebuild above saved, and (up to COLD_REBUILD_UP_TO) without them.
             for f in (fresh.retriever.lexical.follower, fresh.registry.follower,
-                      fresh.timelines.follower):
+                      fresh.timelines.follower, near.follower):
                 f.wait_saved()
             row["snapshots_mb"] = round(dir_mb(data / "snapshots"), 1)
             row["cold_start"] = cold_start(data)
