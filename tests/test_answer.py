@@ -372,6 +372,20 @@ def test_now_questions_lead_with_the_newest_source_and_its_best_sentence():
     assert ans.answer.startswith("Today TikTok's shopping service"), ans.answer
 
 
+def test_a_newer_roundup_lends_its_date_only_to_what_it_says_about_the_question():
+    roundup = ("Kedai Jaya said in January that it would stop selling physical goods this "
+               "year. \"Every year there is a new rule, and each one lands on us,\" said a "
+               "batik maker from Pekalongan. \"If the fee cap comes, it would be the first "
+               "rule that helps us directly.\"")
+    older = ("Kedai Jaya will stop selling physical goods on its marketplace and keep its app "
+             "running for virtual products such as mobile credit.")
+    ps = [_p(1, roundup, published="2026-01-20", lang="en", score=0.83),
+          _p(2, older, published="2025-01-08", lang="en", score=0.89)]
+    ans = _ask("Can I still sell physical products on Kedai Jaya now?", ps)
+    assert ans.found and ans.answer.startswith("Kedai Jaya said in January"), ans.answer
+    assert "batik maker" not in ans.answer and "fee cap" not in ans.answer, ans.answer
+
+
 def test_particles_are_not_what_a_when_question_asks_about():
     # "over" in "the fine over Tokopedia" is no focus term: "over time" does not make the
     # deal's date the date of the fine.

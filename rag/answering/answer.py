@@ -28,7 +28,7 @@ from rag.types import Answer, Citation, Conflict, RetrievedPassage
 from .asked import (GIVES_DEFINITION, GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked,
                     Sentence, attribution_only, gist, passage_sentences, same_gist,
                     whole_quotes)
-from .grounding import anchors, anchors_reached, missing_anchors, names_in
+from .grounding import anchors, anchors_reached, covers, missing_anchors, names_in
 
 NOT_FOUND = {
     "id": "Sumber yang tersedia tidak menjawab pertanyaan ini.",
@@ -134,7 +134,10 @@ class ExtractiveAnswerer:
             lexical = sum(idf[t] for t in s.terms & q_terms) / total
             rank = 1.0 / (1 + s.passage)  # retrieval order, best first
             s.score = 0.55 * lexical + 0.35 * rank + hints[id(s)]
-            if recency is not None:
+            if recency is not None and (asked.says(s)
+                                        or any(covers(g, s.low, s.forms) for g in wanted)):
+                # Newer sources first, for what they say about the question: a roundup's
+                # sentence on another story does not ride its article's date.
                 s.score += 0.3 * recency[s.passage]
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
         # The answer must be about what the question names: a sentence qualifies when its
