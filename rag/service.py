@@ -218,7 +218,7 @@ class PantauService:
         names = [n for eid in players for n in (*known[eid].names, *known[eid].aliases)]
         told = instructions_in(passages, groups, names) if names else []
         return stakeholder_answer(newest, impacts, groups, lang, qp.question,
-                                  self.retriever.glossary, told)
+                                  self.retriever.glossary, told, names)
 
     def _cited_by(self, passages: Sequence[RetrievedPassage]) -> list[RegulationRecord]:
         """The tracked regulations the passages cite, in the order they first come."""

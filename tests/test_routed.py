@@ -193,6 +193,42 @@ def test_the_asker_s_rules_open_with_the_regulation_that_fits_the_question_best(
     assert ans.answer.splitlines()[1].startswith("- Sellers were asked to finish open orders.")
 
 
+def test_the_asker_s_rules_keep_to_what_the_question_is_about():
+    from rag.answering.rules import stakeholder_answer, topic_terms
+    from rag.retrieval.glossary import load_glossary
+    from rag.tracking.impact import Impact, Statement
+
+    def impact(reg, *said):
+        return Impact(regulation=reg, stakeholders=[], obligations=[Statement(
+            kind=kind, text=text, stakeholders=groups, citation=_cite(f"{reg}:{i}", 0, text))
+            for i, (kind, text, groups) in enumerate(said)])
+    tax = impact("pmk-1-2025",
+                 ("obligation", "Marketplaces must collect income tax from merchants.",
+                  ["platforms", "sellers"]),
+                 ("threshold", "Each seller must declare a turnover of at least Rp500 million.",
+                  ["sellers"]),
+                 ("threshold", "The rate is at least 0.5% of each sale.", []),
+                 ("obligation", "Consumers must keep their receipts.", ["consumers"]))
+    licence = impact("pp-2-2019", ("obligation", "Sellers must hold a business licence.",
+                                   ["sellers"]))
+    glossary = load_glossary()
+    question = "Saya jualan di Kedai Jaya. Kewajiban pajak apa yang berlaku buat saya?"
+    assert "pajak" in topic_terms(question, ["Kedai Jaya"], glossary)
+    assert not topic_terms("I sell on Kedai Jaya. Which rules apply to me now?",
+                           ["Kedai Jaya"], glossary)
+    ans = stakeholder_answer([], [licence, tax], ["sellers"], "id", question, glossary,
+                             names=["Kedai Jaya"])
+    bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert not any("business licence" in b for b in bullets), ans.answer  # not about tax
+    assert any("0.5%" in b for b in bullets), ans.answer  # names no group: kept
+    assert not any("Consumers" in b for b in bullets), ans.answer  # another group's
+    # asked nothing in particular, every regulation in play takes its turn
+    ans = stakeholder_answer([], [licence, tax], ["sellers"], "en",
+                             "I sell on Kedai Jaya. What applies to me now?", glossary,
+                             names=["Kedai Jaya"])
+    assert "business licence" in ans.answer and "income tax" in ans.answer, ans.answer
+
+
 def test_rules_open_with_the_statement_that_says_most_of_the_question():
     from rag.answering.rules import rules_answer
     from rag.retrieval.glossary import load_glossary

@@ -28,7 +28,7 @@ from rag.types import Answer, Citation, Conflict, RetrievedPassage
 from .asked import (GIVES_DEFINITION, GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked,
                     Sentence, attribution_only, gist, passage_sentences, same_gist,
                     whole_quotes)
-from .grounding import anchors, anchors_reached, missing_anchors, names_in
+from .grounding import anchors, anchors_reached, covers, missing_anchors, names_in
 
 NOT_FOUND = {
     "id": "Sumber yang tersedia tidak menjawab pertanyaan ini.",
@@ -129,25 +129,15 @@ class ExtractiveAnswerer:
         idf = {t: math.log(1 + n / (1 + df.get(t, 0))) for t in q_terms}
         total = sum(idf.values()) or 1.0
         recency = _recency(passages) if plan and plan.wants_latest else None
+        hints = {id(s): _kind_hint(s, asked) for s in sents}
         for s in sents:
             lexical = sum(idf[t] for t in s.terms & q_terms) / total
             rank = 1.0 / (1 + s.passage)  # retrieval order, best first
-            s.score = 0.55 * lexical + 0.35 * rank
-            # The kind of answer asked for: a date, a number, a name the question lacks, a
-            # cause.
-            if asked.date and HAS_DATE.search(s.text):
-                s.score += 0.15
-            if asked.number and HAS_NUMBER.search(s.text):
-                s.score += 0.15
-            if asked.name and asked.new_name(s.unreferenced):
-                # someone the question does not name; more likely the answer when the
-                # sentence also says the role asked for ("pejabat", "minister")
-                s.score += 0.2 if asked.says_role(s) else 0.15
-            if asked.reason and GIVES_REASON.search(s.text):  # a lighter hint: cues vary
-                s.score += 0.1
-            if asked.definition and GIVES_DEFINITION.search(s.text) and asked.focused(s):
-                s.score += 0.1  # "apa itu X": a sentence that says what X is
-            if recency is not None:
+            s.score = 0.55 * lexical + 0.35 * rank + hints[id(s)]
+            if recency is not None and (asked.says(s)
+                                        or any(covers(g, s.low, s.forms) for g in wanted)):
+                # Newer sources first, for what they say about the question: a roundup's
+                # sentence on another story does not ride its article's date.
                 s.score += 0.3 * recency[s.passage]
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
         # The answer must be about what the question names: a sentence qualifies when its
@@ -232,13 +222,49 @@ class ExtractiveAnswerer:
         if plan and plan.wants_latest:  # newest source first, each source's best first
             return sorted(chosen, key=lambda s: (_day(passages[s.passage]), s.score),
                           reverse=True), None
-        # Best first, then the supporting sentences in the order their sources tell them;
-        # a sentence that only says who presented it, to whom and when leads only when who
-        # or when is asked.
-        lead = next((s for s in chosen if asked.name or asked.date
-                     or not attribution_only(s.text)), chosen[0]) if chosen else None
+        # The lead, then the supporting sentences in the order their sources tell them. The
+        # lead is the chosen sentence that holds the kind of fact asked and says the most of
+        # what is asked (its focus terms, the rarer among these sentences weighing more):
+        # the score that chose the sentences favours the best passage's opening, which
+        # often restates the subject without the answer ("Government Regulation 80/2019 ...
+        # spells out who counts as an e-commerce business" before "Anyone selling through
+        # an electronic system needs a business licence"). A sentence that only says who
+        # presented it, to whom and when leads only when who or when is asked.
+        pool = [s for s in chosen
+                if asked.name or asked.date or not attribution_only(s.text)] or chosen[:1]
+        weight = _focus_weights(asked, sents)
+        lead = max(pool, key=lambda s: (of_kind[id(s)], hints[id(s)],
+                                        sum(weight[i] for i in asked.says(s)), s.score),
+                   default=None)
         rest = [s for s in chosen if s is not lead]
         return ([lead] if lead else []) + sorted(rest, key=told), None
+
+
+def _kind_hint(s: Sentence, asked: Asked) -> float:
+    """How much ``s`` looks like the kind of answer asked for: a date, a number, a name the
+    question lacks, a cause, a definition (added to its score; it also ranks the lead)."""
+    hint = 0.0
+    if asked.date and HAS_DATE.search(s.text):
+        hint += 0.15
+    if asked.number and HAS_NUMBER.search(s.text):
+        hint += 0.15
+    if asked.name and asked.new_name(s.unreferenced):
+        # someone the question does not name; more likely the answer when the sentence
+        # also says the role asked for ("pejabat", "minister")
+        hint += 0.2 if asked.says_role(s) else 0.15
+    if asked.reason and GIVES_REASON.search(s.text):  # a lighter hint: cues vary
+        hint += 0.1
+    if asked.definition and GIVES_DEFINITION.search(s.text) and asked.focused(s):
+        hint += 0.1  # "apa itu X": a sentence that says what X is
+    return hint
+
+
+def _focus_weights(asked: Asked, sents: Sequence[Sentence]) -> list[float]:
+    """Per focus term of the question, how telling it is among these sentences (inverse
+    frequency of the sentences that say it, in either language: ``Asked.says``)."""
+    said = [asked.says(s) for s in sents]
+    n = len(sents)
+    return [math.log(1 + n / (1 + sum(i in sb for sb in said))) for i in range(len(asked.focus))]
 
 
 def term_overlap(a: set[str], b: set[str]) -> float:

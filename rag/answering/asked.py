@@ -295,7 +295,7 @@ class Asked:
             return False
         if self.money and not _MONEY.search(s.unreferenced):
             return False
-        return not self.measured or any(_says(t, s, self.language) is not False
+        return not self.measured or any(_counts(t, text, s, self.language) is not False
                                         for t in self.measured)
 
     @cached_property
@@ -330,6 +330,29 @@ def _says(group: frozenset[str], s: Sentence, q_lang: str) -> bool | None:
     if s.language != q_lang and len(group) < 2:
         return None
     return covers(group, s.low, s.forms)
+
+
+#: How many words from a number the thing it counts may stand ("450 karyawan", "laid off
+#: roughly 450 of its 5,000 employees").
+NEAR_NUMBER = 5
+
+
+def _counts(group: frozenset[str], text: str, s: Sentence, q_lang: str) -> bool | None:
+    """Whether a number in ``text`` (``s``'s text less dates, times and references) comes
+    with a form of ``group`` within ``NEAR_NUMBER`` words ("sekitar 450 karyawan", not "...
+    karyawan usai merger ..., terutama ketika dua perusahaan"); None when that cannot be
+    judged in ``s``'s language (``_says``)."""
+    judged = _says(group, s, q_lang)
+    if not judged:
+        return judged
+    toks = words(text)
+    for i, t in enumerate(toks):
+        if any(ch.isdigit() for ch in t) or HAS_NUMBER.fullmatch(t):
+            near = toks[max(0, i - NEAR_NUMBER):i + NEAR_NUMBER + 1]
+            forms = set(near) | {stem(w, lg) for w in near for lg in ("id", "en")}
+            if covers(group, " ".join(near), forms):
+                return True
+    return False
 
 
 def _word_forms(word: str) -> set[str]:

@@ -56,11 +56,7 @@ def statement_order(reg_id: str, question: str = "", glossary: Glossary | None =
     in either language: "omzet saya" -> "turnover"), then those that name the regulation,
     then those from passages that cite it before any other (a passage on a newer rule cites
     the one it replaced too)."""
-    plain = strip_references(question)
-    asked = {t for lg in ("id", "en") for t in terms(plain, lg)}
-    for m in (glossary.find(plain) if glossary is not None else ()):
-        asked |= {t for form in glossary.equivalents(m.group(0)) for lg in ("id", "en")
-                  for t in terms(form, lg)}
+    asked = asked_terms(strip_references(question), glossary)
 
     def key(s: Statement) -> tuple[int, bool, bool]:
         said = {t for lg in ("id", "en") for t in terms(s.text, lg)}
@@ -68,6 +64,36 @@ def statement_order(reg_id: str, question: str = "", glossary: Glossary | None =
         return (-len(asked & said), reg_id not in reference_ids(s.text),
                 not refs or refs[0] != reg_id)
     return key
+
+
+def asked_terms(text: str, glossary: Glossary | None = None) -> set[str]:
+    """The stemmed content words of ``text`` in both languages, with their glossary
+    equivalents ("omzet saya" -> also "turnover")."""
+    asked = {t for lg in ("id", "en") for t in terms(text, lg)}
+    for m in (glossary.find(text) if glossary is not None else ()):
+        asked |= {t for form in glossary.equivalents(m.group(0)) for lg in ("id", "en")
+                  for t in terms(form, lg)}
+    return asked
+
+
+#: Words that ask what applies, not about what ("Which rules apply to me now?").
+_APPLIES = re.compile(r"\b(?:aturan\w*|peraturan|regulasi|rules?|regulations?|laws?|apply|"
+                      r"applies|berlaku|affect\w*|terdampak|kena|do|lakukan|ngapain|gimana|"
+                      r"bagaimana|now|sekarang|what|apa|which|mana)\b", re.I)
+
+
+def topic_terms(question: str, names: Sequence[str] = (),
+                glossary: Glossary | None = None) -> set[str]:
+    """What an asker's question is about beyond who they are and what kind of rule they
+    ask for ("Kewajiban pajak apa yang baru buat kami?" -> pajak, baru): without the groups
+    and doings that say who asks (``_WHO``, ``_DOES``), the kinds of rule (``_ASKS_KIND``),
+    the players named (``names``) and the words that ask what applies."""
+    text = strip_references(question)
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text, flags=re.I)
+    for rx in (*_WHO.values(), *_DOES.values(), *_ASKS_KIND.values(), _APPLIES):
+        text = rx.sub(" ", text)
+    return asked_terms(text, glossary)
 
 
 #: What the asker does, in their own words: "saya jualan di ...", "I sell ...", "omzet
@@ -93,24 +119,36 @@ _OWN_GROUP = {"id": "Anda", "en": "you"}
 def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact],
                        groups: Sequence[str], lang: str, question: str,
                        glossary: Glossary | None = None,
-                       told: Sequence[Statement] = ()) -> Answer | None:
+                       told: Sequence[Statement] = (), names: Sequence[str] = ()) -> Answer | None:
     """"Saya jualan di X, harus bagaimana?": the newest status of the players the asker
-    names (``newest``: one event each) and what the news says the asker's group was told to
-    do (``told``: "sellers have been asked to complete outstanding orders"), then what the
-    regulations in play (``impacts``,
-    taking turns, the best fit first) require of the asker's group, the statements that
-    say more of the question's words first; a regulation that names no
-    rule for that group gives its rules for all (a seller on a social-commerce app lives
-    under the rules its statements put on platforms)."""
+    names (``newest``: one event each; ``names``: theirs) and what the news says the
+    asker's group was told to do (``told``: "sellers have been asked to complete outstanding
+    orders"), then what the regulations in play (``impacts``, taking turns, the best fit
+    first) require of the asker's group, the statements that say more of the question's
+    words first. Of the regulations, those whose rules say what the question is about
+    (``topic_terms``) are in play when any does. A regulation that names no rule for the
+    asker's group gives its rules for all (a seller on a social-commerce app lives under the
+    rules its statements put on platforms); one that does gives those, then those naming no
+    group, never those put on another group."""
     items = [Item(e.summary, e.citation, event_span(e), prefix=f"{event_when(e, lang)}: ")
              for e in newest]
     items += [Item.of(s) for s in told[:2]]
+    # "Kewajiban pajak apa yang baru?": the tax rule, not the licensing one.
+    topic = topic_terms(question, names, glossary)
+
+    def on_topic(impact: Impact) -> bool:
+        return any(topic & {t for lg in ("id", "en") for t in terms(s.text, lg)}
+                   for s in impact.obligations if s.kind in (*RULE_KINDS, "sanction"))
+    impacts = [i for i in impacts if on_topic(i)] or list(impacts)
     per_rule = []
     for impact in impacts:
         about = statement_order(impact.regulation, question, glossary)
         rules = [s for s in sorted(impact.obligations, key=about)
                  if s.kind in (*RULE_KINDS, "sanction")]
-        rules = [s for s in rules if set(groups) & set(s.stakeholders)] or rules
+        # The asker's group's rules, then those naming no group ("Each item must be worth at
+        # least USD 100"); not those put on other groups.
+        mine = [s for s in rules if set(groups) & set(s.stakeholders)]
+        rules = (mine + [s for s in rules if not s.stakeholders]) if mine else rules
         fit = about(rules[0])[0] if rules else 0  # minus the question words its best says
         rules = [Item.of(s, fit=-about(s)[0]) for s in rules]
         per_rule.append((fit, distinct(rules, glossary, lang) if glossary is not None else rules))
