@@ -457,7 +457,6 @@ def test_another_source_joins_a_fact_when_it_says_what_no_chosen_sentence_says()
     assert ans.answer.count("[") == 1 and "(17/5/2024)" in ans.answer, ans.answer
 
 
-
 def test_the_lead_is_the_chosen_sentence_that_holds_the_kind_asked_for():
     # The best passage opens with the fine; the cause asked for comes after it. The same
     # sentences are chosen, the cause leads.

@@ -130,11 +130,12 @@ class ExtractiveAnswerer:
         total = sum(idf.values()) or 1.0
         recency = _recency(passages) if plan and plan.wants_latest else None
         hints = {id(s): _kind_hint(s, asked) for s in sents}
+        says = {id(s): asked.says(s) for s in sents}  # the focus terms each says
         for s in sents:
             lexical = sum(idf[t] for t in s.terms & q_terms) / total
             rank = 1.0 / (1 + s.passage)  # retrieval order, best first
             s.score = 0.55 * lexical + 0.35 * rank + hints[id(s)]
-            if recency is not None and (asked.says(s)
+            if recency is not None and (says[id(s)]
                                         or any(covers(g, s.low, s.forms) for g in wanted)):
                 # Newer sources first, for what they say about the question: a roundup's
                 # sentence on another story does not ride its article's date.
@@ -202,7 +203,7 @@ class ExtractiveAnswerer:
             if any(term_overlap(s.terms, c.terms) >= 0.6
                    or (s.language != c.language and restates(s, c)) for c in chosen):
                 continue  # says what a chosen sentence already says (in either language)
-            adds = asked.says(s) - said
+            adds = says[id(s)] - said
             if (single and chosen and s.passage != chosen[0].passage
                     and (s.score < OTHER_SOURCE_RATIO * best or not focused[id(s)]
                          or not of_kind[id(s)])
@@ -232,9 +233,9 @@ class ExtractiveAnswerer:
         # presented it, to whom and when leads only when who or when is asked.
         pool = [s for s in chosen
                 if asked.name or asked.date or not attribution_only(s.text)] or chosen[:1]
-        weight = _focus_weights(asked, sents)
+        weight = _focus_weights(len(asked.focus), list(says.values()))
         lead = max(pool, key=lambda s: (of_kind[id(s)], hints[id(s)],
-                                        sum(weight[i] for i in asked.says(s)), s.score),
+                                        sum(weight[i] for i in says[id(s)]), s.score),
                    default=None)
         rest = [s for s in chosen if s is not lead]
         return ([lead] if lead else []) + sorted(rest, key=told), None
@@ -259,12 +260,11 @@ def _kind_hint(s: Sentence, asked: Asked) -> float:
     return hint
 
 
-def _focus_weights(asked: Asked, sents: Sequence[Sentence]) -> list[float]:
-    """Per focus term of the question, how telling it is among these sentences (inverse
-    frequency of the sentences that say it, in either language: ``Asked.says``)."""
-    said = [asked.says(s) for s in sents]
-    n = len(sents)
-    return [math.log(1 + n / (1 + sum(i in sb for sb in said))) for i in range(len(asked.focus))]
+def _focus_weights(terms: int, said: Sequence[set[int]]) -> list[float]:
+    """Per focus term of the question (``terms`` of them), how telling it is among the
+    sentences that ``said`` them (each sentence's ``Asked.says``): its inverse frequency."""
+    n = len(said)
+    return [math.log(1 + n / (1 + sum(i in sb for sb in said))) for i in range(terms)]
 
 
 def term_overlap(a: set[str], b: set[str]) -> float:
