@@ -66,6 +66,27 @@ def test_a_regulation_s_rules_are_its_own_not_another_s_or_someone_s_claim():
     assert not impact_of("permendag-5-2020", [old]).obligations
 
 
+def test_a_statement_runs_on_into_the_sentence_that_goes_on_with_it():
+    from rag.tracking.impact import impact_of
+    text = ("PMK 9/2025 mewajibkan lokapasar memungut pajak dari pedagang. "
+            "Pedagang dengan omzet di bawah Rp500 juta tidak dikenai pungutan tersebut. "
+            "Mereka cukup menyampaikan pernyataan kepada platform.\n"
+            "Sanksi bagi platform berjenjang, mulai dari peringatan tertulis.\n"
+            "\"Kami beri waktu satu minggu. Setelah itu bisa sampai ditutup,\" ujarnya.\n"
+            "Pemerintah juga menyusun daftar barang yang masih boleh dijual.")
+    got = impact_of("pmk-9-2025", [_passage(text)])
+    said = {s.text: s for s in got.obligations}
+    assert ("Pedagang dengan omzet di bawah Rp500 juta tidak dikenai pungutan tersebut. "
+            "Mereka cukup menyampaikan pernyataan kepada platform.") in said, list(said)
+    quoted = next(t for t in said if t.startswith("Sanksi bagi platform"))
+    assert quoted.endswith("bisa sampai ditutup,\" ujarnya."), quoted  # the quote, whole
+    # the highlight covers both sentences; a sentence that is a statement itself stands alone
+    s = said[quoted]
+    a, b = s.citation.highlights[0]
+    assert text[a:b].startswith("Sanksi") and text[a:b].endswith("ujarnya.")
+    assert "PMK 9/2025 mewajibkan lokapasar memungut pajak dari pedagang." in said
+
+
 def test_what_a_group_was_told_to_do_by_the_player_the_asker_deals_with():
     from rag.tracking.impact import instructions_in
     about = _passage("Lapakku menutup layanan barang fisik. Para penjual diminta menuntaskan "

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field
 
 from rag.regulations import find_references, reference_ids
-from rag.text import sentence_spans
+from rag.text import open_quote, sentence_spans
 from rag.types import Citation, RetrievedPassage
 
 STAKEHOLDERS: dict[str, str] = {
@@ -158,6 +158,34 @@ def provision_of(sentence: str, reg_id: str, current: str | None) -> bool:
     return not refs and current == reg_id and not _ATTRIBUTED.search(sentence)
 
 
+#: A sentence that goes on with the one before it: it opens with a pronoun standing for what
+#: that one spoke of ("Mereka ...", "They ..."), or it is a quote its speaker is only
+#: pronoun-attributed in ('"Kami beri waktu satu minggu ...," ujarnya.').
+_RUNS_ON = re.compile(r"^(?:(?:mereka|ia|dia|they|he|she)\b|[\"“].*[\"”,]\s*"
+                      r"(?:ujar|kata|tutur|jelas|imbuh|tegas)nya\b|[\"“].*[\"”,]\s*"
+                      r"(?:he|she|they) (?:said|added))", re.I | re.S)
+
+
+def continues(sentence: str) -> bool:
+    """Whether ``sentence`` goes on with the one before it (``_RUNS_ON``) without being a
+    statement of its own."""
+    return bool(_RUNS_ON.search(sentence)) and statement_kind(sentence) is None
+
+
+def _next_sentence(text: str, spans: Sequence[tuple[int, int]],
+                   at: int) -> tuple[int, int] | None:
+    """The span of the sentence after ``spans[at]``, a quote whole across the sentence
+    breaks in it (up to three sentences)."""
+    if at + 1 >= len(spans):
+        return None
+    start, end = spans[at + 1]
+    j = at + 1
+    while open_quote(text[start:end]) > 0 and j + 1 < len(spans) and j - at < 3:
+        j += 1
+        end = spans[j][1]
+    return start, end
+
+
 def impact_of(reg_id: str, passages: list[RetrievedPassage],
               successors: dict[str, str] | None = None) -> Impact:
     """Who ``reg_id`` affects and what it requires, from the passages citing it: each
@@ -173,7 +201,8 @@ def impact_of(reg_id: str, passages: list[RetrievedPassage],
     for p in passages:
         current = subject_of(p.text, successors)
         cites = reg_id in reference_ids(p.text)  # else it speaks of it as "the revision of"
-        for s, e in sentence_spans(p.text):
+        spans = sentence_spans(p.text)
+        for at, (s, e) in enumerate(spans):
             sentence = p.text[s:e]
             refs = reference_ids(sentence)
             own = provision_of(sentence, reg_id, current)
@@ -187,6 +216,12 @@ def impact_of(reg_id: str, passages: list[RetrievedPassage],
                 continue
             seen.add(key)
             groups = _groups_in(sentence)
+            nxt = _next_sentence(p.text, spans, at)
+            if nxt is not None and continues(p.text[nxt[0]:nxt[1]]):
+                # "Pedagang di bawah Rp500 juta tidak dikenai pungutan. Mereka cukup
+                # menyampaikan pernyataan ...": the statement runs on into the next sentence.
+                e = nxt[1]
+                sentence = re.sub(r"\s+", " ", p.text[s:e])
             cite = Citation.of(p, len(statements) + 1, [(p.start + s, p.start + e)])
             if own or (kind == "sanction" and (not refs or reg_id in refs)):
                 provisions.add(len(statements))
