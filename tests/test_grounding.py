@@ -39,6 +39,17 @@ def test_a_capital_that_only_opens_the_question_is_no_name():
     assert anchors("TikTok fined?", G, set()) == [frozenset({"tiktok"})]
 
 
+def test_names_joined_by_a_hyphen_are_each_named():
+    # "merger TikTok-Tokopedia": a source names them apart, or joined; both must be there
+    ps = [_p("KPPU tidak menyatakan penggabungan TikTok dan Tokopedia melanggar aturan.")]
+    assert missing_anchors("Apakah merger TikTok-Tokopedia melanggar aturan?", ps, G) == []
+    assert [sorted(a)[0] for a in missing_anchors(
+        "Is the Grab-Tokopedia deal legal?", ps, G)] == ["grab"]
+    # a hyphenated name is still one thing, found where it is written whole
+    assert missing_anchors("Did Coca-Cola sell on TikTok?",
+                           [_p("Coca-Cola membuka toko resmi di TikTok.")], G) == []
+
+
 def test_amounts_with_a_currency_sign_name_their_currency():
     ps = [_p("KPPU fined TikTok 15 billion rupiah, or roughly $900,000.")]
     assert missing_anchors("Berapa denda KPPU untuk TikTok dalam dolar AS?", ps, G) == []

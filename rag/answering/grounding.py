@@ -93,7 +93,13 @@ def anchors(question: str, glossary: Glossary,
         elif tok[0].isupper() and low not in STOPWORDS and low not in _NOT_ANCHORS:
             if _opens(question, m) and low not in (names or ()):
                 continue  # "Entitas TikTok mana ...": a capital because it opens the question
-            out.append(glossary.equivalents(low))
+            parts = low.split("-")
+            if len(parts) > 1 and all(w[:1].isupper() for w in tok.split("-")):
+                # names joined by a hyphen ("merger TikTok-Tokopedia"): each is named, and
+                # a source says them apart ("TikTok dan Tokopedia")
+                out += [glossary.equivalents(w) for w in parts]
+            else:
+                out.append(glossary.equivalents(low))
     return out
 
 
@@ -144,6 +150,7 @@ class _Facts:
         text_words = set(toks) | {stem(t, "id") for t in toks} | {stem(t, "en") for t in toks}
         text_words |= {unit for sym, unit in _CURRENCY_SIGNS if sym.search(text)}
         text_words |= {re.sub(r"['’]s$", "", t) for t in toks}
+        text_words |= {w for t in toks if "-" in t for w in t.split("-")}  # "Coca-Cola"
         numbers = {re.sub(r"\D", "", t) for t in toks if any(c.isdigit() for c in t)}
         if year:  # "laid off in June 2024": the dateline says the year
             numbers.add(year)
