@@ -225,6 +225,10 @@ def test_a_question_s_passages_add_the_events_they_date_about_its_subjects():
     ("Apakah TikTok Shop masih tutup?", "stopped"),
     ("TikTok Shop sudah buka lagi?", "resumed"),
     ("Who runs Tokopedia?", None),
+    # what something brought about is asked, not the cause
+    ("Apakah denda KPPU bikin TikTok kehilangan izin jualannya?", None),
+    ("Did the KPPU fine cost TikTok its licence?", None),
+    ("Did Permendag 31/2023 force TikTok to shut its shop?", "stopped"),
 ])
 def test_the_event_a_question_asks_about(question, asked):
     from rag.tracking.events import asked_event_type

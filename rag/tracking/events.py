@@ -78,10 +78,23 @@ def event_type(text: str) -> str | None:
     return pick[1] if pick else None
 
 
+#: Words by which a question asks whether one thing brought about another ("Did the fine
+#: cost TikTok its licence?", "Apakah denda KPPU bikin TikTok kehilangan izin?"): what it
+#: asks about comes after them.
+_CAUSES = re.compile(
+    r"\b(?:bikin|membuat|menyebabkan|mengakibatkan|berujung(?: pada)?|berakibat|"
+    r"cause[sd]?|causing|cost|led to|lead to|leads to|result(?:ed|s)? in|forc(?:e|ed|es) \w+ to)\b",
+    re.I)
+
+
 def asked_event_type(question: str) -> str | None:
     """The event type a question asks about: its first cue (a question names its verb
-    first: "Has TikTok been fined over its takeover?", "Masih berlaku? Ada perubahan?")."""
-    found = [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(question)]
+    first: "Has TikTok been fined over its takeover?", "Masih berlaku? Ada perubahan?"),
+    after the word by which it asks what something brought about, when it has one (the
+    fine in "Did the fine cost TikTok its licence?" is the cause, not what is asked)."""
+    cause = _CAUSES.search(question)
+    start = cause.end() if cause else 0
+    found = [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(question, start)]
     return min(found)[1] if found else None
 
 
