@@ -111,3 +111,21 @@ def test_wide_dense_lists_equal_chroma_filtered_queries(loaded, monkeypatch):
                 assert all(set(g) <= set(nearest) for g in got)
                 continue
             assert got == want, (f, wide)
+
+
+def test_recency_reorders_the_relevant_passages_not_the_whole_candidate_list():
+    from rag.retrieval.retrieve import prefer_recent
+    from rag.types import RetrievedPassage
+
+    def p(i, day):
+        return RetrievedPassage(passage_id=f"a{i}:0", article_id=f"a{i}", title="", outlet="",
+                                url="", published=day, language="id", text=f"passage {i}",
+                                start=0, end=9, score=0.9)
+
+    # 40 candidates, the best from March 2024; the ninth is the newest of all.
+    ps = [p(i, "2024-03-01" if i == 0 else "2023-10-01") for i in range(40)]
+    ps[8] = p(8, "2026-01-20")
+    assert prefer_recent(ps)[0].passage_id == "a0:0"
+    # The second best, when it is the newest, comes first.
+    ps[1], ps[8] = p(1, "2026-01-20"), p(8, "2023-10-01")
+    assert [x.passage_id for x in prefer_recent(ps)[:2]] == ["a1:0", "a0:0"]
