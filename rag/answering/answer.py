@@ -197,9 +197,13 @@ class ExtractiveAnswerer:
         chosen: list[Sentence] = []
         said: set[int] = set()  # the focus terms the chosen sentences say
         for s in ranked:
-            if (len(chosen) == most
-                    or s.score < self.settings.support_ratio * best):
+            if len(chosen) == most:
                 break
+            if s.score < self.settings.support_ratio * best:
+                # not ``break``: a date/number question ranks the sentences holding one
+                # first, so a weaker one of these may stand before a strong supporting
+                # sentence without one
+                continue
             if any(term_overlap(s.terms, c.terms) >= 0.6
                    or (s.language != c.language and restates(s, c)) for c in chosen):
                 continue  # says what a chosen sentence already says (in either language)
