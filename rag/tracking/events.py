@@ -162,6 +162,15 @@ def _back_months(day: date, months: int) -> date:
     return date(y, m + 1, 1)
 
 
+#: Words by which a sentence points back to what the one before it named ("migrasi
+#: tersebut", "langkah itu", "the move", "the company").
+POINTS_BACK = re.compile(r"\b(?:tersebut|itu|ini|the (?:company|companies|firm|move|deal|"
+                         r"migration|merger|acquisition|transaction|shutdown|closure|"
+                         r"platform|service|app|rule|regulation)|its)\b", re.I)
+#: Words by which a clause says that an event named before it was brought to an end
+#: ("the migration ... was completed in March 2024", "proses itu rampung pada ...").
+_COMPLETES = re.compile(r"\b(?:selesai|diselesaikan|rampung|tuntas|completed?|finished|"
+                        r"concluded|wrapped up)\b", re.I)
 _CLAUSE = re.compile(r",|;|\s(?:which|that|yang|setelah|after|before|sebelum)\s", re.I)
 
 
@@ -208,8 +217,15 @@ def sentence_events(sentence: str, article_day: str | None
         start = max(prev, _clause_start(sentence, m.start()))
         etype = event_type(sentence[start:m.end()]) or event_type(sentence[prev:m.end()])
         end = _clause_end(sentence, m.end())
+        if etype is None and _COMPLETES.search(sentence[start:m.end()]):
+            # "Migrasi ... itu selesai pada Maret 2024": the date ends the event named before
+            etype = event_type(sentence[:start])
         if etype is None and i == len(dates) - 1:
             after = re.split(r"[,;]", sentence[m.end():], maxsplit=1)[0]  # same clause only
+            if not after.strip() and len(sentence[prev:m.start()].split()) <= 3:
+                # a date put first ("Hingga Februari 2024, migrasi tersebut ..."): the
+                # clause it opens tells what happened
+                after = re.match(r"[,;]?[^,;]*", sentence[m.end():])[0]
             etype = event_type(after)
             end = m.end() + len(after)
         when = event_date(m.group(0), article_day) if etype else None

@@ -22,8 +22,8 @@ from rag.text import open_quote, sentence_spans
 from rag.types import Citation, RetrievedPassage
 
 from .entities import Gazetteer
-from .events import (REGULATION_EVENTS, event_subjects, event_type, own_date, regs_for,
-                     sentence_events)
+from .events import (POINTS_BACK, REGULATION_EVENTS, STRONG, event_subjects, event_type,
+                     own_date, regs_for, sentence_events)
 
 class TimelineEvent(BaseModel):
     date: str  # ISO date (to the month when the text gives only a month: YYYY-MM-01)
@@ -125,14 +125,23 @@ class _Timelines:
         return got
 
 
-def told_events(sentence: str, day: str | None, players) -> list[tuple[str, str, str, str]]:
+def told_events(sentence: str, day: str | None, players,
+                before: Sequence[str] = ()) -> list[tuple[str, str, str, str]]:
     """(subject, ISO date, date source, type) of each event ``sentence`` tells, for each
     player (``players`` lists the ids a text names) or regulation it is about; ``day`` is
-    the article's."""
+    the article's. A sentence that names none but points back to what came before it
+    ("Hingga Februari 2024, migrasi tersebut ...", "The move was completed in March") tells,
+    in a strong event it dates itself, about the players the sentence before it named
+    (``before``)."""
     refs = find_references(sentence)
     regs = [r.id for r in refs]
     if not (regs or players(sentence)):
-        return []
+        if not (before and POINTS_BACK.search(sentence)):
+            return []
+        return [(subject, when, source, etype)
+                for when, source, etype, _, _ in sentence_events(sentence, day)
+                if etype in STRONG and source in ("text", "text-month")
+                for subject in before]
     out = []
     for when, source, etype, pos, (start, end) in sentence_events(sentence, day):
         for subject in dict.fromkeys(event_subjects(sentence, start, end, players)
@@ -152,9 +161,11 @@ def passage_events(passages: Sequence[RetrievedPassage], subjects: Collection[st
     out = []
     for p in passages:
         day = (p.published or "")[:10] or None
+        before: list[str] = []
         for s, e in sentence_spans(p.text):
             sentence = p.text[s:e]
-            for subject, when, source, etype in told_events(sentence, day, players):
+            told, before = told_events(sentence, day, players, before), players(sentence)
+            for subject, when, source, etype in told:
                 if subject in subjects and source in ("text", "text-month", "relative"):
                     told = TimelineEvent(
                         date=when, date_source=source, type=etype, summary=sentence,
@@ -208,8 +219,10 @@ class TimelineIndex(PerArticle):
         day = (meta.get("published") or "")[:10] or None
         base = int(meta["start"])
         players = self.gazetteer.ids_in
+        before: list[str] = []  # the players the sentence before named
         for s, e in sentence_spans(text):
-            told = told_events(text[s:e], day, players)
+            told = told_events(text[s:e], day, players, before)
+            before = players(text[s:e])
             if told:
                 features = sentence_features(text[s:e], _named(text[s:e], players))
             for subject, when, source, etype in told:
