@@ -147,7 +147,11 @@ class PantauService:
             if since is None:
                 return None
             day = since.isoformat()
-            found = self.timelines.since(day, subjects[0].lower() if subjects else None)
+            if subjects:  # "sejak ... soal TikTok-Tokopedia": both
+                found = {k: v for sub in subjects[:2]
+                         for k, v in self.timelines.since(day, sub.lower()).items()}
+            else:
+                found = self.timelines.since(day)
             return whats_new_answer(found, day, lang, self.timelines.read)
         if qp.intent == "stakeholder":
             return self._stakeholder_answer(qp, regs, lang, passages)

@@ -15,6 +15,8 @@ def test_gazetteer_prefers_the_longest_name(tmp_path):
     g = load_gazetteer()
     assert g.ids_in("TikTok Shop kembali lewat Tokopedia, kata TikTok.") == ["tiktok-shop", "tokopedia", "tiktok"]
     assert g.ids_in("Menkop UKM Teten Masduki dan KPPU") == ["kemenkop-ukm", "kppu"]
+    # two names joined by a hyphen are two mentions
+    assert g.ids_in("merger TikTok-Tokopedia, kasus KPPU-TikTok") == ["tiktok", "tokopedia", "kppu"]
     extra = tmp_path / "g.yaml"
     extra.write_text("- id: zalora\n  kind: platform\n  names: [Zalora]\n"
                      "- id: shopee\n  kind: platform\n  names: [Shopee]\n  aliases: [ShopeePay]\n")
@@ -149,7 +151,9 @@ def test_status_asked_yes_or_no_gets_a_yes_or_no_from_the_tracker(sample):
         "No, Permendag 31/2023 replaced Permendag 50/2020 (in force 26 September 2023)."), \
         replaced.answer
     kept = service.ask("Permendag 31/2023 masih berlaku?")
-    assert kept.answer.startswith("Menurut sumber, Permendag 31/2023 belum diganti atau dicabut.")
+    # its timeline has it in force: it still applies, as far as the sources go
+    assert kept.answer.startswith("Menurut sumber, Permendag 31/2023 masih berlaku: belum ada "
+                                  "yang memberitakannya diganti atau dicabut."), kept.answer
     assert service.ask("Is the Jakarta MRT still closed?").mode != "tracker"
 
 
@@ -347,3 +351,10 @@ def test_a_sentence_pointing_back_tells_about_the_players_named_before_it():
     # the second points back ("tersebut"); the third does not; the last one's cue is weak
     assert [(e.subject, e.date, e.type) for e in found] == [
         ("tiktok-shop", "2024-02-01", "merged")]
+
+
+def test_what_is_new_about_two_joined_players_keeps_to_them(sample):
+    _, service = sample
+    ans = service.ask("Ada kabar baru apa soal TikTok-Tokopedia sejak Juni 2024?")
+    assert ans.intent == "whats_new" and ans.answer.startswith("Sejak 1 Juni 2024"), ans.answer
+    assert "Rp15" in ans.answer and "Bukalapak" not in ans.answer, ans.answer

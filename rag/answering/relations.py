@@ -4,6 +4,7 @@ amended, revoked or implements what; whether one is still in force; how two diff
 from __future__ import annotations
 
 import re
+from datetime import date
 from collections.abc import Sequence
 
 from rag.retrieval.glossary import Glossary
@@ -27,6 +28,11 @@ _ISSUED_ON = {"id": " (terbit {date})", "en": " (issued {date})"}
 _NO_LONGER = {"id": "Tidak, {facts}.", "en": "No, {facts}."}
 _STILL = {"id": "Menurut sumber, {label} belum diganti atau dicabut{amended}.",
           "en": "No source says {label} was replaced or revoked{amended}."}
+#: The same, of a regulation the sources report in force or issued: it still applies.
+_STILL_IN_FORCE = {"id": "Menurut sumber, {label} masih berlaku: belum ada yang memberitakannya "
+                         "diganti atau dicabut{amended}.",
+                   "en": "As far as the sources go, {label} is still in force: none says it "
+                         "was replaced or revoked{amended}."}
 _AMENDED_BY = {"id": "; aturan ini diubah oleh {by}", "en": "; it was amended by {by}"}
 #: "Is X still in force?", "masih berlaku?", "sudah dicabut?": whether it still applies.
 ASKS_IN_FORCE = re.compile(
@@ -142,8 +148,11 @@ def _in_force_answer(reg: RegulationRecord, triples, facts: list[str], items: li
     if not items:
         return None
     amended = _AMENDED_BY[lang].format(by=", ".join(amenders)) if amenders else ""
-    return compose(_STILL[lang].format(label=reg.label, amended=amended), items, lang,
-                   "relations")
+    today = date.today().isoformat()  # not one only announced to take effect later
+    took_effect = any(e.type in ("in_force", "enacted") and e.date <= today
+                      for e in (tl.events if tl else []))
+    lead = (_STILL_IN_FORCE if took_effect else _STILL)[lang]
+    return compose(lead.format(label=reg.label, amended=amended), items, lang, "relations")
 
 
 def _stating(a: str, rtype: str, b: str, stating) -> Item | None:

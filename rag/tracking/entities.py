@@ -28,6 +28,10 @@ class Entity:
         return self.names[0]
 
 
+#: A hyphen between a word and a capitalised one: two names joined ("TikTok-Tokopedia").
+_JOINED = re.compile(r"(?<=[^\W\d_]{2})-(?=[A-Z])")
+
+
 class Gazetteer:
     """Entities by id, and a matcher for their mentions in text."""
 
@@ -59,9 +63,19 @@ class Gazetteer:
         return cls(list(merged.values()))
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
-        """(entity id, start, end) of every mention, in order."""
-        return [(self._by_form[m.group(0).lower()], m.start(), m.end())
-                for m in self._pattern.finditer(text)]
+        """(entity id, start, end) of every mention, in order; names joined by a hyphen
+        ("merger TikTok-Tokopedia", "kasus KPPU-TikTok") are each a mention, unless the
+        joined form is a name itself."""
+        found = [(self._by_form[m.group(0).lower()], m.start(), m.end())
+                 for m in self._pattern.finditer(text)]
+        split = _JOINED.sub(" ", text)  # same length: offsets hold
+        if split != text:
+            taken = [(s, e) for _, s, e in found]
+            found += [(self._by_form[m.group(0).lower()], m.start(), m.end())
+                      for m in self._pattern.finditer(split)
+                      if not any(s < m.end() and m.start() < e for s, e in taken)]
+            found.sort(key=lambda x: x[1])
+        return found
 
     def ids_in(self, text: str) -> list[str]:
         """Distinct entity ids mentioned in ``text``, in order of first mention."""
