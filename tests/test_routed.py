@@ -125,6 +125,14 @@ def test_statements_that_say_the_same_are_one_bullet_in_the_question_s_language(
              for i, t in enumerate(texts)]
     ans = compose("Lead:", items, "en", "obligations", load_glossary())
     assert ans.answer.splitlines()[1:] == [f"- {texts[1]} [1]", f"- {texts[3]} [2]"]
+    # what one states and the other denies or exempts from is two facts, not one
+    texts = ["Pungutan ini berlaku bagi pedagang dengan omzet tahunan antara Rp500 juta "
+             "hingga Rp4,8 miliar.",
+             "Pedagang dengan omzet di bawah Rp500 juta per tahun tidak dikenai pungutan."]
+    items = [Item(t, _cite(f"p{i}:0", 0, t), (0, len(t)), kind="scope")
+             for i, t in enumerate(texts)]
+    ans = compose("Lead:", items, "id", "obligations", load_glossary())
+    assert ans.answer.splitlines()[1:] == [f"- {texts[0]} [1]", f"- {texts[1]} [2]"]
 
 
 def test_what_s_new_is_spread_over_the_stretch_one_event_a_day_each_standing_alone():

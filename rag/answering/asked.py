@@ -19,7 +19,7 @@ from rag.regulations import find_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DATE, ASKS_DEFINITION, ASKS_NAME,
                                    ASKS_NUMBER, ASKS_REASON)
 from rag.text import STOPWORDS, detect_language, open_quote, sentence_spans, stem, terms, words
-from rag.tracking.impact import cue_clause
+from rag.tracking.impact import cue_clause, denies
 from rag.types import RetrievedPassage
 
 from .grounding import covers, focus_groups, measured
@@ -384,10 +384,19 @@ def gist(text: str, glossary) -> set[str]:
     for m in re.finditer(r"[^\W\d_]{4,}", said):
         if not any(a <= m.start() < b for a, b in taken):
             out.update(terms(m.group(0), lang))
+    if denies(text):
+        out.add(NEGATED)
     return out
+
+
+#: In a gist: the statement denies or exempts (``rag.tracking.impact.denies``).
+NEGATED = "<not>"
 
 
 def same_gist(g: set[str], h: set[str]) -> bool:
     """Whether two gists (``gist``) say the same: they share two or more things, and at
-    least half of the smaller."""
+    least half of the smaller, and neither denies what the other states."""
+    if (NEGATED in g) != (NEGATED in h):
+        return False
+    g, h = g - {NEGATED}, h - {NEGATED}
     return len(g & h) >= 2 and len(g & h) >= 0.5 * min(len(g), len(h))

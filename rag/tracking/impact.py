@@ -92,19 +92,34 @@ def statement_kind(sentence: str) -> str | None:
     return cue[0] if cue else None
 
 
-def cue_clause(sentence: str) -> str:
-    """The clause a statement's cue stands in, less the cue ("Platform media sosial tidak
-    diperbolehkan memfasilitasi transaksi pembayaran" -> "Platform media sosial memfasilitasi
-    transaksi pembayaran", without "Namun setelah masa transisi selesai, ..."): whom the rule
-    binds and to what."""
+def cue_clause(sentence: str, with_cue: bool = False) -> str:
+    """The clause a statement's cue stands in, less the cue unless ``with_cue`` ("Platform
+    media sosial tidak diperbolehkan memfasilitasi transaksi pembayaran" -> "Platform media
+    sosial memfasilitasi transaksi pembayaran", without "Namun setelah masa transisi selesai,
+    ..."): whom the rule binds and to what."""
     cue = _cue(sentence)
     if cue is None:
         return sentence
     m = cue[1]
     starts = [b.end() for b in re.finditer(r"[,;:]", sentence[:m.start()])]
     end = re.search(r"[,;:]", sentence[m.end():])
-    return (sentence[starts[-1] if starts else 0:m.start()] + " "
+    return (sentence[starts[-1] if starts else 0:m.start()]
+            + (m.group(0) if with_cue else " ")
             + sentence[m.end():m.end() + end.start() if end else None])
+
+
+#: Words that deny or exempt ("tidak dikenai pungutan", "are not subject to").
+_NEGATED = re.compile(r"\b(?:tidak|tak|bukan|belum|tanpa|nggak|gak|enggak|not|no|never|"
+                      r"without|exempt\w*)\b|n't\b", re.I)
+
+
+def denies(sentence: str) -> bool:
+    """Whether a statement denies or exempts in the clause of its cue ("Pedagang dengan omzet
+    di bawah Rp500 juta tidak dikenai pungutan"): it says the opposite of the same words
+    without the denial. A prohibition's own "may not" is its kind, not a denial."""
+    cue = _cue(sentence)
+    return bool(_NEGATED.search(cue_clause(sentence, with_cue=bool(cue)
+                                           and cue[0] != "prohibition")))
 
 
 def what_it_says(sentence: str) -> str:
