@@ -56,3 +56,21 @@ def test_what_about_x_asks_the_earlier_kind_of_question_about_x():
     # a follow-up that asks a question of its own keeps its own intent
     assert plan("What about Zalora, when did it close?", g, history=history).intent == "fact"
     assert plan("And what about goods sold from abroad?", g).intent == "fact"  # no history
+
+
+@pytest.mark.parametrize("question, date, clock", [
+    ("When did TikTok Shop close?", True, False),
+    ("Kapan TikTok Shop tutup?", True, False),
+    # "when" after another question word joins a clause: a name or a change is asked
+    ("Who was directly affected when TikTok Shop stopped transactions?", False, False),
+    ("What happened to sellers when the rule came in?", False, False),
+    # joined on, it asks too
+    ("Why did it close, and when?", True, False),
+    ("Why, and when, did it close?", True, False),
+    ("What was the local time in Makassar when the checkout was switched off?", True, True),
+    ("What is the date of the ban?", True, False),
+])
+def test_when_asks_for_a_date_only_as_a_question_word(question, date, clock):
+    from rag.retrieval.intents import ASKS_CLOCK, asks_date
+    assert asks_date(question) is date
+    assert bool(ASKS_CLOCK.search(question)) is clock

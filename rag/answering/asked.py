@@ -16,8 +16,8 @@ from functools import cached_property
 
 from rag.dates import MONTH_NAMES
 from rag.regulations import find_references
-from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DATE, ASKS_DEFINITION, ASKS_NAME,
-                                   ASKS_NUMBER, ASKS_REASON)
+from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DEFINITION, ASKS_NAME, ASKS_NUMBER,
+                                   ASKS_REASON, asks_date)
 from rag.text import STOPWORDS, detect_language, open_quote, sentence_spans, stem, terms, words
 from rag.tracking.impact import cue_clause, denies
 from rag.types import RetrievedPassage
@@ -235,7 +235,7 @@ class Asked:
         who = ASKS_NAME.search(question)
         role_word = who and (who.group(4) or who.group(5))
         role = [glossary.equivalents(role_word.lower())] if role_word else []
-        return cls(date=bool(ASKS_DATE.search(question)),
+        return cls(date=asks_date(question),
                    day=bool(_ASKS_DAY.search(question)),
                    clock=bool(ASKS_CLOCK.search(question)),
                    number=number,

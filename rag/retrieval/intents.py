@@ -15,9 +15,27 @@ import re
 #: Questions that ask for a date / an amount: their answer must hold one.
 ASKS_DATE = re.compile(
     r"\b(kapan|tanggal|when|what date|sejak kapan|which day|what day|(tahun|bulan|hari|jam|"
-    r"pukul) (berapa|apa)|(in )?(what|which) (year|month|time))\b", re.I)
+    r"pukul) (berapa|apa)|(in )?(what|which) (year|month|time)|"
+    r"(what|which) (was|is|were) the (\w+ )?(date|day|year|month|time))\b", re.I)
+_WH_BEFORE = re.compile(r"\b(?:who|whom|whose|what|which|how|why|where)\b", re.I)
+_JOINED_ASK = re.compile(r"(?:\b(?:and|or)|,)\s*$", re.I)
+
+
+def asks_date(question: str) -> bool:
+    """Whether a question asks for a date. "When" after another question word joins a clause
+    ("Who was affected when TikTok Shop stopped?", "What happened to sellers when ...?"):
+    it asks for a date only first or joined on ("Why, and when, did it close?")."""
+    for m in ASKS_DATE.finditer(question):
+        before = question[:m.start()]
+        if (m.group(0).lower() != "when" or not _WH_BEFORE.search(before)
+                or _JOINED_ASK.search(before)):
+            return True
+    return False
+
+
 #: "Jam berapa", "what time": a clock time is asked for (a kind of date, not a number).
-ASKS_CLOCK = re.compile(r"\b((jam|pukul) berapa|what time|at what hour)\b", re.I)
+ASKS_CLOCK = re.compile(r"\b((jam|pukul) berapa|what time|at what hour|"
+                        r"what (was|is) the (\w+ )?time)\b", re.I)
 #: Questions answered by a name: a person, a company, an agency, a place.
 ASKS_NAME = re.compile(
     r"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){0,2}?(minister|ministers|official|"
