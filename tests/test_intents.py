@@ -8,6 +8,10 @@ from rag.retrieval.query import plan
 
 @pytest.mark.parametrize("question, intent", [
     ("Who is affected by this rule, Permendag 12/2025?", "impact"),
+    # a count of amendments is the registry's, not a figure in a sentence
+    ("Permendag 12/2025 sudah direvisi berapa kali?", "relations"),
+    ("How many times has PP 5/2021 been amended?", "relations"),
+    ("Berapa kali TikTok Shop tutup?", "fact"),
     ("Siapa saja yang terdampak PP 5/2021?", "impact"),
     ("Dampaknya bagi UMKM apa?", "impact"),
     ("What does Permendag 12/2025 require of platforms?", "obligations"),

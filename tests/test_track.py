@@ -56,6 +56,12 @@ def test_registry_over_the_sample(settings):
     assert ("replaces", "permendag-50-2020") in {(x.type, x.target) for x in p31.relations}
     assert ("amends", "permendag-36-2023") in {(x.type, x.target) for x in regs["permendag-8-2024"].relations}
     assert regs["pp-80-2019"].title == "Perdagangan Melalui Sistem Elektronik"
+    # how many times a rule was amended is counted from the registry, each amendment cited
+    counted = service.ask("Permendag 36/2023 sudah direvisi berapa kali?")
+    assert counted.intent == "relations" and counted.answer.startswith(
+        "Menurut sumber, Permendag 36/2023 sudah diubah 3 kali: oleh Permendag 3/2024, "
+        "Permendag 7/2024 dan Permendag 8/2024."), counted.answer
+    assert counted.citations
     assert regs["permendag-31-2023"].issuer.startswith("Ministry of Trade")
 
 

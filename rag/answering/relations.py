@@ -8,6 +8,7 @@ from datetime import date
 from collections.abc import Sequence
 
 from rag.retrieval.glossary import Glossary
+from rag.retrieval.intents import ASKS_CHANGE_COUNT
 from rag.tracking.registry import RegulationRecord, passage_relations
 from rag.tracking.timeline import Event, Line, read_told
 from rag.types import Answer, Citation, RelationRow
@@ -34,6 +35,8 @@ _STILL_IN_FORCE = {"id": "Menurut sumber, {label} masih berlaku: belum ada yang 
                    "en": "As far as the sources go, {label} is still in force: none says it "
                          "was replaced or revoked{amended}."}
 _AMENDED_BY = {"id": "; aturan ini diubah oleh {by}", "en": "; it was amended by {by}"}
+_AMENDED_TIMES = {"id": "Menurut sumber, {label} sudah diubah {n} kali: oleh {by}.",
+                  "en": "According to the sources, {label} has been amended {n} times: by {by}."}
 #: "Is X still in force?", "masih berlaku?", "sudah dicabut?": whether it still applies.
 ASKS_IN_FORCE = re.compile(
     r"\b(still (in force|valid|appl(y|ies)|in effect|the (rule|law|regulation))|masih berlaku|"
@@ -68,9 +71,10 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
     # Asked about two regulations ("how does X relate to Y"), the relations between them.
     between = [t for t in triples if t[0] in ids and t[2] in ids]
     in_force = bool(ASKS_IN_FORCE.search(question)) and len(asked) == 1
-    if in_force:  # what was done to it, not what it did to others
+    counted = bool(ASKS_CHANGE_COUNT.search(question)) and len(asked) == 1
+    if in_force or counted:  # what was done to it, not what it did to others
         between = [t for t in triples if t[2] in ids]
-    triples = sorted(dict.fromkeys(between if (between or in_force) else triples),
+    triples = sorted(dict.fromkeys(between if (between or in_force or counted) else triples),
                      key=lambda t: (t[1] != "replaces", t[0]))
     dated = {a: _took_effect(timeline_of(a)) if timeline_of else None for a, _, _ in triples}
     shown = read(list({e.key: e for e in dated.values() if e is not None}.values()))
@@ -106,6 +110,10 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
                 for st in sorted(rules_of(r.id), key=statement_order(r.id, question, glossary))[:2]:
                     add(Item.of(st, prefix=f"{r.label}: "))
         lead = _RELATIONS_LEAD[lang].format(facts="; ".join(facts[:3]))
+        amenders = [label.get(a, a) for a, rtype, _ in triples if rtype == "amends"]
+        if counted and amenders:
+            lead = _AMENDED_TIMES[lang].format(label=asked[0].label, n=len(amenders),
+                                               by=_listed(amenders, lang))
         answer = compose(lead, items, lang, "relations", glossary) if items else None
     if answer is None:
         return None
@@ -113,6 +121,13 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
     answer.relations = [row.model_copy(update={"marker": marker.get(it.passage.passage_id)})
                         for row, it in rows]
     return answer
+
+
+def _listed(names: Sequence[str], lang: str) -> str:
+    """"A, B dan C" / "A, B and C"."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {'dan' if lang == 'id' else 'and'} {names[-1]}"
 
 
 def _took_effect(tl: Line | None) -> Event | None:

@@ -90,6 +90,12 @@ _RELATIONS = re.compile(
     r"tidak berlaku lagi|no longer in force|revoke[sd]?|dicabut|mencabut|relate[sd]? to|"
     r"relationship|hubungan\w*|kaitan\w*|berkaitan|bedanya|perbedaan|difference|implement(s|ing)"
     r"|aturan pelaksana|turunan\w*|derivative)\b", re.I)
+#: "Sudah direvisi berapa kali?", "How many times has X been amended?": a count of what the
+#: registry holds as its amendments.
+ASKS_CHANGE_COUNT = re.compile(
+    r"\b(berapa kali|how many times|how often)\b.{0,40}\b(revis\w*|direvisi|diubah|"
+    r"perubahan|amend\w*|changed)|\b(revis\w*|direvisi|diubah|amend\w*|changed)\b.{0,40}"
+    r"\b(berapa kali|how many times|how often)\b", re.I)
 _SANCTIONS = re.compile(
     r"\b(sanksi\w*|sanction\w*|penalt\w*|punish\w*|hukuman|dihukum|ditindak|menindak|tindakan|"
     r"enforce\w*|penegakan|break(s|ing)?|breach\w*|violat\w*|melanggar|pelanggar\w*|bandel|"
@@ -132,6 +138,8 @@ def intent_of(question: str, asks_status: bool = False, asks_yes_no: bool = Fals
         return "chronology"
     if _WHATS_NEW.search(q) or (_SINCE.search(q) and not _ASKS_WHEN.search(q)):
         return "whats_new"
+    if ASKS_CHANGE_COUNT.search(q):
+        return "relations"
     if _ASKS_WHEN.search(q) or ASKS_NUMBER.search(q):
         return "fact"
     if _RELATIONS.search(q):
