@@ -294,6 +294,8 @@ def test_what_year_what_date_and_what_time_ask_for_that_precision():
     ps = [_p(2, "Marketplace wajib memotong pajak pedagang berdasarkan aturan yang terbit pada "
                 "pertengahan 2025.", published="2025-07-14")]
     assert not a.answer("Tanggal berapa marketplace mulai memotong pajak pedagang?", ps).found
+    assert not a.answer("On what exact date did marketplaces start withholding the tax?",
+                        ps).found
     assert a.answer("Kapan marketplace mulai memotong pajak pedagang?", ps).found
     # "Jam berapa" wants a clock time, which is no number.
     ps = [_p(3, "TikTok Shop berhenti melayani transaksi mulai Rabu (4/10/2023) pukul 17.00 "

@@ -73,6 +73,7 @@ def test_what_about_x_asks_the_earlier_kind_of_question_about_x():
     ("Why, and when, did it close?", True, False),
     ("What was the local time in Makassar when the checkout was switched off?", True, True),
     ("What is the date of the ban?", True, False),
+    ("On what exact date did the transition period end?", True, False),
 ])
 def test_when_asks_for_a_date_only_as_a_question_word(question, date, clock):
     from rag.retrieval.intents import ASKS_CLOCK, asks_date
