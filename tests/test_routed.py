@@ -235,6 +235,16 @@ def test_the_asker_s_rules_keep_to_what_the_question_is_about():
                              "I sell on Kedai Jaya. What applies to me now?", glossary,
                              names=["Kedai Jaya"])
     assert "business licence" in ans.answer and "income tax" in ans.answer, ans.answer
+    # a marketplace's compliance officer gets whom the rule covers, not sellers' own duties
+    levy = impact("pmk-1-2025",
+                  ("obligation", "Marketplaces must withhold 0.5% of each sale.", ["platforms"]),
+                  ("scope", "The levy applies to merchants with a turnover between Rp500 "
+                            "million and Rp4.8 billion.", ["sellers"]),
+                  ("obligation", "Merchants must keep their sales records.", ["sellers"]))
+    ans = stakeholder_answer([], [levy], ["platforms"], "en",
+                             "Our marketplace: which tax duties apply to us now?", glossary)
+    assert "withhold 0.5%" in ans.answer and "Rp4.8 billion" in ans.answer, ans.answer
+    assert "sales records" not in ans.answer, ans.answer
 
 
 def test_rules_open_with_the_statement_that_says_most_of_the_question():

@@ -129,7 +129,8 @@ def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact
     (``topic_terms``) are in play when any does. A regulation that names no rule for the
     asker's group gives its rules for all (a seller on a social-commerce app lives under the
     rules its statements put on platforms); one that does gives those, then those naming no
-    group, never those put on another group."""
+    group, then whom it covers of another group (its scope), never the duties it puts on
+    another group."""
     items = [Item(e.summary, e.citation, event_span(e), prefix=f"{event_when(e, lang)}: ")
              for e in newest]
     items += [Item.of(s) for s in told[:2]]
@@ -148,7 +149,12 @@ def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact
         # The asker's group's rules, then those naming no group ("Each item must be worth at
         # least USD 100"); not those put on other groups.
         mine = [s for s in rules if set(groups) & set(s.stakeholders)]
-        rules = (mine + [s for s in rules if not s.stakeholders]) if mine else rules
+        if mine:
+            # then those naming no group, then whom the rule covers ("berlaku bagi pedagang
+            # dengan omzet ..." tells a marketplace whose sales it must withhold from)
+            rest = [s for s in rules if s not in mine]
+            rules = (mine + [s for s in rest if not s.stakeholders]
+                     + [s for s in rest if s.stakeholders and s.kind == "scope"])
         fit = about(rules[0])[0] if rules else 0  # minus the question words its best says
         rules = [Item.of(s, fit=-about(s)[0]) for s in rules]
         per_rule.append((fit, distinct(rules, glossary, lang) if glossary is not None else rules))
