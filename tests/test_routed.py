@@ -65,6 +65,20 @@ def test_a_later_report_of_the_same_kind_of_event_dated_only_by_its_article_is_a
     assert "29 September" not in ans.answer and ans.answer.count("\n- ") == 2
 
 
+
+def test_a_report_in_the_month_a_text_gives_is_no_retelling_of_it():
+    from rag.tracking.timeline import _drop_retellings
+    # a text that gives only the month ("sejak Desember 2023") is not before a report of
+    # 11 December; a day before it, or an earlier month, is
+    report = _ev("2023-12-11", "merged", "b:0", "article")
+    for earlier, kept in ((_ev("2023-12-01", "merged", "a:0", "text-month"), True),
+                          (_ev("2023-12-05", "merged", "a:0"), False),
+                          (_ev("2023-11-01", "merged", "a:0", "text-month"), False),
+                          (_ev("2023-01-01", "merged", "a:0", "text-year"), True)):
+        shown = _drop_retellings(_tl("tiktok-shop", [earlier, report]).events)
+        assert (len(shown) == 2) is kept, (earlier.date, earlier.date_source)
+
+
 def test_what_the_question_s_passages_tell_joins_the_timeline():
     told = [Event.of(_ev("2024-03-27", "announced", "t:0"))]
     ans = chronology_answer([_tl("zalora", [_ev("2024-01-01", "stopped", "a:0")])], "en",

@@ -357,18 +357,25 @@ def _within(events: list[Event], since: str | None, until: str | None) -> list[E
             if (since is None or e.date >= since) and (until is None or e.date <= until)]
 
 
+#: How many characters of an ISO date a date source fixes.
+_PRECISION = {"text-month": 7, "text-year": 4}
+
+
 def _drop_retellings(events: list[Event]) -> list[Event]:
     """Drop what retells an event instead of adding one: an article-dated event of a type
     the text already dated earlier ("two years after TikTok Shop was shut ..."), and a
     month-precision event ("pada Oktober 2023") when that month has the same type to the day.
     """
-    dated: dict[str, str] = {}
+    dated: dict[str, list[str]] = {}
     days = {(e.type, e.date[:7]) for e in events if e.date_source in ("text", "relative")}
     for e in events:
         if e.date_source != "article":
-            dated.setdefault(e.type, e.date)
+            # to the precision the text gives: "sejak Desember 2023" is not before a report
+            # of 11 December 2023
+            dated.setdefault(e.type, []).append(e.date[:_PRECISION.get(e.date_source, 10)])
     return [e for e in events
-            if not (e.date_source == "article" and e.type in dated and dated[e.type] < e.date)
+            if not (e.date_source == "article"
+                    and any(d < e.date[:len(d)] for d in dated.get(e.type, ())))
             and not (e.date_source == "text-month" and (e.type, e.date[:7]) in days)
             and not (e.date_source == "text-year" and any(t == e.type and d.startswith(e.date[:4])
                                                           for t, d in days))]
