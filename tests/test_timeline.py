@@ -48,6 +48,11 @@ def test_gazetteer_prefers_the_longest_name(tmp_path):
     ("Hingga Februari 2024, migrasi tersebut baru mencapai 75 persen.", "2024-02-22",
      [("2024-02-01", "text-month", "merged")]),
     ("Pada Maret 2024, harga cabai selesai naik.", "2024-04-01", []),
+    # an English month and day without the year take the article's (looking back)
+    ("The regulation took effect on September 26 and bars payments.", "2023-10-04",
+     [("2023-09-26", "text", "in_force")]),
+    ("TikTok Shop reopened on Dec. 12, a source said.", "2024-01-10",
+     [("2023-12-12", "text", "resumed")]),
     ("Kemendag menyusun revisi Peraturan Menteri Perdagangan Nomor 31 Tahun 2023.", "2026-01-14",
      [("2026-01-14", "article", "revised")]),
     ("The ministry issued implementing rules in 2020 through Permendag 50/2020.", "2023-10-10",

@@ -42,6 +42,8 @@ EVENT_CUES: dict[str, str] = {
 _CUES = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in EVENT_CUES.items()}
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_ALT})\b(?!\.?\s+\d{{4}})", re.I)
+#: "September 26", "on Oct. 4": an English month and day without the year.
+_MONTH_DAY = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})\b(?!,?\s+\d{{4}})(?!\s*[:.]\d)", re.I)
 _MONTH_YEAR = re.compile(rf"\b({_MONTH_ALT})\s+((?:19|20)\d{{2}})\b", re.I)
 _YEAR = re.compile(r"\b(?:in|pada|tahun|sejak|since|during)\s+((?:19|20)\d{2})\b", re.I)
 #: "in December", "pada Maret", "akhir November": a month without its year.
@@ -59,7 +61,8 @@ STRONG = ("fined", "acquired", "merged", "resumed", "stopped", "revised")
 _DATES = re.compile(
     rf"\b(?:in|pada|tahun|sejak|since|during)\s+(?:19|20)\d{{2}}\b(?!\s*/)|"
     rf"\(?\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\)?|\b\d{{1,2}}\s+(?:{_MONTH_ALT})\b(?:\.?\s+\d{{4}})?|"
-    rf"\b(?:{_MONTH_ALT})\s+\d{{1,2}},?\s+\d{{4}}|\b(?:{_MONTH_ALT})\s+(?:19|20)\d{{2}}\b|"
+    rf"\b(?:{_MONTH_ALT})\.?\s+\d{{1,2}}(?:,?\s+\d{{4}})?\b(?!\s*[:.]\d)|"
+    rf"\b(?:{_MONTH_ALT})\s+(?:19|20)\d{{2}}\b|"
     rf"\b(?:in|pada|sejak|since|during|bulan|akhir|awal|early|late|mid)\s+(?:{_MONTH_ALT})\b"
     rf"(?!\.?\s+\d)", re.I)
 
@@ -108,11 +111,15 @@ def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
         return full[:10], "text"
     base = date.fromisoformat(article_day) if article_day else None
     m = _DAY_MONTH.search(text)
-    if m and base:
-        month = MONTHS[m[2].lower()]
+    day_month = (m[2], m[1]) if m else None
+    if day_month is None:
+        m = _MONTH_DAY.search(text)
+        day_month = (m[1], m[2]) if m else None
+    if day_month and base:
+        month = MONTHS[day_month[0].lower()]
         year = base.year - (1 if month > base.month else 0)
         try:
-            return date(year, month, int(m[1])).isoformat(), "text"
+            return date(year, month, int(day_month[1])).isoformat(), "text"
         except ValueError:
             pass
     m = _MONTH_YEAR.search(text)
