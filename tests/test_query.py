@@ -134,3 +134,19 @@ def test_a_condition_s_still_supposes_a_case_it_does_not_ask_for_now():
     assert not plan("Kalau platform masih bandel, Kominfo bakal ngapain?", g).wants_latest
     assert not plan("If a seller still refuses, what happens?", g).wants_latest
     assert plan("Is TikTok Shop still closed?", g).wants_latest
+
+
+def test_since_then_is_the_day_the_conversation_last_named():
+    from rag.dates import find_since
+    hist = [{"role": "user", "content": "When did TikTok Shop come back?"},
+            {"role": "assistant", "content": "On 12 December 2023, through Tokopedia."}]
+    q = rewrite_followup("Anything new on that since then?", hist)
+    assert q.startswith("Anything new on that since 12 December 2023?"), q
+    assert str(find_since(q)) == "2023-12-12"
+    assert plan("Anything new on that since then?", load_glossary(),
+                history=hist).intent == "whats_new"
+    q = rewrite_followup("Ada kabar baru sejak itu?", hist)
+    assert q.startswith("Ada kabar baru sejak 12 Desember 2023?"), q
+    # no day named before: left as asked
+    assert rewrite_followup("Anything new since then?", hist[:1]).startswith(
+        "Anything new since then?")

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from rag.dates import MONTH_NAMES, find_period
+from rag.dates import MONTH_NAMES, find_period, format_date, parse_date
 from rag.regulations import find_references
 from rag.text import STOPWORDS, content_words, detect_language
 from rag.types import Filters
@@ -169,6 +169,7 @@ def rewrite_followup(question: str, history: list[dict] | None, kind_of=None) ->
     users = [h.get("content", "") for h in history or [] if h.get("role") == "user"]
     if not users:
         return question
+    question = _since_then(question, history or [])
     switched = _switched_subject(question, users)
     if switched is not None:
         return switched
@@ -191,6 +192,25 @@ def rewrite_followup(question: str, history: list[dict] | None, kind_of=None) ->
         if carried:
             break
     return f"{question} ({', '.join(carried)})" if carried else question
+
+
+#: "Since then", "sejak itu": from the day the conversation last named.
+_SINCE_THEN = re.compile(r"\b(?:since then|(?:sejak|semenjak) (?:saat |waktu )?itu)\b", re.I)
+
+
+def _since_then(question: str, history: list[dict]) -> str:
+    """"Anything new since then?" after an answer dated 12 December 2023: "since 12
+    December 2023" (the first full date of the latest turn that gives one)."""
+    m = _SINCE_THEN.search(question)
+    if not m:
+        return question
+    for turn in reversed([h.get("content", "") for h in history]):
+        day = parse_date(turn)
+        if day:
+            lang = "en" if m.group(0).lower().startswith("since") else "id"
+            said = f"{'since' if lang == 'en' else 'sejak'} {format_date(day[:10], lang)}"
+            return question[:m.start()] + said + question[m.end():]
+    return question
 
 
 def asks_yes_no(question: str) -> bool:
