@@ -30,8 +30,8 @@ _DAY = (r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|d
 #: A day ("4 Oktober", "October 4", "(4/10/2023)") or a year.
 HAS_DATE = re.compile(_DAY + r"|\b(19|20)\d{2}\b", re.I)
 #: "Tanggal berapa", "what date", "which day": a day is asked for, not a year or a season.
-_ASKS_DAY = re.compile(r"\b(tanggal|hari apa|(which|what) ((exact|precise|specific) )?(date|day))\b",
-                       re.I)
+_ASKS_DAY = re.compile(
+    r"\b(tanggal|hari apa|(which|what) ((exact|precise|specific) )?(date|day))\b", re.I)
 _HAS_DAY = re.compile(_DAY, re.I)
 #: One to ten in words, both languages.
 _SMALL_NUMBERS = ("satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"

@@ -15,7 +15,8 @@ import re
 #: Questions that ask for a date / an amount: their answer must hold one.
 ASKS_DATE = re.compile(
     r"\b(kapan|tanggal|when|what date|sejak kapan|which day|what day|(tahun|bulan|hari|jam|"
-    r"pukul) (berapa|apa)|(in )?(what|which) ((exact|precise|specific) )?(date|day|year|month|time)|"
+    r"pukul) (berapa|apa)|"
+    r"(in )?(what|which) ((exact|precise|specific) )?(date|day|year|month|time)|"
     r"(what|which) (was|is|were) the (\w+ )?(date|day|year|month|time))\b", re.I)
 _WH_BEFORE = re.compile(r"\b(?:who|whom|whose|what|which|how|why|where)\b", re.I)
 _JOINED_ASK = re.compile(r"(?:\b(?:and|or)|,)\s*$", re.I)
