@@ -12,6 +12,7 @@ import bisect
 import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -41,13 +42,13 @@ class Timeline(BaseModel):
     events: list[TimelineEvent]
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """An event as the index keeps it: where its sentence stands and what choosing among
     events needs to know of that sentence, without its text. ``read`` (``TimelineIndex.read``
     for the index's, ``read_told`` for those made from passages at hand) gives the chosen
     ones their sentences and citations, so a subject with thousands of reports costs one
-    read of the few shown, not of them all."""
+    read of the few shown, not of them all. A tuple: a snapshot of a million of them loads
+    several times faster than the same as (slotted) class instances."""
     subject: str
     date: str
     date_source: str
