@@ -130,23 +130,22 @@ def test_a_quote_cut_at_a_sentence_break_is_no_bullet_when_others_remain():
 def test_statements_that_say_the_same_are_one_bullet_in_the_question_s_language():
     from rag.answering.routed import Item, compose
     from rag.retrieval.glossary import load_glossary
+
+    def bullets(texts, kind, lang):
+        items = [Item(t, _cite(f"p{i}:0", 0, t), (0, len(t)), kind=kind)
+                 for i, t in enumerate(texts)]
+        return compose("Lead:", items, lang, "obligations", load_glossary()).answer.splitlines()[1:]
     texts = ["Bukalapak said it would stop selling goods, and since mid-2025 marketplaces have "
              "been required to collect income tax from merchants.",
              "Marketplaces are required to collect income tax from merchants who sell on them.",
              "Lokapasar wajib memungut pajak penghasilan dari pedagang yang berjualan.",
              "Platform dilarang menjual produk buatannya sendiri."]
-    items = [Item(t, _cite(f"p{i}:0", 0, t), (0, len(t)), kind="obligation")
-             for i, t in enumerate(texts)]
-    ans = compose("Lead:", items, "en", "obligations", load_glossary())
-    assert ans.answer.splitlines()[1:] == [f"- {texts[1]} [1]", f"- {texts[3]} [2]"]
+    assert bullets(texts, "obligation", "en") == [f"- {texts[1]} [1]", f"- {texts[3]} [2]"]
     # what one states and the other denies or exempts from is two facts, not one
     texts = ["Pungutan ini berlaku bagi pedagang dengan omzet tahunan antara Rp500 juta "
              "hingga Rp4,8 miliar.",
              "Pedagang dengan omzet di bawah Rp500 juta per tahun tidak dikenai pungutan."]
-    items = [Item(t, _cite(f"p{i}:0", 0, t), (0, len(t)), kind="scope")
-             for i, t in enumerate(texts)]
-    ans = compose("Lead:", items, "id", "obligations", load_glossary())
-    assert ans.answer.splitlines()[1:] == [f"- {texts[0]} [1]", f"- {texts[1]} [2]"]
+    assert bullets(texts, "scope", "id") == [f"- {texts[0]} [1]", f"- {texts[1]} [2]"]
 
 
 def test_what_s_new_is_spread_over_the_stretch_one_event_a_day_each_standing_alone():
