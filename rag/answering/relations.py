@@ -4,8 +4,8 @@ amended, revoked or implements what; whether one is still in force; how two diff
 from __future__ import annotations
 
 import re
-from datetime import date
 from collections.abc import Sequence
+from datetime import date
 
 from rag.retrieval.glossary import Glossary
 from rag.retrieval.intents import ASKS_CHANGE_COUNT
@@ -101,8 +101,9 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
         said = told.get(when.key) if when is not None else None
         if said is not None:
             add(Item(said.summary, said.citation, event_span(said)))
+    amenders = [label.get(a, a) for a, rtype, _ in triples if rtype == "amends"]
     if in_force:
-        answer = _in_force_answer(asked[0], triples, facts, items, label, lang, timeline_of,
+        answer = _in_force_answer(asked[0], triples, facts, items, amenders, lang, timeline_of,
                                   read)
     else:
         if ASKS_COMPARISON.search(question) and len(asked) >= 2 and rules_of is not None:
@@ -110,7 +111,6 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
                 for st in sorted(rules_of(r.id), key=statement_order(r.id, question, glossary))[:2]:
                     add(Item.of(st, prefix=f"{r.label}: "))
         lead = _RELATIONS_LEAD[lang].format(facts="; ".join(facts[:3]))
-        amenders = [label.get(a, a) for a, rtype, _ in triples if rtype == "amends"]
         if counted and amenders:
             lead = _AMENDED_TIMES[lang].format(label=asked[0].label, n=len(amenders),
                                                by=_listed(amenders, lang))
@@ -147,15 +147,14 @@ def _dated(e: Event, lang: str) -> str:
 
 
 def _in_force_answer(reg: RegulationRecord, triples, facts: list[str], items: list[Item],
-                     label: dict[str, str], lang: str, timeline_of,
+                     amenders: list[str], lang: str, timeline_of,
                      read: Read) -> Answer | None:
     """"Is X still in force?": No, with what replaced or revoked it; else that no source says
-    so, what amended it, and its newest events."""
+    so, what amended it (``amenders``, their labels), and its newest events."""
     ended = [f for f, t in zip(facts, triples) if t[1] in ("replaces", "revokes")]
     if ended:
         return compose(_NO_LONGER[lang].format(facts="; ".join(ended[:2])), items, lang,
                        "relations")
-    amenders = [label.get(a, a) for a, rtype, _ in triples if rtype == "amends"]
     tl = timeline_of(reg.id) if timeline_of else None
     newest = [e for e in (tl.events if tl else []) if e.type not in ("in_force", "enacted")]
     items = items + [Item(e.summary, e.citation, event_span(e), prefix=f"{event_when(e, lang)}: ")

@@ -68,7 +68,7 @@ class Gazetteer:
         joined form is a name itself."""
         found = [(self._by_form[m.group(0).lower()], m.start(), m.end())
                  for m in self._pattern.finditer(text)]
-        split = _JOINED.sub(" ", text)  # same length: offsets hold
+        split = _JOINED.sub(" ", text) if "-" in text else text  # same length: offsets hold
         if split != text:
             taken = [(s, e) for _, s, e in found]
             found += [(self._by_form[m.group(0).lower()], m.start(), m.end())

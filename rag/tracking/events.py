@@ -43,7 +43,8 @@ _CUES = {k: re.compile(rf"\b(?:{v})", re.I) for k, v in EVENT_CUES.items()}
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_ALT})\b(?!\.?\s+\d{{4}})", re.I)
 #: "September 26", "on Oct. 4": an English month and day without the year.
-_MONTH_DAY = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})\b(?!,?\s+\d{{4}})(?!\s*[:.]\d)", re.I)
+_MONTH_DAY = re.compile(
+    rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})\b(?!,?\s+\d{{4}})(?!\s*[:.]\d)", re.I)
 _MONTH_YEAR = re.compile(rf"\b({_MONTH_ALT})\s+((?:19|20)\d{{2}})\b", re.I)
 _YEAR = re.compile(r"\b(?:in|pada|tahun|sejak|since|during)\s+((?:19|20)\d{2})\b", re.I)
 #: "in December", "pada Maret", "akhir November": a month without its year.

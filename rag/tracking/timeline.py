@@ -126,17 +126,17 @@ class _Timelines:
         return got
 
 
-def told_events(sentence: str, day: str | None, players,
-                before: Sequence[str] = ()) -> list[tuple[str, str, str, str]]:
+def told_events(sentence: str, day: str | None, players, before: Sequence[str] = (),
+                named: Sequence[str] | None = None) -> list[tuple[str, str, str, str]]:
     """(subject, ISO date, date source, type) of each event ``sentence`` tells, for each
     player (``players`` lists the ids a text names) or regulation it is about; ``day`` is
     the article's. A sentence that names none but points back to what came before it
     ("Hingga Februari 2024, migrasi tersebut ...", "The move was completed in March") tells,
     in a strong event it dates itself, about the players the sentence before it named
-    (``before``)."""
+    (``before``). ``named``: ``players(sentence)``, when the caller has it already."""
     refs = find_references(sentence)
     regs = [r.id for r in refs]
-    if not (regs or players(sentence)):
+    if not (regs or (players(sentence) if named is None else named)):
         if not (before and POINTS_BACK.search(sentence)):
             return []
         return [(subject, when, source, etype)
@@ -165,8 +165,10 @@ def passage_events(passages: Sequence[RetrievedPassage], subjects: Collection[st
         before: list[str] = []
         for s, e in sentence_spans(p.text):
             sentence = p.text[s:e]
-            told, before = told_events(sentence, day, players, before), players(sentence)
-            for subject, when, source, etype in told:
+            names = players(sentence)
+            found = told_events(sentence, day, players, before, names)
+            before = names
+            for subject, when, source, etype in found:
                 if subject in subjects and source in ("text", "text-month", "relative"):
                     told = TimelineEvent(
                         date=when, date_source=source, type=etype, summary=sentence,
@@ -222,8 +224,9 @@ class TimelineIndex(PerArticle):
         players = self.gazetteer.ids_in
         before: list[str] = []  # the players the sentence before named
         for s, e in sentence_spans(text):
-            told = told_events(text[s:e], day, players, before)
-            before = players(text[s:e])
+            names = players(text[s:e])
+            told = told_events(text[s:e], day, players, before, names)
+            before = names
             if told:
                 features = sentence_features(text[s:e], _named(text[s:e], players))
             for subject, when, source, etype in told:
