@@ -201,6 +201,23 @@ def test_who_questions_prefer_a_sentence_naming_someone_the_question_does_not():
     assert ans.found and ans.answer.startswith("Menteri Komunikasi dan Informatika Budi Arie"), ans.answer
 
 
+def test_which_x_questions_lead_with_the_sentence_that_says_x():
+    text = ("Online merchants and the platforms that host them must all hold a business "
+            "licence. The application runs through the Online Single Submission system.")
+    q = "Through which system do online merchants apply for their business licence under PP 80/2019?"
+    ans = _ask(q, [_p(1, "PP 80/2019 sets the licensing duty. " + text, lang="en")])
+    assert ans.found and "Online Single Submission" in ans.answer.split("[1]")[0], ans.answer
+
+
+def test_which_regulation_leads_with_a_regulation_the_question_does_not_name():
+    text = ("Beleid ini merupakan perubahan ketiga atas Permendag 36/2023 tentang Kebijakan dan "
+            "Pengaturan Impor. Sebelumnya, aturan tersebut sudah direvisi melalui Permendag "
+            "3/2024 dan Permendag 7/2024.")
+    q = "Peraturan apa saja yang merevisi Permendag 36/2023 sebelum Permendag 8/2024?"
+    ans = _ask(q, [_p(1, "Permendag 8/2024 berlaku. " + text)])
+    assert ans.found and "Permendag 3/2024" in ans.answer.split("[1]")[0], ans.answer
+
+
 def test_why_did_it_close_is_answered_by_the_stop():
     ps = [_p(1, "TikTok Shop stopped facilitating transactions in Indonesia on 4 October 2023 "
                 "to comply with Permendag 31/2023, which bars social media from processing "

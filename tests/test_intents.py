@@ -79,3 +79,20 @@ def test_when_asks_for_a_date_only_as_a_question_word(question, date, clock):
     from rag.retrieval.intents import ASKS_CLOCK, asks_date
     assert asks_date(question) is date
     assert bool(ASKS_CLOCK.search(question)) is clock
+
+
+@pytest.mark.parametrize("question, head", [
+    ("Through which system do merchants apply for a licence?", "system"),
+    ("Which income tax article do marketplaces collect?", "article"),
+    ("Which regulation replaced Permendag 50/2020?", "regulation"),
+    ("What four areas did the rule cover?", "areas"),
+    ("Bukalapak akan fokus pada produk apa?", "produk"),
+    ("Di pelabuhan mana kontainer menumpuk?", "pelabuhan"),
+    # no noun asked for
+    ("What does Permendag 31/2023 require?", None),
+    ("Apa itu Shop | Tokopedia?", None),
+    ("What happened to TikTok Shop?", None),
+])
+def test_the_noun_a_which_or_what_question_asks_for(question, head):
+    from rag.retrieval.intents import asked_head
+    assert asked_head(question) == head

@@ -228,8 +228,11 @@ class ExtractiveAnswerer:
             return sorted(chosen, key=lambda s: (_day(passages[s.passage]), s.score),
                           reverse=True), None
         # The lead, then the supporting sentences in the order their sources tell them. The
-        # lead is the chosen sentence that holds the kind of fact asked and says the most of
-        # what is asked (its focus terms, the rarer among these sentences weighing more):
+        # lead is the chosen sentence that holds the kind of fact asked, says the noun a
+        # which/what question asks for ("which system": "... through the Online Single
+        # Submission system"; "which regulation": a regulation the question does not name),
+        # and says the most of what is asked (its focus terms, the rarer among these
+        # sentences weighing more):
         # the score that chose the sentences favours the best passage's opening, which
         # often restates the subject without the answer ("Government Regulation 80/2019 ...
         # spells out who counts as an e-commerce business" before "Anyone selling through
@@ -238,7 +241,7 @@ class ExtractiveAnswerer:
         pool = [s for s in chosen
                 if asked.name or asked.date or not attribution_only(s.text)] or chosen[:1]
         weight = _focus_weights(len(asked.focus), list(says.values()))
-        lead = max(pool, key=lambda s: (of_kind[id(s)], hints[id(s)],
+        lead = max(pool, key=lambda s: (of_kind[id(s)], hints[id(s)], asked.says_head(s),
                                         sum(weight[i] for i in says[id(s)]), s.score),
                    default=None)
         rest = [s for s in chosen if s is not lead]

@@ -17,12 +17,12 @@ from functools import cached_property
 from rag.dates import MONTH_NAMES
 from rag.regulations import find_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DEFINITION, ASKS_NAME, ASKS_NUMBER,
-                                   ASKS_REASON, asks_date)
+                                   ASKS_REASON, asked_head, asks_date)
 from rag.text import STOPWORDS, detect_language, open_quote, sentence_spans, stem, terms, words
 from rag.tracking.impact import cue_clause, denies
 from rag.types import RetrievedPassage
 
-from .grounding import covers, focus_groups, measured
+from .grounding import GENERIC, covers, focus_groups, measured
 
 _DAY = (r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
         r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
@@ -226,6 +226,8 @@ class Asked:
     measured: list[frozenset[str]]
     known: set[str]  # the question's words in every form (a name it lacks is new)
     role: list[frozenset[str]]  # "pejabat mana", "which minister": who the name must be
+    head: frozenset[str] = frozenset()  # "which system", "produk apa": the noun asked for
+    own_refs: frozenset[str] = frozenset()  # the regulations the question names
 
     @classmethod
     def of(cls, question: str, language: str, glossary,
@@ -248,7 +250,9 @@ class Asked:
                    name=bool(ASKS_NAME.search(question)), language=language,
                    focus=focus_groups(question, glossary, names),
                    measured=measured(question, glossary), role=role,
-                   known={f for w in words(question) for f in _word_forms(w)})
+                   known={f for w in words(question) for f in _word_forms(w)},
+                   head=_head(question, glossary),
+                   own_refs=frozenset(r.id for r in find_references(question)))
 
     def new_name(self, text: str) -> bool:
         """Whether ``text`` names someone or something the question does not: a capitalised
@@ -267,6 +271,16 @@ class Asked:
         """Whether ``s`` says the role of the name asked for ("pejabat" for "Pejabat mana",
         "minister" for "which minister"); False when the question names none."""
         return bool(self.role) and all(_says(g, s, self.language) for g in self.role)
+
+    def says_head(self, s: "Sentence") -> bool:
+        """Whether ``s`` says the noun a which/what question asks for ("through the Online
+        Single Submission system" for "which system"); for "which regulation", only a
+        regulation the question does not name."""
+        if not self.head:
+            return False
+        if self.head & _REGULATION:  # "the rule" names none
+            return any(r.id not in self.own_refs for r in find_references(s.text))
+        return _says(self.head, s, self.language) is True
 
     def holds_kind(self, sentences: list[Sentence]) -> bool:
         """A "when" question needs a date in its answer ("what date": a day, not just a
@@ -323,6 +337,17 @@ class Asked:
         if not self.focus or 2 * sum(x is not None for x in said) < len(self.focus):
             return True
         return any(said)
+
+
+#: The head nouns that a regulation's name answers ("peraturan apa", "which rule").
+_REGULATION = frozenset({"regulation", "regulations", "rule", "rules", "peraturan", "aturan"})
+
+
+def _head(question: str, glossary) -> frozenset[str]:
+    head = asked_head(question)
+    if not head or head in STOPWORDS or head in GENERIC:
+        return frozenset()
+    return frozenset(glossary.equivalents(head))
 
 
 def _says(group: frozenset[str], s: Sentence, q_lang: str) -> bool | None:

@@ -203,7 +203,7 @@ def anchors_reached(wanted: list[frozenset[str]], p: RetrievedPassage) -> int | 
 
 
 #: Question words that say what kind of answer is wanted, not what it is about.
-_GENERIC = frozenset(
+GENERIC = frozenset(
     """say said says tell told describe described explain explained mention mentioned happen
     happened do did does done make made give given take taken get got know known according
     announce announced report reported state stated still may might must need want way
@@ -245,7 +245,7 @@ def focus_groups(question: str, glossary: Glossary,
             continue
         taken.append(m.span())
         forms = glossary.equivalents(m.group(0))
-        if m.group(0).lower() in _GENERIC:
+        if m.group(0).lower() in GENERIC:
             continue  # "impact", "dampak": the kind of answer, even when the glossary has it
         if not forms & anchor_forms:
             out.append(forms)
@@ -258,7 +258,7 @@ def focus_groups(question: str, glossary: Glossary,
         if any(s <= m.start() < e for s, e in taken):
             continue
         low = m.group(0).lower()
-        if (low in STOPWORDS or low in _NOT_ANCHORS or low in _GENERIC or len(low) < 3
+        if (low in STOPWORDS or low in _NOT_ANCHORS or low in GENERIC or len(low) < 3
                 or any(ch.isdigit() for ch in low) or low in anchor_forms
                 or (m.group(0)[0].isupper() and not _opens(question, m))):
             continue
@@ -307,7 +307,7 @@ def measured(question: str, glossary: Glossary) -> list[frozenset[str]]:
         low = low[:-3] if low.endswith("nya") and len(low) > 6 else low
         if (low not in STOPWORDS and low not in _NOT_MEASURED and low not in _NOT_ANCHORS
                 and low not in _CHANGES
-                and low not in _GENERIC and (not before.group(1)[0].isupper()
+                and low not in GENERIC and (not before.group(1)[0].isupper()
                                              or _OPENING.search(question[:before.start()]))):
             out.append(glossary.equivalents(low))
     for i, tok in enumerate(_TOKEN.finditer(m.group(1) or "")):

@@ -45,6 +45,27 @@ ASKS_NAME = re.compile(
     r"person|people|group|association|players?|ministry|body|court)|"
     r"(menteri|perusahaan|lembaga|pelabuhan|platform|konsultan|pengamat|bursa|kota|"
     r"asosiasi|pejabat)\s+(apa|mana))\b", re.I)
+#: "Which system do ...", "what four areas did ...", "produk apa", "peraturan apa saja": the
+#: noun a which/what question (or an Indonesian "X apa / X mana") asks for; a sentence that
+#: says it is of the kind of answer asked ("through the Online Single Submission system").
+_AUX = (r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|should|must|may|"
+        r"[a-z]+ed)")
+ASKS_HEAD = re.compile(
+    rf"\b(?:which\s+(?:[\w-]+\s+){{0,2}}?([a-z][\w-]+)(?=\s+{_AUX}\b)|"
+    rf"what\s+(?:[\w-]+\s+){{0,2}}?([a-z][\w-]+)(?=\s+(?:do|does|did|is|are|was|were|has|"
+    r"have|had|can|could|will|would|should|must|may)\b)|"
+    r"([a-z][\w-]+)\s+(?:apa|mana)\b(?!\s+(?:itu|ini)\b))", re.I)
+
+
+def asked_head(question: str) -> str | None:
+    """The noun a which/what question asks for ("which income tax article" -> "article"),
+    lower-cased; None when it asks for none."""
+    m = ASKS_HEAD.search(question)
+    if not m:
+        return None
+    return (m.group(1) or m.group(2) or m.group(3)).lower()
+
+
 ASKS_NUMBER = re.compile(
     r"\b((?<!tahun )(?<!tanggal )(?<!bulan )(?<!hari )(?<!jam )(?<!pukul )berapa|"
     r"how (much|many|large|big|high|long)|what (share|percentage|amount)|"
