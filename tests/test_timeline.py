@@ -245,6 +245,11 @@ def test_a_question_s_passages_add_the_events_they_date_about_its_subjects():
     ("Apakah denda KPPU bikin TikTok kehilangan izin jualannya?", None),
     ("Did the KPPU fine cost TikTok its licence?", None),
     ("Did Permendag 31/2023 force TikTok to shut its shop?", "stopped"),
+    # what was done about an event is no event of its type
+    ("Did TikTok appeal the KPPU fine over Tokopedia?", None),
+    ("Apakah TikTok mengajukan banding atas denda KPPU?", None),
+    ("Has TikTok paid the fine yet?", None),
+    ("Was TikTok fined, and did it appeal?", "fined"),
 ])
 def test_the_event_a_question_asks_about(question, asked):
     from rag.tracking.events import asked_event_type

@@ -91,15 +91,29 @@ _CAUSES = re.compile(
     re.I)
 
 
+#: Verbs for what is done about an event, which no event type names: "Did TikTok appeal
+#: the fine?", "Apakah TikTok mengajukan banding atas denda itu?" ask about the appeal.
+_ACTS_ON = re.compile(
+    r"\b(?:appeal\w*|challeng\w*|contest\w*|disput\w*|pa(?:y|id|ying) (?:the|its|a)|"
+    r"overturn\w*|banding|menggugat|digugat|gugatan|membayar|dibayar|melunasi|keberatan)\b",
+    re.I)
+
+
 def asked_event_type(question: str) -> str | None:
     """The event type a question asks about: its first cue (a question names its verb
     first: "Has TikTok been fined over its takeover?", "Masih berlaku? Ada perubahan?"),
     after the word by which it asks what something brought about, when it has one (the
-    fine in "Did the fine cost TikTok its licence?" is the cause, not what is asked)."""
+    fine in "Did the fine cost TikTok its licence?" is the cause, not what is asked).
+    None when, before that cue, it asks what was done about the event ("Did TikTok appeal
+    the fine?" is no question whether it was fined)."""
     cause = _CAUSES.search(question)
     start = cause.end() if cause else 0
     found = [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(question, start)]
-    return min(found)[1] if found else None
+    if not found:
+        return None
+    at, kind = min(found)
+    acts = _ACTS_ON.search(question, start)
+    return None if acts and acts.start() < at else kind
 
 
 def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
