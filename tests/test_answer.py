@@ -218,6 +218,15 @@ def test_which_regulation_leads_with_a_regulation_the_question_does_not_name():
     assert ans.found and "Permendag 3/2024" in ans.answer.split("[1]")[0], ans.answer
 
 
+def test_when_did_x_announce_leads_with_the_sentence_that_reports_the_announcement():
+    text = ("Bukalapak, one of the first e-commerce companies, said it will stop selling "
+            "physical goods on its marketplace in 2025 and focus on virtual products. "
+            "The company announced the change in January 2025.")
+    q = "When did Bukalapak announce it would stop selling physical goods?"
+    ans = _ask(q, [_p(1, text, lang="en")])
+    assert ans.found and ans.answer.startswith("The company announced"), ans.answer
+
+
 def test_why_did_it_close_is_answered_by_the_stop():
     ps = [_p(1, "TikTok Shop stopped facilitating transactions in Indonesia on 4 October 2023 "
                 "to comply with Permendag 31/2023, which bars social media from processing "

@@ -250,7 +250,8 @@ class ExtractiveAnswerer:
 
 def _kind_hint(s: Sentence, asked: Asked) -> float:
     """How much ``s`` looks like the kind of answer asked for: a date, a number, a name the
-    question lacks, a cause, a definition (added to its score; it also ranks the lead)."""
+    question lacks, a cause, a definition, the telling asked about ("announced", "described
+    ... as") (added to its score; it also ranks the lead)."""
     hint = 0.0
     if asked.date and HAS_DATE.search(s.text):
         hint += 0.15
@@ -261,6 +262,8 @@ def _kind_hint(s: Sentence, asked: Asked) -> float:
         # also says the role asked for ("pejabat", "minister")
         hint += 0.2 if asked.says_role(s) else 0.15
     if asked.reason and GIVES_REASON.search(s.text):  # a lighter hint: cues vary
+        hint += 0.1
+    if asked.says_telling(s):  # "when did X announce": the sentence that reports it
         hint += 0.1
     if asked.definition and GIVES_DEFINITION.search(s.text) and asked.focused(s):
         hint += 0.1  # "apa itu X": a sentence that says what X is

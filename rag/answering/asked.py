@@ -22,7 +22,7 @@ from rag.text import STOPWORDS, detect_language, open_quote, sentence_spans, ste
 from rag.tracking.impact import cue_clause, denies
 from rag.types import RetrievedPassage
 
-from .grounding import GENERIC, covers, focus_groups, measured
+from .grounding import GENERIC, TELLS, covers, focus_groups, measured
 
 _DAY = (r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
         r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
@@ -228,6 +228,7 @@ class Asked:
     role: list[frozenset[str]]  # "pejabat mana", "which minister": who the name must be
     head: frozenset[str] = frozenset()  # "which system", "produk apa": the noun asked for
     own_refs: frozenset[str] = frozenset()  # the regulations the question names
+    tells: frozenset[str] = frozenset()  # "announce", "describe": the telling asked about
 
     @classmethod
     def of(cls, question: str, language: str, glossary,
@@ -252,7 +253,9 @@ class Asked:
                    measured=measured(question, glossary), role=role,
                    known={f for w in words(question) for f in _word_forms(w)},
                    head=_head(question, glossary),
-                   own_refs=frozenset(r.id for r in find_references(question)))
+                   own_refs=frozenset(r.id for r in find_references(question)),
+                   tells=frozenset(f for w in words(question) if w in TELLS
+                                   for f in glossary.equivalents(w)))
 
     def new_name(self, text: str) -> bool:
         """Whether ``text`` names someone or something the question does not: a capitalised
@@ -281,6 +284,11 @@ class Asked:
         if self.head & _REGULATION:  # "the rule" names none
             return any(r.id not in self.own_refs for r in find_references(s.text))
         return _says(self.head, s, self.language) is True
+
+    def says_telling(self, s: "Sentence") -> bool:
+        """Whether ``s`` reports the telling a question asks about ("announced the change in
+        January 2025" for "When did Bukalapak announce ...")."""
+        return bool(self.tells) and _says(self.tells, s, self.language) is True
 
     def holds_kind(self, sentences: list[Sentence]) -> bool:
         """A "when" question needs a date in its answer ("what date": a day, not just a

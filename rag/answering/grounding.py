@@ -226,6 +226,15 @@ GENERIC = frozenset(
 #: isi X") or when ("now": rag.retrieval.query reads those), not what the answer says: an
 #: answer about Y's falling sales need not say "impact".
 
+#: The generic words above that name a way of telling ("When did X announce ...", "How did
+#: X describe ..."): no focus term, but what the answer reports is that act. "Say" and
+#: "kata" are not among them: they attribute nearly every quote, so they tell no sentence
+#: apart.
+TELLS = frozenset("""describe described explain explained mention mentioned announce announced
+    report reported state stated sebut menyebut jelaskan menjelaskan ungkap mengungkapkan
+    umumkan mengumumkan""".split())
+
+
 
 def focus_groups(question: str, glossary: Glossary,
                  names: set[str] | None = None) -> list[frozenset[str]]:
