@@ -283,3 +283,27 @@ def test_rules_open_with_the_statement_that_says_most_of_the_question():
     ans = rules_answer(imp, "Permendag 2/2025", "en", question="What does it regulate?",
                        glossary=g)
     assert ans.answer.splitlines()[1].startswith("- The rule applies")  # asked nothing: scope
+
+
+def test_the_statement_whose_range_holds_the_asker_s_amount_comes_first():
+    from rag.answering.rules import stakeholder_answer
+    from rag.retrieval.glossary import load_glossary
+    from rag.tracking.impact import Impact, Statement
+
+    texts = [("obligation", "Marketplaces must collect a 0.5% income tax from their merchants "
+                            "on every sale.", ["platforms", "sellers"]),
+             ("scope", "The levy applies to merchants with a turnover between Rp500 million "
+                       "and Rp4.8 billion.", ["sellers"]),
+             ("scope", "Merchants with a turnover below Rp500 million only file a "
+                           "statement.", ["sellers"])]
+    levy = Impact(regulation="pmk-1-2025", stakeholders=[], obligations=[
+        Statement(kind=k, text=t, stakeholders=g, citation=_cite(f"a{i}:0", 0, t))
+        for i, (k, t, g) in enumerate(texts)])
+    glossary = load_glossary()
+    for amount, lead in (("Rp200 juta", "- Merchants with a turnover below"),
+                         ("Rp1 miliar", "- The levy applies")):
+        ans = stakeholder_answer([], [levy], ["sellers"], "id",
+                                 f"Omzet saya {amount} setahun, kena pajak marketplace nggak?",
+                                 glossary)
+        bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+        assert bullets[0].startswith(lead), ans.answer

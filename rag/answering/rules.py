@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.amounts import amounts, fits
 from rag.regulations import reference_ids
 from rag.retrieval.glossary import Glossary
 from rag.text import content_words, terms
@@ -51,17 +52,23 @@ _WHO = {g: re.compile(rf"\b(?:{rx})\b", re.I) for g, rx in (
 
 
 def statement_order(reg_id: str, question: str = "", glossary: Glossary | None = None):
-    """Sort key: statements that say more of the question's own words first ("what
-    turnover range does the levy apply to?" -> the turnover sentence; with a ``glossary``,
-    in either language: "omzet saya" -> "turnover"), then those that name the regulation,
-    then those from passages that cite it before any other (a passage on a newer rule cites
-    the one it replaced too)."""
+    """Sort key: statements whose range of money holds the asker's own amount first
+    ("omzet saya Rp200 juta" -> "omzet di bawah Rp500 juta tidak dikenai pungutan"), then
+    those that say more of the question's own words ("what turnover range does the levy
+    apply to?" -> the turnover sentence; with a ``glossary``, in either language: "omzet
+    saya" -> "turnover"), then those that name the regulation, then those from passages
+    that cite it before any other (a passage on a newer rule cites the one it replaced
+    too)."""
     asked = asked_terms(strip_references(question), glossary)
+    own = amounts(question)
 
     def key(s: Statement) -> tuple[int, bool, bool]:
         said = {t for lg in ("id", "en") for t in terms(s.text, lg)}
         refs = reference_ids(s.citation.quote)
-        return (-len(asked & said), reg_id not in reference_ids(s.text),
+        # its first element is minus how much of the question it says (callers read it as
+        # that): holding the asker's amount counts as saying all of it
+        told = len(asked) + 1 if fits(s.text, own) else 0
+        return (-(told + len(asked & said)), reg_id not in reference_ids(s.text),
                 not refs or refs[0] != reg_id)
     return key
 

@@ -1,0 +1,44 @@
+"""Amounts of money and the ranges rules put them in (rag.amounts)."""
+import math
+
+import pytest
+
+from rag.amounts import Range, amounts, fits, ranges
+
+
+@pytest.mark.parametrize("text, value, currency", [
+    ("omzet saya Rp200 juta setahun", 200e6, "idr"),
+    ("I make about Rp1 billion a year", 1e9, "idr"),
+    ("antara Rp500 juta hingga Rp4,8 miliar", 500e6, "idr"),
+    ("minimal 100 dolar AS per unit", 100, "usd"),
+    ("at least USD 100 per item", 100, "usd"),
+    ("omzet di atas Rp500.000.000", 500e6, "idr"),
+    ("fined 15 billion rupiah", 15e9, "idr"),
+])
+def test_amounts_read_scale_and_currency(text, value, currency):
+    got = amounts(text)
+    assert got and got[0].value == pytest.approx(value) and got[0].currency == currency
+
+
+def test_numbers_without_a_currency_are_no_amounts():
+    assert amounts("75,01 persen saham, 450 karyawan, Permendag 31/2023") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("omzet di bawah Rp500 juta per tahun tidak dikenai pungutan",
+     [Range(-math.inf, 500e6, "idr")]),
+    ("turnover between Rp500 million and Rp4.8 billion", [Range(500e6, 4.8e9, "idr")]),
+    ("omzet tahunan antara Rp500 juta hingga Rp4,8 miliar", [Range(500e6, 4.8e9, "idr")]),
+    ("must be worth at least USD 100, or roughly Rp1.5 million", [Range(100, math.inf, "usd")]),
+    ("TikTok was fined Rp15 billion", []),
+])
+def test_ranges(text, expected):
+    assert ranges(text) == expected
+
+
+def test_a_statement_fits_the_asker_whose_amount_its_range_holds():
+    asker = amounts("Omzet saya cuma Rp200 juta setahun, kena potong pajak nggak?")
+    assert fits("Pedagang dengan omzet di bawah Rp500 juta tidak dikenai pungutan.", asker)
+    assert not fits("Pungutan berlaku bagi omzet antara Rp500 juta hingga Rp4,8 miliar.", asker)
+    assert not fits("Barang impor minimal 100 dolar AS.", asker)  # another currency
+    assert not fits("Pedagang dengan omzet di bawah Rp500 juta.", [])
