@@ -204,7 +204,9 @@ class PantauService:
                             passages: Sequence[RetrievedPassage]) -> Answer | None:
         """"Saya jualan di X, harus bagaimana?": X's newest status, then what the rules in
         play require of the asker's group: those the question names, else those cited by
-        the passages retrieved for it (best first), up to three."""
+        the passages retrieved for it (best first), up to three. Asked from a date on ("which
+        new rules from 2025 onward affect me?"), the rules in play are those with news since
+        then (when any has), each after its newest such event (a revision being drafted)."""
         newest = []
         players = self._players(qp.question)[:2]
         for eid in players:
@@ -214,8 +216,15 @@ class PantauService:
                 # else its newest event (a seller on TikTok is not asking about its fine).
                 ops = [e for e in tl.events if e.type in OPERATION]
                 newest.append((ops or tl.events)[-1])
-        newest = self.timelines.read(newest)
         regs = regs or self._cited_by(passages)
+        since = find_since(qp.question)
+        if since is not None:
+            recent = [(rec, tl.events[-1]) for rec, tl in ((r, self._line(r.id)) for r in regs)
+                      if tl is not None and tl.events and tl.events[-1].date >= since.isoformat()]
+            if recent:
+                regs = [rec for rec, _ in recent]
+                newest += [e for _, e in recent]
+        newest = self.timelines.read(newest)
         impacts = [i for i in (self.impact(r.id) for r in regs[:3]) if i is not None]
         groups = groups_asked(qp.question, own=True)
         known = self.timelines.gazetteer.entities

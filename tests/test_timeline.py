@@ -1,4 +1,6 @@
 """Entities, events and timelines over the sample corpus (real Chroma, fake embedder)."""
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -305,6 +307,14 @@ def test_analyst_questions_are_answered_from_the_structured_layer(sample):
     lines = mine.answer.split("\n\n")[0].splitlines()
     assert lines[0] == "Yang berlaku untuk Penjual / UMKM sekarang, menurut sumber:"
     assert lines[1].startswith("- 20 Januari 2026: ") and len(lines) >= 3
+    # ... asked from a date on: the rules with news since then, each after its newest event
+    recent = service.ask("I sell batik on two marketplaces. Which new rules from 2025 onward "
+                         "affect me?")
+    lines = recent.answer.split("\n\n")[0].splitlines()
+    assert recent.intent == "stakeholder", recent.answer
+    assert lines[0] == "What applies to sellers / MSMEs now, according to the sources:"
+    dated = [re.match(r"- (\d{1,2} \w+ (\d{4})): ", ln) for ln in lines[1:]]
+    assert dated[0] and all(int(m[2]) >= 2025 for m in dated if m), recent.answer
     # What a regulation is: the sentence naming it with its title, then what it covers.
     what = service.ask("Apa itu PP 80/2019?")
     assert what.intent == "definition" and what.mode == "tracker"

@@ -177,7 +177,9 @@ def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact
     if len(items) <= len(newest):
         return None  # no rule for the group: the passages answer
     label = (GROUP_LABELS[lang][groups[0]] if groups else _OWN_GROUP[lang])
-    return compose(_YOU_LEAD[lang].format(group=label.lower() if lang == "en" else label),
+    if lang == "en":  # "sellers / MSMEs": a capital opens the label only, an acronym keeps its
+        label = " ".join(w if w[1:].lower() != w[1:] else w.lower() for w in label.split())
+    return compose(_YOU_LEAD[lang].format(group=label),
                    items, lang, "stakeholder", glossary)
 
 
