@@ -307,3 +307,21 @@ def test_the_statement_whose_range_holds_the_asker_s_amount_comes_first():
                                  glossary)
         bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
         assert bullets[0].startswith(lead), ans.answer
+
+
+def test_sanctions_open_with_the_statement_that_names_what_they_are():
+    from rag.answering.rules import rules_answer
+    from rag.tracking.impact import Impact, Statement
+
+    texts = [("The minister will not hesitate to sanction platforms that defy the rule.",
+              ["platforms"]),
+             ("Platforms that defy it will first get a warning letter.", ["platforms"]),
+             ("Sanctions range from written warnings to revocation of the business licence.", [])]
+    imp = Impact(regulation="permendag-2-2025", stakeholders=[], obligations=[
+        Statement(kind="sanction", text=t, stakeholders=g, citation=_cite(f"a{i}:0", 0, t))
+        for i, (t, g) in enumerate(texts)])
+    ans = rules_answer(imp, "Permendag 2/2025", "en", sanctions=True, groups=["platforms"],
+                       question="What sanctions do platforms that break Permendag 2/2025 face?")
+    bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert bullets[0].startswith("- Sanctions range from written warnings"), ans.answer
+    assert bullets[-1].startswith("- The minister will not hesitate"), ans.answer

@@ -225,6 +225,7 @@ def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
     wanted = {k for k, rx in _ASKS_KIND.items() if rx.search(question)}
     found = sorted((s for s in impact.obligations if s.kind in kinds),
                    key=lambda s: (bool(wanted) and s.kind not in wanted,
+                                  -len(measures(s.text)) if sanctions else 0,
                                   not set(groups) & set(s.stakeholders), about(s),
                                   kinds.index(s.kind)))
     if not found:
@@ -236,6 +237,20 @@ def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
         items = items[:1] + by_turns(items[1:])
     lead = (_SANCTIONS_LEAD if sanctions else _RULES_LEAD)[lang].format(label=label)
     return compose(lead, items, lang, "sanctions" if sanctions else "obligations", glossary)
+
+
+#: What is done to those who break a rule: the sanctions a statement names, not "sanksi"
+#: alone ("mulai dari peringatan tertulis hingga pencabutan izin usaha" says what they are;
+#: "tidak akan ragu menjatuhkan sanksi" does not).
+_MEASURES = re.compile(
+    r"\b(?:peringatan|teguran|pencabutan|dicabut|revocation|revok\w*|revoked|warnings?|denda|"
+    r"didenda|fine[sd]?|pemblokiran|diblokir|blokir|block\w*|pemutusan|penutupan|ditutup|"
+    r"closure|shut down|suspen\w*|pembekuan|dibekukan|freez\w*|penghentian)\b", re.I)
+
+
+def measures(text: str) -> set[str]:
+    """The sanctions ``text`` names (lower-cased cues)."""
+    return {m.group(0).lower() for m in _MEASURES.finditer(text)}
 
 
 def by_turns(items: list[Item]) -> list[Item]:
