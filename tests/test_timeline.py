@@ -204,6 +204,15 @@ def test_updates_since_a_date(sample):
     ("Setahun lalu TikTok Shop ditutup", "2024-10-04", ("2023-10-04", "relative")),
     ("agreed in December to take a stake", "2024-03-27", ("2023-12-01", "text-month")),
     ("pada Maret lalu", "2024-05-02", ("2024-03-01", "text-month")),
+    # a weekday is of the article's week: back from its day, ahead when the event is to come
+    ("The company had announced it a day earlier, on Tuesday, saying it would comply",
+     "2023-10-04", ("2023-10-03", "relative")),
+    ("TikTok stopped taking orders at 5 p.m. on Wednesday", "2023-10-04", ("2023-10-04", "relative")),
+    ("Toko itu tutup pada Rabu sore", "2023-10-05", ("2023-10-04", "relative")),
+    ("The ministry will meet the platforms on Friday", "2023-10-04", ("2023-10-06", "relative")),
+    ("TikTok said on Tuesday it will stop", "2023-10-04", ("2023-10-03", "relative")),
+    ("Rapat digelar pada Jumat depan", "2023-10-05", ("2023-10-06", "relative")),
+    ("pada minggu lalu", "2023-10-05", ("2023-10-05", "article")),  # "minggu": a week
 ])
 def test_event_dates_counted_back_from_the_article(text, day, expected):
     assert event_date(text, day) == expected

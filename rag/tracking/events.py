@@ -120,7 +120,8 @@ def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
     """(ISO date, source) of a date expression, or of the article's day when it has none:
     a full date is "text", a day and month take the article's year (looking back: "sejak
     12 Desember" in a January article is last December), a month and year is "text-month",
-    "kemarin"/"today" are "relative"."""
+    "kemarin"/"today" and a weekday ("on Tuesday": the article's week, the next one when the
+    sentence looks ahead) are "relative"."""
     full = parse_date(text)
     if full:
         return full[:10], "text"
@@ -163,7 +164,31 @@ def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
     for word, delta in _RELATIVE.items():
         if base and re.search(rf"\b{word}\b", low):
             return (base + timedelta(days=delta)).isoformat(), "relative"
+    m = _ON_WEEKDAY.search(low)
+    if m and base:  # "on Tuesday": the article's week, looking back unless it looks ahead
+        before = low[:m.start()]
+        ahead = bool(_NEXT.match(low, m.end()) or (_AHEAD.search(before)
+                                                  and not _TOLD.search(before)))
+        shift = (_WEEKDAY[m["wd"]] - base.weekday()) % 7
+        back = (base.weekday() - _WEEKDAY[m["wd"]]) % 7
+        return (base + timedelta(days=shift) if ahead else base - timedelta(days=back)).isoformat(), \
+            "relative"
     return (article_day, "article") if article_day else None
+
+
+#: "On Tuesday", "pada Rabu sore": a day of the article's week, without its date ("Minggu"
+#: is left out: it is also "week").
+_WEEKDAY = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
+            "saturday": 5, "sunday": 6, "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3,
+            "jumat": 4, "sabtu": 5}
+_ON_WEEKDAY = re.compile(rf"\b(?:on|pada|hari|since|sejak|until|hingga|by|next)\s+(?P<wd>"
+                         rf"{'|'.join(_WEEKDAY)})\b")
+#: Before the weekday, what will happen ("will meet on Friday"): its weekday is the next
+#: one; unless someone told it then ("said on Tuesday it will stop": the telling's day).
+_AHEAD = re.compile(r"\b(?:will|shall|is due|are due|akan|dijadwalkan|scheduled)\b")
+_TOLD = re.compile(r"\b(?:said|says|announced|told|stated|mengatakan|menyatakan|mengumumkan|"
+                   r"kata|ujar)\b")
+_NEXT = re.compile(r"\s+(?:depan|mendatang)\b")
 
 
 #: "Two years ago", "setahun lalu", "3 bulan yang lalu": a time back from the article's day.
