@@ -95,6 +95,23 @@ def test_two_subjects_tell_the_story_they_share():
     assert ans.answer.count("\n- ") == 2 and "2022" not in ans.answer
 
 
+def test_a_shared_story_opens_with_what_its_events_were_for():
+    def ev(day, type_, pid, text):
+        return TimelineEvent(date=day, date_source="text", type=type_, summary=text,
+                             citation=_cite(pid, 0, text, published=day))
+    fine = [ev("2025-09-26", "fined", "s1:0", "The watchdog fined Zalora for notifying its "
+               "acquisition of Lapak late."),
+            ev("2025-09-29", "fined", "s2:0", "The fine on Zalora was read out on Monday.")]
+    a = _tl("kppu", fine)
+    b = _tl("zalora", fine + [ev("2023-12-11", "acquired", "z:0", "Zalora agreed to buy Lapak."),
+                              ev("2024-01-31", "acquired", "z2:0", "Zalora closed the Lapak deal."),
+                              ev("2022-01-01", "stopped", "z3:0", "Zalora closed a store.")])
+    ans = chronology_answer([a, b], "en")
+    bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert bullets[0].startswith("- 11 December 2023: Zalora agreed to buy Lapak."), ans.answer
+    assert len(bullets) == 3 and "2022" not in ans.answer and "closed the Lapak" not in ans.answer
+
+
 def test_what_the_passages_add_follows_with_markers_renumbered():
     routed = Answer(answer="Lead:\n- One. [1]", found=True, as_of="2024-01-01", language="en",
                     mode="tracker", intent="impact",

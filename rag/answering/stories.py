@@ -11,7 +11,7 @@ from datetime import date
 
 from rag.dates import STRETCH_CLOSES, STRETCH_OPENS, format_date
 from rag.text import terms
-from rag.tracking.events import asked_event_type
+from rag.tracking.events import asked_event_type, cause_types
 from rag.tracking.timeline import Event, Line, TimelineEvent, read_told
 from rag.types import Answer
 
@@ -49,6 +49,15 @@ def chronology_answer(lines: Sequence[Line], lang: str, question: str = "",
     subjects = {line.entity for line in lines}
     both = [e for k, e in events.items()
             if told_by.get(k, 0) > 1 or (len(subjects) > 1 and len(subjects & set(e.named)) > 1)]
+    if len(both) >= 2:
+        # ... and what those events were for, the first time it was told ("fined for
+        # notifying its acquisition late": the acquisition)
+        named = {k for t in read(both[:MAX_ITEMS]) for k in cause_types(t.summary)
+                 if k != t.type}
+        start = min(e.date for e in both)
+        for kind in named:
+            before = [e for e in events.values() if e.type == kind and e.date < start]
+            both += [min(before, key=_told_order)] if before else []
     found = sorted(both if len(both) >= 2 else events.values(), key=_told_order)
     first, last = _bounds(question, found, window, dated)
     about = {e.key for e in found}  # the subjects' own

@@ -76,6 +76,27 @@ def _cue(text: str) -> tuple[int, str] | None:
     return max(strong or found, default=None)
 
 
+#: Words after which a sentence says what an event was for ("fined ... for notifying its
+#: acquisition late", "didenda atas keterlambatan ... akuisisi").
+_FOR = re.compile(r"\b(?:for|over|because of|due to|atas|karena|akibat|lantaran|terkait)\b",
+                  re.I)
+
+
+def cause_types(text: str) -> set[str]:
+    """The types of what happened that ``text`` names, by a strong cue, as what its event was
+    for ("fined ... for notifying its acquisition late": acquired)."""
+    m = _FOR.search(text)
+    if not m:
+        return set()
+    return {k for k in STRONG if _CUES[k].search(text, m.end())
+            or (k in _NAMED_AS and _NAMED_AS[k].search(text, m.end()))}
+
+
+#: Nouns that name an event as a thing, not as what a sentence tells happened ("its
+#: acquisition" in a sentence on the fine).
+_NAMED_AS = {"acquired": re.compile(r"\bacquisitions?\b", re.I)}
+
+
 def event_type(text: str) -> str | None:
     """The event type a piece of text states (see ``_cue``)."""
     pick = _cue(text)
