@@ -40,6 +40,14 @@ def test_a_sentence_that_refers_back_to_a_regulation_states_its_relations():
                     ("permendag-7-2024", "amends", "permendag-36-2023"),
                     ("permendag-8-2024", "amends", "permendag-36-2023")]
     assert relations_in("Aturan tersebut diubah lewat Permendag 8/2024.", "permendag-8-2024") == []
+    # implementing rules point back by themselves
+    text = ("PP 80/2019 sets the framework. The trade ministry then issued detailed "
+            "implementing rules in 2020 through Permendag 50/2020.")
+    assert [rel for _, _, rel in passage_relations(text)] == [
+        ("permendag-50-2020", "implements", "pp-80-2019")]
+    assert relations_in("Kemendag menerbitkan aturan pelaksananya lewat Permendag 50/2020.",
+                        "pp-80-2019") == [("permendag-50-2020", "implements", "pp-80-2019")]
+    assert relations_in("Permendag 50/2020 mulai berlaku.", "pp-80-2019") == []
 
 
 def test_registry_over_the_sample(settings):

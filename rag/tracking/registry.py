@@ -93,14 +93,21 @@ class _Acc:
 _LISTED = re.compile(r"^\s*(?:,\s*)?(?:(?:dan|and|serta|as well as|&)\s*)?$", re.I)
 #: A sentence that opens on a regulation named before it: "Aturan tersebut direvisi
 #: melalui ...", "That regulation was amended by ...".
+#: The rules that carry out another, which they point back to by themselves ("the trade
+#: ministry then issued detailed implementing rules through X").
+_IMPLEMENTING = (r"implementing (?:rules|regulations?)|aturan (?:pelaksana(?:an)?|turunan)(?:nya)?|"
+                 r"peraturan pelaksana(?:an|nya)?")
 _BACK = re.compile(r"\b(?:(?:aturan|peraturan|beleid|regulasi|ketentuan)\s+(?:tersebut|itu|ini)|"
-                   r"(?:that|the|this)\s+(?:regulation|rule))\b", re.I)
+                   r"(?:that|the|this)\s+(?:regulation|rule)|{implementing})\b".format(
+                       implementing=_IMPLEMENTING), re.I)
 
 
-#: "... revised that regulation twice, through X": the government acts on it by means of X.
+#: "... revised that regulation twice, through X": the government acts on it by means of X;
+#: "issued detailed implementing rules through X": X implements it.
 _BY_MEANS = {"amends": r"revised|amended|merevisi|mengubah",
              "replaces": r"replaced|menggantikan|mengganti",
-             "revokes": r"revoked|repealed|mencabut"}
+             "revokes": r"revoked|repealed|mencabut",
+             "implements": _IMPLEMENTING}
 _MEANS = re.compile(r"\b(?:through|via|with|by|melalui|lewat|dengan|oleh)\s*$", re.I)
 
 
