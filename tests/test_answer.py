@@ -227,6 +227,13 @@ def test_when_did_x_announce_leads_with_the_sentence_that_reports_the_announceme
     assert ans.found and ans.answer.startswith("The company announced"), ans.answer
 
 
+def test_how_does_x_relate_to_y_is_answered_by_what_ties_them():
+    text = ("PMK 1/2025 makes marketplaces collect the levy from merchants. The levy dates "
+            "from PP 2/2018, the regulation that set a final income tax for small businesses.")
+    ans = _ask("How does PMK 1/2025 relate to PP 2/2018?", [_p(1, text, lang="en")])
+    assert ans.found and "PP 2/2018" in ans.answer, ans.answer
+
+
 def test_why_did_it_close_is_answered_by_the_stop():
     ps = [_p(1, "TikTok Shop stopped facilitating transactions in Indonesia on 4 October 2023 "
                 "to comply with Permendag 31/2023, which bars social media from processing "

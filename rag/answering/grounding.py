@@ -221,6 +221,8 @@ GENERIC = frozenset(
     sebenarnya sebetulnya memang emang aja actually really maksudnya artinya
     anything something everything nothing anyone someone anybody somebody sesuatu
     over down up out onto across through via
+    relate relates related relation relations relationship connect connected connection
+    link linked hubungan hubungannya berhubungan kaitan kaitannya berkaitan terkait
     """.split()) | {"saat ini", "at present", "hingga kini", "sampai sekarang", "so far"}
 #: The words above say what kind of answer is wanted ("what is the impact of X on Y", "apa
 #: isi X") or when ("now": rag.retrieval.query reads those), not what the answer says: an
