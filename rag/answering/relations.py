@@ -23,6 +23,15 @@ _RELATION_WORDS = {
     "en": {"replaces": "replaced", "amends": "amended", "revokes": "revoked",
            "implements": "implements"},
 }
+#: The kind of relation a question asks about, by its verb ("what replaced X", "sudah
+#: berapa kali direvisi", "aturan turunan dari apa").
+_ASKS_KIND = {k: re.compile(rx, re.I) for k, rx in (
+    ("replaces", r"\b(?:replac\w*|supersed\w*|menggantikan|mengganti|digantikan|diganti|"
+                 r"pengganti\w*|gantinya)\b"),
+    ("amends", r"\b(?:amend\w*|revis\w*|direvisi|merevisi|diubah|mengubah|perubahan)\b"),
+    ("revokes", r"\b(?:revok\w*|repeal\w*|dicabut|mencabut|pencabutan)\b"),
+    ("implements", r"\b(?:implement\w*|aturan (?:pelaksana|turunan)\w*|turunan dari|"
+                   r"derived from|under which law)\b"))}
 _RELATIONS_LEAD = {"id": "Menurut sumber: {facts}.", "en": "According to the sources: {facts}."}
 _IN_FORCE_FROM = {"id": " (berlaku {date})", "en": " (in force {date})"}
 _ISSUED_ON = {"id": " (terbit {date})", "en": " (issued {date})"}
@@ -76,6 +85,9 @@ def relations_answer(asked: Sequence[RegulationRecord], records: Sequence[Regula
         between = [t for t in triples if t[2] in ids]
     triples = sorted(dict.fromkeys(between if (between or in_force or counted) else triples),
                      key=lambda t: (t[1] != "replaces", t[0]))
+    # "Which regulation replaced X?": the relations of the kind asked, when there are such
+    kinds = {k for k, rx in _ASKS_KIND.items() if rx.search(question)}
+    triples = [t for t in triples if t[1] in kinds] or triples
     dated = {a: _took_effect(timeline_of(a)) if timeline_of else None for a, _, _ in triples}
     shown = read(list({e.key: e for e in dated.values() if e is not None}.values()))
     told = {(e.citation.passage_id, event_span(e)[0]): e for e in shown}
