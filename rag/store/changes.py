@@ -324,6 +324,15 @@ class PerArticle:
         None) and the previous result (do not modify it). Default: nothing."""
         return None
 
+    def keep(self, derived: Any) -> Any:
+        """What of ``derived`` a snapshot keeps so that a restore need not ``derive`` it
+        again (picklable; None: derive it). Default: nothing."""
+        return None
+
+    def reuse(self, view: dict[Hashable, Any], kept: Any) -> Any:
+        """``derived`` again from the ``view`` and what ``keep`` kept of it."""
+        return self.derive(view, set(view), None)
+
     def view(self) -> dict[Hashable, Any]:
         """The aggregated view of the store as it is now (do not modify it)."""
         self.follower.sync()
@@ -335,14 +344,16 @@ class PerArticle:
         return self._derived
 
     # -- Derived --------------------------------------------------------------------------
-    def capture(self) -> tuple[dict, dict, dict]:
-        """The published state (never changed after it is published)."""
+    def capture(self) -> tuple:
+        """The published state (never changed after it is published), with what ``keep``
+        takes of the derived result."""
         with self._lock:
-            return self._items, self._by_key, self._view
+            return self._items, self._by_key, self._view, self.keep(self._derived)
 
-    def restore(self, state: tuple[dict, dict, dict]) -> None:
-        items, by_key, view = state
-        derived = self.derive(view, set(view), None)
+    def restore(self, state: tuple) -> None:
+        items, by_key, view, *kept = state
+        derived = (self.reuse(view, kept[0]) if kept and kept[0] is not None
+                   else self.derive(view, set(view), None))
         with self._lock:
             self._items, self._by_key, self._view = items, by_key, view
             self._derived, self._pending = derived, None

@@ -106,7 +106,7 @@ def _told(ev: Event) -> tuple[str, str, str, int, str]:
 
 
 class _Timelines:
-    """Each subject's bucket winners in date order (``order``: (``_told``, event) pairs),
+    """Each subject's bucket winners in date order (``order``: by ``_told``),
     and its events with retellings dropped, made on first read after a change (a busy
     subject has thousands of buckets; a write should not pay for dropping its retellings)."""
 
@@ -122,7 +122,7 @@ class _Timelines:
     def events(self, subject: str) -> list[Event]:
         got = self._shown.get(subject)
         if got is None:
-            got = self._shown[subject] = _drop_retellings([e for _, e in self.order.get(subject, ())])
+            got = self._shown[subject] = _drop_retellings(list(self.order.get(subject, ())))
         return got
 
 
@@ -260,9 +260,9 @@ class TimelineIndex(PerArticle):
         if before is None:
             order: dict[str, list] = {}
             for key, ev in view.items():
-                order.setdefault(key[0], []).append((_told(ev), ev))
+                order.setdefault(key[0], []).append(ev)
             for line in order.values():
-                line.sort()
+                line.sort(key=_told)
             return _Timelines(order, view)
         touched: dict[str, list[tuple[str, str, str]]] = {}
         for key in changed:
@@ -273,14 +273,22 @@ class TimelineIndex(PerArticle):
             for key in keys:
                 old = before.winners.get(key)
                 if old is not None:
-                    del line[bisect.bisect_left(line, (_told(old),))]
+                    del line[bisect.bisect_left(line, _told(old), key=_told)]
                 if key in view:
-                    bisect.insort(line, (_told(view[key]), view[key]))
+                    bisect.insort(line, view[key], key=_told)
             if line:
                 order[subject] = line
             else:
                 order.pop(subject, None)
         return _Timelines(order, view, before, set(touched))
+
+    def keep(self, derived: _Timelines | None) -> dict[str, list] | None:
+        """Each subject's date order, so a restore does not sort a million events again
+        (lists of the view's own events: pickled once, as references)."""
+        return derived.order if derived is not None else None
+
+    def reuse(self, view: dict, kept: dict[str, list]) -> _Timelines:
+        return _Timelines(kept, view)
 
     def by_subject(self) -> dict[str, list[Event]]:
         """Every subject's events (compact records) as the store is now: made for each
