@@ -37,8 +37,6 @@ class Range(NamedTuple):
     high: float
     currency: str
 
-    def holds(self, amount: Amount) -> bool:
-        return amount.currency == self.currency and self.low <= amount.value <= self.high
 
 
 def _number(text: str, scaled: bool) -> float | None:
@@ -98,6 +96,22 @@ def ranges(text: str) -> list[Range]:
     return out
 
 
-def fits(statement: str, asker: list[Amount]) -> bool:
-    """Whether a range ``statement`` states holds one of the asker's amounts."""
-    return bool(asker) and any(r.holds(a) for r in ranges(statement) for a in asker)
+def situation(question: str) -> list[Range]:
+    """The asker's own amounts as ranges: the ranges the question states ("omzet saya di
+    atas Rp4,8 miliar": above it, its bound left out), else each amount as a point."""
+    said = ranges(question)
+    if said:
+        return [Range(lo * (1 + _EDGE) if lo > 0 else lo, hi * (1 - _EDGE), cur)
+                for lo, hi, cur in said]
+    return [Range(a.value, a.value, a.currency) for a in amounts(question)]
+
+
+#: How far inside its bounds an asker's range starts: "above Rp4.8 billion" meets no rule
+#: "between Rp500 million and Rp4.8 billion".
+_EDGE = 1e-9
+
+
+def fits(statement: str, asker: list[Range]) -> bool:
+    """Whether a range ``statement`` states meets the asker's situation (``situation``)."""
+    return bool(asker) and any(r.currency == a.currency and max(r.low, a.low) <= min(r.high, a.high)
+                               for r in ranges(statement) for a in asker)

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from rag.amounts import Range, amounts, fits, ranges
+from rag.amounts import Range, amounts, fits, ranges, situation
 
 
 @pytest.mark.parametrize("text, value, currency", [
@@ -37,8 +37,17 @@ def test_ranges(text, expected):
 
 
 def test_a_statement_fits_the_asker_whose_amount_its_range_holds():
-    asker = amounts("Omzet saya cuma Rp200 juta setahun, kena potong pajak nggak?")
+    asker = situation("Omzet saya cuma Rp200 juta setahun, kena potong pajak nggak?")
     assert fits("Pedagang dengan omzet di bawah Rp500 juta tidak dikenai pungutan.", asker)
     assert not fits("Pungutan berlaku bagi omzet antara Rp500 juta hingga Rp4,8 miliar.", asker)
     assert not fits("Barang impor minimal 100 dolar AS.", asker)  # another currency
     assert not fits("Pedagang dengan omzet di bawah Rp500 juta.", [])
+
+
+def test_an_asker_s_own_range_meets_a_rule_inside_its_bounds_only():
+    above = situation("What rate applies to sellers with turnover above Rp4.8 billion?")
+    assert not fits("The levy applies to a turnover between Rp500 million and Rp4.8 billion.",
+                    above)
+    assert fits("Sellers with a turnover of more than Rp4.8 billion pay the normal rate.", above)
+    assert fits("The levy applies to a turnover between Rp500 million and Rp4.8 billion.",
+                situation("Omzet saya di atas Rp1 miliar, kena?"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.amounts import amounts, fits
+from rag.amounts import fits, situation
 from rag.regulations import reference_ids
 from rag.retrieval.glossary import Glossary
 from rag.text import content_words, terms
@@ -60,7 +60,7 @@ def statement_order(reg_id: str, question: str = "", glossary: Glossary | None =
     that cite it before any other (a passage on a newer rule cites the one it replaced
     too)."""
     asked = asked_terms(strip_references(question), glossary)
-    own = amounts(question)
+    own = situation(question)
 
     def key(s: Statement) -> tuple[int, bool, bool]:
         said = {t for lg in ("id", "en") for t in terms(s.text, lg)}
