@@ -131,6 +131,7 @@ _OBLIGATIONS = re.compile(
     r"dilarang|larangan|melarang|forbid\w*|forbidden|bans?|banned|boleh|allowed|permitted|"
     r"may (still|not|only)|regulate[sd]?|mengatur|diatur|atur|isi(nya)?|contents?|provisions?|"
     r"ketentuan\w*|rules? (for|on|under)|ngatur|can (i|we|a|an|the) .{3,80} under|"
+    r"(have|has|need|needs) to do|perlu (melakukan|dilakukan)|"
     r"under .{3,60}, can (i|we|a|an|the))\b", re.I)
 #: "Apa itu X", "what is meant by X", "how does the rule define X", "X itu maksudnya apa":
 #: a definition is asked for.
