@@ -38,7 +38,6 @@ class Range(NamedTuple):
     currency: str
 
 
-
 def _number(text: str, scaled: bool) -> float | None:
     """"4,8" and "1.5" are decimals before a scale word; "500.000.000" groups thousands."""
     if scaled and re.fullmatch(r"\d+[.,]\d{1,2}", text):
@@ -96,6 +95,11 @@ def ranges(text: str) -> list[Range]:
     return out
 
 
+#: How far inside its bounds an asker's range starts: "above Rp4.8 billion" meets no rule
+#: "between Rp500 million and Rp4.8 billion".
+_EDGE = 1e-9
+
+
 def situation(question: str) -> list[Range]:
     """The asker's own amounts as ranges: the ranges the question states ("omzet saya di
     atas Rp4,8 miliar": above it, its bound left out), else each amount as a point."""
@@ -106,12 +110,8 @@ def situation(question: str) -> list[Range]:
     return [Range(a.value, a.value, a.currency) for a in amounts(question)]
 
 
-#: How far inside its bounds an asker's range starts: "above Rp4.8 billion" meets no rule
-#: "between Rp500 million and Rp4.8 billion".
-_EDGE = 1e-9
-
-
 def fits(statement: str, asker: list[Range]) -> bool:
     """Whether a range ``statement`` states meets the asker's situation (``situation``)."""
-    return bool(asker) and any(r.currency == a.currency and max(r.low, a.low) <= min(r.high, a.high)
-                               for r in ranges(statement) for a in asker)
+    return bool(asker) and any(
+        r.currency == a.currency and max(r.low, a.low) <= min(r.high, a.high)
+        for r in ranges(statement) for a in asker)

@@ -190,10 +190,10 @@ def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
         before = low[:m.start()]
         ahead = bool(_NEXT.match(low, m.end()) or (_AHEAD.search(before)
                                                   and not _TOLD.search(before)))
-        shift = (_WEEKDAY[m["wd"]] - base.weekday()) % 7
-        back = (base.weekday() - _WEEKDAY[m["wd"]]) % 7
-        return (base + timedelta(days=shift) if ahead else base - timedelta(days=back)).isoformat(), \
-            "relative"
+        wd = _WEEKDAY[m["wd"]]
+        day = (base + timedelta(days=(wd - base.weekday()) % 7) if ahead
+               else base - timedelta(days=(base.weekday() - wd) % 7))
+        return day.isoformat(), "relative"
     return (article_day, "article") if article_day else None
 
 
