@@ -125,7 +125,8 @@ _SANCTIONS = re.compile(
 _IMPACT = re.compile(
     r"\b(affect(s|ed|ing)?|impact\w*|dampak\w*|terdampak|berdampak|pengaruh\w*|kena|terkena|"
     r"who (is|are|was|were) (hit|affected)|apply to|applies to|berlaku (untuk|bagi|buat)|"
-    r"nasib\w*|consequences? for|akibat\w* (bagi|untuk|buat))\b", re.I)
+    r"nasib\w*|consequences? for|akibat\w* (bagi|untuk|buat)|(change[sd]?|means?) for|"
+    r"(artinya|berarti|berubah|perubahan)( apa)? (bagi|untuk|buat)|how did .{3,80}\bhit)\b", re.I)
 _OBLIGATIONS = re.compile(
     r"\b(require[sd]?|requirements?|wajib|kewajiban|obligations?|must|harus|prohibit\w*|"
     r"dilarang|larangan|melarang|forbid\w*|forbidden|bans?|banned|boleh|allowed|permitted|"
