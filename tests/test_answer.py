@@ -234,6 +234,17 @@ def test_how_does_x_relate_to_y_is_answered_by_what_ties_them():
     assert ans.found and "PP 2/2018" in ans.answer, ans.answer
 
 
+def test_a_figure_about_nothing_the_question_asks_is_no_answer():
+    text = ("The KPPU fined Zalora for notifying its acquisition of Lapak late. Zalora then "
+            "merged its shop into Lapak, ending a two-month suspension of the shop.")
+    q = "How many days after closing does a company have to notify the KPPU of an acquisition?"
+    assert not _ask(q, [_p(1, text, lang="en")]).found
+    # one focus term may be a verb the answer puts otherwise
+    deal = "Under the agreement, Zalora will take 75% of Lapak for USD 840 million."
+    ans = _ask("How much did Zalora pay for Lapak?", [_p(1, deal, lang="en")])
+    assert ans.found and "USD 840 million" in ans.answer, ans.answer
+
+
 def test_why_did_it_close_is_answered_by_the_stop():
     ps = [_p(1, "TikTok Shop stopped facilitating transactions in Indonesia on 4 October 2023 "
                 "to comply with Permendag 31/2023, which bars social media from processing "
