@@ -166,12 +166,12 @@ class ExtractiveAnswerer:
             if unknown is not None and asked.coverage(unknown) > (
                     asked.coverage(answering) if answering else 0):
                 return [], unknown
-            if (asked.number and answering is not None and len(asked.focus) >= 2
+            if (asked.number and answering is not None and asked.figure_of >= 2
                     and not any(of_kind[id(s)] and focused[id(s)] for s in ranked)):
                 # a figure, but of nothing the question asks about ("how many days after
                 # closing must a company notify?" is not answered by a two-month
-                # suspension); one focus term may be a verb the answer puts otherwise
-                # ("how much did it pay?": "will take 75% for USD 840 million")
+                # suspension); one focus term may be put otherwise ("how much did it pay for
+                # its stake?": "will take 75% for USD 840 million")
                 return [], None
         elif not any(focused.values()):
             return [], None

@@ -326,6 +326,12 @@ class Asked:
         """"How long", "berapa tahun": the question asks for a duration."""
         return not self.measured or any(g & _TIME_UNITS for g in self.measured)
 
+    @cached_property
+    def figure_of(self) -> int:
+        """How many focus terms say what a "how many / how much" question's figure is of,
+        the money verbs aside ("pay", "fined", "cost": the amount itself answers them)."""
+        return sum(not any(_ASKS_MONEY.fullmatch(f) for f in g) for g in self.focus)
+
     def coverage(self, s: Sentence) -> int:
         """How many of the focus terms ``s`` says (in either language)."""
         return len(self.says(s))
