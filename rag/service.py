@@ -23,6 +23,7 @@ from rag.answering.tracked import OPERATION, status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
 from rag.models.llm import make_chat_model
 from rag.models.rerank import make_reranker
+from rag.retrieval.intents import ASKS_RULES
 from rag.retrieval.retrieve import Retriever
 from rag.store.indexing import BatchIndexer, IndexResult
 from rag.store.store import PantauStore
@@ -152,6 +153,13 @@ class PantauService:
                          for k, v in self.timelines.since(day, sub.lower()).items()}
             else:
                 found = self.timelines.since(day)
+                if ASKS_RULES.search(qp.question):
+                    # "aturan baru apa": the regulations' news and what regulators did
+                    # (their own events, and those of others that name them)
+                    kept = {k: v if self._regulatory(k)
+                            else [e for e in v if any(map(self._regulatory, e.named))]
+                            for k, v in found.items()}
+                    found = {k: v for k, v in kept.items() if v} or found
             return whats_new_answer(found, day, lang, self.timelines.read)
         if qp.intent == "stakeholder":
             return self._stakeholder_answer(qp, regs, lang, passages)
@@ -255,6 +263,12 @@ class PantauService:
         """A regulation's rules (prohibitions, obligations, thresholds) as Statements."""
         impact = self.impact(reg_id)
         return [s for s in (impact.obligations if impact else []) if s.kind in RULE_KINDS]
+
+    def _regulatory(self, subject: str) -> bool:
+        """A tracked regulation, or a regulator or ministry: whose news is regulatory."""
+        ent = self.timelines.gazetteer.entities.get(subject)
+        return (self.registry.get(subject) is not None
+                or (ent is not None and ent.kind in ("regulator", "ministry")))
 
     def _kind_of(self, name: str) -> str | None:
         """"regulation" for a reference, the gazetteer's kind for a tracked player."""

@@ -310,6 +310,11 @@ def test_analyst_questions_are_answered_from_the_structured_layer(sample):
     new = service.ask("Apa yang baru sejak pertengahan 2025?")
     assert new.intent == "whats_new" and new.answer.startswith("Sejak 1 Juli 2025, menurut sumber:")
     assert new.citations and all(c.published >= "2025-07" for c in new.citations)
+    # ... asked for rules: the regulations' news and what regulators did, not a shop closing
+    rules = service.ask("Ada aturan baru apa sejak 2025?")
+    bullets = [ln for ln in rules.answer.splitlines() if ln.startswith("- ")]
+    assert rules.intent == "whats_new" and bullets, rules.answer
+    assert "37 Tahun 2025" in bullets[0] and "Bukalapak" not in rules.answer, rules.answer
     # The asker's own situation: the player's newest status, then rules for their group.
     mine = service.ask("Saya jualan di TikTok Shop, harus bagaimana sekarang?")
     assert mine.intent == "stakeholder"
