@@ -35,8 +35,11 @@ MONTH_LABELS = {
            "September", "October", "November", "December"],
 }
 ZONES = {"WIB": 7, "WITA": 8, "WIT": 9, "UTC": 0, "GMT": 0}
-WEEKDAYS = r"(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|" \
-           r"wednesday|thursday|friday|saturday|sunday)"
+#: Day-of-week names, both languages, 0 = Monday.
+WEEKDAY_NUMBERS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4,
+                   "sabtu": 5, "minggu": 6, "ahad": 6, "monday": 0, "tuesday": 1,
+                   "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+WEEKDAYS = "(?:" + "|".join(sorted(WEEKDAY_NUMBERS, key=len, reverse=True)) + ")"
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _TIME = r"(?:[,\s]+(?:pukul\s+)?(\d{1,2})[:.](\d{2})(?:[:.]\d{2})?\s*(WIB|WITA|WIT|UTC|GMT)?)?"
 
@@ -216,11 +219,8 @@ def _parse_iso(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
-_WEEKDAY_NUMBERS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4,
-                    "sabtu": 5, "minggu": 6, "ahad": 6, "monday": 0, "tuesday": 1,
-                    "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
-                    "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thurs": 3, "fri": 4,
-                    "sat": 5, "sun": 6}
+_WEEKDAY_NUMBERS = {**WEEKDAY_NUMBERS, "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3,
+                    "thurs": 3, "fri": 4, "sat": 5, "sun": 6}
 _WD = "(?P<wd>" + "|".join(sorted((re.escape(w) for w in _WEEKDAY_NUMBERS), key=len,
                                   reverse=True)) + r")\.?"
 _MENTION = re.compile(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from rag.dates import MONTHS, parse_date
+from rag.dates import MONTHS, WEEKDAY_NUMBERS, parse_date
 from rag.regulations import find_references
 
 #: Event types and the words that state them (Indonesian and English), most specific first.
@@ -199,9 +199,7 @@ def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
 
 #: "On Tuesday", "pada Rabu sore": a day of the article's week, without its date ("Minggu"
 #: is left out: it is also "week").
-_WEEKDAY = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
-            "saturday": 5, "sunday": 6, "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3,
-            "jumat": 4, "sabtu": 5}
+_WEEKDAY = {w: n for w, n in WEEKDAY_NUMBERS.items() if w != "minggu"}
 _ON_WEEKDAY = re.compile(rf"\b(?:on|pada|hari|since|sejak|until|hingga|by|next)\s+(?P<wd>"
                          rf"{'|'.join(_WEEKDAY)})\b")
 #: Before the weekday, what will happen ("will meet on Friday"): its weekday is the next
