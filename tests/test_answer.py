@@ -1,4 +1,6 @@
 """Extractive answers over hand-made retrieved passages (no store, no model)."""
+import pytest
+
 from answer_kit import answerer as _answerer
 from answer_kit import ask as _ask
 from answer_kit import passage as _p
@@ -201,21 +203,22 @@ def test_who_questions_prefer_a_sentence_naming_someone_the_question_does_not():
     assert ans.found and ans.answer.startswith("Menteri Komunikasi dan Informatika Budi Arie"), ans.answer
 
 
-def test_which_x_questions_lead_with_the_sentence_that_says_x():
-    text = ("Online merchants and the platforms that host them must all hold a business "
-            "licence. The application runs through the Online Single Submission system.")
-    q = "Through which system do online merchants apply for their business licence under PP 80/2019?"
-    ans = _ask(q, [_p(1, "PP 80/2019 sets the licensing duty. " + text, lang="en")])
-    assert ans.found and "Online Single Submission" in ans.answer.split("[1]")[0], ans.answer
-
-
-def test_which_regulation_leads_with_a_regulation_the_question_does_not_name():
-    text = ("Beleid ini merupakan perubahan ketiga atas Permendag 36/2023 tentang Kebijakan dan "
-            "Pengaturan Impor. Sebelumnya, aturan tersebut sudah direvisi melalui Permendag "
-            "3/2024 dan Permendag 7/2024.")
-    q = "Peraturan apa saja yang merevisi Permendag 36/2023 sebelum Permendag 8/2024?"
-    ans = _ask(q, [_p(1, "Permendag 8/2024 berlaku. " + text)])
-    assert ans.found and "Permendag 3/2024" in ans.answer.split("[1]")[0], ans.answer
+@pytest.mark.parametrize("question, text, lang, lead", [
+    # the noun asked for ("which system")
+    ("Through which system do online merchants apply for their business licence under "
+     "PP 80/2019?",
+     "PP 80/2019 sets the licensing duty. Online merchants and the platforms that host them "
+     "must all hold a business licence. The application runs through the Online Single "
+     "Submission system.", "en", "Online Single Submission"),
+    # "which regulation": a regulation the question does not name
+    ("Peraturan apa saja yang merevisi Permendag 36/2023 sebelum Permendag 8/2024?",
+     "Permendag 8/2024 berlaku. Beleid ini merupakan perubahan ketiga atas Permendag 36/2023 "
+     "tentang Kebijakan dan Pengaturan Impor. Sebelumnya, aturan tersebut sudah direvisi "
+     "melalui Permendag 3/2024 dan Permendag 7/2024.", "id", "Permendag 3/2024"),
+])
+def test_which_x_questions_lead_with_the_sentence_that_says_x(question, text, lang, lead):
+    ans = _ask(question, [_p(1, text, lang=lang)])
+    assert ans.found and lead in ans.answer.split("[1]")[0], ans.answer
 
 
 def test_when_did_x_announce_leads_with_the_sentence_that_reports_the_announcement():
