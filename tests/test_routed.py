@@ -302,6 +302,24 @@ def test_rules_open_with_the_statement_that_says_most_of_the_question():
     assert ans.answer.splitlines()[1].startswith("- The rule applies")  # asked nothing: scope
 
 
+def test_the_rule_s_own_name_and_the_word_rule_say_nothing_of_what_is_asked():
+    from rag.answering.rules import rules_answer
+    from rag.retrieval.glossary import load_glossary
+    from rag.tracking.impact import Impact, Statement
+
+    texts = [("prohibition", "Under the new rule, Peraturan Menteri Perdagangan Nomor 2 Tahun "
+                             "2025, social media may not process payments."),
+             ("prohibition", "Marketplaces may not act as producers.")]
+    imp = Impact(regulation="permendag-2-2025", stakeholders=[], obligations=[
+        Statement(kind=k, text=t, citation=_cite(f"a{i}:0", 0, t)) for i, (k, t) in
+        enumerate(texts)])
+    ans = rules_answer(imp, "Permendag 2/2025", "en", question="Can a marketplace act as a "
+                       "producer under the 2025 trade rule?", glossary=load_glossary())
+    bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    # "2025", "Perdagangan" (trade) and "rule" name the regulation, not what it says
+    assert bullets[0].startswith("- Marketplaces may not act"), ans.answer
+
+
 def test_the_statement_whose_range_holds_the_asker_s_amount_comes_first():
     from rag.answering.rules import stakeholder_answer
     from rag.retrieval.glossary import load_glossary
