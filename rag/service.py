@@ -217,6 +217,8 @@ class PantauService:
         then (when any has), each after its newest such event (a revision being drafted)."""
         newest = []
         players = self._players(qp.question)[:2]
+        if "sellers" in groups_asked(qp.question, own=True):
+            players = list(dict.fromkeys(map(self.timelines.gazetteer.shop_of, players)))
         for eid in players:
             tl = self._line(eid)
             if tl is not None and tl.events:

@@ -30,6 +30,21 @@ def test_gazetteer_prefers_the_longest_name(tmp_path):
         Gazetteer.load(bad)
 
 
+def test_a_seller_on_a_company_sells_on_its_one_platform_named_after_it():
+    from rag.tracking.entities import Entity
+    g = Gazetteer([Entity("acme", "company", ["Acme"]),
+                   Entity("acme-mart", "platform", ["Acme Mart"]),
+                   Entity("acmeville", "platform", ["Acmeville"]),
+                   Entity("duo", "company", ["Duo"]),
+                   Entity("duo-shop", "platform", ["Duo Shop"]),
+                   Entity("duo-pay", "platform", ["Duo Pay"])])
+    assert g.shop_of("acme") == "acme-mart"  # not "Acmeville": a name of its own
+    assert g.shop_of("acme-mart") == "acme-mart"
+    assert g.shop_of("duo") == "duo"  # two platforms: which one is not said
+    assert g.shop_of("unknown") == "unknown"
+    assert load_gazetteer().shop_of("tiktok") == "tiktok-shop"
+
+
 @pytest.mark.parametrize("sentence, day, expected", [
     ("TikTok Shop berhenti melayani transaksi mulai Rabu (4/10/2023) pukul 17.00 WIB.",
      "2023-10-03", [("2023-10-04", "text", "stopped")]),

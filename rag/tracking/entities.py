@@ -77,6 +77,16 @@ class Gazetteer:
             found.sort(key=lambda x: x[1])
         return found
 
+    def shop_of(self, eid: str) -> str:
+        """Where a seller "on" ``eid`` sells: a company's one platform named after it
+        ("jualan di TikTok": TikTok Shop), else ``eid`` itself."""
+        ent = self.entities.get(eid)
+        if ent is None or ent.kind == "platform":
+            return eid
+        shops = [e.id for e in self.entities.values() if e.kind == "platform"
+                 and e.label.lower().startswith(ent.label.lower() + " ")]
+        return shops[0] if len(shops) == 1 else eid
+
     def ids_in(self, text: str) -> list[str]:
         """Distinct entity ids mentioned in ``text``, in order of first mention."""
         return list(dict.fromkeys(eid for eid, _, _ in self.find(text)))
