@@ -32,7 +32,8 @@ _ID_WORDS = frozenset(
     tersebut kata ujar serta atau kembali masih para bagi namun sejak hingga sebagai lebih
     menjadi mereka kami kita ada belum agar sedang setelah terhadap menurut tahun bulan
     saya aku anda kamu kalau kalo jika apabila lalu terus jadi ngapain gimana nggak enggak
-    gak dong sih kok nih deh
+    gak dong sih kok nih deh udah udh aja blm yg ya kan tuh gitu gini kayak banget doang
+    bakal bakalan trus ama buat
     """.split()
 )
 _EN_WORDS = frozenset(

@@ -50,3 +50,11 @@ def test_english_stems_meet_across_a_final_e():
     from rag.text import stem
     assert len({stem(w, "en") for w in ("close", "closed", "closes", "closing")}) == 1
     assert len({stem(w, "en") for w in ("issue", "issued", "issues")}) == 1
+
+
+def test_chat_spellings_of_function_words_are_no_content():
+    from rag.text import content_words
+    # "udah" is "sudah", "aja" is "saja", "yg" is "yang", "bakal" is "akan": none says what
+    # a question is about
+    assert content_words("Udah wajib belum sih, yg jualan aja bakal kena pajak?") == [
+        "wajib", "jualan", "kena", "pajak"]
