@@ -43,7 +43,7 @@ ASKS_CLOCK = re.compile(r"\b((jam|pukul) berapa|what time|at what hour|"
                         r"what (was|is) the (\w+ )?time)\b", re.I)
 #: Questions answered by a name: a person, a company, an agency, a place.
 ASKS_NAME = re.compile(
-    r"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){0,2}?(minister|ministers|official|"
+    r"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){0,3}?(minister|ministers|official|"
     r"officials|company|companies|firm|firms|agency|agencies|regulator|consultant|analyst|"
     r"economist|executive|platform|platforms|port|ports|bank|exchange|city|cities|country|"
     r"person|people|group|association|players?|ministry|body|court)|"
@@ -55,8 +55,8 @@ ASKS_NAME = re.compile(
 _AUX = (r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|should|must|may|"
         r"[a-z]+ed)")
 ASKS_HEAD = re.compile(
-    rf"\b(?:which\s+(?:[\w-]+\s+){{0,2}}?([a-z][\w-]+)(?=\s+{_AUX}\b)|"
-    rf"what\s+(?:[\w-]+\s+){{0,2}}?([a-z][\w-]+)(?=\s+(?:do|does|did|is|are|was|were|has|"
+    rf"\b(?:which\s+(?:[\w-]+\s+){{0,3}}?([a-z][\w-]+)(?=\s+{_AUX}\b)|"
+    rf"what\s+(?:[\w-]+\s+){{0,3}}?([a-z][\w-]+)(?=\s+(?:do|does|did|is|are|was|were|has|"
     r"have|had|can|could|will|would|should|must|may)\b)|"
     r"([a-z][\w-]+)\s+(?:apa|mana)\b(?!\s+(?:itu|ini)\b))", re.I)
 
