@@ -27,7 +27,7 @@ from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
 from .asked import (GIVES_DEFINITION, GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked,
                     Sentence, attribution_only, gist, passage_sentences, same_gist,
-                    whole_quotes)
+                    spells_out, whole_quotes)
 from .grounding import anchors, anchors_reached, covers, missing_anchors, names_in
 
 NOT_FOUND = {
@@ -274,6 +274,8 @@ def _kind_hint(s: Sentence, asked: Asked) -> float:
         hint += 0.1
     if asked.definition and GIVES_DEFINITION.search(s.text) and asked.focused(s):
         hint += 0.1  # "apa itu X": a sentence that says what X is
+    if asked.acronym and spells_out(asked.acronym, s.text):
+        hint += 0.1  # "What is PMSE?": "Perdagangan Melalui Sistem Elektronik (PMSE)"
     return hint
 
 

@@ -17,7 +17,7 @@ from functools import cached_property
 from rag.dates import MONTH_NAMES
 from rag.regulations import find_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DEFINITION, ASKS_NAME, ASKS_NUMBER,
-                                   ASKS_REASON, asked_head, asks_date)
+                                   ASKS_REASON, WHAT_IS, asked_head, asks_date)
 from rag.text import STOPWORDS, detect_language, open_quote, sentence_spans, stem, terms, words
 from rag.tracking.impact import cue_clause, denies
 from rag.types import RetrievedPassage
@@ -229,6 +229,7 @@ class Asked:
     head: frozenset[str] = frozenset()  # "which system", "produk apa": the noun asked for
     own_refs: frozenset[str] = frozenset()  # the regulations the question names
     tells: frozenset[str] = frozenset()  # "announce", "describe": the telling asked about
+    acronym: str = ""  # "What is PMSE?", "OSS itu apa?": the abbreviation asked to spell out
 
     @classmethod
     def of(cls, question: str, language: str, glossary,
@@ -255,7 +256,8 @@ class Asked:
                    head=_head(question, glossary),
                    own_refs=frozenset(r.id for r in find_references(question)),
                    tells=frozenset(f for w in words(question) if w in TELLS
-                                   for f in glossary.equivalents(w)))
+                                   for f in glossary.equivalents(w)),
+                   acronym=_acronym_asked(question))
 
     def new_name(self, text: str) -> bool:
         """Whether ``text`` names someone or something the question does not: a capitalised
@@ -355,6 +357,25 @@ class Asked:
 
 #: The head nouns that a regulation's name answers ("peraturan apa", "which rule").
 _REGULATION = frozenset({"regulation", "regulations", "rule", "rules", "peraturan", "aturan"})
+
+
+#: An abbreviation: two to six capitals (a digit or lower-case letter may follow the first).
+_ACRONYM = re.compile(r"(?<![\w|])([A-Z][A-Za-z0-9]?[A-Z]{1,4})(?![\w|])")
+
+
+def _acronym_asked(question: str) -> str:
+    """The abbreviation a "what is X?" question asks about ("What is PMSE?"), or ""."""
+    if not (ASKS_DEFINITION.search(question) or WHAT_IS.search(question)):
+        return ""
+    found = [m.group(1) for m in _ACRONYM.finditer(question)]
+    return found[0] if len(found) == 1 else ""
+
+
+def spells_out(acronym: str, text: str) -> bool:
+    """Whether ``text`` gives ``acronym``'s long form: "Perdagangan Melalui Sistem
+    Elektronik (PMSE)" or "PMSE (Perdagangan ...)"."""
+    a = re.escape(acronym)
+    return bool(re.search(rf"[A-Z][\w-]*\s+\(\s*{a}\s*\)|\b{a}\s*\(\s*[A-Z]", text))
 
 
 def _head(question: str, glossary) -> frozenset[str]:

@@ -146,7 +146,7 @@ ASKS_DEFINITION = re.compile(
     r"\bwhat\s+is\s+meant\b|\bitu\s+(sebenarnya\s+|sih\s+)?apa\b)", re.I)
 #: "What is Shop | Tokopedia?": a short "what is X?" asks what X is (as an intent only; as a
 #: hint for the sentence to quote it would take "what is the latest ..." for one).
-_WHAT_IS = re.compile(r"\bwhat\s+(is|are)\s+(an?\s+|the\s+)?[\w|/ .-]{2,40}\?\s*$", re.I)
+WHAT_IS = re.compile(r"\bwhat\s+(is|are)\s+(an?\s+|the\s+)?[\w|/ .-]{2,40}\?\s*$", re.I)
 #: "Status", "kondisi", "nasib": the question asks where a subject stands (the timeline can
 #: answer); "where does X stand", "sekarang gimana" say so in other words.
 ASKS_STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
@@ -180,7 +180,7 @@ def intent_of(question: str, asks_status: bool = False, asks_yes_no: bool = Fals
         return "fact"
     if _OBLIGATIONS.search(q):
         return "obligations"
-    if ASKS_DEFINITION.search(q) or _WHAT_IS.search(q):
+    if ASKS_DEFINITION.search(q) or WHAT_IS.search(q):
         return "definition"
     if asks_status or asks_yes_no or ASKS_STATUS.search(q) or _STATUS_PHRASES.search(q):
         return "status"
