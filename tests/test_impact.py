@@ -145,3 +145,10 @@ def test_an_impact_read_from_the_oldest_passages_stays_when_only_a_later_one_cit
     write("https://a.example/1", "2024-01-02", "mewajibkan penjual mencantumkan harga")
     edited = service.impact("permendag-12-2024")
     assert edited is not kept and "mencantumkan harga" in edited.obligations[0].text
+
+
+def test_a_question_in_an_article_states_no_rule():
+    from rag.tracking.impact import statement_kind
+    assert statement_kind("Apa kewajiban marketplace?") is None  # an explainer's subheading
+    assert statement_kind('What must platforms do now?" ') is None
+    assert statement_kind("Platform wajib memungut pajak tersebut.") == "obligation"

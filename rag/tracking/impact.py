@@ -86,8 +86,16 @@ def _cue(sentence: str) -> tuple[str, re.Match] | None:
     return None
 
 
+#: A sentence that asks ("Apa kewajiban marketplace?", an explainer's subheading): it
+#: states nothing.
+_ASKS = re.compile(r"\?[\s\"'”’)\]]*$")
+
+
 def statement_kind(sentence: str) -> str | None:
-    """The first matching kind (OBLIGATION_CUES order) of a sentence, if any."""
+    """The first matching kind (OBLIGATION_CUES order) of a sentence, if any; a question
+    has none."""
+    if _ASKS.search(sentence):
+        return None
     cue = _cue(sentence)
     return cue[0] if cue else None
 
