@@ -441,3 +441,17 @@ def test_a_what_is_question_about_an_abbreviation_asks_for_its_long_form(questio
     assert spells_out("PMSE", "PP 80/2019 tentang Perdagangan Melalui Sistem Elektronik (PMSE)")
     assert spells_out("KPPU", "KPPU (Komisi Pengawas Persaingan Usaha) menilai ...")
     assert not spells_out("KPPU", "kata KPPU (29/9)")  # a date in brackets spells nothing
+
+
+def test_a_when_answer_gives_the_full_date_of_a_day_its_sentence_names_without_the_year():
+    ps = [_p(1, "Traders at Tanah Abang took to the streets on Thursday (Sept 21) to "
+                     "demand that the government shut down TikTok Shop.", lang="en",
+                  published="2023-09-22")]
+    ans = _ask("What day did the Tanah Abang traders protest against TikTok Shop?", ps)
+    assert ans.answer.startswith("21 September 2023: Traders at Tanah Abang"), ans.answer
+    # a sentence that writes its year needs no date before it
+    ps = [_p(1, "Traders at Tanah Abang took to the streets on 21 September 2023 to "
+                     "demand that the government shut down TikTok Shop.", lang="en",
+                  published="2023-09-22")]
+    ans = _ask("What day did the Tanah Abang traders protest against TikTok Shop?", ps)
+    assert ans.answer.startswith("Traders at Tanah Abang"), ans.answer

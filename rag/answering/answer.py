@@ -102,6 +102,8 @@ class ExtractiveAnswerer:
         as_of = max(dates)[:10] if dates else None
         conflicts = _conflicts(chosen, passages, markers) if plan and plan.wants_latest else []
         text = _compose(chosen, passages, markers, lang, as_of, bool(conflicts))
+        if asked.date and not asked.clock and not conflicts:
+            text = _dated(chosen[0], passages, lang) + text
         return Answer(answer=text, found=True, as_of=as_of, language=lang, mode=self.mode,
                       citations=citations, conflicts=conflicts)
 
@@ -323,6 +325,16 @@ def _conflicts(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
             out.append(Conflict(claim=s.text, published=day, marker=markers[s.passage],
                                 superseded_by=markers[newest.passage]))
     return out
+
+
+def _dated(lead: Sentence, passages: Sequence[RetrievedPassage], lang: str) -> str:
+    """For a "when" question, the full date of a lead that gives its day without the year
+    ("on Thursday (Sept 21)", "Senin (29/9)", "on Tuesday"), read against its article's
+    date as the timelines read it: "21 September 2023: " (else "")."""
+    when = own_date(lead.text, _day(passages[lead.passage]) or None)
+    if when is None or when[1] not in ("text", "relative") or when[0][:4] in lead.text:
+        return ""
+    return f"{format_date(when[0], lang)}: "
 
 
 def _compose(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
