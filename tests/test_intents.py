@@ -106,3 +106,15 @@ def test_the_noun_a_which_or_what_question_asks_for(question, head):
     assert asked_head(question) == head
     if head == "players":  # three words before the noun: still a name is asked
         assert ASKS_NAME.search(question)
+
+
+@pytest.mark.parametrize("question, number", [
+    ("How far along was the migration as of February 2024?", True),
+    ("Migrasinya sudah sejauh mana?", True),
+    ("How many employees were laid off?", True),
+    ("How did the migration go?", False),
+    ("Is the migration far from done?", False),
+])
+def test_how_far_along_asks_for_a_figure(question, number):
+    from rag.retrieval.intents import ASKS_NUMBER
+    assert bool(ASKS_NUMBER.search(question)) is number

@@ -72,7 +72,8 @@ def asked_head(question: str) -> str | None:
 
 ASKS_NUMBER = re.compile(
     r"\b((?<!tahun )(?<!tanggal )(?<!bulan )(?<!hari )(?<!jam )(?<!pukul )berapa|"
-    r"how (much|many|large|big|high|long)|what (share|percentage|amount)|"
+    r"how (much|many|large|big|high|long|far along)|sejauh (?:mana|apa)|"
+    r"what (share|percentage|amount)|"
     r"what(?:'s| is| was| are| were) the (?:\w+ )?(?:price floor|price|minimum|maximum|rate|"
     r"fee|cost|value|amount|size|number|percentage|share))\b", re.I)
 #: "Why / mengapa / what reason": a cause is asked for.
