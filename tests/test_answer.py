@@ -429,20 +429,6 @@ def test_particles_are_not_what_a_when_question_asks_about():
     assert ans.found and ans.answer.startswith("KPPU read out"), ans.answer
 
 
-@pytest.mark.parametrize("question, acronym", [
-    ("What is PMSE?", "PMSE"), ("OSS itu apa?", "OSS"), ("Apa itu KPPU?", "KPPU"),
-    ("What is TikTok Shop?", ""), ("What does PP 80/2019 say?", ""),
-    ("Apa bedanya KPPU dan OJK?", ""),  # asks no definition
-])
-def test_a_what_is_question_about_an_abbreviation_asks_for_its_long_form(question, acronym):
-    from rag.answering.asked import Asked, spells_out
-    from rag.retrieval.glossary import load_glossary
-    assert Asked.of(question, "en", load_glossary()).acronym == acronym
-    assert spells_out("PMSE", "PP 80/2019 tentang Perdagangan Melalui Sistem Elektronik (PMSE)")
-    assert spells_out("KPPU", "KPPU (Komisi Pengawas Persaingan Usaha) menilai ...")
-    assert not spells_out("KPPU", "kata KPPU (29/9)")  # a date in brackets spells nothing
-
-
 def test_a_when_answer_gives_the_full_date_of_a_day_its_sentence_names_without_the_year():
     ps = [_p(1, "Traders at Tanah Abang took to the streets on Thursday (Sept 21) to "
                      "demand that the government shut down TikTok Shop.", lang="en",

@@ -118,3 +118,17 @@ def test_the_noun_a_which_or_what_question_asks_for(question, head):
 def test_how_far_along_asks_for_a_figure(question, number):
     from rag.retrieval.intents import ASKS_NUMBER
     assert bool(ASKS_NUMBER.search(question)) is number
+
+
+@pytest.mark.parametrize("question, acronym", [
+    ("What is PMSE?", "PMSE"), ("OSS itu apa?", "OSS"), ("Apa itu KPPU?", "KPPU"),
+    ("What is TikTok Shop?", ""), ("What does PP 80/2019 say?", ""),
+    ("Apa bedanya KPPU dan OJK?", ""),  # asks no definition
+])
+def test_a_what_is_question_about_an_abbreviation_asks_for_its_long_form(question, acronym):
+    from rag.answering.asked import spells_out
+    from rag.retrieval.intents import acronym_asked
+    assert acronym_asked(question) == acronym
+    assert spells_out("PMSE", "PP 80/2019 tentang Perdagangan Melalui Sistem Elektronik (PMSE)")
+    assert spells_out("KPPU", "KPPU (Komisi Pengawas Persaingan Usaha) menilai ...")
+    assert not spells_out("KPPU", "kata KPPU (29/9)")  # a date in brackets spells nothing

@@ -16,8 +16,9 @@ from functools import cached_property
 
 from rag.dates import MONTH_NAMES
 from rag.regulations import find_references
-from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DEFINITION, ASKS_NAME, ASKS_NUMBER,
-                                   ASKS_REASON, WHAT_IS, asked_head, asks_date)
+from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEFINITION, ASKS_DURATION,
+                                   ASKS_MONEY, ASKS_NAME, ASKS_NUMBER, ASKS_REASON, ASKS_SHARE,
+                                   acronym_asked, asked_head, asks_date)
 from rag.text import STOPWORDS, detect_language, open_quote, sentence_spans, stem, terms, words
 from rag.tracking.impact import cue_clause, denies
 from rag.types import RetrievedPassage
@@ -29,9 +30,6 @@ _DAY = (r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|d
         r"|\(\d{1,2}/\d{1,2}(/\d{2,4})?\)")
 #: A day ("4 Oktober", "October 4", "(4/10/2023)") or a year.
 HAS_DATE = re.compile(_DAY + r"|\b(19|20)\d{2}\b", re.I)
-#: "Tanggal berapa", "what date", "which day": a day is asked for, not a year or a season.
-_ASKS_DAY = re.compile(
-    r"\b(tanggal|hari apa|(which|what) ((exact|precise|specific) )?(date|day))\b", re.I)
 _HAS_DAY = re.compile(_DAY, re.I)
 #: One to ten in words, both languages.
 _SMALL_NUMBERS = ("satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
@@ -62,24 +60,11 @@ _TIME_UNITS = frozenset("""detik menit jam hari pekan minggu bulan tahun dekade 
 _DURATION = re.compile(
     rf"\b(\d+([.,]\d+)?|se|{_SMALL_NUMBERS}|belasan|puluhan|several|few|an?)[\s-]*"
     rf"({'|'.join(sorted(_TIME_UNITS))})\b", re.I)
-#: "How long", "berapa lama", "berapa hari": a duration is asked for, which a count or an
-#: amount does not give ("30 hari kerja" does, "Rp15 miliar" does not).
-_ASKS_DURATION = re.compile(
-    r"\b(how long|berapa lama|berapa (detik|menit|jam|hari|pekan|minggu|bulan|tahun|dekade)|"
-    r"how many (seconds|minutes|hours|days|weeks|months|years|decades))\b", re.I)
 #: A sentence that says what something is: "X adalah / merupakan / yaitu ...", "X is a ...",
 #: "defined as", "refers to", "means".
 GIVES_DEFINITION = re.compile(
     r"\b(adalah|merupakan|ialah|yaitu|yakni|didefinisikan|diartikan|dimaksud|disebut|"
     r"defined as|defines?\b.{0,60}\bas|refers? to|means|is an?|are the|is the)\b", re.I)
-#: "How much did it pay", "berapa harga": asked for an amount of money, which a percentage or
-#: a count does not answer.
-_ASKS_MONEY = re.compile(
-    r"\b(pay|pays|paid|paying|cost|costs|price|priced|worth|spend|spent|fine|fined|"
-    r"bayar|membayar|dibayar|dibayarkan|harga|denda|didenda|mendenda)\b", re.I)
-#: "What share of the price", "berapa persen": a proportion, not an amount of money.
-_ASKS_SHARE = re.compile(
-    r"\b(share|percentage|proportion|fraction|persen|persentase|porsi|proporsi)\b", re.I)
 #: An amount of money: "Rp15 miliar", "USD 100", "S$5", "$840 million", "15 billion rupiah"
 #: (not "the country's 67 million": a lone "s" is a currency only before "$").
 _MONEY = re.compile(
@@ -241,13 +226,13 @@ class Asked:
         role_word = who and (who.group(4) or who.group(5))
         role = [glossary.equivalents(role_word.lower())] if role_word else []
         return cls(date=asks_date(question),
-                   day=bool(_ASKS_DAY.search(question)),
+                   day=bool(ASKS_DAY.search(question)),
                    clock=bool(ASKS_CLOCK.search(question)),
                    number=number,
-                   money=number and bool(_ASKS_MONEY.search(question))
-                   and not _ASKS_SHARE.search(question),
+                   money=number and bool(ASKS_MONEY.search(question))
+                   and not ASKS_SHARE.search(question),
                    reason=bool(ASKS_REASON.search(question)),
-                   duration=bool(_ASKS_DURATION.search(question)),
+                   duration=bool(ASKS_DURATION.search(question)),
                    definition=bool(ASKS_DEFINITION.search(question)),
                    name=bool(ASKS_NAME.search(question)), language=language,
                    focus=focus_groups(question, glossary, names),
@@ -257,7 +242,7 @@ class Asked:
                    own_refs=frozenset(r.id for r in find_references(question)),
                    tells=frozenset(f for w in words(question) if w in TELLS
                                    for f in glossary.equivalents(w)),
-                   acronym=_acronym_asked(question))
+                   acronym=acronym_asked(question))
 
     def new_name(self, text: str) -> bool:
         """Whether ``text`` names someone or something the question does not: a capitalised
@@ -332,7 +317,7 @@ class Asked:
     def figure_of(self) -> int:
         """How many focus terms say what a "how many / how much" question's figure is of,
         the money verbs aside ("pay", "fined", "cost": the amount itself answers them)."""
-        return sum(not any(_ASKS_MONEY.fullmatch(f) for f in g) for g in self.focus)
+        return sum(not any(ASKS_MONEY.fullmatch(f) for f in g) for g in self.focus)
 
     def coverage(self, s: Sentence) -> int:
         """How many of the focus terms ``s`` says (in either language)."""
@@ -357,18 +342,6 @@ class Asked:
 
 #: The head nouns that a regulation's name answers ("peraturan apa", "which rule").
 _REGULATION = frozenset({"regulation", "regulations", "rule", "rules", "peraturan", "aturan"})
-
-
-#: An abbreviation: two to six capitals (a digit or lower-case letter may follow the first).
-_ACRONYM = re.compile(r"(?<![\w|])([A-Z][A-Za-z0-9]?[A-Z]{1,4})(?![\w|])")
-
-
-def _acronym_asked(question: str) -> str:
-    """The abbreviation a "what is X?" question asks about ("What is PMSE?"), or ""."""
-    if not (ASKS_DEFINITION.search(question) or WHAT_IS.search(question)):
-        return ""
-    found = [m.group(1) for m in _ACRONYM.finditer(question)]
-    return found[0] if len(found) == 1 else ""
 
 
 def spells_out(acronym: str, text: str) -> bool:

@@ -41,6 +41,22 @@ def asks_date(question: str) -> bool:
 #: "Jam berapa", "what time": a clock time is asked for (a kind of date, not a number).
 ASKS_CLOCK = re.compile(r"\b((jam|pukul) berapa|what time|at what hour|"
                         r"what (was|is) the (\w+ )?time)\b", re.I)
+#: "Tanggal berapa", "what date", "which day": a day is asked for, not a year or a season.
+ASKS_DAY = re.compile(
+    r"\b(tanggal|hari apa|(which|what) ((exact|precise|specific) )?(date|day))\b", re.I)
+#: "How long", "berapa lama", "berapa hari": a duration is asked for, which a count or an
+#: amount does not give ("30 hari kerja" does, "Rp15 miliar" does not).
+ASKS_DURATION = re.compile(
+    r"\b(how long|berapa lama|berapa (detik|menit|jam|hari|pekan|minggu|bulan|tahun|dekade)|"
+    r"how many (seconds|minutes|hours|days|weeks|months|years|decades))\b", re.I)
+#: "How much did it pay", "berapa harga": asked for an amount of money, which a percentage or
+#: a count does not answer.
+ASKS_MONEY = re.compile(
+    r"\b(pay|pays|paid|paying|cost|costs|price|priced|worth|spend|spent|fine|fined|"
+    r"bayar|membayar|dibayar|dibayarkan|harga|denda|didenda|mendenda)\b", re.I)
+#: "What share of the price", "berapa persen": a proportion, not an amount of money.
+ASKS_SHARE = re.compile(
+    r"\b(share|percentage|proportion|fraction|persen|persentase|porsi|proporsi)\b", re.I)
 #: Questions answered by a name: a person, a company, an agency, a place.
 ASKS_NAME = re.compile(
     r"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){0,3}?(minister|ministers|official|"
@@ -147,7 +163,19 @@ ASKS_DEFINITION = re.compile(
     r"\bwhat\s+is\s+meant\b|\bitu\s+(sebenarnya\s+|sih\s+)?apa\b)", re.I)
 #: "What is Shop | Tokopedia?": a short "what is X?" asks what X is (as an intent only; as a
 #: hint for the sentence to quote it would take "what is the latest ..." for one).
-WHAT_IS = re.compile(r"\bwhat\s+(is|are)\s+(an?\s+|the\s+)?[\w|/ .-]{2,40}\?\s*$", re.I)
+_WHAT_IS = re.compile(r"\bwhat\s+(is|are)\s+(an?\s+|the\s+)?[\w|/ .-]{2,40}\?\s*$", re.I)
+#: An abbreviation: two to six capitals (a digit or lower-case letter may follow the first).
+_ACRONYM = re.compile(r"(?<![\w|])([A-Z][A-Za-z0-9]?[A-Z]{1,4})(?![\w|])")
+
+
+def acronym_asked(question: str) -> str:
+    """The abbreviation a "what is X?" question asks about ("What is PMSE?"), or ""."""
+    if not (ASKS_DEFINITION.search(question) or _WHAT_IS.search(question)):
+        return ""
+    found = [m.group(1) for m in _ACRONYM.finditer(question)]
+    return found[0] if len(found) == 1 else ""
+
+
 #: "Status", "kondisi", "nasib": the question asks where a subject stands (the timeline can
 #: answer); "where does X stand", "sekarang gimana" say so in other words.
 ASKS_STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
@@ -181,7 +209,7 @@ def intent_of(question: str, asks_status: bool = False, asks_yes_no: bool = Fals
         return "fact"
     if _OBLIGATIONS.search(q):
         return "obligations"
-    if ASKS_DEFINITION.search(q) or WHAT_IS.search(q):
+    if ASKS_DEFINITION.search(q) or _WHAT_IS.search(q):
         return "definition"
     if asks_status or asks_yes_no or ASKS_STATUS.search(q) or _STATUS_PHRASES.search(q):
         return "status"
