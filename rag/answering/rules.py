@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from rag.amounts import fits, situation
 from rag.regulations import reference_ids
 from rag.retrieval.glossary import Glossary
+from rag.retrieval.intents import ASKS_RULES
 from rag.text import content_words, terms
 from rag.tracking.impact import Impact, Statement
 from rag.tracking.registry import RegulationRecord, titled_in
@@ -59,12 +60,12 @@ def statement_order(reg_id: str, question: str = "", glossary: Glossary | None =
     saya" -> "turnover"), then those that name the regulation, then those from passages
     that cite it before any other (a passage on a newer rule cites the one it replaced
     too)."""
-    asked = asked_terms(_RULE_WORDS.sub(" ", strip_references(question)), glossary)
+    asked = asked_terms(ASKS_RULES.sub(" ", strip_references(question)), glossary)
     own = situation(question)
 
     def key(s: Statement) -> tuple[int, bool, bool]:
         said = {t for lg in ("id", "en")
-                for t in terms(_RULE_WORDS.sub(" ", strip_references(s.text)), lg)}
+                for t in terms(ASKS_RULES.sub(" ", strip_references(s.text)), lg)}
         refs = reference_ids(s.citation.quote)
         # its first element is minus how much of the question it says (callers read it as
         # that): holding the asker's amount counts as saying all of it
@@ -72,12 +73,6 @@ def statement_order(reg_id: str, question: str = "", glossary: Glossary | None =
         return (-(told + len(asked & said)), reg_id not in reference_ids(s.text),
                 not refs or refs[0] != reg_id)
     return key
-
-
-#: Words that only say "a rule" ("under the rule", "aturan baru itu"): a statement says
-#: them about whichever rule it states, and a question about the rule it asks of.
-_RULE_WORDS = re.compile(r"\b(?:aturan\w*|peraturan|regulasi|rules?|regulations?|beleid)\b",
-                         re.I)
 
 
 def asked_terms(text: str, glossary: Glossary | None = None) -> set[str]:

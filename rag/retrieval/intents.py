@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 
 
-#: A question about rules ("aturan baru apa sejak 2025?", "which new regulations"): what is
-#: new is the regulations' news, not the players'.
-ASKS_RULES = re.compile(r"\b(?:aturan|peraturan|regulasi|beleid|rules?|regulations?|laws?)\b",
-                        re.I)
+#: The words that only say "a rule" ("aturan baru apa sejak 2025?", "which new regulations",
+#: "under the rule"): a question about rules asks for the regulations' news, not the
+#: players'; a statement says them of whichever rule it states.
+ASKS_RULES = re.compile(
+    r"\b(?:aturan\w*|peraturan|regulasi|beleid|rules?|regulations?|laws?)\b", re.I)
 #: Questions that ask for a date / an amount: their answer must hold one.
 ASKS_DATE = re.compile(
     r"\b(kapan|tanggal|when|what date|sejak kapan|which day|what day|(tahun|bulan|hari|jam|"
