@@ -2,7 +2,7 @@
 import pytest
 
 from rag.retrieval.glossary import load_glossary
-from rag.retrieval.intents import intent_of
+from rag.retrieval.intents import WHO_ROLE, intent_of
 from rag.retrieval.query import plan
 
 
@@ -132,3 +132,15 @@ def test_a_what_is_question_about_an_abbreviation_asks_for_its_long_form(questio
     assert spells_out("PMSE", "PP 80/2019 tentang Perdagangan Melalui Sistem Elektronik (PMSE)")
     assert spells_out("KPPU", "KPPU (Komisi Pengawas Persaingan Usaha) menilai ...")
     assert not spells_out("KPPU", "kata KPPU (29/9)")  # a date in brackets spells nothing
+
+
+@pytest.mark.parametrize("question, role", [
+    ("Siapa Menteri Perdagangan saat ini?", "Menteri"),
+    ("Who is Indonesia's trade minister now?", "minister"),
+    ("Who was the consultant quoted on the deal?", "consultant"),
+    ("Siapa yang khawatir soal pelonggaran impor?", None),
+    ("Who processes the payment?", None),
+])
+def test_a_who_question_names_the_role_it_asks_for(question, role):
+    m = WHO_ROLE.search(question)
+    assert (m.group(1) if m else None) == role

@@ -177,6 +177,11 @@ class ExtractiveAnswerer:
                 return [], None
         elif not any(focused.values()):
             return [], None
+        elif asked.role and any(asked.names_role(s) for s in ranked):
+            # "Which ports ...?", "which consultant ...?": a sentence naming someone new in
+            # that role answers it, whatever source it is in; the best passage's sentences
+            # about the ports or the consultant's subject only set the scene.
+            ranked.sort(key=lambda s: not asked.names_role(s))
         elif not wanted and ranked and not focused[id(ranked[0])]:
             # Nothing the question names ties the passages to it: the best sentence must
             # at least say what it asks ("Resep rendang ...?" is not answered by import news).
@@ -233,9 +238,11 @@ class ExtractiveAnswerer:
 
         if plan and plan.wants_chronology:
             return sorted(chosen, key=told), None
-        if plan and plan.wants_latest:  # newest source first, each source's best first
-            return sorted(chosen, key=lambda s: (_day(passages[s.passage]), s.score),
-                          reverse=True), None
+        if plan and plan.wants_latest:
+            # newest source first; in each, the sentence most like the answer asked for
+            # ("Siapa Menteri Perdagangan saat ini?": the one naming a minister), then the best
+            return sorted(chosen, key=lambda s: (_day(passages[s.passage]), of_kind[id(s)],
+                                                 hints[id(s)], s.score), reverse=True), None
         # The lead, then the supporting sentences in the order their sources tell them. The
         # lead is the chosen sentence that holds the kind of fact asked, says the noun a
         # which/what question asks for ("which system": "... through the Online Single
@@ -269,7 +276,7 @@ def _kind_hint(s: Sentence, asked: Asked) -> float:
     if asked.name and asked.new_name(s.unreferenced):
         # someone the question does not name; more likely the answer when the sentence
         # also says the role asked for ("pejabat", "minister")
-        hint += 0.2 if asked.says_role(s) else 0.15
+        hint += 0.2 if asked.names_role(s) else 0.15
     if asked.reason and GIVES_REASON.search(s.text):  # a lighter hint: cues vary
         hint += 0.1
     if asked.says_telling(s):  # "when did X announce": the sentence that reports it

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from rag.dates import MONTH_NAMES
+from rag.dates import MONTH_NAMES, WEEKDAY_NUMBERS
 from rag.regulations import find_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEFINITION, ASKS_DURATION,
                                    ASKS_MONEY, ASKS_NAME, ASKS_NUMBER, ASKS_REASON, ASKS_SHARE,
-                                   acronym_asked, asked_head, asks_date)
+                                   WHO_ROLE, acronym_asked, asked_head, asks_date)
 from rag.text import STOPWORDS, detect_language, open_quote, sentence_spans, stem, terms, words
 from rag.tracking.impact import cue_clause, denies
 from rag.types import RetrievedPassage
@@ -111,7 +111,12 @@ def attribution_only(text: str) -> bool:
 
 
 MIN_WORDS = 5
-_NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
+#: How many words after the role asked for ("which ports") a new name may stand to fill it
+#: ("pelabuhan utama, seperti Tanjung Priok").
+NEAR_ROLE = 4
+#: What may stand between a name and the role after it: nothing ("Tanjung Priok port"), or
+#: a comma and an article ("Raka Pradipta, a consultant", "Teten, selaku menteri").
+_APPOSITION = re.compile(r"\s*(,\s*(a|an|the|sang|seorang|selaku|sebagai)?\s*)?", re.I)
 
 
 @dataclass
@@ -224,6 +229,8 @@ class Asked:
         # names someone new in that role.
         who = ASKS_NAME.search(question)
         role_word = who and (who.group(4) or who.group(5))
+        if who and not role_word and (named := WHO_ROLE.search(question)):
+            role_word = named.group(1)
         role = [glossary.equivalents(role_word.lower())] if role_word else []
         return cls(date=asks_date(question),
                    day=bool(ASKS_DAY.search(question)),
@@ -244,23 +251,47 @@ class Asked:
                                    for f in glossary.equivalents(w)),
                    acronym=acronym_asked(question))
 
-    def new_name(self, text: str) -> bool:
-        """Whether ``text`` names someone or something the question does not: a capitalised
-        word (not a sentence's first, not a "JAKARTA -" dateline) that the question lacks in
-        any form ("Kementerian" is the question's "Menteri")."""
+    def new_names(self, text: str) -> list[int]:
+        """The word positions (in ``words(text)``) of what ``text`` names that the question
+        does not: capitalised words (not a sentence's first, not a "JAKARTA -" dateline, not
+        a month or a weekday) that the question lacks in any form ("Kementerian" is the
+        question's "Menteri")."""
         text = re.sub(r"^[A-Z]{3,}\s+-\s+", "", text)
-        for m in _NAME_RUN.finditer(text):
-            for i, w in enumerate(m.group(0).split()):
-                low = w.lower().strip(".’'")
-                if ((m.start() or i) and low not in STOPWORDS and low not in MONTH_NAMES
-                        and not _word_forms(low) & self.known):
-                    return True
-        return False
+        out = []
+        for at, m in enumerate(re.finditer(r"\w[\w'’.-]*", text)):
+            w = m.group(0)
+            low = w.lower().strip(".’'")
+            if (w[0].isupper() and at and low not in STOPWORDS and low not in MONTH_NAMES
+                    and low not in WEEKDAY_NUMBERS and not _word_forms(low) & self.known):
+                out.append(at)
+        return out
 
-    def says_role(self, s: "Sentence") -> bool:
-        """Whether ``s`` says the role of the name asked for ("pejabat" for "Pejabat mana",
-        "minister" for "which minister"); False when the question names none."""
-        return bool(self.role) and all(_says(g, s, self.language) for g in self.role)
+    def new_name(self, text: str) -> bool:
+        """Whether ``text`` names someone or something the question does not (``new_names``)."""
+        return bool(self.new_names(text))
+
+    def names_role(self, s: "Sentence") -> bool:
+        """Whether ``s`` names someone or something new in the role asked for, the name
+        close after the role ("pelabuhan utama, seperti Tanjung Priok" for "which ports",
+        "consultant Raka Pradipta" for "which consultant", within ``NEAR_ROLE`` words) or
+        in apposition just before it ("Tanjung Priok port", "Raka Pradipta, a consultant");
+        a name elsewhere is someone else's ("Minister Airlangga said ... at the ports", "took
+        control of the Indonesian e-commerce company"). False when the question names no
+        role."""
+        if not self.role:
+            return False
+        text = s.unreferenced
+        spans = [m.span() for m in re.finditer(r"\w[\w'’.-]*", text)]
+        toks = [text[a:b].lower() for a, b in spans]
+        named = self.new_names(text)
+        for g in self.role:
+            # the role's own words, not their stems ("Kementerian" is no "menteri")
+            at = [i for i, t in enumerate(toks) if t in g or t.removesuffix("nya") in g]
+            if not any(0 < j - i <= NEAR_ROLE
+                       or (j < i and _APPOSITION.fullmatch(text[spans[j][1]:spans[i][0]]))
+                       for i in at for j in named):
+                return False
+        return True
 
     def says_head(self, s: "Sentence") -> bool:
         """Whether ``s`` says the noun a which/what question asks for ("through the Online
@@ -279,7 +310,7 @@ class Asked:
 
     def holds_kind(self, sentences: list[Sentence]) -> bool:
         """A "when" question needs a date in its answer ("what date": a day, not just a
-        year; "what time": a clock time), a "how much" one a number (``answers_number``)."""
+        year; "what time": a clock time), a "how much" one a number (``answers_number``),."""
         if self.number and not any(self.answers_number(s) for s in sentences):
             return False
         if self.clock:

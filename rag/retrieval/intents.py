@@ -59,13 +59,20 @@ ASKS_MONEY = re.compile(
 ASKS_SHARE = re.compile(
     r"\b(share|percentage|proportion|fraction|persen|persentase|porsi|proporsi)\b", re.I)
 #: Questions answered by a name: a person, a company, an agency, a place.
+_ROLES_EN = (r"minister|ministers|official|officials|company|companies|firm|firms|agency|"
+             r"agencies|regulator|consultant|analyst|economist|executive|platform|platforms|"
+             r"port|ports|bank|exchange|city|cities|country|person|people|group|association|"
+             r"players?|ministry|body|court")
+_ROLES_ID = (r"menteri|perusahaan|lembaga|pelabuhan|platform|konsultan|pengamat|bursa|kota|"
+             r"asosiasi|pejabat")
 ASKS_NAME = re.compile(
-    r"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){0,3}?(minister|ministers|official|"
-    r"officials|company|companies|firm|firms|agency|agencies|regulator|consultant|analyst|"
-    r"economist|executive|platform|platforms|port|ports|bank|exchange|city|cities|country|"
-    r"person|people|group|association|players?|ministry|body|court)|"
-    r"(menteri|perusahaan|lembaga|pelabuhan|platform|konsultan|pengamat|bursa|kota|"
-    r"asosiasi|pejabat)\s+(apa|mana))\b", re.I)
+    rf"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){{0,3}}?({_ROLES_EN})|"
+    rf"({_ROLES_ID})\s+(apa|mana))\b", re.I)
+#: "Siapa menteri perdagangan ...", "who is Indonesia's trade minister": the role a who
+#: question names (group 1).
+WHO_ROLE = re.compile(
+    rf"\b(?:siapa|who\s+(?:is|was|are|were)(?:\s+the)?)\s+(?:[\w'’-]+\s+){{0,2}}?"
+    rf"({_ROLES_EN}|{_ROLES_ID})\b", re.I)
 #: "Which system do ...", "what four areas did ...", "produk apa", "peraturan apa saja": the
 #: noun a which/what question (or an Indonesian "X apa / X mana") asks for; a sentence that
 #: says it is of the kind of answer asked ("through the Online Single Submission system").
