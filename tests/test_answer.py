@@ -427,6 +427,35 @@ def test_who_is_the_minister_now_leads_with_the_newest_source_naming_one():
     assert ans.found and ans.answer.startswith("Menteri Perdagangan Budi Santoso"), ans.answer
 
 
+def test_a_quote_that_names_its_speaker_after_it_answers_about_the_speaker():
+    # The figure is in the quote's first sentence; the speaker (the question's anchor)
+    # only in the attribution that closes the quote. Forty is a number, too.
+    text = ("Sellers scrambled after the shutdown. \"I used to run forty live sessions a "
+            "month. After October it went to zero,\" said Wulan, who sells batik scarves "
+            "from Pekalongan.")
+    ans = _ask("How many live sessions a month did the Pekalongan batik seller run?",
+               [_p(1, text, lang="en")])
+    assert ans.found and "forty live sessions" in ans.answer.split("[1]")[0], ans.answer
+
+
+def test_a_fine_given_as_a_share_of_revenue_answers_how_much():
+    text = ("Pelanggaran UU PDP dapat berujung sanksi administratif hingga denda administratif "
+            "paling tinggi 2 persen dari pendapatan tahunan.")
+    assert _ask("What is the maximum administrative fine under the PDP law?",
+                [_p(1, text)]).found
+    # a share that is not of a base is still no amount of money
+    assert not _ask("What is the maximum administrative fine under the PDP law?",
+                    [_p(1, "Pelanggaran UU PDP dapat berujung denda; kepatuhan naik 2 persen.")]).found
+
+
+def test_time_gone_by_is_no_figure():
+    text = ("12 months on, the TikTok Shop migration of February is far along. The "
+            "migration of TikTok Shop was about 75% complete in February.")
+    ans = _ask("How far along was the TikTok Shop migration in February?",
+               [_p(1, text, lang="en")])
+    assert ans.found and ans.answer.startswith("The migration"), ans.answer
+
+
 def test_a_possessive_before_a_figure_is_no_currency():
     # "the country's 67 million" is no amount of money ("S$5" is).
     ps = [_p(1, "Temu is kept out of Indonesia, where the country's 67 million small "

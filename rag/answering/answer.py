@@ -21,7 +21,7 @@ from rag.config import Settings
 from rag.dates import format_date, iso_to_epoch
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan
-from rag.text import detect_language, terms
+from rag.text import detect_language, open_quote, terms
 from rag.tracking.events import event_type, own_date
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
@@ -145,9 +145,14 @@ class ExtractiveAnswerer:
         ranked = sorted(sents, key=lambda s: s.score, reverse=True)
         # The answer must be about what the question names: a sentence qualifies when its
         # passage, up to and including it (plus the title), mentions every anchor.
+        # A quote's sentence ends where the quote does: '"I used to run forty live sessions
+        # a month. After October it went to zero," said Wulan, who sells batik from
+        # Pekalongan' names its speaker after it.
         reach = [anchors_reached(wanted, p) for p in passages]
-        ranked = [s for s in ranked
-                  if reach[s.passage] is not None and s.end >= reach[s.passage]]
+        ranked = [s for s in ranked if reach[s.passage] is not None
+                  and (s.end >= reach[s.passage]
+                       or (open_quote(s.text) > 0
+                           and whole_quotes([s], passages)[0].end >= reach[s.passage]))]
         # Naming the anchors is not enough: the answer must say what is asked about them,
         # one of the question's focus terms ("Who was appointed chief executive of
         # Tokopedia?" is not answered by a sentence on Tokopedia's fine).

@@ -31,9 +31,12 @@ _DAY = (r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|d
 #: A day ("4 Oktober", "October 4", "(4/10/2023)") or a year.
 HAS_DATE = re.compile(_DAY + r"|\b(19|20)\d{2}\b", re.I)
 _HAS_DAY = re.compile(_DAY, re.I)
-#: One to ten in words, both languages.
-_SMALL_NUMBERS = ("satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|"
-                  "one|two|three|four|five|six|seven|eight|nine|ten")
+#: One to ninety-nine in words, both languages (Indonesian tens and teens are built with
+#: "puluh" / "belas": "empat puluh", "sebelas").
+_SMALL_NUMBERS = ("satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|belas|"
+                  "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                  "(?:thir|four|fif|six|seven|eigh|nine)teen|"
+                  "(?:twen|thir|for|fif|six|seven|eigh|nine)ty(?:-\w+)?")
 HAS_NUMBER = re.compile(
     rf"\d|\b({_SMALL_NUMBERS}|puluh|ratus|ribu|juta|miliar|triliun|separuh|setengah|dozen|"
     r"hundred|thousand|million|billion|half|seper(?!ti\b)\w+|pertiga|perempat|thirds?|quarters?|"
@@ -60,6 +63,9 @@ _TIME_UNITS = frozenset("""detik menit jam hari pekan minggu bulan tahun dekade 
 _DURATION = re.compile(
     rf"\b(\d+([.,]\d+)?|se|{_SMALL_NUMBERS}|belasan|puluhan|several|few|an?)[\s-]*"
     rf"({'|'.join(sorted(_TIME_UNITS))})\b", re.I)
+#: Time gone by as a point in time: "twelve months on", "two years ago", "dua tahun lalu".
+_ELAPSED = re.compile(_DURATION.pattern + r"\s+(on|ago|later|earlier|lalu|kemudian|silam)\b",
+                      re.I)
 #: A sentence that says what something is: "X adalah / merupakan / yaitu ...", "X is a ...",
 #: "defined as", "refers to", "means".
 GIVES_DEFINITION = re.compile(
@@ -71,6 +77,9 @@ _MONEY = re.compile(
     r"(\b(rp\.?|idr|usd|sgd|eur|rm)\s?\d|(\b(us|s|a))?\$\s?\d|[€£¥]\s?\d"
     r"|\d\s*(ribu|juta|miliar|triliun|thousand|million|billion|trillion|bn|mn)?\s*"
     r"(rupiah|dolar|dollars?|usd|idr|euros?|yuan|ringgit|yen|pounds?)\b)", re.I)
+#: An amount given as a share of a base: "2 persen dari pendapatan tahunan", "0.5% of the
+#: merchant's sales": what a fine or a levy may be.
+_RATE = re.compile(r"\d([.,]\d+)?\s*(%|persen\b|per\s?cent\b)\s*(dari|of)\b", re.I)
 #: A source saying that what is asked has not been told: "have not said when", "declined to
 #: disclose", "belum bersedia menyebut besaran", "belum diketahui".
 UNDISCLOSED = re.compile(
@@ -332,9 +341,10 @@ class Asked:
             return bool(_DURATION.search(text))
         if not self.counts_time:
             text = _DURATION.sub("", text)
+        text = _ELAPSED.sub("", text)  # "twelve months on", "dua tahun lalu": when, not how many
         if not HAS_NUMBER.search(text):
             return False
-        if self.money and not _MONEY.search(s.unreferenced):
+        if self.money and not (_MONEY.search(s.unreferenced) or _RATE.search(text)):
             return False
         return not self.measured or any(_counts(t, text, s, self.language) is not False
                                         for t in self.measured)
