@@ -182,11 +182,12 @@ class ExtractiveAnswerer:
                 return [], None
         elif not any(focused.values()):
             return [], None
-        elif asked.role and any(asked.names_role(s) for s in ranked):
+        elif asked.role and any(named := [asked.names_role(s) for s in ranked]):
             # "Which ports ...?", "which consultant ...?": a sentence naming someone new in
             # that role answers it, whatever source it is in; the best passage's sentences
             # about the ports or the consultant's subject only set the scene.
-            ranked.sort(key=lambda s: not asked.names_role(s))
+            ranked = [s for s, n in zip(ranked, named) if n] + [
+                s for s, n in zip(ranked, named) if not n]
         elif not wanted and ranked and not focused[id(ranked[0])]:
             # Nothing the question names ties the passages to it: the best sentence must
             # at least say what it asks ("Resep rendang ...?" is not answered by import news).
