@@ -120,6 +120,10 @@ def attribution_only(text: str) -> bool:
 
 
 MIN_WORDS = 5
+#: A word as names are read: "Tanjung", "Bukalapak.com", "TikTok's", "e-commerce".
+_WORD = re.compile(r"\w[\w'’.-]*")
+#: A dateline opening a sentence: "JAKARTA - ".
+_DATELINE = re.compile(r"^[A-Z]{3,}\s+-\s+")
 #: How many words after the role asked for ("which ports") a new name may stand to fill it
 #: ("pelabuhan utama, seperti Tanjung Priok").
 NEAR_ROLE = 4
@@ -260,24 +264,26 @@ class Asked:
                                    for f in glossary.equivalents(w)),
                    acronym=acronym_asked(question))
 
-    def new_names(self, text: str) -> list[int]:
-        """The word positions (in ``words(text)``) of what ``text`` names that the question
-        does not: capitalised words (not a sentence's first, not a "JAKARTA -" dateline, not
-        a month or a weekday) that the question lacks in any form ("Kementerian" is the
-        question's "Menteri")."""
-        text = re.sub(r"^[A-Z]{3,}\s+-\s+", "", text)
+    def _names(self, text: str) -> tuple[list[re.Match], list[int]]:
+        """``text``'s words (``_WORD``) and the positions among them of what it names that
+        the question does not: capitalised words (not a sentence's first, not a "JAKARTA -"
+        dateline, not a month or a weekday) that the question lacks in any form
+        ("Kementerian" is the question's "Menteri")."""
+        toks = list(_WORD.finditer(text))
+        dateline = _DATELINE.match(text)
+        body = [i for i, m in enumerate(toks) if not dateline or m.start() >= dateline.end()]
         out = []
-        for at, m in enumerate(re.finditer(r"\w[\w'’.-]*", text)):
-            w = m.group(0)
+        for at in body[1:]:
+            w = toks[at].group(0)
             low = w.lower().strip(".’'")
-            if (w[0].isupper() and at and low not in STOPWORDS and low not in MONTH_NAMES
+            if (w[0].isupper() and low not in STOPWORDS and low not in MONTH_NAMES
                     and low not in WEEKDAY_NUMBERS and not _word_forms(low) & self.known):
                 out.append(at)
-        return out
+        return toks, out
 
     def new_name(self, text: str) -> bool:
-        """Whether ``text`` names someone or something the question does not (``new_names``)."""
-        return bool(self.new_names(text))
+        """Whether ``text`` names someone or something the question does not."""
+        return bool(self._names(text)[1])
 
     def names_role(self, s: "Sentence") -> bool:
         """Whether ``s`` names someone or something new in the role asked for, the name
@@ -290,14 +296,13 @@ class Asked:
         if not self.role:
             return False
         text = s.unreferenced
-        spans = [m.span() for m in re.finditer(r"\w[\w'’.-]*", text)]
-        toks = [text[a:b].lower() for a, b in spans]
-        named = self.new_names(text)
+        toks, named = self._names(text)
         for g in self.role:
             # the role's own words, not their stems ("Kementerian" is no "menteri")
-            at = [i for i, t in enumerate(toks) if t in g or t.removesuffix("nya") in g]
+            at = [i for i, m in enumerate(toks)
+                  if (t := m.group(0).lower()) in g or t.removesuffix("nya") in g]
             if not any(0 < j - i <= NEAR_ROLE
-                       or (j < i and _APPOSITION.fullmatch(text[spans[j][1]:spans[i][0]]))
+                       or (j < i and _APPOSITION.fullmatch(text[toks[j].end():toks[i].start()]))
                        for i in at for j in named):
                 return False
         return True
@@ -319,7 +324,7 @@ class Asked:
 
     def holds_kind(self, sentences: list[Sentence]) -> bool:
         """A "when" question needs a date in its answer ("what date": a day, not just a
-        year; "what time": a clock time), a "how much" one a number (``answers_number``),."""
+        year; "what time": a clock time), a "how much" one a number (``answers_number``)."""
         if self.number and not any(self.answers_number(s) for s in sentences):
             return False
         if self.clock:
