@@ -267,7 +267,7 @@ class Asked:
     def _names(self, text: str) -> tuple[list[re.Match], list[int]]:
         """``text``'s words (``_WORD``) and the positions among them of what it names that
         the question does not: capitalised words (not a sentence's first, not a "JAKARTA -"
-        dateline, not a month or a weekday) that the question lacks in any form
+        dateline, not a month or a weekday, not a figure such as "Rp500") that the question lacks in any form
         ("Kementerian" is the question's "Menteri")."""
         toks = list(_WORD.finditer(text))
         dateline = _DATELINE.match(text)
@@ -276,7 +276,8 @@ class Asked:
         for at in body[1:]:
             w = toks[at].group(0)
             low = w.lower().strip(".’'")
-            if (w[0].isupper() and low not in STOPWORDS and low not in MONTH_NAMES
+            if (w[0].isupper() and not any(c.isdigit() for c in w)
+                    and low not in STOPWORDS and low not in MONTH_NAMES
                     and low not in WEEKDAY_NUMBERS and not _word_forms(low) & self.known):
                 out.append(at)
         return toks, out

@@ -1,0 +1,85 @@
+"""Who and which questions: the lead is the sentence that names who or what is asked,
+in the role asked for, and says what is asked about them (no store, no model)."""
+from answer_kit import ask as _ask
+from answer_kit import passage as _p
+
+
+def test_who_questions_prefer_a_sentence_naming_someone_the_question_does_not():
+    text = ("JAKARTA - Kementerian yang dipimpin Menteri Komunikasi dan Informatika siap menindak "
+            "platform sesuai Permendag 31/2023. Menteri Komunikasi dan Informatika Budi "
+            "Arie Setiadi mengatakan kementeriannya siap menindak platform itu.")
+    q = "Siapa Menteri Komunikasi dan Informatika yang siap menindak platform pelanggar Permendag 31/2023?"
+    ans = _ask(q, [_p(1, text)])
+    assert ans.found and ans.answer.startswith("Menteri Komunikasi dan Informatika Budi Arie"), ans.answer
+
+
+def test_which_official_prefers_a_new_name_in_that_role():
+    text = ("Barang impor dengan harga di bawah 100 dolar AS tidak lagi bisa dijual bebas "
+            "lewat e-commerce. Menteri Koperasi Teten Masduki menjadi pejabat yang paling "
+            "vokal mendorong larangan itu.")
+    ans = _ask("Pejabat mana yang paling getol mendorong larangan barang impor di bawah 100 "
+               "dolar lewat e-commerce?", [_p(1, text)])
+    assert ans.found and ans.answer.startswith("Menteri Koperasi Teten Masduki"), ans.answer
+
+
+def test_which_ports_leads_with_the_sentence_naming_them_from_any_source():
+    # The best passage says "ports" and names a minister; the ports themselves are named
+    # in another source, after the role word.
+    best = ("A revised import regulation took effect in Indonesia on Friday, 17 May 2024. "
+            "Economic Affairs Minister Airlangga Hartarto said the amendment allows "
+            "containers held at the ports to be released.")
+    other = ("Aturan impor direvisi pada Mei 2024 di Indonesia. Penumpukan kontainer terjadi di "
+             "sejumlah pelabuhan utama, seperti Tanjung Priok di Jakarta.")
+    ans = _ask("Which ports had containers piling up before Indonesia relaxed its import "
+               "rules in May 2024?", [_p(1, best, lang="en", published="2024-05-17"),
+                                     _p(2, other, published="2024-05-17")])
+    assert ans.found and ans.answer.startswith("Penumpukan kontainer"), ans.answer
+
+
+def test_a_name_before_the_role_fills_it_only_close_by():
+    from rag.answering.asked import Asked, Sentence
+    from rag.retrieval.glossary import load_glossary
+    asked = Asked.of("Which company is Tokopedia's parent?", "en", load_glossary())
+
+    def names(text):
+        return asked.names_role(Sentence(0, 0, len(text), text, set(), "en"))
+    assert names("Its parent is GoTo, the company that owns Gojek.")
+    assert names("The parent company GoTo Gojek Tokopedia agreed.")
+    assert not names("Minister Teten Masduki said, urging the companies to finish the job.")
+    assert not names("TikTok took control of the Indonesian e-commerce company.")
+    # a weekday or a quote's first word names nobody
+    assert not asked.new_name("It was announced on Friday by the company.")
+    assert not asked.new_name('"Bertarung di barang fisik butuh ongkos besar," katanya.')
+
+
+def test_who_is_the_minister_now_leads_with_the_newest_source_naming_one():
+    # "Siapa <role> ...": the role is read from the who question; among the newest
+    # source's sentences, the one naming a minister leads (not "Kementerian ...").
+    old = "Pada Rabu (27/9/2023), Menteri Perdagangan Zulkifli Hasan memaparkan aturan itu kepada media."
+    new = ("Kementerian Perdagangan (Kemendag) tengah menyusun revisi Peraturan Menteri "
+           "Perdagangan Nomor 31 Tahun 2023 soal biaya admin lokapasar. Menteri Perdagangan "
+           "Budi Santoso mengatakan biaya yang dikenakan platform harus wajar.")
+    ans = _ask("Siapa Menteri Perdagangan saat ini?",
+               [_p(1, new, published="2026-01-14"), _p(2, old, published="2023-09-27")])
+    assert ans.found and ans.answer.startswith("Menteri Perdagangan Budi Santoso"), ans.answer
+
+
+def test_who_leads_with_a_name_only_in_a_sentence_that_says_what_is_asked():
+    # The minister's quote names someone new but says nothing of the worry asked about;
+    # the group that worries is no capitalised name.
+    text = ("\"Barang yang tertahan di pelabuhan bisa segera keluar,\" kata Menteri Perdagangan "
+            "Zulkifli Hasan. Di sisi lain, sebagian pelaku industri tekstil khawatir "
+            "pelonggaran ini membuka keran barang impor jadi.")
+    ans = _ask("Siapa yang khawatir dengan pelonggaran impor di Permendag 8/2024?",
+               [_p(1, "Permendag 8/2024 berlaku. " + text, published="2024-05-17")])
+    assert ans.found and ans.answer.startswith("Di sisi lain, sebagian pelaku"), ans.answer
+
+
+def test_a_figure_is_no_name():
+    # "Rp500" is capitalised but names nobody: the sentence saying who collects leads.
+    text = ("PMK 37/2025 covers online sales. The levy applies to merchants with turnover "
+            "between Rp500 million and Rp4.8 billion. Online marketplaces will be required to "
+            "collect income tax from the merchants who sell on them.")
+    ans = _ask("Who collects the income tax from online merchants under PMK 37/2025?",
+               [_p(1, text, lang="en", published="2025-07-16")])
+    assert ans.found and ans.answer.startswith("Online marketplaces will"), ans.answer
