@@ -83,3 +83,14 @@ def test_a_figure_is_no_name():
     ans = _ask("Who collects the income tax from online merchants under PMK 37/2025?",
                [_p(1, text, lang="en", published="2025-07-16")])
     assert ans.found and ans.answer.startswith("Online marketplaces will"), ans.answer
+
+
+def test_who_is_the_minister_leads_with_the_one_named_in_the_role_in_other_words():
+    # The minister's sentence says "bertindak", not the question's "menindak"; the
+    # ministry's sentence says it all but names no minister.
+    text = ("Kementerian Komunikasi dan Informatika (Kominfo) menyatakan siap menindak platform "
+            "pelanggar PP 5/2021. Menteri Komunikasi dan Informatika Budi Arie Setiadi "
+            "mengatakan Kominfo akan bertindak atas rekomendasi Kementerian Perdagangan.")
+    ans = _ask("Siapa Menteri Komunikasi dan Informatika yang siap menindak platform "
+               "pelanggar PP 5/2021?", [_p(1, text)])
+    assert ans.found and ans.answer.startswith("Menteri Komunikasi dan Informatika Budi"), ans.answer

@@ -47,6 +47,12 @@ from rag.retrieval.query import plan
     ("Berapa denda yang dijatuhkan kepada platform itu?", "fact"),
     ("Who chairs the competition commission?", "fact"),
     ("What did the company say in its statement?", "fact"),
+    # about a person: the tracker's lists name no one, whatever the question is about
+    ("Siapa menteri yang siap menindak platform pelanggar PP 5/2021?", "fact"),
+    ("What did Budi Santoso say the ministry would do to platforms that break the rule?",
+     "fact"),
+    ("Menurut pengamat, apa dampak aturan itu?", "fact"),
+    ("Which platforms are affected by PMK 9/2024?", "impact"),
 ])
 def test_intents(question, intent):
     assert intent_of(question) == intent

@@ -263,11 +263,12 @@ class ExtractiveAnswerer:
         pool = [s for s in chosen
                 if asked.name or asked.date or not attribution_only(s.text)] or chosen[:1]
         weight = _focus_weights(len(asked.focus), list(says.values()))
-        # A new name looks like the answer to "who" only in a sentence that says something
-        # asked: "Siapa yang khawatir soal pelonggaran impor?" is answered by "pelaku industri
-        # tekstil khawatir pelonggaran ini ...", not by the minister's quote beside it.
+        # A new name looks like the answer to "who" only in the role asked or in a sentence
+        # that says something asked: "Siapa yang khawatir soal pelonggaran impor?" is
+        # answered by "pelaku industri tekstil khawatir pelonggaran ini ...", not by the
+        # minister's quote beside it.
         lead = max(pool, key=lambda s: (of_kind[id(s)], hints[id(s)] if focused.get(id(s), True)
-                                        else _kind_hint(s, asked, names=False),
+                                        else _kind_hint(s, asked, focused=False),
                                         asked.says_head(s),
                                         sum(weight[i] for i in says[id(s)]), s.score),
                    default=None)
@@ -275,19 +276,20 @@ class ExtractiveAnswerer:
         return ([lead] if lead else []) + sorted(rest, key=told), None
 
 
-def _kind_hint(s: Sentence, asked: Asked, names: bool = True) -> float:
+def _kind_hint(s: Sentence, asked: Asked, focused: bool = True) -> float:
     """How much ``s`` looks like the kind of answer asked for: a date, a number, a name the
-    question lacks (unless not ``names``), a cause, a definition, the telling asked about
-    ("announced", "described ... as") (added to its score; it also ranks the lead)."""
+    question lacks (in the role asked for, or in a ``focused`` sentence), a cause, a
+    definition, the telling asked about ("announced", "described ... as") (added to its
+    score; it also ranks the lead)."""
     hint = 0.0
     if asked.date and HAS_DATE.search(s.text):
         hint += 0.15
     if asked.number and HAS_NUMBER.search(s.text):
         hint += 0.15
-    if names and asked.name and asked.new_name(s.unreferenced):
+    if asked.name and asked.new_name(s.unreferenced):
         # someone the question does not name; more likely the answer when the sentence
         # also says the role asked for ("pejabat", "minister")
-        hint += 0.2 if asked.names_role(s) else 0.15
+        hint += 0.2 if asked.names_role(s) else 0.15 if focused else 0.0
     if asked.reason and GIVES_REASON.search(s.text):  # a lighter hint: cues vary
         hint += 0.1
     if asked.says_telling(s):  # "when did X announce": the sentence that reports it

@@ -68,6 +68,16 @@ _ROLES_ID = (r"menteri|perusahaan|lembaga|pelabuhan|platform|konsultan|pengamat|
 ASKS_NAME = re.compile(
     rf"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){{0,3}}?({_ROLES_EN})|"
     rf"({_ROLES_ID})\s+(apa|mana))\b", re.I)
+#: Roles that only a person fills: "which minister", "siapa pejabat ...", "according to
+#: analyst X". Such a question asks about someone, which the tracker's lists (who is
+#: affected, what the sanctions are) do not name.
+_PERSON_ROLES = (r"minister|ministers|official|officials|consultant|analyst|economist|"
+                 r"executive|spokesperson|spokesman|menteri|pejabat|konsultan|pengamat|"
+                 r"ekonom|juru bicara")
+ASKS_PERSON = re.compile(
+    rf"\b((siapa|who|whom|which|what|whose)\s+([\w'’-]+\s+){{0,3}}?({_PERSON_ROLES})|"
+    rf"({_PERSON_ROLES})\s+(siapa|mana)|(according to|menurut)\s+({_PERSON_ROLES})|"
+    r"what did .{2,60}\b(say|tell|warn|promise)|apa kata)\b", re.I)
 #: "Siapa menteri perdagangan ...", "who is Indonesia's trade minister": the role a who
 #: question names (group 1).
 WHO_ROLE = re.compile(
@@ -194,8 +204,9 @@ def intent_of(question: str, asks_status: bool = False, asks_yes_no: bool = Fals
     """The intent of ``question`` (one of ``INTENTS``).
 
     A chronology or the asker's own situation is recognised first; a question that asks
-    for a date or a figure is a fact, and one that asks for a name ("who chairs ...", not
-    "who is affected") is unless it asks about relations, sanctions or impact."""
+    for a date or a figure is a fact, as is one about a person ("which minister ...", "what
+    did X say"); one that asks for another name ("who chairs ...", not "who is affected") is
+    unless it asks about relations, sanctions or impact."""
     q = question.strip()
     if _FIRST_PERSON.search(q) and _ROLE.search(q) and _WHAT_TO_DO.search(q):
         return "stakeholder"
@@ -205,7 +216,7 @@ def intent_of(question: str, asks_status: bool = False, asks_yes_no: bool = Fals
         return "whats_new"
     if ASKS_CHANGE_COUNT.search(q):
         return "relations"
-    if _ASKS_WHEN.search(q) or ASKS_NUMBER.search(q):
+    if _ASKS_WHEN.search(q) or ASKS_NUMBER.search(q) or ASKS_PERSON.search(q):
         return "fact"
     if _RELATIONS.search(q):
         return "relations"
