@@ -94,3 +94,14 @@ def test_who_is_the_minister_leads_with_the_one_named_in_the_role_in_other_words
     ans = _ask("Siapa Menteri Komunikasi dan Informatika yang siap menindak platform "
                "pelanggar PP 5/2021?", [_p(1, text)])
     assert ans.found and ans.answer.startswith("Menteri Komunikasi dan Informatika Budi"), ans.answer
+
+
+def test_which_rule_now_leads_with_the_newest_source_naming_another_rule():
+    # "Regulasi ... saat ini apa": within the newest source, the sentence naming a rule the
+    # question does not name leads, not the sentences on what the rule says.
+    text = ("PP 5/2021 diganti. Aturan baru soal perdagangan daring sudah terbit. Poin "
+            "utamanya, acuan perdagangan daring lewat media sosial kini hanya promosi. Kemendag "
+            "menerbitkan Permendag 12/2025 tentang perdagangan yang menggantikan PP 5/2021.")
+    ans = _ask("Regulasi perdagangan daring yang jadi acuan saat ini apa, masih PP 5/2021?",
+               [_p(1, text, published="2025-09-26")])
+    assert ans.found and ans.answer.startswith("Kemendag menerbitkan Permendag 12/2025"), ans.answer

@@ -102,6 +102,9 @@ def test_when_asks_for_a_date_only_as_a_question_word(question, date, clock):
     ("Which three local e-commerce players was TikTok in talks with?", "players"),
     ("Bukalapak akan fokus pada produk apa?", "produk"),
     ("Di pelabuhan mana kontainer menumpuk?", "pelabuhan"),
+    # Indonesian: the noun first, the question word last
+    ("Regulasi yang jadi acuan saat ini apa, masih PP 5/2021?", "regulasi"),
+    ("Produk yang masih dijual di sana apa saja?", "produk"),
     # no noun asked for
     ("What does Permendag 31/2023 require?", None),
     ("Apa itu Shop | Tokopedia?", None),

@@ -244,11 +244,6 @@ class ExtractiveAnswerer:
 
         if plan and plan.wants_chronology:
             return sorted(chosen, key=told), None
-        if plan and plan.wants_latest:
-            # newest source first; in each, the sentence most like the answer asked for
-            # ("Siapa Menteri Perdagangan saat ini?": the one naming a minister), then the best
-            return sorted(chosen, key=lambda s: (_day(passages[s.passage]), of_kind[id(s)],
-                                                 hints[id(s)], s.score), reverse=True), None
         # The lead, then the supporting sentences in the order their sources tell them. The
         # lead is the chosen sentence that holds the kind of fact asked, says the noun a
         # which/what question asks for ("which system": "... through the Online Single
@@ -260,18 +255,26 @@ class ExtractiveAnswerer:
         # spells out who counts as an e-commerce business" before "Anyone selling through
         # an electronic system needs a business licence"). A sentence that only says who
         # presented it, to whom and when leads only when who or when is asked.
+        weight = _focus_weights(len(asked.focus), list(says.values()))
+
+        def like_answer(s: Sentence) -> tuple:
+            # A new name looks like the answer to "who" only in the role asked or in a
+            # sentence that says something asked: "Siapa yang khawatir soal pelonggaran
+            # impor?" is answered by "pelaku industri tekstil khawatir pelonggaran ini ...",
+            # not by the minister's quote beside it.
+            hint = (hints[id(s)] if focused.get(id(s), True)
+                    else _kind_hint(s, asked, focused=False))
+            return (of_kind[id(s)], hint, asked.says_head(s),
+                    sum(weight[i] for i in says[id(s)]), s.score)
+
+        if plan and plan.wants_latest:
+            # newest source first; in each, the sentence most like the answer asked for
+            # ("Siapa Menteri Perdagangan saat ini?": the one naming a minister)
+            return sorted(chosen, key=lambda s: (_day(passages[s.passage]), like_answer(s)),
+                          reverse=True), None
         pool = [s for s in chosen
                 if asked.name or asked.date or not attribution_only(s.text)] or chosen[:1]
-        weight = _focus_weights(len(asked.focus), list(says.values()))
-        # A new name looks like the answer to "who" only in the role asked or in a sentence
-        # that says something asked: "Siapa yang khawatir soal pelonggaran impor?" is
-        # answered by "pelaku industri tekstil khawatir pelonggaran ini ...", not by the
-        # minister's quote beside it.
-        lead = max(pool, key=lambda s: (of_kind[id(s)], hints[id(s)] if focused.get(id(s), True)
-                                        else _kind_hint(s, asked, focused=False),
-                                        asked.says_head(s),
-                                        sum(weight[i] for i in says[id(s)]), s.score),
-                   default=None)
+        lead = max(pool, key=like_answer, default=None)
         rest = [s for s in chosen if s is not lead]
         return ([lead] if lead else []) + sorted(rest, key=told), None
 

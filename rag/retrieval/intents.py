@@ -95,13 +95,30 @@ ASKS_HEAD = re.compile(
     r"([a-z][\w-]+)\s+(?:apa|mana)\b(?!\s+(?:itu|ini)\b))", re.I)
 
 
+#: Indonesian puts the noun asked for first and the question word last: "Regulasi yang jadi
+#: acuan saat ini apa?", "Platform yang paling terdampak mana saja?".
+_FRONTED_HEAD = re.compile(
+    r"^\W*([a-z][\w-]+)(?:\s+[\w-]+){0,3}?\s+yang\s[^?,.;]*?\b(?:apa|mana)\b"
+    r"(?:\s+(?:saja|aja|sih|ya))?\s*(?:[?,.;]|$)", re.I)
+
+
 def asked_head(question: str) -> str | None:
-    """The noun a which/what question asks for ("which income tax article" -> "article"),
-    lower-cased; None when it asks for none."""
+    """The noun a which/what question asks for ("which income tax article" -> "article",
+    "Regulasi yang jadi acuan apa?" -> "regulasi"), lower-cased; None when it asks for
+    none."""
     m = ASKS_HEAD.search(question)
-    if not m:
-        return None
-    return (m.group(1) or m.group(2) or m.group(3)).lower()
+    if m and (m.group(1) or m.group(2)):
+        return (m.group(1) or m.group(2)).lower()
+    fronted = _FRONTED_HEAD.search(question)
+    if fronted and fronted.group(1)[1:].islower():  # a common noun, not "TikTok yang ..."
+        return fronted.group(1).lower()
+    if m and m.group(3).lower() not in _NOT_HEADS:
+        return m.group(3).lower()
+    return None
+
+
+#: Words before a closing "apa" that are no noun ("saat ini apa", "itu apa").
+_NOT_HEADS = frozenset({"ini", "itu", "tersebut", "sih", "aja", "saja", "yang", "ya"})
 
 
 ASKS_NUMBER = re.compile(
