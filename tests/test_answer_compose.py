@@ -91,3 +91,16 @@ def test_a_weak_sentence_of_the_kind_asked_does_not_end_the_support():
     assert ans.answer.startswith("KPPU menjatuhkan denda Rp10 miliar"), ans.answer
     assert "karena perusahaan terlambat melaporkan" in ans.answer, ans.answer
     assert "berdiri pada 2015" not in ans.answer, ans.answer
+
+
+def test_a_now_answer_leads_with_what_is_asked_before_a_newer_source_saying_none_of_it():
+    # The newer roundup is chosen (a "now" answer gathers from every source) but says
+    # nothing of the network asked about; the older source's sentence says it.
+    old = ("Selain produk virtual, Bukalapak juga mengelola jaringan Mitra Bukalapak yang "
+           "melayani warung di berbagai daerah.")
+    new = ("Bukalapak said in January that it would stop selling physical goods, while "
+           "Tokopedia runs the merged shop.")
+    ans = _ask("Selain produk virtual, Bukalapak masih ngelola jaringan apa?",
+               [_p(1, old, published="2025-01-08"),
+                _p(2, new, published="2026-01-20", lang="en", score=0.85)])
+    assert ans.found and ans.answer.startswith("Selain produk virtual"), ans.answer

@@ -269,8 +269,11 @@ class ExtractiveAnswerer:
 
         if plan and plan.wants_latest:
             # newest source first; in each, the sentence most like the answer asked for
-            # ("Siapa Menteri Perdagangan saat ini?": the one naming a minister)
-            return sorted(chosen, key=lambda s: (_day(passages[s.passage]), like_answer(s)),
+            # ("Siapa Menteri Perdagangan saat ini?": the one naming a minister). A sentence
+            # that says nothing asked does not lead on its source's date ("Bukalapak masih
+            # ngelola jaringan apa?" is not answered by a newer roundup's line on TikTok).
+            return sorted(chosen, key=lambda s: (bool(says[id(s)]) or asked.says_head(s),
+                                                 _day(passages[s.passage]), like_answer(s)),
                           reverse=True), None
         pool = [s for s in chosen
                 if asked.name or asked.date or not attribution_only(s.text)] or chosen[:1]
