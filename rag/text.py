@@ -139,18 +139,48 @@ def stem(word: str, language: str) -> str:
     if len(word) <= 4 or not word.isalpha():
         return word
     if language == "id":
-        for suf in _ID_SUFFIXES:
-            if word.endswith(suf) and len(word) - len(suf) >= 4:
-                word = word[: -len(suf)]
-                break
-        for pre in _ID_PREFIXES:
-            if word.startswith(pre) and len(word) - len(pre) >= 4:
-                return word[len(pre):]
-        return word
+        return _id_root(word)
     for suf in _EN_SUFFIXES:
         if word.endswith(suf) and len(word) - len(suf) >= 4:
             return word[: -len(suf)]
     return word[:-1] if word.endswith("e") else word  # "close" as "closed", "closing"
+
+
+#: The nasal prefixes that take the place of the root's first consonant ("menutup" is
+#: meN- + "tutup", "memakai" meN- + "pakai", "menyampaikan" meN- + "sampai"), with the
+#: consonant they replace before a vowel. "meng-"/"peng-" + vowel drops a "k" or nothing
+#: ("mengelola" / "mengambil"): the root's "k" before a vowel is dropped everywhere instead.
+_NASAL = (("meny", "s"), ("peny", "s"), ("mem", "p"), ("pem", "p"), ("men", "t"),
+          ("pen", "t"))
+_VOWELS = frozenset("aeiou")
+#: Spoken Jakarta Indonesian: "ngumumin" for "mengumumkan", "ngelola" for "mengelola",
+#: "dibayarin" for "dibayarkan".
+_SPOKEN_PREFIXES = ("ng", "ny")
+_SPOKEN_SUFFIX_AFTER = ("ng", "ny", "di")
+
+
+def _id_root(word: str) -> str:
+    """Indonesian: one form for a root and its affixed words ("menutup", "ditutup",
+    "penutupan" -> one stem; "mengelola", "dikelola", "ngelola" -> one). Without a
+    dictionary a nasal prefix's root is guessed by the usual rule, so a few roots meet
+    others' ("memasak" reads as meN- + "pasak"); a stem is for matching, never shown."""
+    for suf in _ID_SUFFIXES + (("in",) if word.startswith(_SPOKEN_SUFFIX_AFTER) else ()):
+        if word.endswith(suf) and len(word) - len(suf) >= 4:
+            word = word[: -len(suf)]
+            break
+    for pre in _ID_PREFIXES + _SPOKEN_PREFIXES:
+        if word.startswith(pre) and len(word) - len(pre) >= 4:
+            if pre in _SPOKEN_PREFIXES and word[len(pre)] not in _VOWELS:
+                continue
+            rest = word[len(pre):]
+            lost = dict(_NASAL).get(pre)
+            if lost and rest[0] in _VOWELS:
+                rest = lost + rest
+            word = rest
+            break
+    if len(word) >= 5 and word[0] == "k" and word[1] in _VOWELS:
+        word = word[1:]
+    return word
 
 
 def terms(text: str, language: str) -> list[str]:

@@ -1,3 +1,5 @@
+import pytest
+
 from rag.text import detect_language, sentence_spans, stem, words
 
 
@@ -58,3 +60,23 @@ def test_chat_spellings_of_function_words_are_no_content():
     # a question is about
     assert content_words("Udah wajib belum sih, yg jualan aja bakal kena pajak?") == [
         "wajib", "jualan", "kena", "pajak"]
+
+
+@pytest.mark.parametrize("forms", [
+    ("menutup", "ditutup", "penutupan"),          # meN- takes the place of "t"
+    ("memotong", "dipotong", "potongan"),         # ... of "p"
+    ("menyampaikan", "disampaikan"),              # ... of "s"
+    ("mengelola", "dikelola", "pengelola"),       # meng- + vowel: the root's "k" is dropped
+    ("menindak", "ditindak"),
+    ("ngumumin", "mengumumkan", "diumumkan"),     # spoken Jakarta forms
+    ("ngelola", "mengelola"),
+    ("ngatur", "mengatur", "diatur"),
+    ("dibayarin", "membayar"),
+])
+def test_indonesian_affixed_words_share_their_roots_stem(forms):
+    assert len({stem(w, "id") for w in forms}) == 1, {w: stem(w, "id") for w in forms}
+
+
+def test_distinct_roots_keep_distinct_stems():
+    assert stem("pajak", "id") != stem("mengajak", "id")
+    assert stem("pakai", "id") != stem("pajak", "id")
