@@ -33,7 +33,7 @@ _ID_WORDS = frozenset(
     menjadi mereka kami kita ada belum agar sedang setelah terhadap menurut tahun bulan
     saya aku anda kamu kalau kalo jika apabila lalu terus jadi ngapain gimana nggak enggak
     gak dong sih kok nih deh udah udh aja blm yg ya kan tuh gitu gini kayak banget doang
-    bakal bakalan trus ama buat
+    bakal bakalan trus ama buat hendak mau ingin pernah
     """.split()
 )
 _EN_WORDS = frozenset(

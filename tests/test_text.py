@@ -80,3 +80,9 @@ def test_indonesian_affixed_words_share_their_roots_stem(forms):
 def test_distinct_roots_keep_distinct_stems():
     assert stem("pajak", "id") != stem("mengajak", "id")
     assert stem("pakai", "id") != stem("pajak", "id")
+
+
+def test_modal_words_are_no_content():
+    from rag.text import content_words
+    assert content_words("Apa yang hendak diatur, dan mau diubah apa lagi?") == [
+        "diatur", "diubah", "lagi"]
