@@ -19,15 +19,16 @@ from collections.abc import Sequence
 
 from rag.config import Settings
 from rag.dates import format_date, iso_to_epoch
+from rag.figures import HAS_DATE, HAS_NUMBER
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan
 from rag.text import detect_language, open_quote, terms
 from rag.tracking.events import event_type, own_date
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
-from .asked import (GIVES_DEFINITION, GIVES_REASON, HAS_DATE, HAS_NUMBER, UNDISCLOSED, Asked,
-                    Sentence, attribution_only, gist, passage_sentences, same_gist,
-                    spells_out, whole_quotes)
+from .asked import (GIVES_DEFINITION, GIVES_REASON, UNDISCLOSED, Asked, Sentence,
+                    attribution_only, gist, passage_sentences, same_gist, spells_out,
+                    whole_quotes)
 from .grounding import anchors, anchors_reached, covers, missing_anchors, names_in
 
 NOT_FOUND = {

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from rag.dates import MONTH_NAMES, WEEKDAY_NUMBERS
+from rag.figures import (DURATION, ELAPSED, HAS_CLOCK, HAS_DATE, HAS_DAY, HAS_NUMBER, HAS_TIME,
+                         MONEY, NOT_QUANTITY, RATE, TIME_UNITS)
 from rag.regulations import find_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEFINITION, ASKS_DURATION,
                                    ASKS_MONEY, ASKS_NAME, ASKS_NUMBER, ASKS_REASON, ASKS_SHARE,
@@ -25,23 +27,6 @@ from rag.types import RetrievedPassage
 
 from .grounding import GENERIC, TELLS, covers, focus_groups, measured
 
-_DAY = (r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
-        r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
-        r"|\(\d{1,2}/\d{1,2}(/\d{2,4})?\)")
-#: A day ("4 Oktober", "October 4", "(4/10/2023)") or a year.
-HAS_DATE = re.compile(_DAY + r"|\b(19|20)\d{2}\b", re.I)
-_HAS_DAY = re.compile(_DAY, re.I)
-#: One to ninety-nine in words, both languages (Indonesian tens and teens are built with
-#: "puluh" / "belas": "empat puluh", "sebelas").
-_SMALL_NUMBERS = ("satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|belas|"
-                  "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                  "(?:thir|four|fif|six|seven|eigh|nine)teen|"
-                  "(?:twen|thir|for|fif|six|seven|eigh|nine)ty(?:-\w+)?")
-HAS_NUMBER = re.compile(
-    rf"\d|\b({_SMALL_NUMBERS}|puluh|ratus|ribu|juta|miliar|triliun|separuh|setengah|dozen|"
-    r"hundred|thousand|million|billion|half|seper(?!ti\b)\w+|pertiga|perempat|thirds?|quarters?|"
-    r"tenths?)\b", re.I)
-_HAS_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 #: A sentence that gives a cause or purpose ("because", "a direct result of", "menyusul",
 #: "karena", "agar"): what a "why" question asks for.
 GIVES_REASON = re.compile(
@@ -49,37 +34,11 @@ GIVES_REASON = re.compile(
     r"reason|karena|sebab|akibat|lantaran|menyusul|demi|agar|supaya|mematuhi|alasan|dinilai|"
     r"terbukti|for (?:failing|notifying|violating|breaching)|atas (?:keterlambatan|"
     r"pelanggaran))\b", re.I)
-#: A clock time as an answer: "pukul 17.00", "17:00 WIB", "5 pm", "jam 10 pagi".
-_HAS_CLOCK = re.compile(
-    r"\b((pukul|jam)\s+\d{1,2}|\d{1,2}[:.]\d{2}\s*(wib|wita|wit|am|pm|utc|gmt)?|"
-    r"\d{1,2}\s*(am|pm|a\.m\.|p\.m\.))", re.I)
-#: Number words that count nothing: "salah satu" / "one of" (one of the fastest-growing ...).
-_NOT_QUANTITY = re.compile(
-    r"\b(salah\s+satu|satu\s+per\s+satu|satu-satunya|one\s+of|one\s+by\s+one|no\s+one|"
-    r"(the|this|that|each|any|every)\s+one|one\s+another)\b", re.I)
-_TIME_UNITS = frozenset("""detik menit jam hari pekan minggu bulan tahun dekade second seconds
-    minute minutes hour hours day days week weeks month months year years decade decades""".split())
-#: "dalam dua tahun terakhir", "24 hours": how long, not how many of what a question counts.
-_DURATION = re.compile(
-    rf"\b(\d+([.,]\d+)?|se|{_SMALL_NUMBERS}|belasan|puluhan|several|few|an?)[\s-]*"
-    rf"({'|'.join(sorted(_TIME_UNITS))})\b", re.I)
-#: Time gone by as a point in time: "twelve months on", "two years ago", "dua tahun lalu".
-_ELAPSED = re.compile(_DURATION.pattern + r"\s+(on|ago|later|earlier|lalu|kemudian|silam)\b",
-                      re.I)
 #: A sentence that says what something is: "X adalah / merupakan / yaitu ...", "X is a ...",
 #: "defined as", "refers to", "means".
 GIVES_DEFINITION = re.compile(
     r"\b(adalah|merupakan|ialah|yaitu|yakni|didefinisikan|diartikan|dimaksud|disebut|"
     r"defined as|defines?\b.{0,60}\bas|refers? to|means|is an?|are the|is the)\b", re.I)
-#: An amount of money: "Rp15 miliar", "USD 100", "S$5", "$840 million", "15 billion rupiah"
-#: (not "the country's 67 million": a lone "s" is a currency only before "$").
-_MONEY = re.compile(
-    r"(\b(rp\.?|idr|usd|sgd|eur|rm)\s?\d|(\b(us|s|a))?\$\s?\d|[€£¥]\s?\d"
-    r"|\d\s*(ribu|juta|miliar|triliun|thousand|million|billion|trillion|bn|mn)?\s*"
-    r"(rupiah|dolar|dollars?|usd|idr|euros?|yuan|ringgit|yen|pounds?)\b)", re.I)
-#: An amount given as a share of a base: "2 persen dari pendapatan tahunan", "0.5% of the
-#: merchant's sales": what a fine or a levy may be.
-_RATE = re.compile(r"\d([.,]\d+)?\s*(%|persen\b|per\s?cent\b)\s*(dari|of)\b", re.I)
 #: A source saying that what is asked has not been told: "have not said when", "declined to
 #: disclose", "belum bersedia menyebut besaran", "belum diketahui".
 UNDISCLOSED = re.compile(
@@ -92,7 +51,6 @@ UNDISCLOSED = re.compile(
     r"diputuskan|ditetapkan)|enggan\s+(menyebut|menyebutkan|mengungkap|mengungkapkan|"
     r"merinci)|tidak\s+(menyebut|menyebutkan|mengungkap|mengungkapkan|merinci)kan?|"
     r"belum\s+ada\s+kepastian|tidak\s+diungkap(kan)?)\b", re.I)
-#: Sentences shorter than this (in words) rarely answer anything on their own.
 #: A speaker presenting something, to someone, somewhere ("Menteri ... memaparkan isi aturan
 #: itu kepada wartawan di kantornya, Rabu (27/9/2023)", "X told reporters in Jakarta on
 #: Tuesday"): a sentence that says who spoke but not what.
@@ -119,6 +77,7 @@ def attribution_only(text: str) -> bool:
     return len(words) <= 1
 
 
+#: Sentences shorter than this (in words) rarely answer anything on their own.
 MIN_WORDS = 5
 #: A word as names are read: "Tanjung", "Bukalapak.com", "TikTok's", "e-commerce".
 _WORD = re.compile(r"\w[\w'’.-]*")
@@ -329,8 +288,8 @@ class Asked:
         if self.number and not any(self.answers_number(s) for s in sentences):
             return False
         if self.clock:
-            return any(_HAS_CLOCK.search(s.text) for s in sentences)
-        dated = _HAS_DAY if self.day else HAS_DATE
+            return any(HAS_CLOCK.search(s.text) for s in sentences)
+        dated = HAS_DAY if self.day else HAS_DATE
         if self.date and not any(dated.search(s.unreferenced) for s in sentences):
             return False
         return True
@@ -342,15 +301,15 @@ class Asked:
         question counts time. "How much did it pay / cost" needs an amount of money; "how
         many X" a number that comes with X ("How many employees did Bukalapak lay off?" is
         not answered by Bukalapak's count of sellers)."""
-        text = _NOT_QUANTITY.sub("", _HAS_TIME.sub("", HAS_DATE.sub("", s.unreferenced)))
+        text = NOT_QUANTITY.sub("", HAS_TIME.sub("", HAS_DATE.sub("", s.unreferenced)))
         if self.duration:  # "how long": a duration, not any number
-            return bool(_DURATION.search(text))
+            return bool(DURATION.search(text))
         if not self.counts_time:
-            text = _DURATION.sub("", text)
-        text = _ELAPSED.sub("", text)  # "twelve months on", "dua tahun lalu": when, not how many
+            text = DURATION.sub("", text)
+        text = ELAPSED.sub("", text)  # "twelve months on", "dua tahun lalu": when, not how many
         if not HAS_NUMBER.search(text):
             return False
-        if self.money and not (_MONEY.search(s.unreferenced) or _RATE.search(text)):
+        if self.money and not (MONEY.search(s.unreferenced) or RATE.search(text)):
             return False
         return not self.measured or any(_counts(t, text, s, self.language) is not False
                                         for t in self.measured)
@@ -358,7 +317,7 @@ class Asked:
     @cached_property
     def counts_time(self) -> bool:
         """"How long", "berapa tahun": the question asks for a duration."""
-        return not self.measured or any(g & _TIME_UNITS for g in self.measured)
+        return not self.measured or any(g & TIME_UNITS for g in self.measured)
 
     @cached_property
     def figure_of(self) -> int:
