@@ -367,6 +367,17 @@ def test_what_is_x_prefers_the_sentence_that_says_what_x_is():
     assert ans.found and ans.answer.startswith("Biaya admin adalah potongan"), ans.answer
 
 
+def test_a_definition_names_what_it_defines_before_its_cue():
+    # "Salah satu hal ... adalah biaya admin" puts the thing asked about after "adalah":
+    # it says what a new provision is, not what the fees are; "mencakup" lists them.
+    text = ("Salah satu hal baru yang hendak diatur adalah biaya admin yang dikenakan "
+            "lokapasar kepada penjual. Penjual mengeluhkan potongan yang terus naik. "
+            "Potongan tersebut mencakup biaya administrasi, biaya layanan, dan biaya program "
+            "promosi.")
+    ans = _ask("Biaya admin lokapasar itu maksudnya potongan apa aja?", [_p(1, text)])
+    assert ans.found and ans.answer.startswith("Potongan tersebut mencakup"), ans.answer
+
+
 def test_a_quote_that_names_its_speaker_after_it_answers_about_the_speaker():
     # The figure is in the quote's first sentence; the speaker (the question's anchor)
     # only in the attribution that closes the quote. Forty is a number, too.

@@ -26,7 +26,7 @@ from rag.text import detect_language, open_quote, terms
 from rag.tracking.events import event_type, own_date
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
-from .asked import (GIVES_DEFINITION, GIVES_REASON, UNDISCLOSED, Asked, Sentence,
+from .asked import (GIVES_REASON, UNDISCLOSED, Asked, Sentence,
                     attribution_only, gist, passage_sentences, same_gist, spells_out,
                     whole_quotes)
 from .grounding import anchors, anchors_reached, covers, missing_anchors, names_in
@@ -301,7 +301,7 @@ def _kind_hint(s: Sentence, asked: Asked, focused: bool = True) -> float:
         hint += 0.1
     if asked.says_telling(s):  # "when did X announce": the sentence that reports it
         hint += 0.1
-    if asked.definition and GIVES_DEFINITION.search(s.text) and asked.focused(s):
+    if asked.definition and asked.defines(s):
         hint += 0.1  # "apa itu X": a sentence that says what X is
     if asked.acronym and spells_out(asked.acronym, s.text):
         hint += 0.1  # "What is PMSE?": "Perdagangan Melalui Sistem Elektronik (PMSE)"

@@ -38,6 +38,7 @@ GIVES_REASON = re.compile(
 #: "defined as", "refers to", "means".
 GIVES_DEFINITION = re.compile(
     r"\b(adalah|merupakan|ialah|yaitu|yakni|didefinisikan|diartikan|dimaksud|disebut|"
+    r"mencakup|meliputi|terdiri (atas|dari)|includes|consists of|"
     r"defined as|defines?\b.{0,60}\bas|refers? to|means|is an?|are the|is the)\b", re.I)
 #: A source saying that what is asked has not been told: "have not said when", "declined to
 #: disclose", "belum bersedia menyebut besaran", "belum diketahui".
@@ -276,6 +277,19 @@ class Asked:
         if self.head & _REGULATION:  # "the rule" names none
             return any(r.id not in self.own_refs for r in find_references(s.text))
         return _says(self.head, s, self.language) is True
+
+    def defines(self, s: "Sentence") -> bool:
+        """Whether ``s`` says what something asked about is: a definition's cue ("adalah",
+        "mencakup", "refers to") after a focus term ("Potongan tersebut mencakup biaya
+        layanan ..."), not before it ("Salah satu hal baru ... adalah biaya admin")."""
+        cue = GIVES_DEFINITION.search(s.text)
+        if not cue:
+            return False
+        if not self.focus:
+            return True
+        before = s.text[:cue.start()].lower()
+        forms = {f for w in words(before) for f in _word_forms(w)}
+        return any(covers(g, before, forms) for g in self.focus)
 
     def says_telling(self, s: "Sentence") -> bool:
         """Whether ``s`` reports the telling a question asks about ("announced the change in
