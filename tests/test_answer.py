@@ -463,3 +463,13 @@ def test_a_when_answer_gives_the_full_date_of_a_day_its_sentence_names_without_t
                   published="2023-09-22")]
     ans = _ask("What day did the Tanah Abang traders protest against TikTok Shop?", ps)
     assert ans.answer.startswith("Traders at Tanah Abang"), ans.answer
+
+
+def test_a_year_is_not_the_count_a_how_many_question_asks_for():
+    # "how many ... and when": the year in the dated sentence does not make it the count
+    text = ("Tokopedia cut jobs after the merger. The layoffs took place in June 2024 and "
+            "affected several teams. Tokopedia has laid off roughly 450 employees, its first "
+            "major round of cuts.")
+    ans = _ask("How many Tokopedia employees were laid off, and when?",
+               [_p(1, text, lang="en", published="2024-06-14")])
+    assert ans.found and ans.answer.startswith("Tokopedia has laid off roughly 450"), ans.answer

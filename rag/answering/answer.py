@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from rag.config import Settings
 from rag.dates import format_date, iso_to_epoch
-from rag.figures import HAS_DATE, HAS_NUMBER
+from rag.figures import HAS_DATE
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan
 from rag.text import detect_language, open_quote, terms
@@ -291,7 +291,7 @@ def _kind_hint(s: Sentence, asked: Asked, focused: bool = True) -> float:
     hint = 0.0
     if asked.date and HAS_DATE.search(s.text):
         hint += 0.15
-    if asked.number and HAS_NUMBER.search(s.text):
+    if asked.number and asked.answers_number(s):  # a year or a date is no count
         hint += 0.15
     if asked.name and asked.new_name(s.unreferenced):
         # someone the question does not name; more likely the answer when the sentence
