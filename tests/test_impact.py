@@ -108,6 +108,21 @@ def test_what_a_text_speaks_of_and_the_clause_of_a_statement():
     assert subject_of("Revisi Permendag 5/2020 rampung.", {"permendag-5-2020": "x"}) == "x"
     assert cue_clause("Namun setelah masa transisi selesai, platform dilarang menjual barang, "
                       "kata dia.").split() == ["platform", "menjual", "barang"]
+    # after a relative pronoun the clause is the rule's, not what led up to the rule
+    assert cue_clause("Langkah itu diambil untuk mematuhi PP 5/2021 yang melarang media sosial "
+                      "memfasilitasi transaksi.").split() == ["media", "sosial", "memfasilitasi",
+                                                               "transaksi."]
+
+
+def test_one_ban_told_twice_in_other_words_has_one_gist():
+    from rag.answering.asked import gist, same_gist
+    from rag.retrieval.glossary import load_glossary
+    g = load_glossary()
+    a = gist("Langkah itu diambil TikTok untuk mematuhi PP 5/2021 yang melarang media sosial "
+             "memfasilitasi transaksi.", g)
+    b = gist("Layanan itu ditutup karena tidak sesuai dengan PP 5/2021, yang melarang media "
+             "sosial menjadi tempat bertransaksi.", g)  # "bertransaksi": the glossary's word
+    assert same_gist(a, b), (a, b)
 
 
 def test_a_regulation_s_impact_is_kept_until_a_write_changes_it(settings, tmp_path):

@@ -437,7 +437,8 @@ def gist(text: str, glossary) -> set[str]:
                        if len(glossary.equivalents(p)) > 1)
     for m in re.finditer(r"[^\W\d_]{4,}", said):
         if not any(a <= m.start() < b for a, b in taken):
-            out.update(terms(m.group(0), lang))
+            # an affixed form of a glossary word says its concept ("bertransaksi")
+            out.update(glossary.concept_of_stem(t) or t for t in terms(m.group(0), lang))
     if denies(text):
         out.add(NEGATED)
     return out

@@ -10,6 +10,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from rag.text import stem
+
 BUILTIN = Path(__file__).parent.parent / "data" / "glossary.txt"
 
 
@@ -22,6 +24,7 @@ class Glossary:
         for c in concepts:
             for t in c:
                 self._by_term[t] = self._by_term.get(t, frozenset()) | c
+        self._stems: dict[str, str] | None = None  # built on first use
         # Longest first, so "perdagangan elektronik" wins over a shorter overlapping term.
         terms = sorted(self._by_term, key=len, reverse=True)
         self._pattern = re.compile(
@@ -46,6 +49,17 @@ class Glossary:
         """Every term meaning the same as ``term`` (including itself)."""
         t = term.lower()
         return self._by_term.get(t, frozenset()) | {t}
+
+    def concept_of_stem(self, stemmed: str) -> str | None:
+        """The concept (its least term) one of whose one-word terms has this stem in either
+        language ("bertransaksi" stems as "transaksi" does: transaction), or None."""
+        if self._stems is None:
+            self._stems = {}
+            for t, c in self._by_term.items():
+                if " " not in t and "-" not in t:
+                    for lg in ("id", "en"):
+                        self._stems.setdefault(stem(t, lg), min(c))
+        return self._stems.get(stemmed)
 
     def find(self, text: str) -> list[re.Match]:
         """Glossary terms occurring in ``text``, not overlapping, in text order; where two

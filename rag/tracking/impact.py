@@ -100,6 +100,12 @@ def statement_kind(sentence: str) -> str | None:
     return cue[0] if cue else None
 
 
+#: A relative pronoun just before a cue: the clause says what the rule named before it does
+#: ("... mematuhi Permendag 31/2023 yang melarang media sosial memfasilitasi transaksi").
+_RELATIVE_BEFORE = re.compile(r"\b(?:yang|which|that)\s+(?:(?:juga|also|kini|now)\s+)?$",
+                              re.I)
+
+
 def cue_clause(sentence: str, with_cue: bool = False) -> str:
     """The clause a statement's cue stands in, less the cue unless ``with_cue`` ("Platform
     media sosial tidak diperbolehkan memfasilitasi transaksi pembayaran" -> "Platform media
@@ -110,6 +116,8 @@ def cue_clause(sentence: str, with_cue: bool = False) -> str:
         return sentence
     m = cue[1]
     starts = [b.end() for b in re.finditer(r"[,;:]", sentence[:m.start()])]
+    if rel := _RELATIVE_BEFORE.search(sentence, starts[-1] if starts else 0, m.start()):
+        starts.append(rel.end())  # "... 2023 yang melarang media sosial ...": the rule's clause
     end = re.search(r"[,;:]", sentence[m.end():])
     return (sentence[starts[-1] if starts else 0:m.start()]
             + (m.group(0) if with_cue else " ")
