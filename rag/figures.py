@@ -32,7 +32,10 @@ HAS_CLOCK = re.compile(
 #: Number words that count nothing: "salah satu" / "one of" (one of the fastest-growing ...).
 NOT_QUANTITY = re.compile(
     r"\b(salah\s+satu|satu\s+per\s+satu|satu-satunya|one\s+of|one\s+by\s+one|no\s+one|"
-    r"(the|this|that|each|any|every)\s+one|one\s+another)\b", re.I)
+    r"(the|this|that|each|any|every)\s+one|one\s+another)\b"
+    # a person's age beside the name, as news gives it: "said Sutrisno, 47, who sells",
+    # "Sutrisno (47)"
+    r"|(?-i:\b[A-Z][a-z]+)(,\s*\d{1,3}(?=,)|\s*\(\d{1,3}\))", re.I)
 #: The units a duration counts.
 TIME_UNITS = frozenset("""detik menit jam hari pekan minggu bulan tahun dekade second seconds
     minute minutes hour hours day days week weeks month months year years decade decades""".split())

@@ -473,3 +473,15 @@ def test_a_year_is_not_the_count_a_how_many_question_asks_for():
     ans = _ask("How many Tokopedia employees were laid off, and when?",
                [_p(1, text, lang="en", published="2024-06-14")])
     assert ans.found and ans.answer.startswith("Tokopedia has laid off roughly 450"), ans.answer
+
+
+def test_a_person_s_age_is_not_the_figure_asked_for():
+    text = ('"People buy from live streams now. Why would they come here?" said Sutrisno, 47, '
+            "who sells children's clothing at the market. He said his weekly revenue had fallen "
+            "by about 60 percent.")
+    ans = _ask("By how much did Sutrisno's weekly revenue fall?",
+               [_p(1, text, lang="en", published="2023-09-22")])
+    assert ans.found and ans.answer.startswith("He said his weekly revenue"), ans.answer
+    from rag.figures import NOT_QUANTITY
+    assert NOT_QUANTITY.sub("", "kata Sutrisno (47) di Jakarta").split() == ["kata", "di",
+                                                                             "Jakarta"]
