@@ -109,6 +109,7 @@ def test_when_asks_for_a_date_only_as_a_question_word(question, date, clock):
     ("What does Permendag 31/2023 require?", None),
     ("Apa itu Shop | Tokopedia?", None),
     ("What happened to TikTok Shop?", None),
+    ("Migrasinya udah sampai mana?", None),  # "how far", no noun
 ])
 def test_the_noun_a_which_or_what_question_asks_for(question, head):
     from rag.retrieval.intents import ASKS_NAME, asked_head
@@ -120,6 +121,7 @@ def test_the_noun_a_which_or_what_question_asks_for(question, head):
 @pytest.mark.parametrize("question, number", [
     ("How far along was the migration as of February 2024?", True),
     ("Migrasinya sudah sejauh mana?", True),
+    ("Migrasinya sekarang udah sampai mana?", True),
     ("How many employees were laid off?", True),
     ("How did the migration go?", False),
     ("Is the migration far from done?", False),

@@ -118,12 +118,13 @@ def asked_head(question: str) -> str | None:
 
 
 #: Words before a closing "apa" that are no noun ("saat ini apa", "itu apa").
-_NOT_HEADS = frozenset({"ini", "itu", "tersebut", "sih", "aja", "saja", "yang", "ya"})
+_NOT_HEADS = frozenset({"ini", "itu", "tersebut", "sih", "aja", "saja", "yang", "ya",
+                        "sampai", "sejauh"})
 
 
 ASKS_NUMBER = re.compile(
     r"\b((?<!tahun )(?<!tanggal )(?<!bulan )(?<!hari )(?<!jam )(?<!pukul )berapa|"
-    r"how (much|many|large|big|high|long|far along)|sejauh (?:mana|apa)|"
+    r"how (much|many|large|big|high|long|far along)|sejauh (?:mana|apa)|sampai mana|"
     r"what (share|percentage|amount)|"
     r"what(?:'s| is| was| are| were) the (?:\w+ )?(?:price floor|price|minimum|maximum|rate|"
     r"fee|cost|value|amount|size|number|percentage|share))\b", re.I)
