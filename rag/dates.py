@@ -203,6 +203,19 @@ def iso_to_epoch(value: str | None) -> int | None:
     return int(dt.timestamp())
 
 
+def recency(published: list[str | None]) -> list[float] | None:
+    """0..1 per item: how recent it is among these (the oldest dated one 0, the newest 1);
+    None when fewer than two distinct dates are known. An undated item counts as the median
+    of the dated ones: its date is unknown, not old (real pages often lose theirs)."""
+    ts = [iso_to_epoch(p) for p in published]
+    known = sorted(t for t in ts if t is not None)
+    if not known or known[0] == known[-1]:
+        return None
+    lo, hi = known[0], known[-1]
+    middle = known[len(known) // 2]
+    return [((middle if t is None else t) - lo) / (hi - lo) for t in ts]
+
+
 def iso_to_day(value: str | None) -> int | None:
     """YYYYMMDD of an ISO date or date-time, in the article's own time zone."""
     dt = _parse_iso(value)

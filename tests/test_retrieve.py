@@ -129,3 +129,24 @@ def test_recency_reorders_the_relevant_passages_not_the_whole_candidate_list():
     # The second best, when it is the newest, comes first.
     ps[1], ps[8] = p(1, "2026-01-20"), p(8, "2023-10-01")
     assert [x.passage_id for x in prefer_recent(ps)[:2]] == ["a1:0", "a0:0"]
+
+
+def test_a_passage_without_a_date_is_not_taken_for_the_oldest():
+    from rag.dates import recency
+    from rag.retrieval.retrieve import prefer_recent
+    from rag.types import RetrievedPassage
+
+    assert recency(["2024-01-01", None, "2026-01-01", "2025-01-01"])[1] == pytest.approx(
+        recency(["2024-01-01", None, "2026-01-01", "2025-01-01"])[3])
+    assert recency(["2024-01-01", None]) is None  # one date: nothing to order by
+
+    def p(i, day):
+        return RetrievedPassage(passage_id=f"a{i}:0", article_id=f"a{i}", title="", outlet="",
+                                url="", published=day, language="id", text=f"passage {i}",
+                                start=0, end=9, score=0.9)
+
+    # The best passage lost its date (a real page without one); "now" must not bury it
+    # under the dated passages as if it were the oldest: it counts as the typical date.
+    ps = [p(0, None)] + [p(i, "2026-01-14") for i in range(1, 7)] + [
+        p(i, "2023-10-01") for i in range(7, 10)]
+    assert prefer_recent(ps)[0].passage_id == "a0:0"

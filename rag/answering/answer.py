@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 
 from rag.config import Settings
-from rag.dates import format_date, iso_to_epoch
+from rag.dates import format_date, recency
 from rag.figures import HAS_DATE
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan
@@ -323,13 +323,8 @@ def term_overlap(a: set[str], b: set[str]) -> float:
 
 
 def _recency(passages: Sequence[RetrievedPassage]) -> list[float]:
-    """0..1 per passage: how recent it is among these passages."""
-    ts = [iso_to_epoch(p.published) for p in passages]
-    known = [t for t in ts if t is not None]
-    if not known or max(known) == min(known):
-        return [0.0] * len(passages)
-    lo, hi = min(known), max(known)
-    return [0.0 if t is None else (t - lo) / (hi - lo) for t in ts]
+    """0..1 per passage: how recent it is among these passages (``rag.dates.recency``)."""
+    return recency([p.published for p in passages]) or [0.0] * len(passages)
 
 
 def _day(p: RetrievedPassage) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from langchain_core.embeddings import Embeddings
 
 from rag.config import Settings
-from rag.dates import iso_to_epoch
+from rag.dates import recency
 from rag.models.rerank import Reranker
 from rag.store.store import PantauStore
 from rag.text import content_words
@@ -126,19 +126,14 @@ def prefer_recent(passages: Sequence[RetrievedPassage]) -> list[RetrievedPassage
     whole candidate list (20-50 passages) it was nearly flat over the top ten, so the date
     alone ordered them and a newer passage on another story rose above the one that
     answers."""
-    if len(passages) < 2:
+    recent = recency([p.published for p in passages]) if len(passages) > 1 else None
+    if recent is None:
         return list(passages)
-    ts = [iso_to_epoch(p.published) for p in passages]
-    known = [t for t in ts if t is not None]
-    if not known or max(known) == min(known):
-        return list(passages)
-    lo, hi = min(known), max(known)
     n = len(passages)
 
     def key(i: int) -> float:
         relevance = 1.0 / (1 + i)
-        recency = 0.0 if ts[i] is None else (ts[i] - lo) / (hi - lo)
-        return (1 - RECENCY_WEIGHT) * relevance + RECENCY_WEIGHT * recency
+        return (1 - RECENCY_WEIGHT) * relevance + RECENCY_WEIGHT * recent[i]
 
     return [passages[i] for i in sorted(range(n), key=key, reverse=True)]
 
