@@ -10,6 +10,13 @@ import re
 _DAY = (r"\b\d{1,2}\s+(jan|feb|mar|apr|mei|may|jun|jul|agu|aug|sep|okt|oct|nov|des|dec)[a-z]*\b"
         r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
         r"|\(\d{1,2}/\d{1,2}(/\d{2,4})?\)")
+#: A month named as a time without its year ("in July", "sejak Juli lalu", "akhir
+#: Desember"): a date, if a less complete one; the preposition keeps "may" the verb out.
+_MONTH = (r"\b(in|since|sejak|pada|bulan|early|late|mid|awal|akhir|pertengahan|until|hingga|"
+          r"sampai|from|by|during|selama)\s+(januari|january|februari|february|maret|march|"
+          r"april|mei|may|juni|june|juli|july|agustus|august|september|oktober|october|"
+          r"november|desember|december)\b")
+HAS_MONTH = re.compile(_MONTH, re.I)
 #: A day ("4 Oktober", "October 4", "(4/10/2023)") or a year.
 HAS_DATE = re.compile(_DAY + r"|\b(19|20)\d{2}\b", re.I)
 HAS_DAY = re.compile(_DAY, re.I)

@@ -485,3 +485,19 @@ def test_a_person_s_age_is_not_the_figure_asked_for():
     from rag.figures import NOT_QUANTITY
     assert NOT_QUANTITY.sub("", "kata Sutrisno (47) di Jakarta").split() == ["kata", "di",
                                                                              "Jakarta"]
+
+
+def test_a_month_without_its_year_answers_when_after_a_complete_date():
+    # "sejak Juli lalu" is a date: the question is answered, not refused
+    text = ("Aturan impor barang murah belum juga terbit. Rencana pembatasan barang impor murah "
+            "itu sudah disampaikan pemerintah sejak Juli lalu.")
+    ans = _ask("Sejak kapan pemerintah menyampaikan rencana pembatasan barang impor murah?",
+               [_p(1, text, published="2023-09-20")])
+    assert ans.found and ans.answer.startswith("Rencana pembatasan"), ans.answer
+    # the sentence with the year leads, though the other says more of what is asked
+    text = ("PP 5/2021 on trading through electronic systems, signed by the president in "
+            "November, spells out who counts as an e-commerce business. Permendag 9/2022 "
+            "implements PP 5/2021, which was signed in November 2021.")
+    ans = _ask("When was PP 5/2021 on e-commerce signed?",
+               [_p(1, text, lang="en", published="2022-03-10")])
+    assert ans.found and ans.answer.startswith("Permendag 9/2022 implements"), ans.answer

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from rag.config import Settings
 from rag.dates import format_date, recency
-from rag.figures import HAS_DATE
+from rag.figures import HAS_DATE, HAS_MONTH
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan
 from rag.text import detect_language, open_quote, terms
@@ -165,7 +165,9 @@ class ExtractiveAnswerer:
             # the date of the stop, not of the reopening). No refusal on focus alone: their
             # verbs vary too much ("how much did it pay" is answered by "agreed to buy ...
             # for"; "how many X" is checked by its X in ``Asked.holds_kind``).
-            ranked.sort(key=lambda s: (not of_kind[id(s)], asked.date and not focused[id(s)]))
+            # A month without its year ("sejak Juli lalu") is a date, after the complete ones.
+            ranked.sort(key=lambda s: (not of_kind[id(s)], asked.date and not focused[id(s)],
+                                       _month_only(s) if asked.date else False))
             # "When will the revision be issued?": a date of its drafting does not answer it
             # when a source says, about more of what is asked, that nobody has said when.
             unknown = max((s for s in ranked if UNDISCLOSED.search(s.text)),
@@ -265,7 +267,9 @@ class ExtractiveAnswerer:
             # not by the minister's quote beside it.
             hint = (hints[id(s)] if focused.get(id(s), True)
                     else _kind_hint(s, asked, focused=False))
-            return (of_kind[id(s)], hint, asked.says_head(s),
+            # "signed in November" gives less of the date than "in November 2019"
+            complete = not (asked.date and _month_only(s))
+            return (of_kind[id(s)], complete, hint, asked.says_head(s),
                     sum(weight[i] for i in says[id(s)]), s.score)
 
         if plan and plan.wants_latest:
@@ -306,6 +310,12 @@ def _kind_hint(s: Sentence, asked: Asked, focused: bool = True) -> float:
     if asked.acronym and spells_out(asked.acronym, s.text):
         hint += 0.1  # "What is PMSE?": "Perdagangan Melalui Sistem Elektronik (PMSE)"
     return hint
+
+
+def _month_only(s: Sentence) -> bool:
+    """Whether ``s`` dates by a month without its year ("signed in November"): a date, if
+    less of one than "in November 2019"."""
+    return bool(HAS_MONTH.search(s.unreferenced)) and not HAS_DATE.search(s.unreferenced)
 
 
 def _focus_weights(terms: int, said: Sequence[set[int]]) -> list[float]:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from rag.dates import MONTH_NAMES, WEEKDAY_NUMBERS
-from rag.figures import (DURATION, ELAPSED, HAS_CLOCK, HAS_DATE, HAS_DAY, HAS_NUMBER, HAS_TIME,
-                         MONEY, NOT_QUANTITY, RATE, TIME_UNITS)
+from rag.figures import (DURATION, ELAPSED, HAS_CLOCK, HAS_DATE, HAS_DAY, HAS_MONTH, HAS_NUMBER,
+                         HAS_TIME, MONEY, NOT_QUANTITY, RATE, TIME_UNITS)
 from rag.regulations import find_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEFINITION, ASKS_DURATION,
                                    ASKS_MONEY, ASKS_NAME, ASKS_NUMBER, ASKS_REASON, ASKS_SHARE,
@@ -304,7 +304,9 @@ class Asked:
         if self.clock:
             return any(HAS_CLOCK.search(s.text) for s in sentences)
         dated = HAS_DAY if self.day else HAS_DATE
-        if self.date and not any(dated.search(s.unreferenced) for s in sentences):
+        if self.date and not any(dated.search(s.unreferenced)
+                                 or (not self.day and HAS_MONTH.search(s.unreferenced))
+                                 for s in sentences):
             return False
         return True
 
