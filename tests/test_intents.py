@@ -53,6 +53,9 @@ from rag.retrieval.query import plan
      "fact"),
     ("Menurut pengamat, apa dampak aturan itu?", "fact"),
     ("Which platforms are affected by PMK 9/2024?", "impact"),
+    # a figure asked for: "what range", "what rate" (not "what range of goods")
+    ("What turnover range does the PMK 9/2024 levy apply to?", "fact"),
+    ("What range of goods does PMK 9/2024 ban?", "obligations"),
 ])
 def test_intents(question, intent):
     assert intent_of(question) == intent
