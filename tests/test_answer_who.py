@@ -47,6 +47,16 @@ def test_a_name_before_the_role_fills_it_only_close_by():
     assert names("The parent company GoTo Gojek Tokopedia agreed.")
     assert not names("Minister Teten Masduki said, urging the companies to finish the job.")
     assert not names("TikTok took control of the Indonesian e-commerce company.")
+    # "which company" is said only by a sentence naming one
+    assert not asked.says_head(Sentence(0, 0, 50, "The two companies said the deal helps "
+                                        "merchants.", set(), "en"))
+    assert asked.says_head(Sentence(0, 0, 40, "Its parent is GoTo, the company that owns "
+                                    "Gojek.", set(), "en"))
+    # a copula links a name to the role after it
+    pejabat = Asked.of("Pejabat mana yang paling getol mendorong larangan itu?", "id",
+                       load_glossary())
+    text = "Menteri Koperasi Teten Masduki menjadi salah satu pejabat yang paling vokal."
+    assert pejabat.names_role(Sentence(0, 0, len(text), text, set(), "id"))
     # a weekday or a quote's first word names nobody
     assert not asked.new_name("It was announced on Friday by the company.")
     assert not asked.new_name('"Bertarung di barang fisik butuh ongkos besar," katanya.')

@@ -87,9 +87,13 @@ _DATELINE = re.compile(r"^[A-Z]{3,}\s+-\s+")
 #: How many words after the role asked for ("which ports") a new name may stand to fill it
 #: ("pelabuhan utama, seperti Tanjung Priok").
 NEAR_ROLE = 4
-#: What may stand between a name and the role after it: nothing ("Tanjung Priok port"), or
-#: a comma and an article ("Raka Pradipta, a consultant", "Teten, selaku menteri").
-_APPOSITION = re.compile(r"\s*(,\s*(a|an|the|sang|seorang|selaku|sebagai)?\s*)?", re.I)
+#: What may stand between a name and the role after it: nothing ("Tanjung Priok port"), a
+#: comma and an article ("Raka Pradipta, a consultant", "Teten, selaku menteri"), or a
+#: copula ("Teten Masduki menjadi salah satu pejabat", "GoTo is the parent company").
+_APPOSITION = re.compile(
+    r"\s*(,\s*(a|an|the|sang|seorang|selaku|sebagai)?\s*)?|"
+    r"\s+(is|was|are|were|became|menjadi|adalah|merupakan|ialah)\s+"
+    r"((salah\s+satu|one\s+of\s+the|the|a|an|seorang)\s+)?", re.I)
 
 
 @dataclass
@@ -271,9 +275,12 @@ class Asked:
     def says_head(self, s: "Sentence") -> bool:
         """Whether ``s`` says the noun a which/what question asks for ("through the Online
         Single Submission system" for "which system"); for "which regulation", only a
-        regulation the question does not name."""
+        regulation the question does not name; for a role ("which company"), only with a
+        name in it ("The two companies said" names none)."""
         if not self.head:
             return False
+        if any(self.head & g for g in self.role):  # "which company": one named in that role
+            return self.names_role(s)
         if self.head & _REGULATION:  # "the rule" names none
             return any(r.id not in self.own_refs for r in find_references(s.text))
         return _says(self.head, s, self.language) is True
