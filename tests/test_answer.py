@@ -501,3 +501,22 @@ def test_a_month_without_its_year_answers_when_after_a_complete_date():
     ans = _ask("When was PP 5/2021 on e-commerce signed?",
                [_p(1, text, lang="en", published="2022-03-10")])
     assert ans.found and ans.answer.startswith("Permendag 9/2022 implements"), ans.answer
+
+
+def test_the_verb_asked_about_marks_the_lead():
+    # "Apa yang dikeluhkan": the sentence saying the complaint, not the one restating the
+    # protest with more of the question's other words
+    text = ("Ratusan pedagang pasar menggelar aksi protes pada Kamis di depan kantor wali kota. "
+            "Mereka mengeluhkan kios yang makin sepi pembeli.")
+    ans = _ask("Apa yang dikeluhkan pedagang pasar dalam aksi protes?",
+               [_p(1, text, published="2023-09-21")])
+    assert ans.found and ans.answer.startswith("Mereka mengeluhkan"), ans.answer
+
+
+def test_a_regulation_s_name_is_not_what_a_sentence_says():
+    # "Peraturan Pemerintah" shares its root with "diatur" but names the rule
+    text = ("Kementerian tengah menyusun revisi Peraturan Pemerintah Nomor 5 Tahun 2021. Salah "
+            "satu hal baru yang hendak diatur adalah biaya admin lokapasar.")
+    ans = _ask("Apa yang hendak diatur dalam revisi PP 5/2021?",
+               [_p(1, text, published="2026-01-14")])
+    assert ans.found and ans.answer.startswith("Salah satu hal baru"), ans.answer

@@ -270,7 +270,7 @@ class ExtractiveAnswerer:
             # "signed in November" gives less of the date than "in November 2019"
             complete = not (asked.date and _month_only(s))
             return (of_kind[id(s)], complete, hint, asked.says_head(s),
-                    sum(weight[i] for i in says[id(s)]), s.score)
+                    asked.says_predicate(s), sum(weight[i] for i in says[id(s)]), s.score)
 
         if plan and plan.wants_latest:
             # newest source first; in each, the sentence most like the answer asked for

@@ -120,6 +120,14 @@ class Sentence:
         """Its text without regulation references ("Nomor 31 Tahun 2023" is no number)."""
         return strip_references(self.text)
 
+    @cached_property
+    def said(self) -> tuple[str, set[str]]:
+        """``low`` and ``forms`` of its text without regulation references: what it says
+        in its own words ("Peraturan Menteri Perdagangan" names a rule; it does not say
+        "diatur")."""
+        low = self.unreferenced.lower()
+        return low, {t for lg in ("id", "en") for w in words(low) for t in (w, stem(w, lg))}
+
 
 def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
     """The answerable sentences of the passages, with article offsets and terms."""
@@ -197,6 +205,7 @@ class Asked:
     own_refs: frozenset[str] = frozenset()  # the regulations the question names
     tells: frozenset[str] = frozenset()  # "announce", "describe": the telling asked about
     acronym: str = ""  # "What is PMSE?", "OSS itu apa?": the abbreviation asked to spell out
+    predicate: int = -1  # "apa yang dikeluhkan", "who collects": that verb's focus group
 
     @classmethod
     def of(cls, question: str, language: str, glossary,
@@ -209,6 +218,7 @@ class Asked:
         if who and not role_word and (named := WHO_ROLE.search(question)):
             role_word = named.group(1)
         role = [glossary.equivalents(role_word.lower())] if role_word else []
+        focus = focus_groups(question, glossary, names)
         return cls(date=asks_date(question),
                    day=bool(ASKS_DAY.search(question)),
                    clock=bool(ASKS_CLOCK.search(question)),
@@ -219,7 +229,8 @@ class Asked:
                    duration=bool(ASKS_DURATION.search(question)),
                    definition=bool(ASKS_DEFINITION.search(question)),
                    name=bool(ASKS_NAME.search(question)), language=language,
-                   focus=focus_groups(question, glossary, names),
+                   focus=focus,
+                   predicate=_predicate(question, focus),
                    measured=measured(question, glossary), role=role,
                    known={f for w in words(question) for f in _word_forms(w)},
                    head=_head(question, glossary),
@@ -297,6 +308,12 @@ class Asked:
         before = s.text[:cue.start()].lower()
         forms = {f for w in words(before) for f in _word_forms(w)}
         return any(covers(g, before, forms) for g in self.focus)
+
+    def says_predicate(self, s: "Sentence") -> bool:
+        """Whether ``s`` says the verb the question asks about ("Apa yang dikeluhkan
+        pedagang?": "Mereka mengeluhkan kios yang sepi", not "Pedagang menggelar aksi
+        protes")."""
+        return self.predicate >= 0 and self.predicate in self.says(s)
 
     def says_telling(self, s: "Sentence") -> bool:
         """Whether ``s`` reports the telling a question asks about ("announced the change in
@@ -392,7 +409,7 @@ def _says(group: frozenset[str], s: Sentence, q_lang: str) -> bool | None:
     (another language than the question's and no glossary equivalent)."""
     if s.language != q_lang and len(group) < 2:
         return None
-    return covers(group, s.low, s.forms)
+    return covers(group, *s.said)
 
 
 #: How many words from a number the thing it counts may stand ("450 karyawan", "laid off
@@ -416,6 +433,24 @@ def _counts(group: frozenset[str], text: str, s: Sentence, q_lang: str) -> bool 
             if covers(group, " ".join(near), forms):
                 return True
     return False
+
+
+#: The verb a question asks about comes right after "apa yang", "siapa yang", "who" (modal
+#: words aside: "apa yang hendak diatur").
+_ASKED_VERB = re.compile(r"\b(?:(?:apa|siapa)(?:\s+(?:saja|aja))?\s+yang|who)((?:\s+[\w-]+){1,3})",
+                         re.I)
+
+
+def _predicate(question: str, focus: list[frozenset[str]]) -> int:
+    """The index of the focus group of the verb the question asks about, or -1."""
+    m = _ASKED_VERB.search(question)
+    verb = m and next((w.lower() for w in m.group(1).split() if w.lower() not in STOPWORDS),
+                      None)
+    if not verb:
+        return -1
+    forms = _word_forms(verb)
+    return next((i for i, g in enumerate(focus)
+                 if verb in g or forms & {f for w in g for f in _word_forms(w)}), -1)
 
 
 def _word_forms(word: str) -> set[str]:
