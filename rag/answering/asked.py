@@ -242,8 +242,8 @@ class Asked:
     def _names(self, text: str) -> tuple[list[re.Match], list[int]]:
         """``text``'s words (``_WORD``) and the positions among them of what it names that
         the question does not: capitalised words (not a sentence's first, not a "JAKARTA -"
-        dateline, not a month or a weekday, not a figure such as "Rp500") that the question lacks in any form
-        ("Kementerian" is the question's "Menteri")."""
+        dateline, not a month or a weekday, not a figure such as "Rp500") that the question
+        lacks in any form ("Kementerian" is the question's "Menteri")."""
         toks = list(_WORD.finditer(text))
         dateline = _DATELINE.match(text)
         body = [i for i, m in enumerate(toks) if not dateline or m.start() >= dateline.end()]

@@ -125,7 +125,8 @@ _NOT_HEADS = frozenset({"ini", "itu", "tersebut", "sih", "aja", "saja", "yang", 
 ASKS_NUMBER = re.compile(
     r"\b((?<!tahun )(?<!tanggal )(?<!bulan )(?<!hari )(?<!jam )(?<!pukul )berapa|"
     r"how (much|many|large|big|high|long|far along)|sejauh (?:mana|apa)|sampai mana|"
-    r"what (share|percentage|amount)|what (?:[\w-]+ ){0,2}?(?:range(?! of)|threshold|rate|price floor)\b|"
+    r"what (share|percentage|amount)|"
+    r"what (?:[\w-]+ ){0,2}?(?:range(?! of)|threshold|rate|price floor)\b|"
     r"what(?:'s| is| was| are| were) the (?:\w+ )?(?:price floor|price|minimum|maximum|rate|"
     r"fee|cost|value|amount|size|number|percentage|share))\b", re.I)
 #: "Why / mengapa / what reason": a cause is asked for.
