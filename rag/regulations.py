@@ -88,3 +88,10 @@ def find_references(text: str) -> list[Reference]:
 def reference_ids(text: str) -> list[str]:
     """Distinct regulation ids in ``text``, in order of first mention."""
     return list(dict.fromkeys(r.id for r in find_references(text)))
+
+
+def strip_references(text: str) -> str:
+    """``text`` without its regulation references ("Nomor 31 Tahun 2023" is no number)."""
+    for ref in reversed(find_references(text)):
+        text = text[:ref.start] + text[ref.end:]
+    return text

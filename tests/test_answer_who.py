@@ -37,7 +37,8 @@ def test_which_ports_leads_with_the_sentence_naming_them_from_any_source():
 
 
 def test_a_name_before_the_role_fills_it_only_close_by():
-    from rag.answering.asked import Asked, Sentence
+    from rag.answering.asked import Asked
+    from rag.answering.sentences import Sentence
     from rag.retrieval.glossary import load_glossary
     asked = Asked.of("Which company is Tokopedia's parent?", "en", load_glossary())
 

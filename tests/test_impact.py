@@ -115,7 +115,7 @@ def test_what_a_text_speaks_of_and_the_clause_of_a_statement():
 
 
 def test_one_ban_told_twice_in_other_words_has_one_gist():
-    from rag.answering.asked import gist, same_gist
+    from rag.answering.gist import gist, same_gist
     from rag.retrieval.glossary import load_glossary
     g = load_glossary()
     a = gist("Langkah itu diambil TikTok untuk mematuhi PP 5/2021 yang melarang media sosial "

@@ -26,9 +26,10 @@ from rag.text import detect_language, open_quote, terms
 from rag.tracking.events import event_type, own_date
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
-from .asked import (GIVES_REASON, UNDISCLOSED, Asked, Sentence, attribution_only, gist,
-                    passage_sentences, same_gist, spells_out, whole_quotes)
+from .asked import GIVES_REASON, UNDISCLOSED, Asked, attribution_only, spells_out
+from .gist import gist, same_gist
 from .grounding import anchors, anchors_reached, covers, missing_anchors, names_in
+from .sentences import Sentence, passage_sentences, whole_quotes
 
 NOT_FOUND = {
     "id": "Sumber yang tersedia tidak menjawab pertanyaan ini.",

@@ -10,22 +10,20 @@ anchors (rag.answering.grounding), through its focus terms. The extractive answe
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from rag.dates import MONTH_NAMES, WEEKDAY_NUMBERS
 from rag.figures import (DURATION, ELAPSED, HAS_CLOCK, HAS_DATE, HAS_DAY, HAS_MONTH, HAS_NUMBER,
                          HAS_TIME, MONEY, NOT_QUANTITY, RATE, TIME_UNITS)
-from rag.regulations import find_references
+from rag.regulations import find_references, strip_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEFINITION, ASKS_DURATION,
                                    ASKS_MONEY, ASKS_NAME, ASKS_NUMBER, ASKS_REASON, ASKS_SHARE,
                                    WHO_ROLE, acronym_asked, asked_head, asks_date)
-from rag.text import STOPWORDS, detect_language, open_quote, sentence_spans, stem, terms, words
-from rag.tracking.impact import cue_clause, denies
-from rag.types import RetrievedPassage
+from rag.text import STOPWORDS, stem, words
 
 from .grounding import GENERIC, TELLS, covers, focus_groups, measured
+from .sentences import Sentence
 
 #: A sentence that gives a cause or purpose ("because", "a direct result of", "menyusul",
 #: "karena", "agar"): what a "why" question asks for.
@@ -78,8 +76,6 @@ def attribution_only(text: str) -> bool:
     return len(words) <= 1
 
 
-#: Sentences shorter than this (in words) rarely answer anything on their own.
-MIN_WORDS = 5
 #: A word as names are read: "Tanjung", "Bukalapak.com", "TikTok's", "e-commerce".
 _WORD = re.compile(r"\w[\w'’.-]*")
 #: A dateline opening a sentence: "JAKARTA - ".
@@ -94,91 +90,6 @@ _APPOSITION = re.compile(
     r"\s*(,\s*(a|an|the|sang|seorang|selaku|sebagai)?\s*)?|"
     r"\s+(is|was|are|were|became|menjadi|adalah|merupakan|ialah)\s+"
     r"((salah\s+satu|one\s+of\s+the|the|a|an|seorang)\s+)?", re.I)
-
-
-@dataclass
-class Sentence:
-    passage: int  # index into the retrieved passages
-    start: int  # offsets in the article text
-    end: int
-    text: str
-    terms: set[str]
-    language: str = "id"
-    score: float = 0.0
-
-    @cached_property
-    def low(self) -> str:
-        return self.text.lower()
-
-    @cached_property
-    def forms(self) -> set[str]:
-        """Its terms and every word's stem in both languages (for glossary matching)."""
-        return self.terms | {stem(w, lg) for w in words(self.low) for lg in ("id", "en")}
-
-    @cached_property
-    def unreferenced(self) -> str:
-        """Its text without regulation references ("Nomor 31 Tahun 2023" is no number)."""
-        return strip_references(self.text)
-
-    @cached_property
-    def said(self) -> tuple[str, set[str]]:
-        """``low`` and ``forms`` of its text without regulation references: what it says
-        in its own words ("Peraturan Menteri Perdagangan" names a rule; it does not say
-        "diatur")."""
-        low = self.unreferenced.lower()
-        return low, {t for lg in ("id", "en") for w in words(low) for t in (w, stem(w, lg))}
-
-
-def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
-    """The answerable sentences of the passages, with article offsets and terms."""
-    out = []
-    for i, p in enumerate(passages):
-        lang = p.language or "id"
-        for s, e in sentence_spans(p.text):
-            text = p.text[s:e]
-            if len(text.split()) < MIN_WORDS:
-                continue
-            out.append(Sentence(passage=i, start=p.start + s, end=p.start + e, text=text,
-                                 terms=set(terms(text, lang)), language=lang))
-    return out
-
-
-def whole_quotes(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
-                 most: int = 3) -> list[Sentence]:
-    """``chosen`` with each quotation kept whole: a sentence that opens a quote runs on to
-    the sentence closing it, one that closes a quote starts where it opened (at most
-    ``most`` sentences in all); a sentence taken into another is dropped."""
-    out: list[Sentence] = []
-    for s in chosen:
-        way = open_quote(s.text)
-        if way:
-            p = passages[s.passage]
-            spans = [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)]
-            at = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
-            if at is not None:
-                lo = hi = at
-                text = s.text
-                while open_quote(text) == way and hi - lo + 1 < most:
-                    if way > 0 and hi + 1 < len(spans):
-                        hi += 1
-                    elif way < 0 and lo > 0:
-                        lo -= 1
-                    else:
-                        break
-                    text = p.text[spans[lo][0] - p.start:spans[hi][1] - p.start]
-                if not open_quote(text):
-                    start, end = spans[lo][0], spans[hi][1]
-                    s = Sentence(passage=s.passage, start=start, end=end, text=text,
-                                 terms=set(terms(text, s.language)), language=s.language,
-                                 score=s.score)
-        if any(o.passage == s.passage and o.start <= s.start and s.end <= o.end for o in out):
-            continue  # already said by a whole quote taken before
-        inside = [i for i, o in enumerate(out)
-                  if o.passage == s.passage and s.start <= o.start and o.end <= s.end]
-        at = inside[0] if inside else len(out)  # in the place of what it takes in
-        out = [o for i, o in enumerate(out) if i not in inside]
-        out.insert(min(at, len(out)), s)
-    return out
 
 
 @dataclass
@@ -455,47 +366,3 @@ def _predicate(question: str, focus: list[frozenset[str]]) -> int:
 
 def _word_forms(word: str) -> set[str]:
     return {word, stem(word, "id"), stem(word, "en")}
-
-
-def strip_references(text: str) -> str:
-    for ref in reversed(find_references(text)):
-        text = text[:ref.start] + text[ref.end:]
-    return text
-
-
-def gist(text: str, glossary) -> set[str]:
-    """What a statement says in the clause of its cue, language aside: its glossary concepts
-    (one name each) and its other content words ("melarang media sosial memproses pembayaran" and
-    "barred social media platforms from processing payments" share ban, social media,
-    payment)."""
-    said = strip_references(cue_clause(text))
-    lang = detect_language(said, default="id")
-    out: set[str] = set()
-    taken: list[tuple[int, int]] = []
-    for m in glossary.find(said):
-        taken.append(m.span())
-        whole = glossary.equivalents(m.group(0))
-        out.add(min(whole))
-        if len(whole) == 1:  # a phrase the glossary only lists: "barang dan jasa" says "barang"
-            out.update(min(glossary.equivalents(p)) for p in m.group(0).split()
-                       if len(glossary.equivalents(p)) > 1)
-    for m in re.finditer(r"[^\W\d_]{4,}", said):
-        if not any(a <= m.start() < b for a, b in taken):
-            # an affixed form of a glossary word says its concept ("bertransaksi")
-            out.update(glossary.concept_of_stem(t) or t for t in terms(m.group(0), lang))
-    if denies(text):
-        out.add(NEGATED)
-    return out
-
-
-#: In a gist: the statement denies or exempts (``rag.tracking.impact.denies``).
-NEGATED = "<not>"
-
-
-def same_gist(g: set[str], h: set[str]) -> bool:
-    """Whether two gists (``gist``) say the same: they share two or more things, and at
-    least half of the smaller, and neither denies what the other states."""
-    if (NEGATED in g) != (NEGATED in h):
-        return False
-    g, h = g - {NEGATED}, h - {NEGATED}
-    return len(g & h) >= 2 and len(g & h) >= 0.5 * min(len(g), len(h))

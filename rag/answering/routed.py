@@ -31,7 +31,7 @@ from rag.tracking.impact import Statement, what_it_says
 from rag.tracking.timeline import TimelineEvent
 from rag.types import Answer, Citation, RetrievedPassage
 
-from .asked import gist, same_gist
+from .gist import gist, same_gist
 from .tracked import MODE, cite_once
 
 MAX_ITEMS = 6

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from rag.amounts import fits, situation
-from rag.regulations import reference_ids
+from rag.regulations import reference_ids, strip_references
 from rag.retrieval.glossary import Glossary
 from rag.retrieval.intents import ASKS_RULES
 from rag.text import content_words, terms
@@ -17,7 +17,6 @@ from rag.tracking.registry import RegulationRecord, titled_in
 from rag.tracking.timeline import TimelineEvent
 from rag.types import Answer, Citation, RetrievedPassage
 
-from .asked import strip_references
 from .routed import MAX_ITEMS, Item, compose, distinct, event_span
 from .tracked import event_when
 

@@ -10,12 +10,12 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from rag.dates import STRETCH_CLOSES, STRETCH_OPENS, format_date
+from rag.regulations import strip_references
 from rag.text import terms
 from rag.tracking.events import asked_event_type, cause_types
 from rag.tracking.timeline import Event, Line, TimelineEvent, read_told
 from rag.types import Answer
 
-from .asked import strip_references
 from .routed import MAX_ITEMS, Item, compose, event_span
 from .tracked import event_when
 

@@ -1,0 +1,99 @@
+"""The sentences of retrieved passages that an extractive answer is made of: their article
+offsets, terms and stems, and quotations kept whole across sentence breaks."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from rag.regulations import strip_references
+from rag.text import open_quote, sentence_spans, stem, terms, words
+from rag.types import RetrievedPassage
+
+#: Sentences shorter than this (in words) rarely answer anything on their own.
+MIN_WORDS = 5
+
+
+@dataclass
+class Sentence:
+    passage: int  # index into the retrieved passages
+    start: int  # offsets in the article text
+    end: int
+    text: str
+    terms: set[str]
+    language: str = "id"
+    score: float = 0.0
+
+    @cached_property
+    def low(self) -> str:
+        return self.text.lower()
+
+    @cached_property
+    def forms(self) -> set[str]:
+        """Its terms and every word's stem in both languages (for glossary matching)."""
+        return self.terms | {stem(w, lg) for w in words(self.low) for lg in ("id", "en")}
+
+    @cached_property
+    def unreferenced(self) -> str:
+        """Its text without regulation references ("Nomor 31 Tahun 2023" is no number)."""
+        return strip_references(self.text)
+
+    @cached_property
+    def said(self) -> tuple[str, set[str]]:
+        """``low`` and ``forms`` of its text without regulation references: what it says
+        in its own words ("Peraturan Menteri Perdagangan" names a rule; it does not say
+        "diatur")."""
+        low = self.unreferenced.lower()
+        return low, {t for lg in ("id", "en") for w in words(low) for t in (w, stem(w, lg))}
+
+
+def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
+    """The answerable sentences of the passages, with article offsets and terms."""
+    out = []
+    for i, p in enumerate(passages):
+        lang = p.language or "id"
+        for s, e in sentence_spans(p.text):
+            text = p.text[s:e]
+            if len(text.split()) < MIN_WORDS:
+                continue
+            out.append(Sentence(passage=i, start=p.start + s, end=p.start + e, text=text,
+                                 terms=set(terms(text, lang)), language=lang))
+    return out
+
+
+def whole_quotes(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
+                 most: int = 3) -> list[Sentence]:
+    """``chosen`` with each quotation kept whole: a sentence that opens a quote runs on to
+    the sentence closing it, one that closes a quote starts where it opened (at most
+    ``most`` sentences in all); a sentence taken into another is dropped."""
+    out: list[Sentence] = []
+    for s in chosen:
+        way = open_quote(s.text)
+        if way:
+            p = passages[s.passage]
+            spans = [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)]
+            at = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
+            if at is not None:
+                lo = hi = at
+                text = s.text
+                while open_quote(text) == way and hi - lo + 1 < most:
+                    if way > 0 and hi + 1 < len(spans):
+                        hi += 1
+                    elif way < 0 and lo > 0:
+                        lo -= 1
+                    else:
+                        break
+                    text = p.text[spans[lo][0] - p.start:spans[hi][1] - p.start]
+                if not open_quote(text):
+                    start, end = spans[lo][0], spans[hi][1]
+                    s = Sentence(passage=s.passage, start=start, end=end, text=text,
+                                 terms=set(terms(text, s.language)), language=s.language,
+                                 score=s.score)
+        if any(o.passage == s.passage and o.start <= s.start and s.end <= o.end for o in out):
+            continue  # already said by a whole quote taken before
+        inside = [i for i, o in enumerate(out)
+                  if o.passage == s.passage and s.start <= o.start and o.end <= s.end]
+        at = inside[0] if inside else len(out)  # in the place of what it takes in
+        out = [o for i, o in enumerate(out) if i not in inside]
+        out.insert(min(at, len(out)), s)
+    return out
