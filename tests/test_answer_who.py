@@ -116,3 +116,17 @@ def test_which_rule_now_leads_with_the_newest_source_naming_another_rule():
     ans = _ask("Regulasi perdagangan daring yang jadi acuan saat ini apa, masih PP 5/2021?",
                [_p(1, text, published="2025-09-26")])
     assert ans.found and ans.answer.startswith("Kemendag menerbitkan Permendag 12/2025"), ans.answer
+
+
+def test_which_rule_is_answered_by_a_sentence_naming_another_rule_from_any_source():
+    # The best passage says much of the question but names no other rule; a later source
+    # names the one the rate comes from.
+    best = ("Melalui PMK 9/2024, marketplace akan memungut pajak sebesar 0,5 persen dari "
+            "peredaran bruto pedagang. Pemerintah menunjuk lokapasar untuk memungut pajak "
+            "penghasilan dari pedagang.")
+    other = ("Marketplaces now collect the 0.5% levy under PMK 9/2024. It dates from "
+             "PP 23/2018, the regulation that set a final income tax for small businesses.")
+    ans = _ask("Tarif 0,5 persen yang dipungut marketplace lewat PMK 9/2024 itu berasal dari "
+               "aturan apa?", [_p(1, best, published="2025-07-15"),
+                               _p(2, other, lang="en", published="2025-07-16", score=0.85)])
+    assert ans.found and "PP 23/2018" in ans.answer.split("[")[0], ans.answer

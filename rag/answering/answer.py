@@ -185,9 +185,12 @@ class ExtractiveAnswerer:
                 return [], None
         elif not any(focused.values()):
             return [], None
-        elif asked.role and any(named := [asked.names_role(s) for s in ranked]):
-            # "Which ports ...?", "which consultant ...?": a sentence naming someone new in
-            # that role answers it, whatever source it is in; the best passage's sentences
+        elif (asked.role or asked.asks_regulation) and any(
+                named := [asked.names_role(s) or asked.asks_regulation and asked.says_head(s)
+                          for s in ranked]):
+            # "Which ports ...?", "which consultant ...?", "berasal dari aturan apa?": a
+            # sentence naming someone new in that role, or a regulation the question does
+            # not name, answers it, whatever source it is in; the best passage's sentences
             # about the ports or the consultant's subject only set the scene.
             ranked = [s for s, n in zip(ranked, named) if n] + [
                 s for s, n in zip(ranked, named) if not n]

@@ -194,6 +194,11 @@ class Asked:
                 return False
         return True
 
+    @property
+    def asks_regulation(self) -> bool:
+        """"Peraturan apa", "which rule": a regulation is the answer."""
+        return bool(self.head & _REGULATION)
+
     def says_head(self, s: "Sentence") -> bool:
         """Whether ``s`` says the noun a which/what question asks for ("through the Online
         Single Submission system" for "which system"); for "which regulation", only a
@@ -203,7 +208,7 @@ class Asked:
             return False
         if any(self.head & g for g in self.role):  # "which company": one named in that role
             return self.names_role(s)
-        if self.head & _REGULATION:  # "the rule" names none
+        if self.asks_regulation:  # "the rule" names none
             return any(r.id not in self.own_refs for r in find_references(s.text))
         return _says(self.head, s, self.language) is True
 
