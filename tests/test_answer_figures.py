@@ -229,3 +229,24 @@ def test_a_month_without_its_year_answers_when_after_a_complete_date():
     ans = _ask("When was PP 5/2021 on e-commerce signed?",
                [_p(1, text, lang="en", published="2022-03-10")])
     assert ans.found and ans.answer.startswith("Permendag 9/2022 implements"), ans.answer
+
+
+def test_a_question_asking_when_and_how_big_is_answered_by_either_and_ranks_both_first():
+    # the size is given in words only: the date still answers
+    text = ("Bukalapak listed on the stock exchange in 2021 in what was then the largest "
+            "initial public offering (IPO) in the country's history.")
+    ans = _ask("When did Bukalapak go public, and how big was its IPO?",
+               [_p(1, text, lang="en", published="2025-01-08")])
+    assert ans.found and ans.answer.startswith("Bukalapak listed"), ans.answer
+    # a sentence holding both kinds ranks above one holding either
+    from rag.answering.asked import Asked
+    from rag.answering.sentences import Sentence
+    from rag.retrieval.glossary import load_glossary
+    asked = Asked.of("How big was the fine, and when was the decision?", "en", load_glossary())
+
+    def sentence(text):
+        return Sentence(0, 0, len(text), text, set(), "en")
+    dated = sentence("The commission read its decision in September 2025.")
+    both = sentence("In September 2025 the commission fined TikTok Rp15 billion.")
+    assert asked.holds_kind([dated]) and not asked.holds_kind([dated], every=True)
+    assert asked.holds_kind([both], every=True)

@@ -158,7 +158,9 @@ class ExtractiveAnswerer:
         # one of the question's focus terms ("Who was appointed chief executive of
         # Tokopedia?" is not answered by a sentence on Tokopedia's fine).
         focused = {id(s): asked.focused(s) for s in ranked}
-        of_kind = {id(s): asked.holds_kind([s]) for s in ranked}
+        # 2: the kind asked (all of it, for "how big, and when?"); 1: part of it; 0: none
+        of_kind = {id(s): asked.holds_kind([s]) + asked.holds_kind([s], every=True)
+                   for s in ranked}
         if asked.date or asked.number:
             # A "when"/"how much" question is answered by a sentence holding a date/number;
             # for "when", best one that also says what is asked ("when did it stop?" wants
@@ -166,7 +168,7 @@ class ExtractiveAnswerer:
             # verbs vary too much ("how much did it pay" is answered by "agreed to buy ...
             # for"; "how many X" is checked by its X in ``Asked.holds_kind``).
             # A month without its year ("sejak Juli lalu") is a date, after the complete ones.
-            ranked.sort(key=lambda s: (not of_kind[id(s)], asked.date and not focused[id(s)],
+            ranked.sort(key=lambda s: (-of_kind[id(s)], asked.date and not focused[id(s)],
                                        _month_only(s) if asked.date else False))
             # "When will the revision be issued?": a date of its drafting does not answer it
             # when a source says, about more of what is asked, that nobody has said when.

@@ -236,19 +236,21 @@ class Asked:
         January 2025" for "When did Bukalapak announce ...")."""
         return bool(self.tells) and _says(self.tells, s, self.language) is True
 
-    def holds_kind(self, sentences: list[Sentence]) -> bool:
+    def holds_kind(self, sentences: list[Sentence], every: bool = False) -> bool:
         """A "when" question needs a date in its answer ("what date": a day, not just a
-        year; "what time": a clock time), a "how much" one a number (``answers_number``)."""
-        if self.number and not any(self.answers_number(s) for s in sentences):
-            return False
+        year; "what time": a clock time), a "how much" one a number (``answers_number``).
+        A question asking both ("When did it list, and how big was the IPO?") is answered
+        by either (the sources may give the size in words: "the largest"), unless
+        ``every``."""
+        counted = not self.number or any(self.answers_number(s) for s in sentences)
         if self.clock:
-            return any(HAS_CLOCK.search(s.text) for s in sentences)
+            return counted and any(HAS_CLOCK.search(s.text) for s in sentences)
         dated = HAS_DAY if self.day else HAS_DATE
-        if self.date and not any(dated.search(s.unreferenced)
-                                 or (not self.day and HAS_MONTH.search(s.unreferenced))
-                                 for s in sentences):
-            return False
-        return True
+        timed = not self.date or any(dated.search(s.unreferenced)
+                                     or (not self.day and HAS_MONTH.search(s.unreferenced))
+                                     for s in sentences)
+        either = self.number and self.date and not every
+        return (counted or timed) if either else (counted and timed)
 
     def answers_number(self, s: Sentence) -> bool:
         """Whether ``s`` holds a number that can answer a "how much / how many" question.
