@@ -183,6 +183,17 @@ def _id_root(word: str) -> str:
     return word
 
 
+def word_forms(word: str) -> set[str]:
+    """A word with its stems in both languages (a question's word meets a sentence's in
+    either language's form)."""
+    return {word, stem(word, "id"), stem(word, "en")}
+
+
+def text_forms(text: str) -> set[str]:
+    """Every word of ``text`` (lower-cased) with its stems in both languages."""
+    return {f for w in words(text) for f in word_forms(w)}
+
+
 def terms(text: str, language: str) -> list[str]:
     """Stemmed content words: the unit of lexical matching."""
     return [stem(w, language) for w in content_words(text)]

@@ -1,6 +1,8 @@
 """Hand-made retrieved passages and the answerer as the service runs it, for the answer
 tests (no store, no model)."""
 from rag.answering.answer import ExtractiveAnswerer
+from rag.answering.asked import Asked
+from rag.answering.sentences import Sentence
 from rag.config import Settings
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import plan
@@ -20,3 +22,13 @@ def answerer(**kw):
 def ask(question, passages):
     """The answer as the service gives it: with the question's plan (glossary expansion)."""
     return answerer().answer(question, passages, plan=plan(question, load_glossary()))
+
+
+def asked(question, lang="en"):
+    """What ``question`` asks for, as the answerer works it out."""
+    return Asked.of(question, lang, load_glossary())
+
+
+def sentence(text, lang="en"):
+    """A lone sentence to judge with ``Asked`` (no passage behind it)."""
+    return Sentence(0, 0, len(text), text, set(), lang)

@@ -3,7 +3,9 @@ a number for "how much / how many" (a count of what is asked, not a year, an age
 duration), an amount of money for "how much did it pay" (no store, no model)."""
 from answer_kit import answerer as _answerer
 from answer_kit import ask as _ask
+from answer_kit import asked as _asked
 from answer_kit import passage as _p
+from answer_kit import sentence as _sentence
 
 
 def test_how_much_needs_a_number_and_when_needs_a_date():
@@ -239,14 +241,8 @@ def test_a_question_asking_when_and_how_big_is_answered_by_either_and_ranks_both
                [_p(1, text, lang="en", published="2025-01-08")])
     assert ans.found and ans.answer.startswith("Bukalapak listed"), ans.answer
     # a sentence holding both kinds ranks above one holding either
-    from rag.answering.asked import Asked
-    from rag.answering.sentences import Sentence
-    from rag.retrieval.glossary import load_glossary
-    asked = Asked.of("How big was the fine, and when was the decision?", "en", load_glossary())
-
-    def sentence(text):
-        return Sentence(0, 0, len(text), text, set(), "en")
-    dated = sentence("The commission read its decision in September 2025.")
-    both = sentence("In September 2025 the commission fined TikTok Rp15 billion.")
+    asked = _asked("How big was the fine, and when was the decision?")
+    dated = _sentence("The commission read its decision in September 2025.")
+    both = _sentence("In September 2025 the commission fined TikTok Rp15 billion.")
     assert asked.holds_kind([dated]) and not asked.holds_kind([dated], every=True)
     assert asked.holds_kind([both], every=True)

@@ -1,7 +1,9 @@
 """Who and which questions: the lead is the sentence that names who or what is asked,
 in the role asked for, and says what is asked about them (no store, no model)."""
 from answer_kit import ask as _ask
+from answer_kit import asked as _asked
 from answer_kit import passage as _p
+from answer_kit import sentence as _sentence
 
 
 def test_who_questions_prefer_a_sentence_naming_someone_the_question_does_not():
@@ -37,27 +39,21 @@ def test_which_ports_leads_with_the_sentence_naming_them_from_any_source():
 
 
 def test_a_name_before_the_role_fills_it_only_close_by():
-    from rag.answering.asked import Asked
-    from rag.answering.sentences import Sentence
-    from rag.retrieval.glossary import load_glossary
-    asked = Asked.of("Which company is Tokopedia's parent?", "en", load_glossary())
+    asked = _asked("Which company is Tokopedia's parent?")
 
     def names(text):
-        return asked.names_role(Sentence(0, 0, len(text), text, set(), "en"))
+        return asked.names_role(_sentence(text))
     assert names("Its parent is GoTo, the company that owns Gojek.")
     assert names("The parent company GoTo Gojek Tokopedia agreed.")
     assert not names("Minister Teten Masduki said, urging the companies to finish the job.")
     assert not names("TikTok took control of the Indonesian e-commerce company.")
     # "which company" is said only by a sentence naming one
-    assert not asked.says_head(Sentence(0, 0, 50, "The two companies said the deal helps "
-                                        "merchants.", set(), "en"))
-    assert asked.says_head(Sentence(0, 0, 40, "Its parent is GoTo, the company that owns "
-                                    "Gojek.", set(), "en"))
+    assert not asked.says_head(_sentence("The two companies said the deal helps merchants."))
+    assert asked.says_head(_sentence("Its parent is GoTo, the company that owns Gojek."))
     # a copula links a name to the role after it
-    pejabat = Asked.of("Pejabat mana yang paling getol mendorong larangan itu?", "id",
-                       load_glossary())
-    text = "Menteri Koperasi Teten Masduki menjadi salah satu pejabat yang paling vokal."
-    assert pejabat.names_role(Sentence(0, 0, len(text), text, set(), "id"))
+    pejabat = _asked("Pejabat mana yang paling getol mendorong larangan itu?", "id")
+    assert pejabat.names_role(_sentence(
+        "Menteri Koperasi Teten Masduki menjadi salah satu pejabat yang paling vokal.", "id"))
     # a weekday or a quote's first word names nobody
     assert not asked.new_name("It was announced on Friday by the company.")
     assert not asked.new_name('"Bertarung di barang fisik butuh ongkos besar," katanya.')

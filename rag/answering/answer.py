@@ -159,8 +159,7 @@ class ExtractiveAnswerer:
         # Tokopedia?" is not answered by a sentence on Tokopedia's fine).
         focused = {id(s): asked.focused(s) for s in ranked}
         # 2: the kind asked (all of it, for "how big, and when?"); 1: part of it; 0: none
-        of_kind = {id(s): asked.holds_kind([s]) + asked.holds_kind([s], every=True)
-                   for s in ranked}
+        of_kind = {id(s): asked.kinds_held([s]) for s in ranked}
         if asked.date or asked.number:
             # A "when"/"how much" question is answered by a sentence holding a date/number;
             # for "when", best one that also says what is asked ("when did it stop?" wants
@@ -275,7 +274,8 @@ class ExtractiveAnswerer:
             # "signed in November" gives less of the date than "in November 2019"
             complete = not (asked.date and _month_only(s))
             return (of_kind[id(s)], complete, hint, asked.says_head(s),
-                    asked.says_predicate(s), sum(weight[i] for i in says[id(s)]), s.score)
+                    asked.predicate in says[id(s)],  # the verb asked about
+                    sum(weight[i] for i in says[id(s)]), s.score)
 
         if plan and plan.wants_latest:
             # newest source first; in each, the sentence most like the answer asked for

@@ -20,7 +20,7 @@ from rag.regulations import find_references, strip_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEFINITION, ASKS_DURATION,
                                    ASKS_MONEY, ASKS_NAME, ASKS_NUMBER, ASKS_REASON, ASKS_SHARE,
                                    WHO_ROLE, acronym_asked, asked_head, asks_date)
-from rag.text import STOPWORDS, stem, words
+from rag.text import STOPWORDS, text_forms, word_forms, words
 
 from .grounding import GENERIC, TELLS, covers, focus_groups, measured
 from .sentences import Sentence
@@ -143,7 +143,7 @@ class Asked:
                    focus=focus,
                    predicate=_predicate(question, focus),
                    measured=measured(question, glossary), role=role,
-                   known={f for w in words(question) for f in _word_forms(w)},
+                   known=text_forms(question),
                    head=_head(question, glossary),
                    own_refs=frozenset(r.id for r in find_references(question)),
                    tells=frozenset(f for w in words(question) if w in TELLS
@@ -164,7 +164,7 @@ class Asked:
             low = w.lower().strip(".’'")
             if (w[0].isupper() and not any(c.isdigit() for c in w)
                     and low not in STOPWORDS and low not in MONTH_NAMES
-                    and low not in WEEKDAY_NUMBERS and not _word_forms(low) & self.known):
+                    and low not in WEEKDAY_NUMBERS and not word_forms(low) & self.known):
                 out.append(at)
         return toks, out
 
@@ -222,14 +222,8 @@ class Asked:
         if not self.focus:
             return True
         before = s.text[:cue.start()].lower()
-        forms = {f for w in words(before) for f in _word_forms(w)}
+        forms = text_forms(before)
         return any(covers(g, before, forms) for g in self.focus)
-
-    def says_predicate(self, s: "Sentence") -> bool:
-        """Whether ``s`` says the verb the question asks about ("Apa yang dikeluhkan
-        pedagang?": "Mereka mengeluhkan kios yang sepi", not "Pedagang menggelar aksi
-        protes")."""
-        return self.predicate >= 0 and self.predicate in self.says(s)
 
     def says_telling(self, s: "Sentence") -> bool:
         """Whether ``s`` reports the telling a question asks about ("announced the change in
@@ -242,15 +236,21 @@ class Asked:
         A question asking both ("When did it list, and how big was the IPO?") is answered
         by either (the sources may give the size in words: "the largest"), unless
         ``every``."""
+        return self.kinds_held(sentences) >= (2 if every else 1)
+
+    def kinds_held(self, sentences: list[Sentence]) -> int:
+        """2 when ``sentences`` hold all the kind asked (``holds_kind``), 1 when they hold
+        one part of a question asking both a date and a number, 0 otherwise."""
         counted = not self.number or any(self.answers_number(s) for s in sentences)
         if self.clock:
-            return counted and any(HAS_CLOCK.search(s.text) for s in sentences)
+            return 2 if counted and any(HAS_CLOCK.search(s.text) for s in sentences) else 0
         dated = HAS_DAY if self.day else HAS_DATE
         timed = not self.date or any(dated.search(s.unreferenced)
                                      or (not self.day and HAS_MONTH.search(s.unreferenced))
                                      for s in sentences)
-        either = self.number and self.date and not every
-        return (counted or timed) if either else (counted and timed)
+        if counted and timed:
+            return 2
+        return 1 if self.number and self.date and (counted or timed) else 0
 
     def answers_number(self, s: Sentence) -> bool:
         """Whether ``s`` holds a number that can answer a "how much / how many" question.
@@ -347,7 +347,7 @@ def _counts(group: frozenset[str], text: str, s: Sentence, q_lang: str) -> bool 
     for i, t in enumerate(toks):
         if any(ch.isdigit() for ch in t) or HAS_NUMBER.fullmatch(t):
             near = toks[max(0, i - NEAR_NUMBER):i + NEAR_NUMBER + 1]
-            forms = set(near) | {stem(w, lg) for w in near for lg in ("id", "en")}
+            forms = {f for w in near for f in word_forms(w)}
             if covers(group, " ".join(near), forms):
                 return True
     return False
@@ -366,10 +366,7 @@ def _predicate(question: str, focus: list[frozenset[str]]) -> int:
                       None)
     if not verb:
         return -1
-    forms = _word_forms(verb)
+    forms = word_forms(verb)
     return next((i for i, g in enumerate(focus)
-                 if verb in g or forms & {f for w in g for f in _word_forms(w)}), -1)
+                 if verb in g or forms & {f for w in g for f in word_forms(w)}), -1)
 
-
-def _word_forms(word: str) -> set[str]:
-    return {word, stem(word, "id"), stem(word, "en")}

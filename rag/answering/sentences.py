@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from rag.regulations import strip_references
-from rag.text import open_quote, sentence_spans, stem, terms, words
+from rag.text import open_quote, sentence_spans, stem, terms, text_forms, words
 from rag.types import RetrievedPassage
 
 #: Sentences shorter than this (in words) rarely answer anything on their own.
@@ -44,7 +44,7 @@ class Sentence:
         in its own words ("Peraturan Menteri Perdagangan" names a rule; it does not say
         "diatur")."""
         low = self.unreferenced.lower()
-        return low, {t for lg in ("id", "en") for w in words(low) for t in (w, stem(w, lg))}
+        return low, text_forms(low)
 
 
 def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
