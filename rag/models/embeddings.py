@@ -18,6 +18,7 @@ from langchain_core.embeddings import Embeddings
 from rag.config import DEFAULT_EMBEDDING, FAKE_EMBEDDING, Settings
 from rag.text import words
 
+from .bert_forward import BertForward
 from .e5model import DEFAULT_MODEL_NAME, ensure_default_model
 
 log = logging.getLogger("pantau.embeddings")
@@ -46,7 +47,28 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.batch_size = batch_size
         self.threads = threads
         self._model = None
+        self._light: BertForward | None | bool = False  # False: not looked at yet
         self._lock = threading.Lock()
+
+    def _folder(self) -> Path | None:
+        """The model's local folder, when it is one."""
+        path = Path(self.model_ref)
+        return path if path.is_dir() else None
+
+    @property
+    def light(self) -> BertForward | None:
+        """The same model run without sentence-transformers (``BertForward``), for
+        questions and token counts, when its folder is one it runs exactly; else None."""
+        if self._light is False:
+            with self._lock:
+                if self._light is False:
+                    folder = self._folder()
+                    light = None
+                    if folder is not None and BertForward.supports(folder):
+                        log.info("loading query encoder %s", folder)
+                        light = BertForward(folder, threads=self.threads)
+                    self._light = light
+        return self._light or None
 
     @property
     def model(self):
@@ -67,11 +89,17 @@ class SentenceTransformerEmbeddings(Embeddings):
         explicit = self._query_prompt if kind == "query" else self._passage_prompt
         if explicit is not None:
             return explicit
+        light = self.light
+        if light is not None:
+            return light.prompts.get(kind, "")
         return (getattr(self.model, "prompts", None) or {}).get(kind, "")
 
     def _encode(self, texts: list[str], kind: str) -> list[list[float]]:
         if not texts:
             return []
+        light = self.light if kind == "query" else None
+        if light is not None:  # a few short questions: no sentence-transformers needed
+            return light.encode([self._prompt(kind) + t for t in texts]).tolist()
         vecs = self.model.encode(
             list(texts),
             prompt=self._prompt(kind),
@@ -89,12 +117,16 @@ class SentenceTransformerEmbeddings(Embeddings):
     @property
     def max_tokens(self) -> int:
         """Longest input (in tokens, prompt and special tokens included) the model reads."""
-        return int(self.model.max_seq_length)
+        light = self.light
+        return light.max_tokens if light is not None else int(self.model.max_seq_length)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Tokens of each text without special tokens or prompt (for sizing passages)."""
         if not texts:
             return []
+        light = self.light
+        if light is not None:
+            return light.count_tokens(list(texts))
         enc = self.model.tokenizer(list(texts), add_special_tokens=False)
         return [len(ids) for ids in enc["input_ids"]]
 
@@ -184,6 +216,9 @@ class DefaultE5Embeddings(SentenceTransformerEmbeddings):
     def ensure_built(self) -> Path:
         """Build or repair the model folder if needed; return its path."""
         return ensure_default_model(self.models_dir)
+
+    def _folder(self) -> Path | None:
+        return self.ensure_built()
 
     @property
     def model(self):
