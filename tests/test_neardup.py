@@ -1,5 +1,5 @@
-"""The near-duplicate index (rag.store.neardup): a lookup answers what the Chroma query over
-the articles' ``lsh_*`` keys answered, from memory; it sees every write acknowledged before
+"""The near-duplicate index (rag.store.neardup): a lookup answers what a search of every
+stored signature by its bands answers (what the old Chroma query over the band keys did); it sees every write acknowledged before
 it, from any instance on the store; deleted articles are no candidates; a damaged snapshot
 is rebuilt and said; merges and dead rows leave the answers as a rebuild gives them."""
 import json
@@ -51,17 +51,21 @@ def _put(service: PantauService, *items: tuple[Article, list[Passage]]) -> None:
 
 
 def _chroma_similar(store: PantauStore, sigs):
-    """The lookup as it was before the index: one Chroma query over the ``lsh_*`` keys."""
+    """The lookup by brute force over every stored record: the articles sharing all the
+    values of some band with the signature (what the old Chroma query over the band keys
+    found), kept at ``NEAR_DUPLICATE`` similarity or more."""
     out = []
-    keys = [fingerprint.band_keys(s) for s in sigs]
-    where = {"$or": [{f"lsh_{b}": {"$in": sorted({k[b] for k in keys})}}
-                     for b in range(fingerprint.BANDS)]}
-    got = store.articles_collection.get(where=where, include=["metadatas"])
-    for sig, mine in zip(sigs, keys):
+    got = store.articles_collection.get(include=["metadatas"])
+    stored = [(aid, json.loads(m.get("minhash") or "[]"))
+              for aid, m in zip(got["ids"], got["metadatas"])]
+    rows = fingerprint.ROWS
+    for sig in sigs:
         hits = []
-        for aid, m in zip(got["ids"], got["metadatas"]):
-            if any(m.get(f"lsh_{b}") == mine[b] for b in range(fingerprint.BANDS)):
-                sim = fingerprint.similarity(sig, json.loads(m.get("minhash") or "[]"))
+        for aid, other in stored:
+            if len(other) == len(sig) and any(
+                    list(sig[b * rows:(b + 1) * rows]) == other[b * rows:(b + 1) * rows]
+                    for b in range(fingerprint.BANDS)):
+                sim = fingerprint.similarity(sig, other)
                 if sim >= fingerprint.NEAR_DUPLICATE:
                     hits.append((aid, sim))
         out.append(sorted(hits, key=lambda x: (-x[1], x[0])))
@@ -165,7 +169,7 @@ def test_a_damaged_or_refused_snapshot_is_rebuilt_and_said(settings, caplog):
 
 def test_lookups_equal_the_chroma_query_through_writes_edits_and_deletes(settings):
     """Real Chroma: stories with planted copies (nearer and farther), edits and deletes;
-    every lookup equals what the old query over the ``lsh_*`` metadata answers."""
+    every lookup equals what a brute-force search of the stored signatures answers."""
     service = PantauService.from_settings(settings)
     rng = random.Random(11)
     stories = {f"s{i}": _story(100 + i, rng.randint(60, 200)) for i in range(40)}

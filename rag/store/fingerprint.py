@@ -65,15 +65,6 @@ def signature(text: str) -> tuple[int, ...]:
     return tuple(int(v) & _MAX for v in vals.min(axis=1))
 
 
-def band_keys(sig: tuple[int, ...] | list[int]) -> list[str]:
-    """One lookup key per band: two signatures sharing a key are candidates."""
-    keys = []
-    for i in range(BANDS):
-        chunk = struct.pack(f"<{ROWS}I", *sig[i * ROWS:(i + 1) * ROWS])
-        keys.append(hashlib.blake2b(chunk, digest_size=8).hexdigest())
-    return keys
-
-
 def similarity(a: tuple[int, ...] | list[int], b: tuple[int, ...] | list[int]) -> float:
     """Estimated Jaccard similarity of the two texts' shingles."""
     if not a or len(a) != len(b):

@@ -133,8 +133,7 @@ def article_meta(a: Article, n_passages: int) -> dict[str, Any]:
     meta["ingested_at"] = now.isoformat(timespec="seconds")
     meta["ingested_ts"] = int(now.timestamp())
     sig = fingerprint.signature(a.text)
-    meta["minhash"] = json.dumps(list(sig))
-    meta.update({f"lsh_{i}": k for i, k in enumerate(fingerprint.band_keys(sig))})
+    meta["minhash"] = json.dumps(list(sig))  # near duplicates are banded from it in memory
     ts, day = iso_to_epoch(a.published), iso_to_day(a.published)
     if ts is not None:
         meta["published_ts"] = ts

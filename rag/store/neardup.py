@@ -2,8 +2,8 @@
 
 Finding the stored near-duplicates of a new article (``PantauStore.find_similar``) used to
 ask Chroma for every article sharing one of its 32 LSH band keys (``lsh_0..lsh_31`` in the
-article records): a metadata query that grows with the store and, at 100k passages, took
-half of ingest, waiting on disk reads (docs/PERFORMANCE.md). This index holds what the
+article records, no longer written since): a metadata query that grows with the store and,
+at 100k passages, took half of ingest, waiting on disk reads (docs/PERFORMANCE.md). This index holds what the
 comparison needs in memory, derived from the article records like BM25 is from the
 passages, and followed the same way (``rag.store.changes.ChangeFollower`` over the article
 records: built once from every record, or loaded from its snapshot, then refreshed by the

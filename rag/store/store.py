@@ -364,8 +364,7 @@ class PantauStore:
         """For each signature, the stored articles whose text is a near duplicate of its
         text, best first: candidates share an LSH band with it, then are compared on the
         whole signature. Answered from ``near_duplicates``, an index in memory that has
-        applied every write to the store acknowledged before the call (any process); the
-        ``lsh_*`` keys in the articles' metadata are still written, not read."""
+        applied every write to the store acknowledged before the call (any process)."""
         if not sigs:
             return []
         return self.near_duplicates.similar(sigs)
