@@ -231,6 +231,28 @@ def test_damage_is_detected_and_repaired(model_path, tmp_path):
     assert sorted(p.name for p in models.iterdir() if p.name.startswith(".") and p.is_dir()) == []
 
 
+def test_a_checked_folder_is_not_hashed_again_until_a_file_changes(model_path, tmp_path,
+                                                                  monkeypatch):
+    models = tmp_path / "models"
+    dest = models / DEFAULT_MODEL_NAME
+    shutil.copytree(model_path, dest)  # the files keep their (settled) times
+    assert ensure_default_model(models) == dest and (dest / e5model.STAMP_NAME).is_file()
+    hashed = []
+    real_sha = e5model._sha256
+    monkeypatch.setattr(e5model, "_sha256", lambda f: hashed.append(f.name) or real_sha(f))
+    assert ensure_default_model(models) == dest
+    assert hashed == []  # the stamp stood for the check
+    weights = dest / "model.safetensors"
+    with open(weights, "r+b") as f:  # same size, one byte flipped: its times move
+        f.seek(weights.stat().st_size // 2)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    assert ensure_default_model(models) == dest
+    assert "model.safetensors" in hashed  # checked in full, found damaged, rebuilt
+    assert verify_model(dest) and _manifest_files(dest) == _manifest_files(model_path)
+
+
 def test_partial_build_is_not_valid(model_path, tmp_path):
     models = tmp_path / "models"
     dest = models / DEFAULT_MODEL_NAME
