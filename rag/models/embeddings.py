@@ -3,7 +3,9 @@ when configured, and a deterministic fake for fast tests.
 
 Every embedder is a langchain ``Embeddings``: ``embed_query`` applies the query prompt and
 ``embed_documents`` the passage prompt, so no caller can forget them (the store wraps one
-for Chroma: rag.store.chroma_conn.ChromaEmbedding).
+for Chroma: rag.store.chroma_conn.ChromaEmbedding). Questions and token counts of a local
+BERT folder (the default model's) go through rag.models.bert_forward, without importing
+sentence-transformers; passages always go through sentence-transformers.
 """
 from __future__ import annotations
 
