@@ -232,20 +232,9 @@ GENERIC = frozenset(
 #: X describe ..."): no focus term, but what the answer reports is that act. "Say" and
 #: "kata" are not among them: they attribute nearly every quote, so they tell no sentence
 #: apart.
-_TELLS_EN = """describe described explain explained mention mentioned announce announced report
-    reported state stated""".split()
-_TELLS_ID = "sebut menyebut jelaskan menjelaskan ungkap mengungkapkan umumkan mengumumkan".split()
-TELLS = frozenset(_TELLS_EN + _TELLS_ID)
-_TELL_ROOTS = {"en": frozenset(stem(w, "en") for w in _TELLS_EN),
-               "id": frozenset(stem(w, "id") for w in _TELLS_ID)}
-
-
-def tells(word: str) -> bool:
-    """Whether ``word`` (lower-cased) names a way of telling, in any of its affixed forms:
-    "ngumumin", "diumumkan" and "mengumumkan" share "umumkan"'s root, "announces"
-    "announce"'s; the bare root is another word ("umum" is "public", "jelas" "clear")."""
-    return word in TELLS or any(root != word and root in _TELL_ROOTS[lg]
-                                for lg in ("id", "en") if (root := stem(word, lg)))
+TELLS = frozenset("""describe described explain explained mention mentioned announce announced
+    report reported state stated sebut menyebut jelaskan menjelaskan ungkap mengungkapkan
+    umumkan mengumumkan""".split())
 
 
 
@@ -280,8 +269,7 @@ def focus_groups(question: str, glossary: Glossary,
         if any(s <= m.start() < e for s, e in taken):
             continue
         low = m.group(0).lower()
-        if (low in STOPWORDS or low in _NOT_ANCHORS or low in GENERIC or tells(low)
-                or len(low) < 3
+        if (low in STOPWORDS or low in _NOT_ANCHORS or low in GENERIC or len(low) < 3
                 or any(ch.isdigit() for ch in low) or low in anchor_forms
                 or (m.group(0)[0].isupper() and not _opens(question, m))):
             continue
