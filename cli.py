@@ -31,6 +31,11 @@ def cmd_ingest(args, settings: Settings) -> int:
     from ingest.pipeline import ingest
 
     console = Console(stderr=True)
+    if args.batch is not None:
+        if args.batch < 1:
+            print(f"pantau ingest: --batch must be at least 1, got {args.batch}", file=sys.stderr)
+            return 2
+        settings = settings.model_copy(update={"ingest_batch_articles": args.batch})
     service = _service(settings)
     urls = [p for p in args.sources if re.match(r"^[a-z][a-z0-9+.-]*://", p, re.I)]
     paths = [p for p in args.sources if p not in urls]
@@ -295,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--include", action="append", metavar="GLOB", help="only these folder files")
     s.add_argument("--exclude", action="append", metavar="GLOB", help="skip these folder files")
     s.add_argument("--json", action="store_true", help="print the report as JSON")
+    s.add_argument("--batch", type=int, metavar="N", help="articles per indexing batch "
+                   "(default PANTAU_INGEST_BATCH_ARTICLES, 32; 256 for large imports)")
     s.set_defaults(func=cmd_ingest)
     s = sub.add_parser("ask", help="ask a question")
     s.add_argument("question")

@@ -96,7 +96,10 @@ def cmd_bench_scale(args, settings: Settings) -> int:
             line += f", without snapshots {row['cold_start_without_snapshots']['seconds']:.1f}s"
         print(line, flush=True)
 
-    r = run(settings, steps, args.embedder, Path(args.questions), Path(args.sample),
+    if not args.json:
+        print(f"indexing in batches of {args.batch} articles", flush=True)
+    r = run(settings.model_copy(update={"ingest_batch_articles": args.batch}), steps,
+            args.embedder, Path(args.questions), Path(args.sample),
             seed=args.seed, real_passages=args.real_passages, report=show,
             keep=Path(args.keep) if args.keep else None)
     if args.json:
@@ -185,6 +188,9 @@ def add_bench_parser(sub) -> None:
     s.add_argument("--questions", default="data/eval/qa.jsonl")
     s.add_argument("--sample", default="data/sample", help="what the generator learns from")
     s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--batch", type=int, default=256, metavar="N",
+                   help="articles per indexing batch: the bulk path large imports use "
+                   "(`pantau ingest --batch`)")
     s.add_argument("--keep", metavar="DIR", default="",
                    help="keep the store in DIR and go on from it next time (built once)")
     s.add_argument("--json", action="store_true")

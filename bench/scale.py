@@ -190,7 +190,8 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
 
     steps = sorted(set(int(s) for s in steps))
     questions = load_questions(questions_file)
-    out: dict = {"embedder": embedder, "seed": seed, "questions": len(questions), "steps": []}
+    out: dict = {"embedder": embedder, "seed": seed, "questions": len(questions),
+                 "ingest_batch_articles": settings.ingest_batch_articles, "steps": []}
     with contextlib.ExitStack() as stack:
         if keep is None:
             data = Path(stack.enter_context(

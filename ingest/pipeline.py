@@ -25,8 +25,6 @@ from .sources import Failure, Item, Notice, expand_paths, read_path
 
 log = logging.getLogger("pantau.ingest")
 
-BATCH_ARTICLES = 32
-
 Progress = Callable[[int], None]  # called with the number of inputs just handled
 
 
@@ -91,7 +89,7 @@ class _Batcher:
             self.batch.append((item, src))
             if src:
                 src.open_articles += 1
-            if len(self.batch) >= BATCH_ARTICLES:
+            if len(self.batch) >= self.service.settings.ingest_batch_articles:
                 self.flush()
 
     def source_read(self, src: _Source) -> None:

@@ -38,9 +38,17 @@ def test_ingest_ask_articles_delete(tmp_path, news_dir):
     assert len(json.loads(_pantau("articles", "--json", data_dir=data).stdout)) == 6
 
 
-def test_usage_errors_exit_2(tmp_path):
+def test_usage_errors_exit_2(tmp_path, news_dir):
     assert _pantau("ingest", data_dir=tmp_path).returncode == 2
     assert _pantau("frobnicate", data_dir=tmp_path).returncode == 2
+    r = _pantau("ingest", str(news_dir), "--batch", "0", data_dir=tmp_path)
+    assert r.returncode == 2 and "--batch must be at least 1, got 0" in r.stderr
+
+
+def test_ingest_in_larger_batches(tmp_path, news_dir):
+    r = _pantau("-v", "ingest", str(news_dir), "--batch", "4", "--json", data_dir=tmp_path)
+    assert json.loads(r.stdout)["added"] == 7
+    assert r.stderr.count("indexed a batch of 4 articles") == 1  # 4, then the 3 left
 
 
 def test_not_found_exits_1(tmp_path, news_dir):

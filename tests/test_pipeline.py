@@ -1,4 +1,5 @@
 """Ingestion into a real Chroma store (temp dir) with the fake embedder."""
+import random
 import shutil
 
 from ingest.pipeline import ingest_paths, ingest_records
@@ -151,3 +152,23 @@ def test_articles_since_a_day_are_those_published_or_ingested_on_or_after_it(ser
     assert since(date(2021, 6, 1)) == ["https://a.example/new"]
     assert since(date(2025, 5, 2)) == ["https://a.example/new"]
     assert since(date(2025, 5, 3)) == []
+
+
+def test_the_batch_size_sets_how_many_articles_are_indexed_together(service, monkeypatch):
+    """`pantau ingest --batch N` / PANTAU_INGEST_BATCH_ARTICLES: the indexer gets N articles
+    at a time (the bulk path writes fewer, larger batches), and a copy is still known as
+    one whether its original came in the same batch or an earlier one."""
+    rng = random.Random(5)
+    vocab = [f"kata{n}" for n in range(2000)]
+    records = [{"text": " ".join(rng.choice(vocab) for _ in range(120)) + ".",
+                "url": f"https://o.example/{i}"} for i in range(7)]
+    records.append({**records[1], "url": "https://copy.example/1"})  # a syndicated copy
+    sizes = []
+    index = type(service).index
+    monkeypatch.setattr(type(service), "index",
+                        lambda self, items: sizes.append(len(items)) or index(self, items))
+    monkeypatch.setattr(service, "settings",
+                        service.settings.model_copy(update={"ingest_batch_articles": 3}))
+    report = ingest_records(service, records)
+    assert sizes == [3, 3, 2]
+    assert (report.added, report.duplicates) == (7, 1)
