@@ -301,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--exclude", action="append", metavar="GLOB", help="skip these folder files")
     s.add_argument("--json", action="store_true", help="print the report as JSON")
     s.add_argument("--batch", type=int, metavar="N", help="articles per indexing batch "
-                   "(default PANTAU_INGEST_BATCH_ARTICLES, 32; 256 for large imports)")
+                   "(default PANTAU_INGEST_BATCH_ARTICLES, 32; 512 for large imports)")
     s.set_defaults(func=cmd_ingest)
     s = sub.add_parser("ask", help="ask a question")
     s.add_argument("question")

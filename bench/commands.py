@@ -188,7 +188,7 @@ def add_bench_parser(sub) -> None:
     s.add_argument("--questions", default="data/eval/qa.jsonl")
     s.add_argument("--sample", default="data/sample", help="what the generator learns from")
     s.add_argument("--seed", type=int, default=7)
-    s.add_argument("--batch", type=int, default=256, metavar="N",
+    s.add_argument("--batch", type=int, default=512, metavar="N",
                    help="articles per indexing batch: the bulk path large imports use "
                    "(`pantau ingest --batch`)")
     s.add_argument("--keep", metavar="DIR", default="",
