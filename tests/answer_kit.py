@@ -24,6 +24,13 @@ def ask(question, passages):
     return answerer().answer(question, passages, plan=plan(question, load_glossary()))
 
 
+def leads(question, passages, opening):
+    """``ask``, checked to answer and to lead with the sentence opening with ``opening``."""
+    ans = ask(question, passages)
+    assert ans.found and ans.answer.startswith(opening), ans.answer
+    return ans
+
+
 def asked(question, lang="en"):
     """What ``question`` asks for, as the answerer works it out."""
     return Asked.of(question, lang, load_glossary())

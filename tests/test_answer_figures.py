@@ -4,6 +4,7 @@ duration), an amount of money for "how much did it pay" (no store, no model)."""
 from answer_kit import answerer as _answerer
 from answer_kit import ask as _ask
 from answer_kit import asked as _asked
+from answer_kit import leads as _leads
 from answer_kit import passage as _p
 from answer_kit import sentence as _sentence
 
@@ -143,9 +144,8 @@ def test_how_long_asks_for_a_duration_not_any_number():
     text = ("Akuisisi berlaku efektif akhir Januari 2024, sehingga notifikasi wajib masuk "
             "dalam 30 hari kerja. Putusan KPPU dibacakan lebih dari setahun setelah tenggat "
             "pelaporan terlewati. Denda itu sebesar Rp15 miliar.")
-    ans = _ask("Putusan KPPU keluar berapa lama setelah tenggat lapor lewat?", [_p(1, text)])
-    assert ans.found and ans.answer.startswith("Putusan KPPU dibacakan lebih dari setahun"), \
-        ans.answer
+    _leads("Putusan KPPU keluar berapa lama setelah tenggat lapor lewat?", [_p(1, text)],
+           "Putusan KPPU dibacakan lebih dari setahun")
     # A figure that is no duration does not answer "how long".
     ps = [_p(1, "KPPU fined TikTok Rp15 billion over its late filing.", lang="en")]
     assert not _ask("How long did KPPU take to fine TikTok?", ps).found
@@ -167,9 +167,8 @@ def test_a_fine_given_as_a_share_of_revenue_answers_how_much():
 def test_time_gone_by_is_no_figure():
     text = ("12 months on, the TikTok Shop migration of February is far along. The "
             "migration of TikTok Shop was about 75% complete in February.")
-    ans = _ask("How far along was the TikTok Shop migration in February?",
-               [_p(1, text, lang="en")])
-    assert ans.found and ans.answer.startswith("The migration"), ans.answer
+    _leads("How far along was the TikTok Shop migration in February?",
+           [_p(1, text, lang="en")], "The migration")
 
 
 def test_a_possessive_before_a_figure_is_no_currency():
@@ -200,18 +199,16 @@ def test_a_year_is_not_the_count_a_how_many_question_asks_for():
     text = ("Tokopedia cut jobs after the merger. The layoffs took place in June 2024 and "
             "affected several teams. Tokopedia has laid off roughly 450 employees, its first "
             "major round of cuts.")
-    ans = _ask("How many Tokopedia employees were laid off, and when?",
-               [_p(1, text, lang="en", published="2024-06-14")])
-    assert ans.found and ans.answer.startswith("Tokopedia has laid off roughly 450"), ans.answer
+    _leads("How many Tokopedia employees were laid off, and when?",
+           [_p(1, text, lang="en", published="2024-06-14")], "Tokopedia has laid off roughly 450")
 
 
 def test_a_person_s_age_is_not_the_figure_asked_for():
     text = ('"People buy from live streams now. Why would they come here?" said Sutrisno, 47, '
             "who sells children's clothing at the market. He said his weekly revenue had fallen "
             "by about 60 percent.")
-    ans = _ask("By how much did Sutrisno's weekly revenue fall?",
-               [_p(1, text, lang="en", published="2023-09-22")])
-    assert ans.found and ans.answer.startswith("He said his weekly revenue"), ans.answer
+    _leads("By how much did Sutrisno's weekly revenue fall?",
+           [_p(1, text, lang="en", published="2023-09-22")], "He said his weekly revenue")
     from rag.figures import NOT_QUANTITY
     assert NOT_QUANTITY.sub("", "kata Sutrisno (47) di Jakarta").split() == ["kata", "di",
                                                                              "Jakarta"]
@@ -221,25 +218,22 @@ def test_a_month_without_its_year_answers_when_after_a_complete_date():
     # "sejak Juli lalu" is a date: the question is answered, not refused
     text = ("Aturan impor barang murah belum juga terbit. Rencana pembatasan barang impor murah "
             "itu sudah disampaikan pemerintah sejak Juli lalu.")
-    ans = _ask("Sejak kapan pemerintah menyampaikan rencana pembatasan barang impor murah?",
-               [_p(1, text, published="2023-09-20")])
-    assert ans.found and ans.answer.startswith("Rencana pembatasan"), ans.answer
+    _leads("Sejak kapan pemerintah menyampaikan rencana pembatasan barang impor murah?",
+           [_p(1, text, published="2023-09-20")], "Rencana pembatasan")
     # the sentence with the year leads, though the other says more of what is asked
     text = ("PP 5/2021 on trading through electronic systems, signed by the president in "
             "November, spells out who counts as an e-commerce business. Permendag 9/2022 "
             "implements PP 5/2021, which was signed in November 2021.")
-    ans = _ask("When was PP 5/2021 on e-commerce signed?",
-               [_p(1, text, lang="en", published="2022-03-10")])
-    assert ans.found and ans.answer.startswith("Permendag 9/2022 implements"), ans.answer
+    _leads("When was PP 5/2021 on e-commerce signed?",
+           [_p(1, text, lang="en", published="2022-03-10")], "Permendag 9/2022 implements")
 
 
 def test_a_question_asking_when_and_how_big_is_answered_by_either_and_ranks_both_first():
     # the size is given in words only: the date still answers
     text = ("Bukalapak listed on the stock exchange in 2021 in what was then the largest "
             "initial public offering (IPO) in the country's history.")
-    ans = _ask("When did Bukalapak go public, and how big was its IPO?",
-               [_p(1, text, lang="en", published="2025-01-08")])
-    assert ans.found and ans.answer.startswith("Bukalapak listed"), ans.answer
+    _leads("When did Bukalapak go public, and how big was its IPO?",
+           [_p(1, text, lang="en", published="2025-01-08")], "Bukalapak listed")
     # a sentence holding both kinds ranks above one holding either
     asked = _asked("How big was the fine, and when was the decision?")
     dated = _sentence("The commission read its decision in September 2025.")

@@ -2,6 +2,7 @@
 in the role asked for, and says what is asked about them (no store, no model)."""
 from answer_kit import ask as _ask
 from answer_kit import asked as _asked
+from answer_kit import leads as _leads
 from answer_kit import passage as _p
 from answer_kit import sentence as _sentence
 
@@ -11,17 +12,15 @@ def test_who_questions_prefer_a_sentence_naming_someone_the_question_does_not():
             "platform sesuai Permendag 31/2023. Menteri Komunikasi dan Informatika Budi "
             "Arie Setiadi mengatakan kementeriannya siap menindak platform itu.")
     q = "Siapa Menteri Komunikasi dan Informatika yang siap menindak platform pelanggar Permendag 31/2023?"
-    ans = _ask(q, [_p(1, text)])
-    assert ans.found and ans.answer.startswith("Menteri Komunikasi dan Informatika Budi Arie"), ans.answer
+    _leads(q, [_p(1, text)], "Menteri Komunikasi dan Informatika Budi Arie")
 
 
 def test_which_official_prefers_a_new_name_in_that_role():
     text = ("Barang impor dengan harga di bawah 100 dolar AS tidak lagi bisa dijual bebas "
             "lewat e-commerce. Menteri Koperasi Teten Masduki menjadi pejabat yang paling "
             "vokal mendorong larangan itu.")
-    ans = _ask("Pejabat mana yang paling getol mendorong larangan barang impor di bawah 100 "
-               "dolar lewat e-commerce?", [_p(1, text)])
-    assert ans.found and ans.answer.startswith("Menteri Koperasi Teten Masduki"), ans.answer
+    _leads("Pejabat mana yang paling getol mendorong larangan barang impor di bawah 100 "
+           "dolar lewat e-commerce?", [_p(1, text)], "Menteri Koperasi Teten Masduki")
 
 
 def test_which_ports_leads_with_the_sentence_naming_them_from_any_source():
@@ -32,10 +31,9 @@ def test_which_ports_leads_with_the_sentence_naming_them_from_any_source():
             "containers held at the ports to be released.")
     other = ("Aturan impor direvisi pada Mei 2024 di Indonesia. Penumpukan kontainer terjadi di "
              "sejumlah pelabuhan utama, seperti Tanjung Priok di Jakarta.")
-    ans = _ask("Which ports had containers piling up before Indonesia relaxed its import "
-               "rules in May 2024?", [_p(1, best, lang="en", published="2024-05-17"),
-                                     _p(2, other, published="2024-05-17")])
-    assert ans.found and ans.answer.startswith("Penumpukan kontainer"), ans.answer
+    _leads("Which ports had containers piling up before Indonesia relaxed its import "
+           "rules in May 2024?", [_p(1, best, lang="en", published="2024-05-17"),
+                                 _p(2, other, published="2024-05-17")], "Penumpukan kontainer")
 
 
 def test_a_name_before_the_role_fills_it_only_close_by():
@@ -66,9 +64,9 @@ def test_who_is_the_minister_now_leads_with_the_newest_source_naming_one():
     new = ("Kementerian Perdagangan (Kemendag) tengah menyusun revisi Peraturan Menteri "
            "Perdagangan Nomor 31 Tahun 2023 soal biaya admin lokapasar. Menteri Perdagangan "
            "Budi Santoso mengatakan biaya yang dikenakan platform harus wajar.")
-    ans = _ask("Siapa Menteri Perdagangan saat ini?",
-               [_p(1, new, published="2026-01-14"), _p(2, old, published="2023-09-27")])
-    assert ans.found and ans.answer.startswith("Menteri Perdagangan Budi Santoso"), ans.answer
+    _leads("Siapa Menteri Perdagangan saat ini?",
+           [_p(1, new, published="2026-01-14"), _p(2, old, published="2023-09-27")],
+           "Menteri Perdagangan Budi Santoso")
 
 
 def test_who_leads_with_a_name_only_in_a_sentence_that_says_what_is_asked():
@@ -77,9 +75,9 @@ def test_who_leads_with_a_name_only_in_a_sentence_that_says_what_is_asked():
     text = ("\"Barang yang tertahan di pelabuhan bisa segera keluar,\" kata Menteri Perdagangan "
             "Zulkifli Hasan. Di sisi lain, sebagian pelaku industri tekstil khawatir "
             "pelonggaran ini membuka keran barang impor jadi.")
-    ans = _ask("Siapa yang khawatir dengan pelonggaran impor di Permendag 8/2024?",
-               [_p(1, "Permendag 8/2024 berlaku. " + text, published="2024-05-17")])
-    assert ans.found and ans.answer.startswith("Di sisi lain, sebagian pelaku"), ans.answer
+    _leads("Siapa yang khawatir dengan pelonggaran impor di Permendag 8/2024?",
+           [_p(1, "Permendag 8/2024 berlaku. " + text, published="2024-05-17")],
+           "Di sisi lain, sebagian pelaku")
 
 
 def test_a_figure_is_no_name():
@@ -87,9 +85,8 @@ def test_a_figure_is_no_name():
     text = ("PMK 37/2025 covers online sales. The levy applies to merchants with turnover "
             "between Rp500 million and Rp4.8 billion. Online marketplaces will be required to "
             "collect income tax from the merchants who sell on them.")
-    ans = _ask("Who collects the income tax from online merchants under PMK 37/2025?",
-               [_p(1, text, lang="en", published="2025-07-16")])
-    assert ans.found and ans.answer.startswith("Online marketplaces will"), ans.answer
+    _leads("Who collects the income tax from online merchants under PMK 37/2025?",
+           [_p(1, text, lang="en", published="2025-07-16")], "Online marketplaces will")
 
 
 def test_who_is_the_minister_leads_with_the_one_named_in_the_role_in_other_words():
@@ -98,9 +95,8 @@ def test_who_is_the_minister_leads_with_the_one_named_in_the_role_in_other_words
     text = ("Kementerian Komunikasi dan Informatika (Kominfo) menyatakan siap menindak platform "
             "pelanggar PP 5/2021. Menteri Komunikasi dan Informatika Budi Arie Setiadi "
             "mengatakan Kominfo akan bertindak atas rekomendasi Kementerian Perdagangan.")
-    ans = _ask("Siapa Menteri Komunikasi dan Informatika yang siap menindak platform "
-               "pelanggar PP 5/2021?", [_p(1, text)])
-    assert ans.found and ans.answer.startswith("Menteri Komunikasi dan Informatika Budi"), ans.answer
+    _leads("Siapa Menteri Komunikasi dan Informatika yang siap menindak platform "
+           "pelanggar PP 5/2021?", [_p(1, text)], "Menteri Komunikasi dan Informatika Budi")
 
 
 def test_which_rule_now_leads_with_the_newest_source_naming_another_rule():
@@ -109,9 +105,8 @@ def test_which_rule_now_leads_with_the_newest_source_naming_another_rule():
     text = ("PP 5/2021 diganti. Aturan baru soal perdagangan daring sudah terbit. Poin "
             "utamanya, acuan perdagangan daring lewat media sosial kini hanya promosi. Kemendag "
             "menerbitkan Permendag 12/2025 tentang perdagangan yang menggantikan PP 5/2021.")
-    ans = _ask("Regulasi perdagangan daring yang jadi acuan saat ini apa, masih PP 5/2021?",
-               [_p(1, text, published="2025-09-26")])
-    assert ans.found and ans.answer.startswith("Kemendag menerbitkan Permendag 12/2025"), ans.answer
+    _leads("Regulasi perdagangan daring yang jadi acuan saat ini apa, masih PP 5/2021?",
+           [_p(1, text, published="2025-09-26")], "Kemendag menerbitkan Permendag 12/2025")
 
 
 def test_which_rule_is_answered_by_a_sentence_naming_another_rule_from_any_source():
