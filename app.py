@@ -22,6 +22,7 @@ from api.openai_compat import openai_router
 from api.ratelimit import RateLimit
 from api.security import require_key
 from api.sse import primed, sse_events
+from api.workers import serve_forked
 from rag.config import Settings, prepare_process
 from rag.service import PantauService
 from rag.store.store import StoreUnavailable
@@ -309,15 +310,35 @@ def _bootstrap_process(settings: Settings) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pantau").setLevel(logging.INFO)
     prepare_process()
-    _log_bootstrap(bootstrap(PantauService.from_settings(settings)))
+    service = PantauService.from_settings(settings)
+    _log_bootstrap(bootstrap(service))
+    try:  # built once here, then read once by the parent for every worker
+        service.save_indexes()
+    except StoreUnavailable as exc:
+        log.warning("derived indexes not built before the workers start: %s", exc)
+
+
+def _preload(settings: Settings) -> None:
+    """Read the derived indexes' snapshots once, in the parent, for the forked workers to
+    share (``rag.store.snapshots.preload``)."""
+    from rag.memory import rss_mb
+    from rag.store.snapshots import Snapshots, preload
+
+    snaps = Snapshots.of(settings)
+    if snaps is not None:
+        before = rss_mb()
+        names = preload(snaps.directory)
+        log.info("snapshots read once for every worker: %s (+%.0f MB)",
+                 ", ".join(names) or "none", rss_mb() - before)
 
 
 def serve(settings: Settings | None = None, workers: int = 1) -> None:
     """Bootstrap and serve on settings.host:settings.port.
 
     With ``workers`` > 1 (which needs a Chroma server, see ``check_workers``) the bootstrap
-    runs once, in a child process; then uvicorn starts that many worker processes of
-    ``app_factory`` sharing the port. They serve the API only."""
+    runs once, in a child process, and builds the derived indexes' snapshots; this process
+    reads them once and forks that many worker processes of ``app_factory`` sharing the
+    port and that memory (``api.workers``). They serve the API only."""
     import uvicorn
 
     prepare_process()
@@ -337,8 +358,10 @@ def serve(settings: Settings | None = None, workers: int = 1) -> None:
         os.environ.update(settings_env(settings))
         print(f"Pantau serving the API on http://{settings.host}:{settings.port} with "
               f"{workers} workers (no web UI with several workers)", flush=True)
-        uvicorn.run("app:app_factory", factory=True, workers=workers, host=settings.host,
-                    port=settings.port, log_level="info")
+        code = serve_forked(app_factory, workers, settings.host, settings.port,
+                            prepare=lambda: _preload(settings))
+        if code:
+            raise SystemExit(code)
         return
     service = PantauService.from_settings(settings)
     _log_bootstrap(bootstrap(service))

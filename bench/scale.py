@@ -44,6 +44,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rag.config import Settings
+from rag.memory import rss_mb
 
 from .load import free_port, load_questions, percentile
 
@@ -53,13 +54,6 @@ REFRESH_WRITES = 5
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def dir_mb(path: Path) -> float:

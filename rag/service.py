@@ -415,12 +415,23 @@ class PantauService:
 
         took = {}
         for name, step in (("model", lambda: self.embedder.embed_query("warm-up")),
-                           ("lexical", self.retriever.lexical.follower.sync),
-                           ("registry", self.registry.view), ("timelines", self.timelines.view)):
+                           *((name, f.sync) for name, f in self._followers())):
             t = time.perf_counter()
             step()
             took[name] = round(time.perf_counter() - t, 2)
         return took
+
+    def save_indexes(self) -> None:
+        """Bring the derived indexes up to date and wait for the snapshots they save (a
+        parent process does this once before its workers start from the snapshots)."""
+        for _, follower in self._followers():
+            follower.sync()
+            follower.wait_saved()
+
+    def _followers(self):
+        """The derived indexes a serving process warms, by name, as their followers."""
+        return (("lexical", self.retriever.lexical.follower),
+                ("registry", self.registry.follower), ("timelines", self.timelines.follower))
 
     def health(self) -> dict:
         """Counts and the embedding model in use."""

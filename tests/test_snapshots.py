@@ -112,3 +112,66 @@ def test_snapshots_can_be_turned_off(settings):
     assert service.store.snapshots is None
     assert not (off.data_dir / "snapshots").exists()
     assert set(_sync_all(PantauService.from_settings(off)).values()) == {"rebuild"}
+
+
+def test_workers_forked_after_a_preload_start_from_the_parents_objects(settings, caplog):
+    """`pantau serve --workers N`: the parent reads the snapshots once (``preload``) and the
+    workers it forks take those objects (no read, no unpickling: shared memory) while the
+    files still hold them, each once; a file written since is read again, and a snapshot of
+    other code is still refused."""
+    import os
+    import pickle
+
+    from rag.store import snapshots as snapmod
+
+    first = PantauService.from_settings(settings)
+    ingest_paths(first, [FIXTURES])
+    _sync_all(first)
+    _saved(first)
+    snaps = first.store.snapshots
+    names = snapmod.preload(snaps.directory)
+    try:
+        assert names == ["lexical", "nearduplicates", "regulationregistry", "timelineindex"]
+        recipe = first.retriever.lexical.follower._recipe()
+        kept = snapmod._PRELOADED[str(snaps.path("lexical"))][1]
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # a worker: the parent's object itself, once; then the file again
+            try:
+                a = snaps.load("lexical", recipe)
+                b = snaps.load("lexical", recipe)
+                os.write(write, pickle.dumps((a[1] is kept, b[1] is kept,
+                                              pickle.dumps(a[1]) == pickle.dumps(b[1]))))
+            finally:
+                os._exit(0)
+        os.close(write)
+        with os.fdopen(read, "rb") as f:
+            took, again, same = pickle.loads(f.read())
+        os.waitpid(pid, 0)
+        assert (took, again, same) == (True, False, True)
+        # A new snapshot written after the preload: a worker reads the new file.
+        assert not ingest_records(first, [ZORBLAX]).failed
+        follower = first.retriever.lexical.follower
+        follower.sync()
+        follower.wait_saved(60)
+        follower._save()
+        follower.wait_saved(60)
+        got = snaps.load("lexical", recipe)
+        assert got is not None and got[1] is not kept
+        assert "zorblax" in got[1][1]  # its vocabulary has the new article's word
+        # Preloaded, but made by other code: refused as the file would be.
+        with caplog.at_level(logging.INFO, logger="pantau"):
+            assert snaps.load("timelineindex", "other code") is None
+        assert "timelineindex.snap not used, made by other code or settings" in caplog.text
+        # A damaged file is not preloaded at all (said); its worker reads and refuses it.
+        reg = snaps.path("regulationregistry")
+        raw = bytearray(reg.read_bytes())
+        raw[-5] ^= 0xFF
+        reg.write_bytes(bytes(raw))
+        snapmod._PRELOADED.clear()
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="pantau"):
+            assert "regulationregistry" not in snapmod.preload(snaps.directory)
+        assert "regulationregistry.snap not preloaded: damaged" in caplog.text
+    finally:
+        snapmod._PRELOADED.clear()

@@ -1,8 +1,11 @@
 """`pantau serve --workers N`: validation, settings handed to the workers, the worker app,
 and (integration) several workers over a Chroma server."""
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -78,5 +81,29 @@ def test_two_workers_over_a_chroma_server(tmp_path, chroma_url):
         text = srv.log.read_text()
         assert text.count("Started server process") == 2, text[-3000:]
         assert text.count("empty store: ingesting") == 1, text[-3000:]  # once, in the parent
+        # The derived indexes: built once (the bootstrap), read once by the parent, and
+        # each worker starts from the parent's copy (api.workers: forked, memory shared).
+        assert text.count("LexicalIndex rebuilt from") == 1, text[-3000:]
+        assert "snapshots read once for every worker: lexical, nearduplicates, " \
+               "regulationregistry, timelineindex" in text, text[-3000:]
+        assert text.count("lexical loaded from its snapshot") == 2, text[-3000:]
+        # A worker that dies is replaced; the API keeps answering.
+        pids = [int(p) for p in re.findall(r"Started server process \[(\d+)\]", text)]
+        os.kill(pids[0], signal.SIGKILL)
+        deadline = time.time() + 60
+        while srv.log.read_text().count("Started server process") < 3:
+            assert time.time() < deadline, srv.log.read_text()[-3000:]
+            time.sleep(0.2)
+        assert f"worker {pids[0]} ended (exit code -9): starting another" in srv.log.read_text()
+        for _ in range(4):
+            r = httpx.post(srv.url + "/api/ask", json={"question": "TikTok Shop"}, timeout=60)
+            assert r.status_code == 200
+        pids = [int(p) for p in re.findall(r"Started server process \[(\d+)\]",
+                                           srv.log.read_text())]
     finally:
         srv.stop()
+    # Stopping the parent stops every worker.
+    assert srv.proc.returncode == 0
+    for pid in pids[1:]:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -23,6 +23,10 @@ every process of a machine that serves one store shares the files:
 
 The payload is a pickle: it is read only from the data directory, which holds the store
 itself and is as trusted as it; the digest catches a damaged file, not a forged one.
+
+Several workers of one machine share the indexes' memory when a parent process reads the
+snapshots once (``preload``) and then forks them (``pantau serve --workers N``): each worker
+starts from the parent's objects, whose pages stay shared until a worker changes them.
 """
 from __future__ import annotations
 
@@ -67,6 +71,17 @@ class Snapshots:
         self.directory = Path(directory)
         self.store = store
 
+    @classmethod
+    def of(cls, settings) -> "Snapshots | None":
+        """The snapshots of the store ``settings`` name (``rag.config.Settings``): under the
+        data dir, one folder per store (the embedded one, or a server and collection
+        prefix); None when snapshots are off. Opens nothing."""
+        if not settings.snapshots:
+            return None
+        where = "embedded" if not settings.chroma_url else settings.chroma_url.rstrip("/")
+        key = store_key(where, settings.collection)
+        return cls(Path(settings.data_dir) / "snapshots" / key, key)
+
     def path(self, name: str) -> Path:
         return self.directory / f"{name}.snap"
 
@@ -94,27 +109,26 @@ class Snapshots:
 
     def load(self, name: str, recipe: str) -> tuple[dict[str, Any], Any] | None:
         """(position, state) of the named index's snapshot, or None (no file, or one that
-        is damaged, of another store or made by other code: logged)."""
+        is damaged, of another store or made by other code: logged). A state ``preload``
+        read before this process was forked from its parent is taken from memory while the
+        file still holds it (each at most once: the index taking it may change it)."""
         path = self.path(name)
+        kept = _PRELOADED.pop(str(path), None)
+        if kept is not None and _header(path) == kept[0]:
+            header, state = kept
+            why = _refused(header, name, self.store, recipe)
+            if why is None:
+                return header["position"], state
+            log.warning("snapshot %s not used, %s: rebuilding", path, why)
+            return None
         try:
-            with path.open("rb") as f:
-                header = json.loads(f.readline())
-                payload = f.read()
+            header, payload = _read(path)
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
             log.warning("snapshot %s unreadable (%s): rebuilding", path, exc)
             return None
-        why = None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            why = "another format"
-        elif header.get("index") != name or header.get("store") != self.store:
-            why = "made for another store or index"
-        elif header.get("recipe") != recipe:
-            why = "made by other code or settings"
-        elif (len(payload) != header.get("bytes")
-              or hashlib.sha256(payload).hexdigest() != header.get("sha256")):
-            why = "damaged (length or digest differs)"
+        why = _refused(header, name, self.store, recipe) or _damaged(header, payload)
         if why is None:
             try:
                 return header["position"], pickle.loads(payload)
@@ -122,3 +136,64 @@ class Snapshots:
                 why = f"unpicklable ({type(exc).__name__})"
         log.warning("snapshot %s not used, %s: rebuilding", path, why)
         return None
+
+
+#: Snapshot states read by ``preload`` (file path -> (header, state)), for the processes
+#: forked afterwards to take instead of reading the files again (``Snapshots.load``).
+_PRELOADED: dict[str, tuple[dict[str, Any], Any]] = {}
+
+
+def preload(directory: Path) -> list[str]:
+    """Read every intact snapshot in ``directory`` (one store's) into this process, before
+    it forks worker processes: each worker then starts its indexes from these objects
+    instead of reading and unpickling the files itself, and the memory they occupy is
+    shared by every worker (copy-on-write: pages a worker never changes are the parent's)
+    instead of each holding its own copy. Whether a snapshot suits the store and code is
+    still judged by each worker when it loads it. Returns the names read."""
+    out = []
+    for path in sorted(Path(directory).glob("*.snap")):
+        try:
+            header, payload = _read(path)
+            why = _damaged(header, payload)
+            state = pickle.loads(payload) if why is None else None
+        except Exception as exc:  # noqa: BLE001 - the worker reads it again and says why
+            why = f"unreadable ({type(exc).__name__})"
+        if why is not None:
+            log.warning("snapshot %s not preloaded: %s", path, why)
+            continue
+        _PRELOADED[str(path)] = (header, state)
+        out.append(path.stem)
+    return out
+
+
+def _read(path: Path) -> tuple[dict[str, Any], bytes]:
+    with path.open("rb") as f:
+        header = json.loads(f.readline())
+        return header, f.read()
+
+
+def _header(path: Path) -> dict[str, Any] | None:
+    """The snapshot file's header as it is now (None: missing or unreadable)."""
+    try:
+        with path.open("rb") as f:
+            return json.loads(f.readline())
+    except (OSError, ValueError):
+        return None
+
+
+def _refused(header: Any, name: str, store: str, recipe: str) -> str | None:
+    """Why a snapshot with ``header`` is not this store's index by this code (or None)."""
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        return "another format"
+    if header.get("index") != name or header.get("store") != store:
+        return "made for another store or index"
+    if header.get("recipe") != recipe:
+        return "made by other code or settings"
+    return None
+
+
+def _damaged(header: Any, payload: bytes) -> str | None:
+    if (not isinstance(header, dict) or len(payload) != header.get("bytes")
+            or hashlib.sha256(payload).hexdigest() != header.get("sha256")):
+        return "damaged (length or digest differs)"
+    return None

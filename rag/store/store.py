@@ -28,7 +28,7 @@ from rag.config import Settings
 from rag.types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPassage
 
 from .neardup import NearDuplicates
-from .snapshots import Snapshots, store_key
+from .snapshots import Snapshots
 from .chroma_conn import (ChromaConnection, StoreUnavailable, StoreWriteError, guarded,
                           probe_writable)
 from .metadata import (article_from, article_meta, copies_json, matches, passage_meta,
@@ -63,12 +63,7 @@ class PantauStore:
         """Where this store's derived indexes are saved (``rag.store.snapshots``): under the
         data dir, one folder per store (the embedded one, or a server and collection
         prefix); None when snapshots are off."""
-        if not self.settings.snapshots:
-            return None
-        where = ("embedded" if not self.settings.chroma_url
-                 else self.settings.chroma_url.rstrip("/"))
-        key = store_key(where, self.settings.collection)
-        return Snapshots(self.settings.data_dir / "snapshots" / key, key)
+        return Snapshots.of(self.settings)
 
     @property
     def passages(self):
