@@ -171,7 +171,8 @@ class PantauService:
         if not regs:
             return None
         if qp.intent == "relations":
-            return relations_answer(regs, self.registry.all(), self.registry.stating, lang,
+            return relations_answer(regs, self.registry.related(r.id for r in regs),
+                                    self.registry.stating, lang,
                                     qp.question, self._line, self._rules_of,
                                     self.retriever.glossary, self.timelines.read)
         if qp.intent == "definition" and len(regs) == 1 and asks_what_it_is(qp.question):

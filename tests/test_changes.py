@@ -241,7 +241,20 @@ SENTENCES = [
     "Tokopedia bergabung dengan TikTok pada Januari 2024.",
     "PP 80/2019 tentang perdagangan melalui sistem elektronik mulai berlaku pada 25 November 2019.",
     "Harga cabai naik di pasar induk.",
+    "Permendag 36/2023 kembali direvisi lewat Permendag 8/2024.",
 ]
+
+
+def _related_brute(reg, ids: set[str]) -> list[str]:
+    """What ``RegulationRegistry.related`` must give, from every record."""
+    wanted = set(ids)
+    for r in reg.all():
+        for rel in r.relations:
+            if r.id in ids:
+                wanted.add(rel.target)
+            if rel.target in ids:
+                wanted.add(r.id)
+    return [r.id for r in reg.all() if r.id in wanted]
 
 
 def test_registry_and_timelines_incremental_equal_rebuild(clock):
@@ -255,6 +268,7 @@ def test_registry_and_timelines_incremental_equal_rebuild(clock):
     store = clock["store"] = FakeStore()
     gaz = load_gazetteer(None)
     reg, tl = RegulationRegistry(store), TimelineIndex(store, gaz)
+    related_seen = 0
     for batch in range(12):
         _random_writes(store, rng, 6, 15, lambda: (
             [" ".join(rng.sample(SENTENCES, rng.randint(1, 3))) for _ in range(rng.randint(1, 3))],
@@ -267,7 +281,13 @@ def test_registry_and_timelines_incremental_equal_rebuild(clock):
         assert tl.view() == fresh_tl.view(), batch
         assert tl.by_subject() == fresh_tl.by_subject(), batch
         assert reg.follower.last["kind"] == ("rebuild" if batch == 0 else "refresh")
+        # The relations both ways, kept by the records that changed: what reading every
+        # record finds ("what replaced X" reads only those).
+        for r in reg.all():
+            assert [x.id for x in reg.related([r.id])] == _related_brute(reg, {r.id}), batch
+        related_seen += sum(len(reg.related([r.id])) > 1 for r in reg.all())
     assert reg.all() and tl.subjects()  # the test saw regulations and events at all
+    assert related_seen  # and relations between them
 
 
 def test_a_write_re_aggregates_only_the_timeline_buckets_it_touches(clock, monkeypatch):

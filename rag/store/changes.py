@@ -31,6 +31,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, Protocol
 
 from rag.memory import trim
@@ -318,10 +319,12 @@ class PerArticle:
         """Sort key of the items handed to ``aggregate_key``."""
         raise NotImplementedError
 
-    def derive(self, view: dict[Hashable, Any], changed: set[Hashable], before: Any) -> Any:
+    def derive(self, view: dict[Hashable, Any], changed: AbstractSet[Hashable],
+               before: Any) -> Any:
         """What readers get from ``derived``, made after each sync from the new ``view``,
         the keys aggregated again (``changed``; every key after a rebuild, when ``before`` is
-        None) and the previous result (do not modify it). Default: nothing."""
+        None: then the view's own keys, not a copy, so a restore touches nothing it does not
+        use) and the previous result (do not modify it). Default: nothing."""
         return None
 
     def keep(self, derived: Any) -> Any:
@@ -331,7 +334,7 @@ class PerArticle:
 
     def reuse(self, view: dict[Hashable, Any], kept: Any) -> Any:
         """``derived`` again from the ``view`` and what ``keep`` kept of it."""
-        return self.derive(view, set(view), None)
+        return self.derive(view, view.keys(), None)
 
     def view(self) -> dict[Hashable, Any]:
         """The aggregated view of the store as it is now (do not modify it)."""
@@ -353,7 +356,7 @@ class PerArticle:
     def restore(self, state: tuple) -> None:
         items, by_key, view, *kept = state
         derived = (self.reuse(view, kept[0]) if kept and kept[0] is not None
-                   else self.derive(view, set(view), None))
+                   else self.derive(view, view.keys(), None))
         with self._lock:
             self._items, self._by_key, self._view = items, by_key, view
             self._derived, self._pending = derived, None

@@ -190,6 +190,13 @@ def titled_in(reg_id: str, passages: list[RetrievedPassage]
     return None
 
 
+class _Related(NamedTuple):
+    """The relations between records, both ways: target -> the ids stating a relation to
+    it, and id -> the targets of its relations."""
+    to: dict[str, frozenset[str]]
+    made: dict[str, tuple[str, ...]]
+
+
 class RegulationRegistry(PerArticle):
     """Regulations cited by the stored passages; follows the store's changes by article."""
 
@@ -246,9 +253,53 @@ class RegulationRegistry(PerArticle):
             a.rec.title = max(a.titles.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
         return a.rec, list(a.passages)
 
+    def derive(self, view: dict, changed, before: _Related | None) -> _Related:
+        """Which records state a relation to each regulation, kept up to date by the
+        records that changed, so that "what replaced X" reads a few records, not all."""
+        if before is None:
+            to: dict[str, frozenset[str]] = {}
+            made: dict[str, tuple[str, ...]] = {}
+            changed = view.keys()
+        else:
+            to, made = dict(before.to), dict(before.made)
+        for rid in changed:
+            old = made.pop(rid, ())
+            got = view.get(rid)
+            new = tuple(dict.fromkeys(r.target for r in got[0].relations)) if got else ()
+            for target in set(old) - set(new):
+                left = to.get(target, frozenset()) - {rid}
+                if left:
+                    to[target] = left
+                else:
+                    to.pop(target, None)
+            for target in set(new) - set(old):
+                to[target] = to.get(target, frozenset()) | {rid}
+            if new:
+                made[rid] = new
+        return _Related(to, made)
+
+    def keep(self, derived: _Related | None) -> _Related | None:
+        return derived
+
+    def reuse(self, view: dict, kept: _Related) -> _Related:
+        return kept
+
     def all(self) -> list[RegulationRecord]:
         """Every cited regulation, most mentioned first."""
         return sorted((rec for rec, _ in self.view().values()), key=lambda r: (-r.mentions, r.id))
+
+    def related(self, ids) -> list[RegulationRecord]:
+        """The records of ``ids``, of those they state a relation to and of those stating a
+        relation to them (what a relations answer needs), most mentioned first."""
+        self.follower.sync()
+        with self._lock:
+            view, rel = self._view, self._derived
+        wanted = set(ids)
+        if rel is not None:
+            for rid in list(wanted):
+                wanted |= rel.to.get(rid, frozenset()) | set(rel.made.get(rid, ()))
+        recs = [got[0] for got in (view.get(rid) for rid in wanted) if got]
+        return sorted(recs, key=lambda r: (-r.mentions, r.id))
 
     def get(self, reg_id: str) -> RegulationRecord | None:
         """One regulation's record (None if no passage cites it)."""
