@@ -242,6 +242,7 @@ SENTENCES = [
     "PP 80/2019 tentang perdagangan melalui sistem elektronik mulai berlaku pada 25 November 2019.",
     "Harga cabai naik di pasar induk.",
     "Permendag 36/2023 kembali direvisi lewat Permendag 8/2024.",
+    "PP 80/2019 tentang Perdagangan Melalui Sistem Elektronik diubah oleh PP 5/2025.",
 ]
 
 
@@ -286,6 +287,15 @@ def test_registry_and_timelines_incremental_equal_rebuild(clock):
         for r in reg.all():
             assert [x.id for x in reg.related([r.id])] == _related_brute(reg, {r.id}), batch
         related_seen += sum(len(reg.related([r.id])) > 1 for r in reg.all())
+        # The passages stating each relation and giving each title, kept in the entries:
+        # what a scan of every mention finds.
+        mentions = [m for ms in reg._items.values() for m in ms]
+        for rid, entry in reg.view().items():
+            assert {k: set(v) for k, v in entry.stated.items()} == {
+                (t, o): {m.pid for m in mentions if (rid, t, o) in m.relations}
+                for m0 in mentions for s_, t, o in m0.relations if s_ == rid}, batch
+            assert set(entry.titled) == {m.pid for m in mentions
+                                         if any(r[0] == rid and r[5] for r in m.refs)}, batch
     assert reg.all() and tl.subjects()  # the test saw regulations and events at all
     assert related_seen  # and relations between them
 

@@ -325,7 +325,7 @@ class Impacts:
         entry = view.get(reg_id.lower())
         if entry is None:
             return None
-        rec = entry[0]
+        rec = entry.record
         replaced = {rel.target: rec.id for rel in rec.relations if rel.type == "replaces"}
         used = (entry, *(view.get(old) for old in replaced))
         kept = self._kept.get(rec.id)

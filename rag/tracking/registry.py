@@ -89,6 +89,16 @@ class _Acc:
     days: list[str] = field(default_factory=list)  # of the passages citing it
 
 
+class _Entry(NamedTuple):
+    """What the registry keeps of one regulation: its record, the passages citing it
+    (oldest first), those stating each of its relations ((type, target) -> passage ids) and
+    those giving its title: what answers read, found without going through its mentions."""
+    record: RegulationRecord
+    passages: list[str]
+    stated: dict[tuple[str, str], tuple[str, ...]]
+    titled: tuple[str, ...]
+
+
 #: Between two references that only list them: "Permendag 3/2024 dan Permendag 7/2024".
 _LISTED = re.compile(r"^\s*(?:,\s*)?(?:(?:dan|and|serta|as well as|&)\s*)?$", re.I)
 #: A sentence that opens on a regulation named before it: "Aturan tersebut direvisi
@@ -220,12 +230,17 @@ class RegulationRegistry(PerArticle):
     def order(self, mention: _Mentions) -> tuple[str, str]:
         return (mention.day or "", mention.pid)
 
-    def aggregate_key(self, rid: str, mentions: list[_Mentions]) -> tuple[RegulationRecord, list[str]]:
-        """One regulation's record, and the passages citing it, from the mentions of the
-        articles citing it (what they say of other regulations is skipped)."""
+    def aggregate_key(self, rid: str, mentions: list[_Mentions]) -> _Entry:
+        """One regulation's entry (``_Entry``) from the mentions of the articles citing it
+        (what they say of other regulations is skipped)."""
         a: _Acc | None = None
+        stated: dict[tuple[str, str], dict[str, None]] = {}
+        titled: dict[str, None] = {}
         for mention in mentions:
             pid, day = mention.pid, mention.day
+            for subj, rtype, obj in mention.relations:
+                if subj == rid:
+                    stated.setdefault((rtype, obj), {})[pid] = None
             for ref_id, rtype, number, year, alias, title in mention.refs:
                 if ref_id != rid:
                     continue
@@ -236,6 +251,7 @@ class RegulationRegistry(PerArticle):
                     a.rec.aliases.append(alias)
                 if title:
                     a.titles[title] = a.titles.get(title, 0) + 1
+                    titled[pid] = None
                 if pid not in a.passages:
                     a.passages[pid] = None
                     a.articles.add(mention.article)
@@ -251,7 +267,8 @@ class RegulationRegistry(PerArticle):
             a.rec.first_seen, a.rec.last_seen = min(a.days), max(a.days)
         if a.titles:  # the title most articles agree on
             a.rec.title = max(a.titles.items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
-        return a.rec, list(a.passages)
+        return _Entry(a.rec, list(a.passages), {k: tuple(v) for k, v in stated.items()},
+                      tuple(titled))
 
     def derive(self, view: dict, changed, before: _Related | None) -> _Related:
         """Which records state a relation to each regulation, kept up to date by the
@@ -265,7 +282,7 @@ class RegulationRegistry(PerArticle):
         for rid in changed:
             old = made.pop(rid, ())
             got = view.get(rid)
-            new = tuple(dict.fromkeys(r.target for r in got[0].relations)) if got else ()
+            new = tuple(dict.fromkeys(r.target for r in got.record.relations)) if got else ()
             for target in set(old) - set(new):
                 left = to.get(target, frozenset()) - {rid}
                 if left:
@@ -286,7 +303,7 @@ class RegulationRegistry(PerArticle):
 
     def all(self) -> list[RegulationRecord]:
         """Every cited regulation, most mentioned first."""
-        return sorted((rec for rec, _ in self.view().values()), key=lambda r: (-r.mentions, r.id))
+        return sorted((e.record for e in self.view().values()), key=lambda r: (-r.mentions, r.id))
 
     def related(self, ids) -> list[RegulationRecord]:
         """The records of ``ids``, of those they state a relation to and of those stating a
@@ -298,39 +315,31 @@ class RegulationRegistry(PerArticle):
         if rel is not None:
             for rid in list(wanted):
                 wanted |= rel.to.get(rid, frozenset()) | set(rel.made.get(rid, ()))
-        recs = [got[0] for got in (view.get(rid) for rid in wanted) if got]
+        recs = [got.record for got in (view.get(rid) for rid in wanted) if got]
         return sorted(recs, key=lambda r: (-r.mentions, r.id))
 
     def get(self, reg_id: str) -> RegulationRecord | None:
         """One regulation's record (None if no passage cites it)."""
         got = self.view().get(reg_id)
-        return got[0] if got else None
+        return got.record if got else None
 
     def stating(self, relation: tuple[str, str, str]) -> list[RetrievedPassage]:
-        """The passages that state ``relation`` ((a, type, b): "a replaces b"), oldest first
-        (``_citing``)."""
-        return self._citing(relation[0], lambda m: relation in m.relations)
+        """The passages that state ``relation`` ((a, type, b): "a replaces b"), oldest first:
+        found in a's entry, then only those read (not every passage citing a much-cited
+        rule: thousands at 100k)."""
+        got = self.view().get(relation[0])
+        return self._oldest_first(list(got.stated.get(relation[1:], ())) if got else [])
 
     def titled(self, reg_id: str) -> list[RetrievedPassage]:
         """The passages that give a regulation's title beside its number ("PP 80/2019
-        tentang ..."), oldest first (``_citing``)."""
-        return self._citing(reg_id, lambda m: any(r[0] == reg_id and r[5] for r in m.refs))
-
-    def _citing(self, reg_id: str, said) -> list[RetrievedPassage]:
-        """The passages citing ``reg_id`` whose mention (what the index keeps of a passage)
-        ``said`` holds, oldest first: found without reading, then only those read (not every
-        passage citing a much-cited rule: thousands at 100k)."""
-        self.follower.sync()
-        with self._lock:
-            items, by_key = self._items, self._by_key
-        found = sorted({(m.day or "", m.pid) for article in by_key.get(reg_id, ())
-                        for m in items.get(article, ()) if said(m)})
-        return self._oldest_first([pid for _, pid in found])
+        tentang ..."), oldest first."""
+        got = self.view().get(reg_id)
+        return self._oldest_first(list(got.titled) if got else [])
 
     def passages(self, reg_id: str, limit: int | None = None) -> list[RetrievedPassage]:
         """The passages citing a regulation, oldest first (the ``limit`` oldest)."""
         got = self.view().get(reg_id)
-        ids = (got[1] if got else [])[:limit]
+        ids = (got.passages if got else [])[:limit]
         return self._oldest_first(ids)
 
     def _oldest_first(self, ids: list[str]) -> list[RetrievedPassage]:
