@@ -49,6 +49,10 @@ def test_a_new_process_starts_from_the_snapshots_and_replays_later_writes(settin
     # A second process on the same store: every index from its snapshot, the same answers.
     second = PantauService.from_settings(settings)
     assert set(_sync_all(second).values()) == {"snapshot"}
+    # Every subject's shown events come made (no pass over a busy subject's events on its
+    # first question).
+    restored = second.timelines.derived()
+    assert restored.order and set(restored._shown) == set(restored.order)
     assert _state(second) == _state(first)
     # A write after the snapshot: a third process loads the snapshot, then refreshes just
     # that article; the running second one refreshes it too.

@@ -125,6 +125,13 @@ class _Timelines:
             got = self._shown[subject] = _drop_retellings(list(self.order.get(subject, ())))
         return got
 
+    def __getstate__(self) -> dict:
+        """Pickled (in a snapshot) with every subject's events made: a process that starts
+        from it reads a subject's newest events without going through all of them first
+        (and workers forked after a preload share these lists)."""
+        return {"order": self.order, "winners": self.winners,
+                "_shown": {subject: self.events(subject) for subject in self.order}}
+
 
 def told_events(sentence: str, day: str | None, players, before: Sequence[str] = (),
                 named: Sequence[str] | None = None) -> list[tuple[str, str, str, str]]:
@@ -282,13 +289,16 @@ class TimelineIndex(PerArticle):
                 order.pop(subject, None)
         return _Timelines(order, view, before, set(touched))
 
-    def keep(self, derived: _Timelines | None) -> dict[str, list] | None:
-        """Each subject's date order, so a restore does not sort a million events again
-        (lists of the view's own events: pickled once, as references)."""
-        return derived.order if derived is not None else None
+    def keep(self, derived: _Timelines | None) -> _Timelines | None:
+        """Each subject's date order and shown events, so a restore does not sort a million
+        events again nor drop their retellings (lists of the view's own events: pickled
+        once, as references)."""
+        return derived
 
-    def reuse(self, view: dict, kept: dict[str, list]) -> _Timelines:
-        return _Timelines(kept, view)
+    def reuse(self, view: dict, kept: _Timelines) -> _Timelines:
+        if kept.winners is not view:
+            raise ValueError("timelines kept for another view")
+        return kept
 
     def by_subject(self) -> dict[str, list[Event]]:
         """Every subject's events (compact records) as the store is now: made for each
