@@ -31,6 +31,8 @@ log = logging.getLogger("pantau.workers")
 #: after ``MAX_QUICK_FAILURES`` of these in a row the parent gives up.
 QUICK_EXIT_S = 30.0
 MAX_QUICK_FAILURES = 3
+#: The signals that stop the server (the parent's handler passes them to every worker).
+_STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 
 def serve_forked(make_app: Callable[[], object], workers: int, host: str, port: int,
@@ -48,12 +50,15 @@ def serve_forked(make_app: Callable[[], object], workers: int, host: str, port: 
     stopping = False
 
     def start() -> None:
+        # Signals wait until the worker has its own handlers (and the parent knows its pid).
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
         pid = os.fork()
         if pid == 0:  # the worker
             code = 1
             try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                for sig in _STOPPING:
+                    signal.signal(sig, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
                 config = uvicorn.Config(make_app(), log_level=log_level)
                 uvicorn.Server(config).run(sockets=[sock])
                 code = 0
@@ -64,6 +69,7 @@ def serve_forked(make_app: Callable[[], object], workers: int, host: str, port: 
                 sys.stderr.flush()
                 os._exit(code)
         children[pid] = time.monotonic()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
 
     def stop(signum, _frame) -> None:
         nonlocal stopping
@@ -74,8 +80,8 @@ def serve_forked(make_app: Callable[[], object], workers: int, host: str, port: 
             except ProcessLookupError:
                 pass
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    for sig in _STOPPING:
+        signal.signal(sig, stop)
     for _ in range(workers):
         start()
     quick = 0
