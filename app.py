@@ -312,8 +312,10 @@ def _bootstrap_process(settings: Settings) -> None:
     prepare_process()
     service = PantauService.from_settings(settings)
     _log_bootstrap(bootstrap(service))
-    try:  # built once here, then read once by the parent for every worker
-        service.save_indexes()
+    try:  # built once here (snapshots saved), then read once by the parent for every worker
+        for follower in service.followers.values():
+            follower.sync()
+            follower.wait_saved()
     except StoreUnavailable as exc:
         log.warning("derived indexes not built before the workers start: %s", exc)
 

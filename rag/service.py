@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator, Sequence
 
 from langchain_core.embeddings import Embeddings
@@ -67,6 +68,8 @@ class PantauService:
         self.registry = RegulationRegistry(store)
         self.impacts = Impacts(self.registry)
         self.timelines = TimelineIndex(store, load_gazetteer(settings.gazetteer_file))
+        self.followers = {"lexical": retriever.lexical.follower,  # the derived indexes
+                          "registry": self.registry.follower, "timelines": self.timelines.follower}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PantauService":
@@ -172,9 +175,8 @@ class PantauService:
             return None
         if qp.intent == "relations":
             return relations_answer(regs, self.registry.related(r.id for r in regs),
-                                    self.registry.stating, lang,
-                                    qp.question, self._line, self._rules_of,
-                                    self.retriever.glossary, self.timelines.read)
+                                    self.registry.stating, lang, qp.question, self._line,
+                                    self._rules_of, self.retriever.glossary, self.timelines.read)
         if qp.intent == "definition" and len(regs) == 1 and asks_what_it_is(qp.question):
             return definition_answer(regs[0], self.registry.titled(regs[0].id),
                                      self.impact(regs[0].id), lang, qp.question,
@@ -412,27 +414,13 @@ class PantauService:
     def warm(self) -> dict[str, float]:
         """Load the embedding model and build the indexes derived from the store (lexical,
         registry, timelines), so the first questions do not pay for them; seconds each."""
-        import time
-
         took = {}
         for name, step in (("model", lambda: self.embedder.embed_query("warm-up")),
-                           *((name, f.sync) for name, f in self._followers())):
+                           *((name, f.sync) for name, f in self.followers.items())):
             t = time.perf_counter()
             step()
             took[name] = round(time.perf_counter() - t, 2)
         return took
-
-    def save_indexes(self) -> None:
-        """Bring the derived indexes up to date and wait for the snapshots they save (a
-        parent process does this once before its workers start from the snapshots)."""
-        for _, follower in self._followers():
-            follower.sync()
-            follower.wait_saved()
-
-    def _followers(self):
-        """The derived indexes a serving process warms, by name, as their followers."""
-        return (("lexical", self.retriever.lexical.follower),
-                ("registry", self.registry.follower), ("timelines", self.timelines.follower))
 
     def health(self) -> dict:
         """Counts and the embedding model in use."""
