@@ -172,3 +172,23 @@ def test_the_batch_size_sets_how_many_articles_are_indexed_together(service, mon
     report = ingest_records(service, records)
     assert sizes == [3, 3, 2]
     assert (report.added, report.duplicates) == (7, 1)
+
+
+def test_store_scans_page_by_ids_in_stored_order(service, news_dir, monkeypatch):
+    """A full scan (what rebuilds read) lists the ids, then reads each page by its ids: every
+    record once, in stored order, whatever the page sizes (offset paging re-reads every row
+    before the offset: seconds a page at 1M passages)."""
+    from rag.store import store as store_mod
+
+    ingest_paths(service, [news_dir])
+    store = service.store
+    stored = store.passages.get(include=["documents"])
+    articles = store.articles_collection.get(include=["metadatas"])["ids"]
+    assert len(stored["ids"]) > 5
+    monkeypatch.setattr(store_mod, "SCAN_IDS", 3)  # several id listings, a short last one
+    for page in (1, 2, len(stored["ids"]) + 1):
+        rows = list(store.scan_passages(page=page))
+        assert [r[0] for r in rows] == stored["ids"]
+        assert [r[1] for r in rows] == stored["documents"]
+        assert [r[0] for r in store.scan_article_records(page=page)] == articles
+    assert [a.id for a in store.list_articles()] and len(store.list_articles()) == len(articles)
