@@ -191,4 +191,7 @@ def test_store_scans_page_by_ids_in_stored_order(service, news_dir, monkeypatch)
         assert [r[0] for r in rows] == stored["ids"]
         assert [r[1] for r in rows] == stored["documents"]
         assert [r[0] for r in store.scan_article_records(page=page)] == articles
+        assert [a.id for a in store.scan_articles(page=page)] == articles
+        assert [a.id for a in store.scan_articles(page=page, since="1990-01-01")] == articles
+        assert not list(store.scan_articles(page=page, since="2999-01-01"))
     assert [a.id for a in store.list_articles()] and len(store.list_articles()) == len(articles)
