@@ -293,7 +293,7 @@ def date_mentions(text: str) -> list[DateMention]:
 
 #: "since mid-2025", "sejak awal 2025", "sejak pertengahan 2024", "since late 2023": where in
 #: the year a period starts.
-_SINCE_PART = {"early": 1, "awal": 1, "mid": 7, "pertengahan": 7, "tengah": 7, "late": 10,
+_SINCE_PART = {"early": 1, "awal": 1, "mid": 6, "pertengahan": 6, "tengah": 6, "late": 10,
                "akhir": 10}
 _SINCE = re.compile(r"\b(?:since|sejak|from|mulai)\s+(?:(early|mid|late|awal|pertengahan|"
                     r"tengah|akhir)[\s-]+(?:tahun\s+)?)?((?:19|20)\d{2})\b", re.I)

@@ -22,7 +22,7 @@ from .render import RELATIONS, card, date_label, highlight_spans, html_link, not
 #: Colour per event type (chart marks, lane labels and chips); types in EVENT_CUES order.
 TYPE_COLOURS = {
     "fined": "#b3261e", "acquired": "#7b3fa0", "merged": "#5b5fc7", "resumed": "#1e8a4c",
-    "stopped": "#d9480f", "revised": "#b08900", "in_force": "#1864ab", "enacted": "#0b7285",
+    "stopped": "#d9480f", "layoffs": "#a61e4d", "revised": "#b08900", "in_force": "#1864ab", "enacted": "#0b7285",
     "planned": "#6c757d", "announced": "#868e96",
 }
 

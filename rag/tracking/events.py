@@ -30,6 +30,10 @@ EVENT_CUES: dict[str, str] = {
     "stopped": r"ditutup|menutup|dihentikan|berhenti|menghentikan|penghentian|penutupan|tutup|setop|"
                r"stop(?:s|ped)?|closed|"
                r"clos(?:e|es|ing) down|shut(?: down)?|suspend\w*|halt\w*|ceas\w*",
+    # what a company does to its workforce (the jobs a rule or a merger costs)
+    "layoffs": r"PHK|pemutusan hubungan kerja|merumahkan|dirumahkan|lay(?:s|ing)? off|laid off|"
+               r"layoffs?|job cuts|cut (?:about |around |some |roughly )?\d[\d,.]* (?:jobs|staff|"
+               r"employees|workers)|redundanc\w*",
     "revised": r"direvisi|merevisi|revisi|diubah|mengubah|perubahan|amend\w*|revis\w*",
     "in_force": r"mulai berlaku|berlaku|took effect|takes effect|in force|came into force|"
                 r"effective",
@@ -58,7 +62,7 @@ _RELATIVE = {"kemarin": -1, "yesterday": -1, "hari ini": 0, "today": 0, "besok":
 REGULATION_EVENTS = {"announced", "enacted", "in_force", "revised", "planned"}
 #: Cues that name what happened; the others (in force, enacted, planned, announced) often
 #: only qualify a change named just before them ("Penutupan ... berlaku mulai ...").
-STRONG = ("fined", "acquired", "merged", "resumed", "stopped", "revised")
+STRONG = ("fined", "acquired", "merged", "resumed", "stopped", "layoffs", "revised")
 _DATES = re.compile(
     rf"\b(?:in|pada|tahun|sejak|since|during)\s+(?:19|20)\d{{2}}\b(?!\s*/)|"
     rf"\(?\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\)?|\b\d{{1,2}}\s+(?:{_MONTH_ALT})\b(?:\.?\s+\d{{4}})?|"
@@ -74,6 +78,24 @@ def _cue(text: str) -> tuple[int, str] | None:
     found = [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(text)]
     strong = [x for x in found if x[1] in STRONG]
     return max(strong or found, default=None)
+
+
+#: Words that open a clause telling something beside the sentence's own event ("..., which
+#: merged into Tokopedia", "the first job cuts since TikTok took control").
+_SUBORDINATE = re.compile(r"\b(?:which|that|yang|who|since|sejak|after|setelah|before|sebelum|"
+                          r"when|ketika|saat)\b", re.I)
+
+
+def _main_cue(sentence: str) -> tuple[int, str] | None:
+    """The cue of an undated sentence's own event: its first strong cue outside a clause
+    that tells something beside it ("Tokopedia has laid off 450 employees, the first cuts
+    since TikTok took control ... and merged ...": the layoffs), else as ``_cue``."""
+    found = sorted((m.start(), k) for k in STRONG for m in _CUES[k].finditer(sentence))
+    for at, kind in found:
+        start = _clause_start(sentence, at)
+        if not _SUBORDINATE.search(sentence, max(0, start - 8), at):
+            return at, kind
+    return _cue(sentence)
 
 
 #: Words after which a sentence says what an event was for ("fined ... for notifying its
@@ -299,7 +321,7 @@ def sentence_events(sentence: str, article_day: str | None
             out.append((when[0], when[1], etype, start, (start, end)))
         prev = m.end()
     if not dates:
-        cue = _cue(sentence)
+        cue = _main_cue(sentence)
         when = event_date(masked, article_day) if cue else None
         if when:
             span = (_clause_start(sentence, cue[0]), _clause_end(sentence, cue[0]))

@@ -406,10 +406,11 @@ def _drop_retellings(events: list[Event]) -> list[Event]:
 TYPE_LABELS = {
     "id": {"stopped": "berhenti / ditutup", "resumed": "beroperasi kembali",
            "acquired": "diakuisisi / mengakuisisi", "merged": "bergabung / bermigrasi",
-           "fined": "dikenai denda", "revised": "direvisi", "in_force": "berlaku",
+           "fined": "dikenai denda", "layoffs": "memangkas karyawan (PHK)", "revised": "direvisi", "in_force": "berlaku",
            "enacted": "diterbitkan", "planned": "direncanakan", "announced": "diumumkan"},
     "en": {"stopped": "stopped / closed", "resumed": "resumed / reopened",
            "acquired": "acquired / acquiring", "merged": "merged / migrated", "fined": "fined",
+           "layoffs": "laid off staff",
            "revised": "revised", "in_force": "in force", "enacted": "enacted",
            "planned": "planned", "announced": "announced"},
 }
