@@ -38,3 +38,23 @@ def test_coverage_measures_what_the_corpus_can_match(service):
     index = LexicalIndex(service.store)
     assert index.coverage(query_tokens(["umkm", "pedagang"])) == 1.0
     assert index.coverage(query_tokens(["football", "score"])) == 0.0
+
+
+def test_scores_summed_densely_or_by_sorting_are_the_same():
+    import numpy as np
+
+    from rag.retrieval.lexical import accumulate
+    rng = np.random.default_rng(3)
+    for n, m in ((50, 400), (10_000, 300), (1000, 5000)):
+        rows = np.concatenate([np.sort(rng.choice(n, min(n, m // 4), replace=False))
+                               for _ in range(4)]).astype(np.int32)
+        scores = rng.random(len(rows)).astype(np.float32)
+        sparse_rows, sparse_sum = accumulate(rows, scores, n, dense=False)
+        dense_rows, dense_sum = accumulate(rows, scores, n, dense=True)
+        assert np.array_equal(sparse_rows, dense_rows)
+        assert np.array_equal(sparse_sum, dense_sum)
+        assert np.array_equal(sparse_rows, np.unique(rows))
+        by_row = {int(r): 0.0 for r in rows}
+        for r, sc in zip(rows, scores):
+            by_row[int(r)] += float(sc)
+        assert np.allclose(dense_sum, [by_row[int(r)] for r in dense_rows])
