@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: Regulation types and the names news uses for them (longest names are tried first).
 TYPES: dict[str, tuple[str, ...]] = {
@@ -70,6 +71,14 @@ def find_references(text: str) -> list[Reference]:
     """Every regulation reference in ``text``, in order."""
     if not _YEAR.search(text):
         return []
+    return list(_references(text))
+
+
+@lru_cache(maxsize=4096)
+def _references(text: str) -> tuple[Reference, ...]:
+    """``find_references``, remembered for the texts read last: building the registry and
+    the timelines reads each sentence's references several times (the sentence, its
+    clauses, its events), and the full pattern is slow."""
     out = []
     for m in _REF.finditer(text):
         name = re.sub(r"\s+", " ", m["name"].lower())
@@ -82,7 +91,7 @@ def find_references(text: str) -> list[Reference]:
         number, year = int(m["number"]), int(m["year"])
         out.append(Reference(id=f"{rtype}-{number}-{year}", type=rtype, number=number,
                              year=year, start=m.start(), end=m.end(), text=m.group(0)))
-    return out
+    return tuple(out)
 
 
 def reference_ids(text: str) -> list[str]:

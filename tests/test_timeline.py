@@ -416,3 +416,13 @@ def test_what_is_new_about_two_joined_players_keeps_to_them(sample):
     ans = service.ask("Ada kabar baru apa soal TikTok-Tokopedia sejak Juni 2024?")
     assert ans.intent == "whats_new" and ans.answer.startswith("Sejak 1 Juni 2024"), ans.answer
     assert "Rp15" in ans.answer and "Bukalapak" not in ans.answer, ans.answer
+
+
+def test_a_sentence_has_a_cue_exactly_when_some_event_type_matches_it():
+    from rag.tracking.events import _CUES, EVENT_CUES, has_cue
+    # has_cue matches the lower-cased text without re.I: the cues must be lower case
+    assert all(v == v.lower() for v in EVENT_CUES.values())
+    for text in ("TIKTOK SHOP DITUTUP MULAI BESOK", "Tokopedia PHK 450 karyawan",
+                 "Harga cabai naik di pasar.", "The firm Laid Off staff", "Stopwatch sales rose",
+                 "KPPU Menjatuhkan Sanksi", "İstanbul trip announced"):
+        assert has_cue(text) == any(rx.search(text) for rx in _CUES.values()), text

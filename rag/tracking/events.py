@@ -31,7 +31,7 @@ EVENT_CUES: dict[str, str] = {
                r"stop(?:s|ped)?|closed|"
                r"clos(?:e|es|ing) down|shut(?: down)?|suspend\w*|halt\w*|ceas\w*",
     # what a company does to its workforce (the jobs a rule or a merger costs)
-    "layoffs": r"PHK|pemutusan hubungan kerja|merumahkan|dirumahkan|lay(?:s|ing)? off|laid off|"
+    "layoffs": r"phk|pemutusan hubungan kerja|merumahkan|dirumahkan|lay(?:s|ing)? off|laid off|"
                r"layoffs?|job cuts|cut (?:about |around |some |roughly )?\d[\d,.]* (?:jobs|staff|"
                r"employees|workers)|redundanc\w*",
     "revised": r"direvisi|merevisi|revisi|diubah|mengubah|perubahan|amend\w*|revis\w*",
@@ -72,10 +72,29 @@ _DATES = re.compile(
     rf"(?!\.?\s+\d)", re.I)
 
 
-def _cue(text: str) -> tuple[int, str] | None:
+#: Any cue at all: most sentences have none, and one search tells so before a search per type.
+#: Matched against the lower-cased text without re.I, which is 3-4 times faster (the cues are
+#: written in lower case; their escapes, \b \w \d, are too).
+_ANY_CUE = re.compile(r"\b(?:" + "|".join(f"(?:{v})" for v in EVENT_CUES.values()) + ")")
+
+
+def has_cue(text: str) -> bool:
+    """Whether ``text`` names any kind of event at all."""
+    return _ANY_CUE.search(text.lower()) is not None
+
+
+def _cues(text: str) -> list[tuple[int, str]]:
+    """(position, type) of every cue in ``text``, type by type."""
+    if not has_cue(text):
+        return []
+    return [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(text)]
+
+
+def _cue(text: str, found: list[tuple[int, str]] | None = None) -> tuple[int, str] | None:
     """(position, type) of the cue that names the event: the last strong cue, else the
-    last weak one (news puts the verb right before its date: "stopped ... on 4 October")."""
-    found = [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(text)]
+    last weak one (news puts the verb right before its date: "stopped ... on 4 October").
+    ``found``: ``_cues(text)`` when the caller has it."""
+    found = _cues(text) if found is None else found
     strong = [x for x in found if x[1] in STRONG]
     return max(strong or found, default=None)
 
@@ -90,12 +109,12 @@ def _main_cue(sentence: str) -> tuple[int, str] | None:
     """The cue of an undated sentence's own event: its first strong cue outside a clause
     that tells something beside it ("Tokopedia has laid off 450 employees, the first cuts
     since TikTok took control ... and merged ...": the layoffs), else as ``_cue``."""
-    found = sorted((m.start(), k) for k in STRONG for m in _CUES[k].finditer(sentence))
-    for at, kind in found:
+    found = _cues(sentence)
+    for at, kind in sorted(x for x in found if x[1] in STRONG):
         start = _clause_start(sentence, at)
         if not _SUBORDINATE.search(sentence, max(0, start - 8), at):
             return at, kind
-    return _cue(sentence)
+    return _cue(sentence, found)
 
 
 #: Words after which a sentence says what an event was for ("fined ... for notifying its
@@ -295,6 +314,8 @@ def sentence_events(sentence: str, article_day: str | None
     of each event a sentence tells: one per date it gives, typed by the cues of its clause
     (else since the previous date); a sentence without a date is one event on the
     article's day, its clause start 0 (the clause of its cue is in the span)."""
+    if not has_cue(sentence):
+        return []  # no type to give an event (most sentences)
     out = []
     prev = 0
     masked = _without_references(sentence)

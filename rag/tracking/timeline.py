@@ -24,7 +24,7 @@ from rag.types import Citation, RetrievedPassage
 
 from .entities import Gazetteer
 from .events import (POINTS_BACK, REGULATION_EVENTS, STRONG, event_subjects, event_type,
-                     own_date, regs_for, sentence_events)
+                     has_cue, own_date, regs_for, sentence_events)
 
 class TimelineEvent(BaseModel):
     date: str  # ISO date (to the month when the text gives only a month: YYYY-MM-01)
@@ -141,6 +141,8 @@ def told_events(sentence: str, day: str | None, players, before: Sequence[str] =
     ("Hingga Februari 2024, migrasi tersebut ...", "The move was completed in March") tells,
     in a strong event it dates itself, about the players the sentence before it named
     (``before``). ``named``: ``players(sentence)``, when the caller has it already."""
+    if not has_cue(sentence):
+        return []  # tells no event (what sentence_events would find)
     refs = find_references(sentence)
     regs = [r.id for r in refs]
     if not (regs or (players(sentence) if named is None else named)):
@@ -406,11 +408,12 @@ def _drop_retellings(events: list[Event]) -> list[Event]:
 TYPE_LABELS = {
     "id": {"stopped": "berhenti / ditutup", "resumed": "beroperasi kembali",
            "acquired": "diakuisisi / mengakuisisi", "merged": "bergabung / bermigrasi",
-           "fined": "dikenai denda", "layoffs": "memangkas karyawan (PHK)", "revised": "direvisi", "in_force": "berlaku",
-           "enacted": "diterbitkan", "planned": "direncanakan", "announced": "diumumkan"},
+           "fined": "dikenai denda", "layoffs": "memangkas karyawan (PHK)", "revised": "direvisi",
+           "in_force": "berlaku", "enacted": "diterbitkan", "planned": "direncanakan",
+           "announced": "diumumkan"},
     "en": {"stopped": "stopped / closed", "resumed": "resumed / reopened",
            "acquired": "acquired / acquiring", "merged": "merged / migrated", "fined": "fined",
-           "layoffs": "laid off staff",
-           "revised": "revised", "in_force": "in force", "enacted": "enacted",
+           "layoffs": "laid off staff", "revised": "revised", "in_force": "in force",
+           "enacted": "enacted",
            "planned": "planned", "announced": "announced"},
 }
