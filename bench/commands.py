@@ -71,7 +71,8 @@ def cmd_bench_scale(args, settings: Settings) -> int:
         if args.json:
             return
         line = (f"{row['passages']:>7} passages {row['articles']:>6} articles | ingest "
-                f"{row['ingest_passages_per_s'] or 0:7.1f}/s | chroma {row['chroma_dir_mb']:7.1f} MB | "
+                f"{row['ingest_passages_per_s'] or 0:7.1f}/s | chroma "
+                f"{'?' if row['chroma_dir_mb'] is None else row['chroma_dir_mb']} MB | "
                 f"build bm25 {row['rebuild_bm25_s']:.1f}s "
                 f"reg {row['rebuild_registry_s']:.1f}s tl {row['rebuild_timelines_s']:.1f}s "
                 f"(+{row['derived_indexes_rss_mb']} MB), near-dup {row['rebuild_neardup_s']:.1f}s "
@@ -97,11 +98,13 @@ def cmd_bench_scale(args, settings: Settings) -> int:
         print(line, flush=True)
 
     if not args.json:
-        print(f"indexing in batches of {args.batch} articles", flush=True)
+        print(f"indexing in batches of {args.batch} articles; store: "
+              f"{args.chroma_url or 'embedded Chroma, in this process'}", flush=True)
     r = run(settings.model_copy(update={"ingest_batch_articles": args.batch}), steps,
             args.embedder, Path(args.questions), Path(args.sample),
             seed=args.seed, real_passages=args.real_passages, report=show,
-            keep=Path(args.keep) if args.keep else None)
+            keep=Path(args.keep) if args.keep else None, chroma_url=args.chroma_url,
+            chroma_path=Path(args.chroma_path) if args.chroma_path else None)
     if args.json:
         print(json.dumps(r, indent=2))
         return 0
@@ -193,6 +196,11 @@ def add_bench_parser(sub) -> None:
                    "(`pantau ingest --batch`)")
     s.add_argument("--keep", metavar="DIR", default="",
                    help="keep the store in DIR and go on from it next time (built once)")
+    s.add_argument("--chroma-url", default="", metavar="URL",
+                   help="the store on this Chroma server (`chroma run`) instead of embedded: "
+                   "the RSS figures are the app's alone")
+    s.add_argument("--chroma-path", default="", metavar="DIR",
+                   help="the server's --path, to report the disk it uses")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_bench_scale)
     s = bsub.add_parser("pages", help="page furniture left in passages and dates inferred, "

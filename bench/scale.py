@@ -105,13 +105,16 @@ class _Server:
 COLD_REBUILD_UP_TO = 100_000
 
 
-def cold_start(data: Path, snapshots: bool = True, timeout: float = 3600) -> dict:
+def cold_start(data: Path, snapshots: bool = True, timeout: float = 3600,
+               chroma_url: str = "", collection: str = "pantau") -> dict:
     """Process start -> first ``POST /api/ask`` 200 of ``pantau serve`` (one worker) on the
-    data dir ``data`` as it is: seconds, and the server's RSS then (from /proc)."""
+    data dir ``data`` as it is (and the store on ``chroma_url`` when given): seconds, and
+    the server's RSS then (from /proc)."""
     import httpx
 
     port = free_port()
-    env = {**os.environ, "PANTAU_DATA_DIR": str(data), "PANTAU_CHROMA_URL": "",
+    env = {**os.environ, "PANTAU_DATA_DIR": str(data), "PANTAU_CHROMA_URL": chroma_url,
+           "PANTAU_COLLECTION": collection,
            "PANTAU_INGEST_SAMPLE_ON_START": "false", "PANTAU_LLM_BACKEND": "none",
            "PANTAU_API_KEY": "", "PANTAU_SNAPSHOTS": "true" if snapshots else "false"}
     pantau = Path(sys.executable).with_name("pantau")
@@ -162,13 +165,18 @@ def _proc_rss_mb(pid: int) -> float:
 def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
         questions_file: Path = Path("data/eval/qa.jsonl"), sample_dir: Path = Path("data/sample"),
         seed: int = 7, real_passages: int = 256, batch_articles: int = 500,
-        report: Callable[[dict], None] | None = None, keep: Path | None = None) -> dict:
+        report: Callable[[dict], None] | None = None, keep: Path | None = None,
+        chroma_url: str = "", chroma_path: Path | None = None) -> dict:
     """Run the steps (passage counts, increasing); return the figures. ``report`` gets each
     step's figures as soon as they exist (long runs print as they go).
 
     ``keep``: a directory for the store that outlives the run; a later run with the same
     directory and seed goes on from what it holds (steps it already passed are measured
-    without ingesting again), so a 100k store is built once."""
+    without ingesting again), so a 100k store is built once.
+
+    ``chroma_url``: the store on a Chroma server (`chroma run`) instead of embedded: the
+    RSS figures are then the app's alone; ``chroma_path``, the server's ``--path``, gives
+    the disk it uses. A kept directory remembers which server holds its store."""
     import httpx
 
     from app import create_app
@@ -185,6 +193,7 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
     steps = sorted(set(int(s) for s in steps))
     questions = load_questions(questions_file)
     out: dict = {"embedder": embedder, "seed": seed, "questions": len(questions),
+                 "chroma": chroma_url or "embedded",
                  "ingest_batch_articles": settings.ingest_batch_articles, "steps": []}
     with contextlib.ExitStack() as stack:
         if keep is None:
@@ -202,7 +211,10 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
         if state and state.get("seed") != seed:
             raise ValueError(f"{data} holds a store generated with seed {state['seed']}, "
                              f"not {seed}")
-        s = settings.model_copy(update={"data_dir": data, "chroma_url": "",
+        if state and state.get("chroma_url", "") != chroma_url:
+            raise ValueError(f"{data} was built on {state.get('chroma_url') or 'embedded Chroma'}"
+                             f", not {chroma_url or 'embedded Chroma'}")
+        s = settings.model_copy(update={"data_dir": data, "chroma_url": chroma_url,
                                         "ingest_sample_on_start": False, "llm_backend": "none",
                                         "reranker": "", "api_key": ""})
         real = None
@@ -227,7 +239,8 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
                     raise RuntimeError(f"synthetic articles failed: {rep.failed[:3]}")
                 next_article += n
                 passages = store.counts()[1]
-                progress.write_text(json.dumps({"seed": seed, "next_article": next_article}))
+                progress.write_text(json.dumps({"seed": seed, "next_article": next_article,
+                                                "chroma_url": chroma_url}))
                 per_article = max(1.0, passages / max(1, next_article))
             ingest_s = time.perf_counter() - t0
             total_ingest_s += ingest_s
@@ -236,7 +249,8 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
                    "ingest_s": round(ingest_s, 1),
                    "ingest_passages_per_s": (round((passages - step_start) / ingest_s, 1)
                                              if passages > step_start else None),
-                   "chroma_dir_mb": round(dir_mb(s.chroma_dir), 1)}
+                   "chroma_dir_mb": (round(dir_mb(chroma_path or s.chroma_dir), 1)
+                                     if chroma_path or not chroma_url else None)}
             # The derived indexes: built from every passage once per process (start-up or
             # first use), then refreshed by article after each write (rag.store.changes).
             # Without snapshots (removed first): the full build, which then saves new ones.
@@ -265,9 +279,10 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
                       fresh.timelines.follower, near.follower):
                 f.wait_saved()
             row["snapshots_mb"] = round(dir_mb(data / "snapshots"), 1)
-            row["cold_start"] = cold_start(data)
+            row["cold_start"] = cold_start(data, chroma_url=chroma_url, collection=s.collection)
             if passages <= COLD_REBUILD_UP_TO:
-                row["cold_start_without_snapshots"] = cold_start(data, snapshots=False)
+                row["cold_start_without_snapshots"] = cold_start(
+                    data, snapshots=False, chroma_url=chroma_url, collection=s.collection)
             # What the first request after a write pays: one new article, then each index
             # refreshes just that article. What it costs depends on the article (how busy
             # the subjects it mentions are), so several writes, one at a time.
@@ -275,7 +290,8 @@ def run(settings: Settings, steps: Sequence[int], embedder: str = "default",
             for _ in range(REFRESH_WRITES):
                 ingest_records(service, gen.articles(next_article, next_article + 1))
                 next_article += 1
-                progress.write_text(json.dumps({"seed": seed, "next_article": next_article}))
+                progress.write_text(json.dumps({"seed": seed, "next_article": next_article,
+                                                "chroma_url": chroma_url}))
                 t = time.perf_counter()
                 service.retriever.lexical.follower.sync()
                 service.registry.view()

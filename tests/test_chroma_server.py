@@ -167,3 +167,29 @@ def test_two_processes_share_one_lexical_view(two_servers, chroma_url, tmp_path)
         assert mine.retriever.lexical.search(query_tokens([PROBE_WORD]), 5) == []
         assert cb.get("/api/articles").json()["total"] == 12
         assert cb.delete(f"/api/articles/{probe_id}").status_code == 404
+
+
+@pytest.mark.integration
+def test_bench_scale_runs_with_its_store_on_a_chroma_server(tmp_path, chroma_url, real_model_dir):
+    """`pantau bench scale --chroma-url`: the store on the server, the figures (RSS above
+    all) the app's alone; a kept directory goes on only with the server it was built on."""
+    import json
+
+    from bench.scale import run
+    from conftest import real_settings
+
+    s = real_settings(tmp_path, collection=unique_prefix())
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps({"question": q}) for q in (
+        "Kapan TikTok Shop berhenti beroperasi?", "What does Permendag 31/2023 ban?")))
+    keep = tmp_path / "kept"
+    out = run(s, [300], embedder="fake", questions_file=questions, keep=keep,
+              chroma_url=chroma_url, real_passages=0)
+    row = out["steps"][0]
+    assert out["chroma"] == chroma_url and row["passages"] >= 300
+    assert row["chroma_dir_mb"] is None  # the server's files are not this process's
+    assert not (keep / "chroma").exists() and (keep / "snapshots").is_dir()
+    assert row["cold_start"]["seconds"] > 0 and row["cold_start"]["snapshots_rebuilt"] == []
+    assert row["api_ask"]["errors"] == 0 and row["retrieve"]["p50_ms"] > 0
+    with pytest.raises(ValueError, match="embedded Chroma"):
+        run(s, [300], embedder="fake", questions_file=questions, keep=keep, real_passages=0)
