@@ -83,11 +83,18 @@ def has_cue(text: str) -> bool:
     return _ANY_CUE.search(text.lower()) is not None
 
 
+#: The cues per type for lower-cased text, without re.I (as ``_ANY_CUE``).
+_CUES_LOWER = {k: re.compile(rf"\b(?:{v})") for k, v in EVENT_CUES.items()}
+
+
 def _cues(text: str) -> list[tuple[int, str]]:
     """(position, type) of every cue in ``text``, type by type."""
-    if not has_cue(text):
+    low = text.lower()
+    if _ANY_CUE.search(low) is None:
         return []
-    return [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(text)]
+    if len(low) != len(text):  # a letter whose lower case is longer ("İ"): offsets move
+        return [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(text)]
+    return [(m.start(), k) for k, rx in _CUES_LOWER.items() for m in rx.finditer(low)]
 
 
 def _cue(text: str, found: list[tuple[int, str]] | None = None) -> tuple[int, str] | None:
