@@ -179,3 +179,24 @@ def test_workers_forked_after_a_preload_start_from_the_parents_objects(settings,
         assert "regulationregistry.snap not preloaded: damaged" in caplog.text
     finally:
         snapmod._PRELOADED.clear()
+
+
+def test_a_snapshot_unpickles_with_the_collector_paused_and_restored():
+    import gc
+    import pickle
+
+    from rag.store import snapshots
+
+    state = {"events": [("tiktok", "2023-10-04", i) for i in range(1000)]}
+    seen = []
+    real = pickle.loads
+    try:
+        snapshots.pickle.loads = lambda b: seen.append(gc.isenabled()) or real(b)
+        for was in (True, False):
+            (gc.enable if was else gc.disable)()
+            assert snapshots._unpickle(pickle.dumps(state)) == state
+            assert gc.isenabled() is was  # as it was before
+    finally:
+        snapshots.pickle.loads = real
+        gc.enable()
+    assert seen == [False, False]  # paused while the objects were made

@@ -414,6 +414,5 @@ TYPE_LABELS = {
     "en": {"stopped": "stopped / closed", "resumed": "resumed / reopened",
            "acquired": "acquired / acquiring", "merged": "merged / migrated", "fined": "fined",
            "layoffs": "laid off staff", "revised": "revised", "in_force": "in force",
-           "enacted": "enacted",
-           "planned": "planned", "announced": "announced"},
+           "enacted": "enacted", "planned": "planned", "announced": "announced"},
 }
