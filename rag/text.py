@@ -58,6 +58,14 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def lower_in_place(text: str) -> str | None:
+    """``text`` lower-cased when every offset in it stays where it was (None when a letter's
+    lower case is longer, "İ"): patterns written in lower case then match it without re.I,
+    3-4 times faster, and their offsets are the text's."""
+    low = text.lower()
+    return low if len(low) == len(text) else None
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens; numbers such as '31/2023' or '75,01' stay whole."""
     return [m.group(0).lower() for m in _WORD_RE.finditer(text)]

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from rag.text import lower_in_place
+
 BUILTIN = Path(__file__).parent.parent / "data" / "gazetteer.yaml"
 KINDS = {"platform", "ministry", "regulator", "company", "group"}
 
@@ -82,10 +84,8 @@ class Gazetteer:
 
     def _mentions(self, text: str):
         """The name matches in ``text`` (offsets into it)."""
-        low = text.lower()
-        if len(low) != len(text):  # a letter whose lower case is longer ("İ"): offsets move
-            return self._pattern.finditer(text)
-        return self._lower.finditer(low)
+        low = lower_in_place(text)
+        return self._pattern.finditer(text) if low is None else self._lower.finditer(low)
 
     def shop_of(self, eid: str) -> str:
         """Where a seller "on" ``eid`` sells: a company's one platform named after it

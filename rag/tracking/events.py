@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from rag.dates import MONTHS, WEEKDAY_NUMBERS, parse_date
 from rag.regulations import find_references
+from rag.text import lower_in_place
 
 #: Event types and the words that state them (Indonesian and English), most specific first.
 EVENT_CUES: dict[str, str] = {
@@ -89,10 +90,10 @@ _CUES_LOWER = {k: re.compile(rf"\b(?:{v})") for k, v in EVENT_CUES.items()}
 
 def _cues(text: str) -> list[tuple[int, str]]:
     """(position, type) of every cue in ``text``, type by type."""
-    low = text.lower()
-    if _ANY_CUE.search(low) is None:
+    low = lower_in_place(text)
+    if _ANY_CUE.search(text.lower() if low is None else low) is None:
         return []
-    if len(low) != len(text):  # a letter whose lower case is longer ("İ"): offsets move
+    if low is None:
         return [(m.start(), k) for k, rx in _CUES.items() for m in rx.finditer(text)]
     return [(m.start(), k) for k, rx in _CUES_LOWER.items() for m in rx.finditer(low)]
 
