@@ -12,6 +12,7 @@ from rag.store import changes
 
 from rag.retrieval import lexical
 from rag.retrieval.lexical import LexicalIndex, query_tokens, tokens
+from rag.store.changes import _articles
 from rag.store.metadata import matches
 from rag.types import Filters
 
@@ -281,6 +282,18 @@ def test_registry_and_timelines_incremental_equal_rebuild(clock):
             r.id: fresh_reg.view()[r.id][1] for r in fresh_reg.all()}
         assert tl.view() == fresh_tl.view(), batch
         assert tl.by_subject() == fresh_tl.by_subject(), batch
+        # What they keep per article and per key, compact (an article's events packed; a
+        # key's articles one id or a tuple, never an empty entry), equals a rebuild's
+        # (a key's articles in any order: aggregate_key gets their items sorted).
+        for index, fresh in ((reg, fresh_reg), (tl, fresh_tl)):
+            assert {a: index.unpack(p) for a, p in index._items.items()} == {
+                a: fresh.unpack(p) for a, p in fresh._items.items()}, batch
+            assert {k: set(_articles(v)) for k, v in index._by_key.items()} == {
+                k: set(_articles(v)) for k, v in fresh._by_key.items()}, batch
+            assert all(isinstance(v, str) or (isinstance(v, tuple) and len(v) > 1)
+                       for v in index._by_key.values()), batch
+        assert all(isinstance(p, tuple) and isinstance(p[1], bytes)
+                   for p in tl._items.values())
         assert reg.follower.last["kind"] == ("rebuild" if batch == 0 else "refresh")
         # The relations both ways, kept by the records that changed: what reading every
         # record finds ("what replaced X" reads only those).
@@ -289,7 +302,7 @@ def test_registry_and_timelines_incremental_equal_rebuild(clock):
         related_seen += sum(len(reg.related([r.id])) > 1 for r in reg.all())
         # The passages stating each relation and giving each title, kept in the entries:
         # what a scan of every mention finds.
-        mentions = [m for ms in reg._items.values() for m in ms]
+        mentions = list(reg.all_items())
         for rid, entry in reg.view().items():
             assert {k: set(v) for k, v in entry.stated.items()} == {
                 (t, o): {m.pid for m in mentions if (rid, t, o) in m.relations}

@@ -25,6 +25,7 @@ from rag.types import Citation, RetrievedPassage
 from .entities import Gazetteer
 from .events import (POINTS_BACK, REGULATION_EVENTS, STRONG, event_subjects, event_type,
                      has_cue, own_date, regs_for, sentence_events)
+from .packing import EventPacker
 
 class TimelineEvent(BaseModel):
     date: str  # ISO date (to the month when the text gives only a month: YYYY-MM-01)
@@ -217,6 +218,7 @@ class TimelineIndex(PerArticle):
     def __init__(self, store: PantauStore, gazetteer: Gazetteer) -> None:
         super().__init__(store)
         self.gazetteer = gazetteer
+        self._packer = EventPacker(Event)
 
     def recipe(self) -> str:
         """The gazetteer the events were found with (a snapshot made with another is
@@ -231,23 +233,33 @@ class TimelineIndex(PerArticle):
         day = (meta.get("published") or "")[:10] or None
         base = int(meta["start"])
         players = self.gazetteer.ids_in
+        one = self._packer.one  # values shared by every event that has them
         before: list[str] = []  # the players the sentence before named
         for s, e in sentence_spans(text):
             names = players(text[s:e])
             told = told_events(text[s:e], day, players, before, names)
             before = names
             if told:
-                features = sentence_features(text[s:e], _named(text[s:e], players))
+                whole, names_rule, named = sentence_features(text[s:e],
+                                                             _named(text[s:e], players))
             for subject, when, source, etype in told:
-                out.append(Event(subject, when, source, etype, pid, base + s, base + e,
-                                 meta.get("published") or None, *features))
+                out.append(Event(one(subject), one(when), one(source), one(etype), pid,
+                                 base + s, base + e, meta.get("published") or None, whole,
+                                 names_rule, one(named)))
         return out or None
+
+    def pack(self, items: list[list[Event]]) -> tuple:
+        """An article's events as two objects (``rag.tracking.packing``)."""
+        return self._packer.pack(items)
+
+    def unpack(self, packed: tuple) -> list[list[Event]]:
+        return self._packer.unpack(packed)
 
     def keys(self, found: list[Event]) -> set[tuple[str, str, str]]:
         """Its buckets: (subject, date, type). A write re-aggregates only the buckets its
         article has events in, not every report of a subject (on the 100k benchmark store
         the busiest subject has over 5,000 buckets)."""
-        return {(e.subject, e.date, e.type) for e in found}
+        return {self._packer.one((e.subject, e.date, e.type)) for e in found}
 
     def order(self, found: list[Event]) -> tuple[str, str]:
         return (found[0].published or "", found[0].passage_id)
