@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,14 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
     prepare_process()
     settings = settings or (service.settings if service else Settings())
     service = service or PantauService.from_settings(settings)
-    app = FastAPI(title="Pantau", version="0.1.0",
+
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        _finish_saves(service)
+
+    app = FastAPI(title="Pantau", version="0.1.0", lifespan=lifespan,
                   description="Cited, dated answers about regulation from the news you follow.")
     app.state.service = service
     writes = [Depends(require_key(settings))]
@@ -297,6 +305,20 @@ def _warm(service: PantauService) -> None:
         log.info("warm: %s (seconds)", service.warm())
     except StoreUnavailable as exc:
         log.warning("warm-up skipped: %s", exc)
+
+
+#: How long a stopping server waits for snapshots still being written (a million passages'
+#: timelines take about 10 s to write; without the wait the next start rebuilds them).
+SAVE_WAIT_S = 120.0
+
+
+def _finish_saves(service: PantauService) -> None:
+    """At shutdown: let the derived indexes' snapshots being written finish."""
+    for name, follower in service.followers.items():
+        follower.wait_saved(SAVE_WAIT_S)
+        if follower.saving():
+            log.warning("snapshot of %s still being written after %.0f s: left", name,
+                        SAVE_WAIT_S)
 
 
 def _log_bootstrap(report: dict | None) -> None:

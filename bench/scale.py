@@ -148,8 +148,8 @@ def cold_start(data: Path, snapshots: bool = True, timeout: float = 3600,
         raise TimeoutError(f"no answer from pantau serve within {timeout:.0f} s")
     finally:
         proc.terminate()
-        try:
-            proc.wait(30)
+        try:  # it lets the snapshots a rebuild is writing finish (app.SAVE_WAIT_S)
+            proc.wait(180)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()

@@ -200,3 +200,59 @@ def test_a_snapshot_unpickles_with_the_collector_paused_and_restored():
         snapshots.pickle.loads = real
         gc.enable()
     assert seen == [False, False]  # paused while the objects were made
+
+
+def test_a_stopping_app_lets_a_snapshot_being_written_finish(settings, monkeypatch):
+    """A server stopped right after a rebuild (a deploy, the benchmark's cold start) still
+    leaves the snapshot the rebuild was saving: the next start loads it."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from app import create_app
+    from rag.store.snapshots import Snapshots
+
+    service = PantauService.from_settings(settings)
+    ingest_paths(service, [FIXTURES])
+    _saved(service)
+    for path in service.store.snapshots.directory.glob("*.snap"):
+        path.unlink()
+    release = threading.Event()
+    save = Snapshots.save
+
+    def slow_save(self, *args, **kw):
+        release.wait(5)  # a big snapshot: still being written when the server stops
+        return save(self, *args, **kw)
+
+    monkeypatch.setattr(Snapshots, "save", slow_save)
+    with TestClient(create_app(settings, service, with_ui=False)) as client:
+        assert client.get("/health").status_code == 200
+        assert _sync_all(service)["timelines"] == "rebuild"
+        assert service.timelines.follower.saving()
+        threading.Timer(0.5, release.set).start()
+    # the app has stopped: the save was waited for
+    assert not service.timelines.follower.saving()
+    assert (service.store.snapshots.directory / "timelineindex.snap").exists()
+    monkeypatch.setattr(Snapshots, "save", save)
+    assert _sync_all(PantauService.from_settings(settings))["timelines"] == "snapshot"
+
+
+def test_a_save_removes_what_a_killed_writer_left(settings, tmp_path):
+    import os
+    import time
+
+    from rag.store.snapshots import STALE_TMP_S, Snapshots
+
+    snaps = Snapshots(tmp_path / "snaps", "store")
+    snaps.directory.mkdir()
+    stale = snaps.directory / ".timelineindex.abc123.tmp"
+    fresh = snaps.directory / ".timelineindex.def456.tmp"  # another process writing now
+    other = snaps.directory / ".lexical.ghi789.tmp"
+    for p in (stale, fresh, other):
+        p.write_bytes(b"x" * 10)
+    old = time.time() - STALE_TMP_S - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    snaps.save("timelineindex", "r", {"gen": "g"}, {"state": 1})
+    assert not stale.exists() and fresh.exists() and other.exists()
+    assert (snaps.directory / "timelineindex.snap").exists()

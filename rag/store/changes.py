@@ -197,7 +197,7 @@ class ChangeFollower:
         snaps = getattr(self.store, "snapshots", None)
         if snaps is None or not hasattr(self.index, "capture"):
             return
-        if self._saver is not None and self._saver.is_alive():
+        if self.saving():
             return
         state = self.index.capture()
         position = {"gen": self._gen, "floor": self._floor, "applied": sorted(self._applied),
@@ -220,10 +220,15 @@ class ChangeFollower:
         self._saver.start()
 
     def wait_saved(self, timeout: float | None = None) -> None:
-        """Wait for a snapshot being written (tests, benchmarks, shutdown)."""
+        """Wait for a snapshot being written (tests, benchmarks, shutdown: the writer is a
+        daemon thread, and a process that ends while it writes leaves no snapshot)."""
         saver = self._saver
         if saver is not None:
             saver.join(timeout)
+
+    def saving(self) -> bool:
+        """Whether a snapshot is being written now."""
+        return self._saver is not None and self._saver.is_alive()
 
     def _rebuild(self, checked: int) -> None:
         t0 = time.perf_counter()

@@ -38,6 +38,7 @@ import os
 import pickle
 import re
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ from typing import Any
 log = logging.getLogger("pantau.snapshots")
 
 FORMAT = 1
+#: A temporary snapshot file this old was left by a writer that was killed (a save takes
+#: seconds); the next save of that index removes it.
+STALE_TMP_S = 3600.0
 _RAG = Path(__file__).resolve().parents[1]
 
 
@@ -94,6 +98,7 @@ class Snapshots:
                   "position": position, "bytes": len(payload),
                   "sha256": hashlib.sha256(payload).hexdigest()}
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._sweep(name)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.directory)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -107,6 +112,18 @@ class Snapshots:
             Path(tmp).unlink(missing_ok=True)
             raise
         return len(payload)
+
+    def _sweep(self, name: str) -> None:
+        """Remove what writers of ``name`` that were killed mid-write left (temporary files
+        older than ``STALE_TMP_S``: one at a million passages is 200 MB)."""
+        now = time.time()
+        for tmp in self.directory.glob(f".{name}.*.tmp"):
+            try:
+                if now - tmp.stat().st_mtime > STALE_TMP_S:
+                    tmp.unlink()
+                    log.info("removed %s, left by a writer that did not finish", tmp)
+            except OSError:
+                pass  # another process removed or finished it
 
     def load(self, name: str, recipe: str) -> tuple[dict[str, Any], Any] | None:
         """(position, state) of the named index's snapshot, or None (no file, or one that
