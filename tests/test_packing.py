@@ -37,7 +37,7 @@ def test_equal_values_are_one_object_across_articles_but_passage_ids_are_not_kep
     two = packer.unpack(packer.pack([[_event(date=d2, passage_id="b7:0")]]))[0][0]
     assert one.date is two.date
     assert packer.one(("x", d2)) is packer.one(("x", d1))
-    assert "a1:0" not in packer._shared and "b7:0" not in packer._shared
+    assert "a1:0" not in packer.shared and "b7:0" not in packer.shared
 
 
 def test_an_event_read_from_a_passage_is_not_packed():

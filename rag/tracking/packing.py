@@ -20,6 +20,23 @@ from typing import Any
 _WIDTH = 11
 
 
+class Shared:
+    """One object per distinct value: an index that makes its records of these stores each
+    value once in memory and in its snapshot (pickle keeps one copy of an object however
+    often it is referred to). The values seen are kept: use it for the few that recur
+    (dates, ids, names, a regulation's alias and title), not for what is unique to a passage."""
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+
+    def one(self, value: Hashable) -> Any:
+        """The shared object equal to ``value`` (this one, the first time)."""
+        return self._values.setdefault(value, value)
+
+    def __contains__(self, value: Hashable) -> bool:
+        return value in self._values
+
+
 class EventPacker:
     """Packs and unpacks one article's events (a list per passage of ``event``, the
     ``rag.tracking.timeline.Event`` tuple); subjects, dates, types and the names an event's
@@ -27,14 +44,10 @@ class EventPacker:
 
     def __init__(self, event: type) -> None:
         self.event = event
-        self._shared: dict[Hashable, Any] = {}
-
-    def one(self, value: Hashable) -> Any:
-        """The shared object equal to ``value`` (this one, the first time): the index makes
-        its events and bucket keys of these, so a snapshot stores each value once and a
-        process holds it once (the values seen are kept: as many as the distinct dates,
-        subjects and buckets)."""
-        return self._shared.setdefault(value, value)
+        #: the index makes its events and bucket keys of these too (as many as the distinct
+        #: dates, subjects and buckets)
+        self.shared = Shared()
+        self.one = self.shared.one
 
     def pack(self, groups: Sequence[Sequence]) -> tuple[tuple, bytes]:
         codes: dict[Hashable, int] = {}
