@@ -48,3 +48,22 @@ def test_an_event_read_from_a_passage_is_not_packed():
                                            quote="q", start=0, end=5, score=1.0))
     with pytest.raises(ValueError):
         EventPacker(Event).pack([[_event(told=told)]])
+
+
+def test_the_registry_keeps_what_passages_share_once():
+    """Two passages citing the same regulation in the same words hold one copy of what
+    they say of it (a million passages: 4.1M strings were mostly such copies)."""
+    from rag.tracking.registry import RegulationRegistry
+
+    class Store:  # extract reads no store
+        pass
+
+    reg = RegulationRegistry.__new__(RegulationRegistry)
+    RegulationRegistry.__init__(reg, Store())
+    text = ("Permendag 31/2023 tentang Perizinan Berusaha mengganti Permendag 50/2020. "
+            "Aturan itu berlaku sejak September.")
+    a = reg.extract("a1:0", text, {"article_id": "a1", "published": "2023-09-27"})
+    b = reg.extract("b2:3", "".join(text), {"article_id": "b2", "published": "2023-09-27"})
+    assert a.refs == b.refs and a.refs is b.refs and a.relations is b.relations
+    assert a.relations and a.day is b.day
+    assert (a.pid, a.article) != (b.pid, b.article)
