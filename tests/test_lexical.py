@@ -58,3 +58,48 @@ def test_scores_summed_densely_or_by_sorting_are_the_same():
         for r, sc in zip(rows, scores):
             by_row[int(r)] += float(sc)
         assert np.allclose(dense_sum, [by_row[int(r)] for r in dense_rows])
+
+
+def test_length_norm_is_made_once_per_state_and_scores_as_bm25(settings):
+    """The per-row length normalisation is computed once per published state, and the
+    scores with it (rows dead or not) are BM25's, summed by hand."""
+    import math
+
+    import numpy as np
+
+    from rag.retrieval.lexical import B, K1
+
+    writer = PantauService.from_settings(settings)
+    index = LexicalIndex(writer.store)
+    texts = ["Harga rambutan naik di pasar.", "Rambutan dan durian, rambutan lagi, dijual murah.",
+             "Durian Medan laris di pasar malam kota."]
+    ingest_records(writer, [{"title": f"Buah {i}", "url": f"https://x.example/{i}",
+                             "published": "2024-01-05", "text": t} for i, t in enumerate(texts)])
+    for dead in (False, True):
+        if dead:  # an edit: the old row stays, dead
+            ingest_records(writer, [{"title": "Buah 2", "url": "https://x.example/2",
+                                     "published": "2024-01-05",
+                                     "text": "Durian Medan laris manis di pasar pagi kota."}])
+        groups = query_tokens(["rambutan", "durian"])
+        terms = list(dict.fromkeys(t for g in groups for t in g))
+        hits = index.search(groups, 5)
+        st = index.view()._st
+        assert st.norm is st.norm and (st.n_alive < st.n) == dead
+        assert np.allclose(st.norm, K1 * (1 - B + B * st.dl / st.avgdl))
+        want = {}
+        for row in np.flatnonzero(st.alive):
+            score = 0.0
+            for term in terms:
+                if term not in index.view()._vocab:
+                    continue
+                rows, tf = index.view()._postings(st, index.view()._vocab[term])
+                live = st.alive[rows]
+                df = int(live.sum())
+                idf = math.log(1 + (st.n_alive - df + 0.5) / (df + 0.5))
+                got = tf[rows == row]
+                if len(got):
+                    score += idf * got[0] / (got[0] + st.norm[row])
+            if score > 0:
+                want[st.ids[row]] = score
+        assert want and {pid for pid, _ in hits} == set(want)
+        assert all(math.isclose(s, want[pid], rel_tol=1e-5) for pid, s in hits)

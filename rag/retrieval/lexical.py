@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -111,6 +111,12 @@ class _State:
     regs: dict[str, np.ndarray]     # regulation id -> rows citing it
     languages: list[str]            # languages of live rows
     names: dict[str, int] = field(default_factory=dict)  # language/outlet name -> code
+
+    @cached_property
+    def norm(self) -> np.ndarray:
+        """BM25's length normalisation per row, K1 * (1 - B + B * dl / avgdl): once per
+        state, not for every posting of every query term (10 ms a query at 1M rows)."""
+        return K1 * (1 - B + B * self.dl / self.avgdl)
 
 
 _EMPTY_STATE = _State(0, [], (), np.zeros(0, bool), 0, 1.0, np.zeros(0, np.float32),
@@ -297,13 +303,15 @@ class LexicalView:
             if tid is None:
                 continue
             rows, tf = self._postings(st, tid)
-            live = st.alive[rows]
-            rows, tf = rows[live], tf[live].astype(np.float32)
+            if st.n_alive < st.n:  # some rows are dead (a state with none skips the mask)
+                live = st.alive[rows]
+                rows, tf = rows[live], tf[live]
+            tf = tf.astype(np.float32)
             if not len(rows):
                 continue
             df = len(rows)
             idf = math.log(1 + (st.n_alive - df + 0.5) / (df + 0.5))
-            norm = K1 * (1 - B + B * st.dl[rows] / st.avgdl)
+            norm = st.norm[rows]
             rows_l.append(rows)
             score_l.append(idf * tf / (tf + norm))
         if not rows_l:
