@@ -43,16 +43,20 @@ def test_coverage_measures_what_the_corpus_can_match(service):
 def test_scores_summed_densely_or_by_sorting_are_the_same():
     import numpy as np
 
-    from rag.retrieval.lexical import accumulate
+    from rag.retrieval.lexical import accumulate, accumulate_terms
     rng = np.random.default_rng(3)
     for n, m in ((50, 400), (10_000, 300), (1000, 5000)):
-        rows = np.concatenate([np.sort(rng.choice(n, min(n, m // 4), replace=False))
-                               for _ in range(4)]).astype(np.int32)
-        scores = rng.random(len(rows)).astype(np.float32)
+        per_term = [np.sort(rng.choice(n, min(n, m // 4), replace=False)).astype(np.int32)
+                    for _ in range(4)]  # a term's postings: distinct rows
+        term_scores = [rng.random(len(r)).astype(np.float32) for r in per_term]
+        rows, scores = np.concatenate(per_term), np.concatenate(term_scores)
         sparse_rows, sparse_sum = accumulate(rows, scores, n, dense=False)
         dense_rows, dense_sum = accumulate(rows, scores, n, dense=True)
         assert np.array_equal(sparse_rows, dense_rows)
         assert np.array_equal(sparse_sum, dense_sum)
+        for dense in (True, False, None):  # term by term: the same rows and sums
+            t_rows, t_sum = accumulate_terms(per_term, term_scores, n, dense=dense)
+            assert np.array_equal(t_rows, dense_rows) and np.array_equal(t_sum, dense_sum)
         assert np.array_equal(sparse_rows, np.unique(rows))
         by_row = {int(r): 0.0 for r in rows}
         for r, sc in zip(rows, scores):
