@@ -372,8 +372,7 @@ class PantauService:
         return None if rec is None else (rec, self.registry.passages(rec.id))
 
     def impact(self, reg_id: str) -> Impact | None:
-        """Who a cited regulation affects and what it requires (None if it is not cited;
-        ``rag.tracking.impact.Impacts``)."""
+        """Who a cited regulation affects and what it requires (None: not cited; Impacts)."""
         return self.impacts.get(reg_id)
 
     def updates(self, since: str, subject: str | None = None) -> Updates:
@@ -412,14 +411,15 @@ class PantauService:
         return self.store.delete_article(article_id)
 
     def warm(self) -> dict[str, float]:
-        """Load the embedding model and build the indexes derived from the store (lexical,
-        registry, timelines), so the first questions do not pay for them; seconds each."""
+        """Load the embedding model and build the derived indexes (lexical, registry,
+        timelines; then the most-cited rules' impacts, in the background); seconds each."""
         took = {}
         for name, step in (("model", lambda: self.embedder.embed_query("warm-up")),
                            *((name, f.sync) for name, f in self.followers.items())):
             t = time.perf_counter()
             step()
             took[name] = round(time.perf_counter() - t, 2)
+        self.impacts.prefetch()
         return took
 
     def health(self) -> dict:

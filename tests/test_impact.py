@@ -167,3 +167,28 @@ def test_a_question_in_an_article_states_no_rule():
     assert statement_kind("Apa kewajiban marketplace?") is None  # an explainer's subheading
     assert statement_kind('What must platforms do now?" ') is None
     assert statement_kind("Platform wajib memungut pajak tersebut.") == "obligation"
+
+
+def test_a_warm_process_reads_the_most_cited_rules_impacts_ahead(settings, monkeypatch):
+    """After ``warm`` the most-cited regulations' impacts are read in the background, so a
+    first analyst question about one does not wait for them; later ones are not read."""
+    import rag.tracking.impact as impact_mod
+
+    service = PantauService.from_settings(settings)
+    ingest_paths(service, [REPO / "data" / "sample"])
+    view = service.registry.view()
+    by_citations = sorted(view, key=lambda rid: -len(view[rid].passages))
+    threads = []
+    prefetch = impact_mod.Impacts.prefetch
+    monkeypatch.setattr(impact_mod.Impacts, "prefetch",
+                        lambda self, most=2: threads.append(prefetch(self, most)) or threads[-1])
+    fresh = PantauService.from_settings(settings)
+    fresh.warm()
+    (thread,) = threads
+    thread.join(60)
+    assert not thread.is_alive()
+    second = len(view[by_citations[1]].passages)  # (ties at the second place: either)
+    assert len(fresh.impacts._kept) == 2 and by_citations[0] in fresh.impacts._kept
+    assert all(len(view[rid].passages) >= second for rid in fresh.impacts._kept)
+    kept = fresh.impacts._kept[by_citations[0]][2]
+    assert fresh.impact(by_citations[0]) is kept  # the one read ahead, not read again
