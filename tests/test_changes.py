@@ -12,7 +12,7 @@ from rag.store import changes
 
 from rag.retrieval import lexical
 from rag.retrieval.lexical import LexicalIndex, query_tokens, tokens
-from rag.store.changes import _articles
+from rag.store.perarticle import _articles
 from rag.store.metadata import matches
 from rag.types import Filters
 

@@ -43,7 +43,7 @@ def test_coverage_measures_what_the_corpus_can_match(service):
 def test_scores_summed_densely_or_by_sorting_are_the_same():
     import numpy as np
 
-    from rag.retrieval.lexical import accumulate, accumulate_terms
+    from rag.retrieval.postings import accumulate, accumulate_terms
     rng = np.random.default_rng(3)
     for n, m in ((50, 400), (10_000, 300), (1000, 5000)):
         per_term = [np.sort(rng.choice(n, min(n, m // 4), replace=False)).astype(np.int32)

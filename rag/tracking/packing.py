@@ -6,7 +6,7 @@ spends unpickling them; packed, an article is two objects: the distinct values i
 use (subjects, dates, types: the same objects across articles, so a snapshot stores each
 once; its passage ids and publication date) and the events as integers indexing them
 (offsets as they are).
-``TimelineIndex`` keeps its per-article items so (``rag.store.changes.PerArticle.pack``);
+``TimelineIndex`` keeps its per-article items so (``rag.store.perarticle.PerArticle.pack``);
 the events it aggregates and shows are unpacked ``Event`` tuples.
 """
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, Field
 
 from rag.regulations import find_references
-from rag.store.changes import PerArticle
+from rag.store.perarticle import PerArticle
 from rag.text import sentence_spans
 from rag.types import RetrievedPassage
 

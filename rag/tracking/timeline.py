@@ -17,7 +17,7 @@ from typing import NamedTuple
 from pydantic import BaseModel
 
 from rag.regulations import find_references
-from rag.store.changes import PerArticle
+from rag.store.perarticle import PerArticle
 from rag.store.store import PantauStore
 from rag.text import open_quote, sentence_spans
 from rag.types import Citation, RetrievedPassage
