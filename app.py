@@ -105,10 +105,9 @@ def create_app(settings: Settings | None = None, service: PantauService | None =
     settings = settings or (service.settings if service else Settings())
     service = service or PantauService.from_settings(settings)
 
-
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        yield
+        yield  # serving; then, stopping: the snapshots being written finish
         _finish_saves(service)
 
     app = FastAPI(title="Pantau", version="0.1.0", lifespan=lifespan,
