@@ -191,7 +191,7 @@ def test_a_snapshot_unpickles_with_the_collector_paused_and_restored():
     seen = []
     real = pickle.loads
     try:
-        snapshots.pickle.loads = lambda b: seen.append(gc.isenabled()) or real(b)
+        snapshots.pickle.loads = lambda b, **kw: seen.append(gc.isenabled()) or real(b, **kw)
         for was in (True, False):
             (gc.enable if was else gc.disable)()
             assert snapshots._unpickle(pickle.dumps(state)) == state
@@ -256,3 +256,42 @@ def test_a_save_removes_what_a_killed_writer_left(settings, tmp_path):
     snaps.save("timelineindex", "r", {"gen": "g"}, {"state": 1})
     assert not stale.exists() and fresh.exists() and other.exists()
     assert (snaps.directory / "timelineindex.snap").exists()
+
+
+def test_large_arrays_are_mapped_from_the_file_and_the_rest_is_unpickled(tmp_path):
+    """Format 2: a snapshot's large arrays lie after the pickle, at aligned offsets, and come
+    back as views of the mapped file (copy-on-write: an index may change them in its own
+    process without touching the file); small ones and everything else round-trip in the
+    pickle; a flipped byte among the arrays is caught by the digest."""
+    import mmap
+
+    import numpy as np
+
+    from rag.store.snapshots import MAPPED_BYTES, Snapshots
+
+    snaps = Snapshots(tmp_path / "snaps", "store")
+    big = np.arange(MAPPED_BYTES, dtype=np.int64)  # 8 x MAPPED_BYTES bytes
+    odd = np.arange(3 * MAPPED_BYTES + 5, dtype=np.uint8)  # leaves the next one unaligned
+    state = {"ids": ["a-1", "b-2"], "small": np.ones(10, np.int32), "big": big,
+             "odd": odd, "after": big[::-1].copy()}
+    snaps.save("lexical", "r", {"gen": "g"}, state)
+    position, got = snaps.load("lexical", "r")
+    assert position == {"gen": "g"} and got["ids"] == ["a-1", "b-2"]
+    for key in ("small", "big", "odd", "after"):
+        assert np.array_equal(got[key], state[key]) and got[key].dtype == state[key].dtype
+
+    def mapped(a):
+        base = a.base
+        while base is not None and not isinstance(base, mmap.mmap):
+            base = getattr(base, "obj", None) or getattr(base, "base", None)
+        return base is not None
+
+    assert mapped(got["big"]) and mapped(got["odd"]) and mapped(got["after"])
+    assert not mapped(got["small"])
+    assert got["after"].ctypes.data % 64 == 0  # aligned for any dtype
+    got["big"][0] = -1  # the process's own copy of the page
+    assert snaps.load("lexical", "r")[1]["big"][0] == 0  # the file is unchanged
+    raw = bytearray(snaps.path("lexical").read_bytes())
+    raw[-100] ^= 0xFF  # inside the last array
+    snaps.path("lexical").write_bytes(bytes(raw))
+    assert snaps.load("lexical", "r") is None

@@ -12,7 +12,14 @@ names the store (the embedded directory, or the Chroma server and collection pre
 every process of a machine that serves one store shares the files:
 
 - a header line (JSON: format, index name, the store it follows, its *recipe*, the
-  follower's position, the payload's length and SHA-256), then the payload (pickle);
+  follower's position, the body's length and SHA-256, where its arrays lie), then the body:
+  the pickle, then the large numpy arrays' raw bytes (pickle protocol 5's out-of-band
+  buffers, each at a 64-byte boundary);
+- read by mapping the file into memory (private, copy-on-write): the arrays are views of
+  the mapped file, so the postings of a million passages cost memory only for the pages
+  that questions touch, a start does not copy them, and every process of the machine that
+  maps one file shares its pages through the page cache (a page an index changes becomes
+  that process's own);
 - written to a temporary file, flushed to disk, then renamed over the old one (a reader
   sees the old file or the new one, never half of one);
 - trusted only when the header parses, the payload's length and digest match, the store
@@ -34,6 +41,7 @@ import gc
 import hashlib
 import json
 import logging
+import mmap
 import os
 import pickle
 import re
@@ -45,7 +53,10 @@ from typing import Any
 
 log = logging.getLogger("pantau.snapshots")
 
-FORMAT = 1
+FORMAT = 2
+#: Arrays at least this large are kept outside the pickle, mapped from the file when read.
+MAPPED_BYTES = 64 * 1024
+_ALIGN = 64
 #: A temporary snapshot file this old was left by a writer that was killed (a save takes
 #: seconds); the next save of that index removes it.
 STALE_TMP_S = 3600.0
@@ -93,17 +104,37 @@ class Snapshots:
     def save(self, name: str, recipe: str, position: dict[str, Any], state: Any) -> int:
         """Write ``state`` (picklable) with the follower's ``position``, atomically; the
         bytes written."""
-        payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        buffers: list[pickle.PickleBuffer] = []
+        payload = pickle.dumps(state, protocol=5, buffer_callback=lambda b: _in_band(b, buffers))
+        digest = hashlib.sha256(payload)
+        places, size = [], len(payload)
+        for b in buffers:
+            size += -size % _ALIGN
+            places.append([size, b.raw().nbytes])
+            size += b.raw().nbytes
         header = {"format": FORMAT, "index": name, "store": self.store, "recipe": recipe,
-                  "position": position, "bytes": len(payload),
-                  "sha256": hashlib.sha256(payload).hexdigest()}
+                  "position": position, "bytes": size, "buffers": places}
         self.directory.mkdir(parents=True, exist_ok=True)
         self._sweep(name)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.directory)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(json.dumps(header).encode() + b"\n")
+                at = len(payload)
+                for b, (offset, _) in zip(buffers, places):
+                    pad = b"\0" * (offset - at)
+                    digest.update(pad)
+                    digest.update(b.raw())
+                    at = offset + b.raw().nbytes
+                header["sha256"] = digest.hexdigest()
+                line = json.dumps(header).encode()
+                # spaces up to a boundary, so the arrays' offsets are aligned in the file
+                f.write(line + b" " * (-(len(line) + 1) % _ALIGN) + b"\n")
                 f.write(payload)
+                at = len(payload)
+                for b, (offset, n) in zip(buffers, places):
+                    f.write(b"\0" * (offset - at))
+                    f.write(b.raw())
+                    at = offset + n
                 f.flush()
                 os.fsync(f.fileno())
             os.chmod(tmp, 0o644)  # as the store's own files: other processes read it
@@ -111,7 +142,7 @@ class Snapshots:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return len(payload)
+        return size
 
     def _sweep(self, name: str) -> None:
         """Remove what writers of ``name`` that were killed mid-write left (temporary files
@@ -140,20 +171,16 @@ class Snapshots:
             log.warning("snapshot %s not used, %s: rebuilding", path, why)
             return None
         try:
-            header, payload = _read(path)
+            header, state = _read(path, lambda h: _refused(h, name, self.store, recipe))
         except FileNotFoundError:
+            return None
+        except _NotUsed as exc:
+            log.warning("snapshot %s not used, %s: rebuilding", path, exc)
             return None
         except (OSError, ValueError) as exc:
             log.warning("snapshot %s unreadable (%s): rebuilding", path, exc)
             return None
-        why = _refused(header, name, self.store, recipe) or _damaged(header, payload)
-        if why is None:
-            try:
-                return header["position"], _unpickle(payload)
-            except Exception as exc:  # noqa: BLE001 - any unpickling failure means rebuild
-                why = f"unpicklable ({type(exc).__name__})"
-        log.warning("snapshot %s not used, %s: rebuilding", path, why)
-        return None
+        return header["position"], state
 
 
 #: Snapshot states read by ``preload`` (file path -> (header, state)), for the processes
@@ -171,20 +198,28 @@ def preload(directory: Path) -> list[str]:
     out = []
     for path in sorted(Path(directory).glob("*.snap")):
         try:
-            header, payload = _read(path)
-            why = _damaged(header, payload)
-            state = _unpickle(payload) if why is None else None
+            header, state = _read(path)
+        except _NotUsed as exc:
+            log.warning("snapshot %s not preloaded: %s", path, exc)
+            continue
         except Exception as exc:  # noqa: BLE001 - the worker reads it again and says why
-            why = f"unreadable ({type(exc).__name__})"
-        if why is not None:
-            log.warning("snapshot %s not preloaded: %s", path, why)
+            log.warning("snapshot %s not preloaded: unreadable (%s)", path, type(exc).__name__)
             continue
         _PRELOADED[str(path)] = (header, state)
         out.append(path.stem)
     return out
 
 
-def _unpickle(payload: bytes) -> Any:
+def _in_band(buffer: pickle.PickleBuffer, kept: list[pickle.PickleBuffer]) -> bool:
+    """Pickle's buffer callback: a small array stays in the pickle (True); a large one is
+    kept to be written after it (``MAPPED_BYTES``)."""
+    if buffer.raw().nbytes < MAPPED_BYTES:
+        return True
+    kept.append(buffer)
+    return False
+
+
+def _unpickle(payload, buffers=()) -> Any:
     """``pickle.loads`` with the cyclic garbage collector paused: a snapshot is millions of
     small objects, and each allocation threshold crossed while they are made runs a
     collection over the young ones, then over all of them (the timelines of 300k passages
@@ -193,16 +228,37 @@ def _unpickle(payload: bytes) -> Any:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return pickle.loads(payload)
+        return pickle.loads(payload, buffers=buffers)
     finally:
         if enabled:
             gc.enable()
 
 
-def _read(path: Path) -> tuple[dict[str, Any], bytes]:
+class _NotUsed(Exception):
+    """A snapshot that is not to be used; the message says why."""
+
+
+def _read(path: Path, refused=lambda header: None) -> tuple[dict[str, Any], Any]:
+    """The header and state of the snapshot at ``path``; ``_NotUsed`` when ``refused``
+    (given the header) says why not or the body is damaged. The body is checked by reading
+    the file in blocks (the page cache's memory, not this process's); the pickle is read and
+    unpickled, the large arrays are views of the file mapped (nothing of them is read until
+    used)."""
     with path.open("rb") as f:
-        header = json.loads(f.readline())
-        return header, f.read()
+        line = f.readline()
+        header = json.loads(line)
+        why = refused(header) or _damaged(header, f)
+        if why is not None:
+            raise _NotUsed(why)
+        places = header["buffers"]
+        pickled = f.read(places[0][0] if places else header["bytes"])
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY) if places else None
+    body = len(line)
+    try:
+        return header, _unpickle(pickled, [memoryview(mapped)[body + o:body + o + n]
+                                           for o, n in places])
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means rebuild
+        raise _NotUsed(f"unpicklable ({type(exc).__name__})") from exc
 
 
 def _header(path: Path) -> dict[str, Any] | None:
@@ -225,8 +281,18 @@ def _refused(header: Any, name: str, store: str, recipe: str) -> str | None:
     return None
 
 
-def _damaged(header: Any, payload: bytes) -> str | None:
-    if (not isinstance(header, dict) or len(payload) != header.get("bytes")
-            or hashlib.sha256(payload).hexdigest() != header.get("sha256")):
+def _damaged(header: Any, body) -> str | None:
+    """Why the body read from the open file ``body`` does not match ``header`` (length,
+    SHA-256), or None; read in blocks, the file's position left where it was."""
+    start = body.tell()
+    digest, size = hashlib.sha256(), 0
+    block = bytearray(1 << 22)
+    while n := body.readinto(block):
+        digest.update(memoryview(block)[:n])
+        size += n
+    body.seek(start)
+    if (not isinstance(header, dict) or size != header.get("bytes")
+            or digest.hexdigest() != header.get("sha256")
+            or not isinstance(header.get("buffers"), list)):
         return "damaged (length or digest differs)"
     return None
