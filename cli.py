@@ -215,6 +215,17 @@ def cmd_delete(args, settings: Settings) -> int:
     return 1 if missing else 0
 
 
+def cmd_migrate(args, settings: Settings) -> int:
+    from rag.models.embeddings import make_embeddings
+    from rag.store.migrate import migrate
+    from rag.store.store import PantauStore
+
+    done = migrate(PantauStore(settings, make_embeddings(settings)))
+    for name, n in done.items():
+        print(f"{name}: {f'{n:,} records rewritten' if n else 'up to date'}")
+    return 0
+
+
 def cmd_serve(args, settings: Settings) -> int:
     from app import check_workers, serve
 
@@ -334,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("delete", help="delete articles and their passages")
     s.add_argument("ids", nargs="+")
     s.set_defaults(func=cmd_delete)
+    s = sub.add_parser("migrate", help="bring a store made by older code up to date "
+                       "(stop every Pantau process on it first)")
+    s.set_defaults(func=cmd_migrate)
     s = sub.add_parser("eval", help="evaluate retrieval and answers on a QA set")
     s.add_argument("qa", nargs="?", default="",
                    help="one QA set (default: every set of the suite, see docs/EVALUATION.md)")

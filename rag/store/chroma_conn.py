@@ -63,6 +63,33 @@ class ChromaEmbedding(EmbeddingFunction[Documents]):
         return "pantau"
 
 
+#: Collection metadata: what an articles collection's vectors are. "none": one placeholder
+#: ([1.0]) per article, since nothing searches articles by vector while Chroma loads a
+#: collection's whole vector index on any read of it (0.7 GB at 365k articles of 384
+#: dimensions); absent in stores made before (the mean of the article's passage vectors)
+#: until ``pantau migrate`` (rag.store.migrate) rewrites them.
+ARTICLE_VECTORS = "pantau:article_vectors"
+#: Where ``pantau migrate`` builds the articles collection anew, beside the old one.
+NEXT_ARTICLES = "_articles_next"
+
+
+def _articles(client, name: str, ef):
+    """The articles collection; a new one is made without vectors (``ARTICLE_VECTORS``).
+    Refuses (``StoreUnavailable``) a store whose migration stopped half-way, the articles
+    collection missing beside the one being built: ``pantau migrate`` finishes it."""
+    try:
+        return client.get_collection(name, embedding_function=ef)
+    except Exception as exc:  # chromadb.errors.NotFoundError (not importable before chromadb)
+        if type(exc).__name__ != "NotFoundError":
+            raise
+    if any(c.name == name.removesuffix("_articles") + NEXT_ARTICLES
+           for c in client.list_collections()):
+        raise StoreUnavailable(f"the store's articles collection {name} is missing beside "
+                               "an unfinished migration's copy: run `pantau migrate`")
+    return client.get_or_create_collection(
+        name, embedding_function=ef, metadata={"hnsw:space": "cosine", ARTICLE_VECTORS: "none"})
+
+
 class StoreUnavailable(RuntimeError):
     """The vector store cannot be reached, opened or written."""
 
@@ -141,29 +168,34 @@ class ChromaConnection:
                     conn = self._conn = self._open()
         return conn
 
-    def _open(self) -> _Connection:
+    def client(self):
+        """A Chroma client of this store, its collections not opened (``pantau migrate``)."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.settings.chroma_url:
+            return self._http_client(chroma_settings)
+        self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(self.settings.chroma_dir),
+                                         settings=chroma_settings)
+
+    def embedding_function(self) -> ChromaEmbedding:
+        """What Pantau's collections are made with (Chroma keeps it with each collection
+        and refuses to open one with another)."""
+        return ChromaEmbedding(self._embedder)
+
+    def _open(self) -> _Connection:
         client = None
         try:
-            if self.settings.chroma_url:
-                client = self._http_client(chroma_settings)
-            else:
-                self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(
-                    path=str(self.settings.chroma_dir), settings=chroma_settings
-                )
-            ef = ChromaEmbedding(self._embedder)
+            client = self.client()
+            ef = self.embedding_function()
             prefix = self.settings.collection
             meta = {"hnsw:space": "cosine"}
             passages = client.get_or_create_collection(
                 f"{prefix}_passages", embedding_function=ef, metadata=meta
             )
-            articles = client.get_or_create_collection(
-                f"{prefix}_articles", embedding_function=ef, metadata=meta
-            )
+            articles = _articles(client, f"{prefix}_articles", ef)
             # One record whose token changes with every write: readers (the lexical index,
             # other processes) compare it to know when to refresh.
             meta_coll = client.get_or_create_collection(f"{prefix}_meta", embedding_function=None)

@@ -4,7 +4,8 @@ Two collections:
 - ``{prefix}_passages``: one record per passage; document = the passage text verbatim,
   embedding = the embedding of title + date + passage, flat metadata of its article.
 - ``{prefix}_articles``: one record per article; document = the article's full text,
-  metadata = its fields, embedding = the normalised mean of its passages' embeddings.
+  metadata = its fields, embedding = a placeholder (nothing searches articles by vector;
+  older stores hold the mean of the passages' vectors until `pantau migrate`).
   Written *after* the passages, it doubles as the commit record of an article: an article
   whose record is missing or carries another content hash is (re)indexed from scratch.
 
@@ -29,8 +30,8 @@ from rag.types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPas
 
 from .neardup import NearDuplicates
 from .snapshots import Snapshots
-from .chroma_conn import (ChromaConnection, StoreUnavailable, StoreWriteError, guarded,
-                          probe_writable)
+from .chroma_conn import (ARTICLE_VECTORS, ChromaConnection, StoreUnavailable, StoreWriteError,
+                          guarded, probe_writable)
 from .metadata import (article_from, article_meta, copies_json, matches, passage_meta,
                        regulation_meta, retrieved, same_copy, where_clause)
 
@@ -323,6 +324,7 @@ class PantauStore:
         orphans; the article record is written last (see module doc).
         """
         with self._lock:
+            vectors = (self.articles_collection.metadata or {}).get(ARTICLE_VECTORS) != "none"
             ids = [a.id for a, _ in items]
             p_ids, p_docs, p_metas, p_embs = [], [], [], []
             art_embs = []
@@ -337,7 +339,7 @@ class PantauStore:
                     p_metas.append({**base, "index": p.index, "start": p.start, "end": p.end,
                                     **regulation_meta(p.text)})
                     p_embs.append(list(v))
-                art_embs.append(_mean_unit(vecs))
+                art_embs.append(_mean_unit(vecs) if vectors else [1.0])
             texts = [a.text for a, _ in items]
             self._chroma.check_room(sum(len(t.encode()) for t in p_docs + texts)
                              + len(json.dumps(p_metas, default=str))
