@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -135,7 +136,9 @@ class LexicalIndex:
         self._state = _EMPTY_STATE
         self._vocab: dict[str, int] = {}   # append-only, shared by every state
         self._names: dict[str, int] = {}   # language and outlet codes, append-only
-        self._by_article: dict[str, list[int]] = {}
+        # article id -> its rows, as 32-bit integers (a list of Python ints costs 3 times as
+        # much: 117 MB for the 365k articles of a 1M-passage store)
+        self._by_article: dict[str, array] = {}
         self._wlock = threading.Lock()
         self._pending: _Pending | None = None
 
@@ -169,7 +172,7 @@ class LexicalIndex:
         with self._wlock:
             st = self._state
             return (replace(st, ids=st.ids[:st.n]), dict(self._vocab), dict(self._names),
-                    {a: list(rows) for a, rows in self._by_article.items()})
+                    {a: array("i", rows) for a, rows in self._by_article.items()})
 
     def restore(self, state: tuple) -> None:
         st, vocab, names, by_article = state
@@ -201,7 +204,7 @@ class LexicalIndex:
                 lang = meta.get("language") or "id"
                 counts = Counter(tokens(f"{meta.get('title', '')}\n{doc}", lang))
                 row = p.base_n + len(p.ids)
-                self._by_article.setdefault(meta.get("article_id", ""), []).append(row)
+                self._by_article.setdefault(meta.get("article_id", ""), array("i")).append(row)
                 p.ids.append(pid)
                 p.dl.append(sum(counts.values()))
                 local = len(p.ids) - 1
@@ -253,7 +256,7 @@ class LexicalIndex:
         m = sparse.vstack(blocks, format="csr")[keep].tocsc() if blocks else None
         renumber = np.full(st.n, -1, dtype=np.int64)
         renumber[keep] = np.arange(len(keep))
-        kept = ((a, [int(renumber[r]) for r in rows if renumber[r] >= 0])
+        kept = ((a, array("i", (int(renumber[r]) for r in rows if renumber[r] >= 0)))
                 for a, rows in self._by_article.items())
         self._by_article = {a: rows for a, rows in kept if rows}
         segs = () if m is None or not len(keep) else (_Segment(
