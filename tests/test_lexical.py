@@ -107,3 +107,31 @@ def test_length_norm_is_made_once_per_state_and_scores_as_bm25(settings):
                 want[st.ids[row]] = score
         assert want and {pid for pid, _ in hits} == set(want)
         assert all(math.isclose(s, want[pid], rel_tol=1e-5) for pid, s in hits)
+
+
+def test_row_ids_keep_every_id_through_appends_merges_and_a_snapshot(tmp_path):
+    """The row -> passage id table (rag.retrieval.rowids): appended chunk by chunk, taken in
+    a merge's order, ids of any length and script; saved large, it comes back mapped."""
+    import mmap
+
+    import numpy as np
+
+    from rag.retrieval.rowids import RowIds
+    from rag.store.snapshots import Snapshots
+
+    first = [f"a{i:016x}:{i % 7}" for i in range(5000)]
+    second = ["pendek:0", "artikel-ü-ñ:12", "x" * 80 + ":3"]
+    ids = RowIds().extended(first).extended([]).extended(second)
+    every = first + second
+    assert len(ids) == len(every) and [ids[r] for r in range(len(every))] == every
+    keep = np.array([5002, 0, 4999, 5000, 17])
+    assert [ids.take(keep)[r] for r in range(len(keep))] == [every[k] for k in keep]
+    assert len(RowIds().take(keep)) == 0
+    snaps = Snapshots(tmp_path, "store")
+    snaps.save("lexical", "r", {}, ids)
+    back = snaps.load("lexical", "r")[1]
+    assert [back[r] for r in range(len(every))] == every
+    base = back.chunks[0].base
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = getattr(base, "obj", None) or getattr(base, "base", None)
+    assert base is not None  # a view of the mapped file, not a copy

@@ -29,7 +29,7 @@ import threading
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property, lru_cache
 
@@ -43,6 +43,7 @@ from rag.text import content_words, stem
 from rag.types import Filters
 
 from .postings import accumulate_terms
+from .rowids import RowIds
 
 log = logging.getLogger("pantau.lexical")
 
@@ -101,7 +102,7 @@ _EMPTY_F = np.zeros(0, dtype=np.uint8)
 class _State:
     """What readers see: immutable once published (writers build the next one)."""
     n: int                          # rows (live and dead)
-    ids: list[str]                  # row -> passage id (append-only, read the first n)
+    ids: RowIds                     # row -> passage id
     segments: tuple[_Segment, ...]
     alive: np.ndarray               # bool per row
     n_alive: int
@@ -122,7 +123,7 @@ class _State:
         return K1 * (1 - B + B * self.dl / self.avgdl)
 
 
-_EMPTY_STATE = _State(0, [], (), np.zeros(0, bool), 0, 1.0, np.zeros(0, np.float32),
+_EMPTY_STATE = _State(0, RowIds(), (), np.zeros(0, bool), 0, 1.0, np.zeros(0, np.float32),
                       np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int16),
                       np.zeros(0, np.int32), {}, [])
 
@@ -171,7 +172,7 @@ class LexicalIndex:
         """The published state with copies of what later writes append to."""
         with self._wlock:
             st = self._state
-            return (replace(st, ids=st.ids[:st.n]), dict(self._vocab), dict(self._names),
+            return (st, dict(self._vocab), dict(self._names),
                     {a: array("i", rows) for a, rows in self._by_article.items()})
 
     def restore(self, state: tuple) -> None:
@@ -265,7 +266,7 @@ class LexicalIndex:
         regs = {r: renumber[rows][renumber[rows] >= 0] for r, rows in st.regs.items()}
         log.info("lexical index compacted: %d segments, %d dead rows dropped",
                  len(st.segments), dead)
-        return _State(len(keep), [st.ids[i] for i in keep], segs, np.ones(len(keep), bool),
+        return _State(len(keep), st.ids.take(keep), segs, np.ones(len(keep), bool),
                       len(keep), st.avgdl, st.dl[keep], st.ts[keep], st.day[keep],
                       st.lang[keep], st.outlet[keep], {r: v for r, v in regs.items() if len(v)},
                       st.languages, st.names)
@@ -416,12 +417,9 @@ class _Pending:
             regs[r] = np.concatenate([regs.get(r, _EMPTY_I), np.asarray(rows, np.int64)])
         code_to_name = {c: nm for nm, c in names.items()}
         languages = sorted(code_to_name[int(c)] for c in np.unique(lang[alive]))
-        ids = base.ids if not self.fresh else []
-        if len(ids) > self.base_n:  # a list shared with an older state: never rewrite it
-            ids = ids[:self.base_n]
-        ids.extend(self.ids)
         return _State(
-            n=self.base_n + n_new, ids=ids, segments=tuple(segs), alive=alive, n_alive=n_alive,
+            n=self.base_n + n_new, ids=base.ids.extended(self.ids), segments=tuple(segs),
+            alive=alive, n_alive=n_alive,
             avgdl=float(dl[alive].mean()) if n_alive else 1.0, dl=dl,
             ts=np.concatenate([base.ts, np.asarray(self.ts, dtype=np.int64)]),
             day=np.concatenate([base.day, np.asarray(self.day, dtype=np.int64)]),
