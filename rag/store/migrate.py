@@ -20,13 +20,10 @@ finishes the renames.
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from .chroma_conn import ARTICLE_VECTORS, NEXT_ARTICLES
 from .store import PantauStore
-
-log = logging.getLogger("pantau.migrate")
 
 _OLD = "_articles_old"
 

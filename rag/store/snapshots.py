@@ -106,35 +106,32 @@ class Snapshots:
         bytes written."""
         buffers: list[pickle.PickleBuffer] = []
         payload = pickle.dumps(state, protocol=5, buffer_callback=lambda b: _in_band(b, buffers))
-        digest = hashlib.sha256(payload)
-        places, size = [], len(payload)
+        body = [payload]  # the pickle, then each array at an aligned offset
+        size = len(payload)
+        places = []
         for b in buffers:
-            size += -size % _ALIGN
+            body.append(b"\0" * (-size % _ALIGN))
+            size += len(body[-1])
             places.append([size, b.raw().nbytes])
+            body.append(b.raw())
             size += b.raw().nbytes
+        digest = hashlib.sha256()
+        for part in body:
+            digest.update(part)
         header = {"format": FORMAT, "index": name, "store": self.store, "recipe": recipe,
-                  "position": position, "bytes": size, "buffers": places}
+                  "position": position, "bytes": size, "buffers": places,
+                  "sha256": digest.hexdigest()}
+        line = json.dumps(header).encode()
+        # spaces up to a boundary, so that the arrays' offsets are aligned in the file too
+        line += b" " * (-(len(line) + 1) % _ALIGN) + b"\n"
         self.directory.mkdir(parents=True, exist_ok=True)
         self._sweep(name)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.directory)
         try:
             with os.fdopen(fd, "wb") as f:
-                at = len(payload)
-                for b, (offset, _) in zip(buffers, places):
-                    pad = b"\0" * (offset - at)
-                    digest.update(pad)
-                    digest.update(b.raw())
-                    at = offset + b.raw().nbytes
-                header["sha256"] = digest.hexdigest()
-                line = json.dumps(header).encode()
-                # spaces up to a boundary, so the arrays' offsets are aligned in the file
-                f.write(line + b" " * (-(len(line) + 1) % _ALIGN) + b"\n")
-                f.write(payload)
-                at = len(payload)
-                for b, (offset, n) in zip(buffers, places):
-                    f.write(b"\0" * (offset - at))
-                    f.write(b.raw())
-                    at = offset + n
+                f.write(line)
+                for part in body:
+                    f.write(part)
                 f.flush()
                 os.fsync(f.fileno())
             os.chmod(tmp, 0o644)  # as the store's own files: other processes read it
