@@ -98,3 +98,19 @@ def test_a_migration_stopped_between_its_renames_is_refused_then_finished(settin
     names = {c.name for c in client.list_collections()}
     assert names == {f"{settings.collection}_{x}" for x in ("passages", "articles", "meta")}
     assert main(["migrate"]) == 0 and "up to date" in capsys.readouterr().out
+
+
+@pytest.mark.integration
+def test_a_store_on_a_chroma_server_is_migrated_too(tmp_path, chroma_url):
+    """The same migration through a real `chroma run` (HttpClient): renames and all."""
+    from conftest import make_settings, unique_prefix
+
+    settings = make_settings(tmp_path, chroma_url=chroma_url, collection=unique_prefix("mig"))
+    service = _older_store(settings)
+    before = _records(service.store.articles_collection)
+    assert migrate(service.store, say=lambda _: None) == {"article_vectors": len(before)}
+    fresh = PantauService.from_settings(settings)
+    after = _records(fresh.store.articles_collection)
+    assert {i: (d, m) for i, (d, m, _) in after.items()} == {
+        i: (d, m) for i, (d, m, _) in before.items()}
+    assert {n for _, _, n in after.values()} == {1}
