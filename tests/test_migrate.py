@@ -3,6 +3,8 @@ placeholders; an older store's mean vectors are rewritten without losing a recor
 migration stopped half-way is refused at open and finished by running it again."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from cli import main
@@ -42,8 +44,10 @@ def test_a_new_store_keeps_no_article_vectors(settings):
     assert migrate(service.store, say=lambda _: None) == {"article_vectors": 0}
 
 
-def test_an_older_store_is_rewritten_without_losing_a_record(settings):
-    service = _older_store(settings)
+def test_an_older_store_is_rewritten_without_losing_a_record(settings, caplog):
+    with caplog.at_level(logging.WARNING, logger="pantau"):
+        service = _older_store(settings)
+    assert "run `pantau migrate`" in caplog.text  # said when the older store is opened
     before = _records(service.store.articles_collection)
     dims = {n for _, _, n in before.values()}
     assert len(before) > 3 and dims == {service.embedder.dim}  # the older records
@@ -61,8 +65,11 @@ def test_an_older_store_is_rewritten_without_losing_a_record(settings):
     assert names == {f"{settings.collection}_{x}" for x in ("passages", "articles", "meta")}
     assert "rewritten without vectors" in said[-1]
     # the store reopens in a new process as it was, and answers the same
-    fresh = PantauService.from_settings(settings)
-    assert fresh.respond("Kapan TikTok Shop ditutup?")[1].answer == answer
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="pantau"):
+        fresh = PantauService.from_settings(settings)
+        assert fresh.respond("Kapan TikTok Shop ditutup?")[1].answer == answer
+    assert "pantau migrate" not in caplog.text
     assert fresh.store.has_articles(list(before))
     # a re-ingest reads every file and finds each article unchanged: its record intact
     again = ingest_paths(fresh, [FIXTURES], use_records=False)

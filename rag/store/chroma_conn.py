@@ -78,7 +78,12 @@ def _articles(client, name: str, ef):
     Refuses (``StoreUnavailable``) a store whose migration stopped half-way, the articles
     collection missing beside the one being built: ``pantau migrate`` finishes it."""
     try:
-        return client.get_collection(name, embedding_function=ef)
+        found = client.get_collection(name, embedding_function=ef)
+        if (found.metadata or {}).get(ARTICLE_VECTORS) != "none":
+            log.warning("%s holds a vector per article record, which Chroma keeps in memory "
+                        "whole (0.7 GB at 365k articles) and nothing searches: stop Pantau "
+                        "and run `pantau migrate` to drop them", name)
+        return found
     except Exception as exc:  # chromadb.errors.NotFoundError (not importable before chromadb)
         if type(exc).__name__ != "NotFoundError":
             raise
