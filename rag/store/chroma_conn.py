@@ -69,8 +69,15 @@ class ChromaEmbedding(EmbeddingFunction[Documents]):
 #: dimensions); absent in stores made before (the mean of the article's passage vectors)
 #: until ``pantau migrate`` (rag.store.migrate) rewrites them.
 ARTICLE_VECTORS = "pantau:article_vectors"
+#: The metadata an articles collection without vectors is made with.
+NO_VECTORS = {"hnsw:space": "cosine", ARTICLE_VECTORS: "none"}
 #: Where ``pantau migrate`` builds the articles collection anew, beside the old one.
 NEXT_ARTICLES = "_articles_next"
+
+
+def holds_vectors(articles) -> bool:
+    """Whether an articles collection's records hold real vectors (an older store's)."""
+    return (articles.metadata or {}).get(ARTICLE_VECTORS) != "none"
 
 
 def _articles(client, name: str, ef):
@@ -79,7 +86,7 @@ def _articles(client, name: str, ef):
     collection missing beside the one being built: ``pantau migrate`` finishes it."""
     try:
         found = client.get_collection(name, embedding_function=ef)
-        if (found.metadata or {}).get(ARTICLE_VECTORS) != "none":
+        if holds_vectors(found):
             log.warning("%s holds a vector per article record, which Chroma keeps in memory "
                         "whole (0.7 GB at 365k articles) and nothing searches: stop Pantau "
                         "and run `pantau migrate` to drop them", name)
@@ -92,7 +99,7 @@ def _articles(client, name: str, ef):
         raise StoreUnavailable(f"the store's articles collection {name} is missing beside "
                                "an unfinished migration's copy: run `pantau migrate`")
     return client.get_or_create_collection(
-        name, embedding_function=ef, metadata={"hnsw:space": "cosine", ARTICLE_VECTORS: "none"})
+        name, embedding_function=ef, metadata=dict(NO_VECTORS))
 
 
 class StoreUnavailable(RuntimeError):

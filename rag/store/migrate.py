@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .chroma_conn import ARTICLE_VECTORS, NEXT_ARTICLES
+from .chroma_conn import NEXT_ARTICLES, NO_VECTORS, holds_vectors
 from .store import PantauStore
 
 _OLD = "_articles_old"
@@ -51,13 +51,13 @@ def _drop_article_vectors(store: PantauStore, say: Callable[[str], None], page: 
         client.delete_collection(old)
         say(f"removed {old}, left by an interrupted migration")
     current = store.articles_collection
-    if (current.metadata or {}).get(ARTICLE_VECTORS) == "none":
+    if not holds_vectors(current):
         return 0
     if nxt in names:
         client.delete_collection(nxt)
     fresh = client.create_collection(
         nxt, embedding_function=store._chroma.embedding_function(),
-        metadata={"hnsw:space": "cosine", ARTICLE_VECTORS: "none"})
+        metadata=dict(NO_VECTORS))
     total = current.count()
     copied = 0
     for got in store._scan(current, ["documents", "metadatas"], page):

@@ -30,8 +30,8 @@ from rag.types import Article, ArticleInfo, Copy, Filters, Passage, RetrievedPas
 
 from .neardup import NearDuplicates
 from .snapshots import Snapshots
-from .chroma_conn import (ARTICLE_VECTORS, ChromaConnection, StoreUnavailable, StoreWriteError,
-                          guarded, probe_writable)
+from .chroma_conn import (ChromaConnection, StoreUnavailable, StoreWriteError, guarded,
+                          holds_vectors, probe_writable)
 from .metadata import (article_from, article_meta, copies_json, matches, passage_meta,
                        regulation_meta, retrieved, same_copy, where_clause)
 
@@ -324,7 +324,7 @@ class PantauStore:
         orphans; the article record is written last (see module doc).
         """
         with self._lock:
-            vectors = (self.articles_collection.metadata or {}).get(ARTICLE_VECTORS) != "none"
+            vectors = holds_vectors(self.articles_collection)
             ids = [a.id for a, _ in items]
             p_ids, p_docs, p_metas, p_embs = [], [], [], []
             art_embs = []
