@@ -14,6 +14,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any
 
 from rag.store.changes import ChangeFollower, LoggedStore, PassageRow
+from rag.store.frozen import ArticleItems
 
 
 class PerArticle:
@@ -36,13 +37,15 @@ class PerArticle:
     def __init__(self, store: LoggedStore) -> None:
         self.store = store
         self.follower = ChangeFollower(store, self)
-        self._items: dict[str, Any] = {}  # article id -> its extracted items, packed
+        # article id -> its extracted items, packed: those of the snapshot the process
+        # started from stay in its mapped file until a write changes them
+        self._items = ArticleItems()
         # key -> the ids of the articles about it, in order: one id, or a tuple of them (a
         # dict per key costs 230 MB at a million passages)
         self._by_key: dict[Hashable, str | tuple[str, ...]] = {}
         self._view: dict[Hashable, Any] = {}
         self._derived: Any = None  # what ``derive`` makes of the view
-        self._pending: tuple[dict, dict, set[Hashable], bool, dict] | None = None
+        self._pending: tuple[ArticleItems, dict, set[Hashable], bool, dict] | None = None
         self._lock = threading.Lock()
 
     def extract(self, pid: str, text: str, meta: dict[str, Any]) -> Any | None:
@@ -113,6 +116,8 @@ class PerArticle:
 
     def restore(self, state: tuple) -> None:
         items, by_key, view, *kept = state
+        if not isinstance(items, ArticleItems):
+            items = ArticleItems(changes=dict(items))
         derived = (self.reuse(view, kept[0]) if kept and kept[0] is not None
                    else self.derive(view, view.keys(), None))
         with self._lock:
@@ -120,7 +125,7 @@ class PerArticle:
             self._derived, self._pending = derived, None
 
     def reset(self) -> None:
-        self._pending = ({}, {}, set(), True, {})
+        self._pending = (ArticleItems(), {}, set(), True, {})
 
     def remove(self, article_ids: set[str]) -> None:
         items, by_key, changed, _, work = self._begin()
@@ -190,9 +195,9 @@ class PerArticle:
             self._derived = derived
             self._pending = None
 
-    def _begin(self) -> tuple[dict, dict, set[Hashable], bool, dict[str, list]]:
+    def _begin(self) -> tuple[ArticleItems, dict, set[Hashable], bool, dict[str, list]]:
         if self._pending is None:
-            self._pending = (dict(self._items), dict(self._by_key), set(), False, {})
+            self._pending = (self._items.copy(), dict(self._by_key), set(), False, {})
         return self._pending
 
     def _own(self, by_key: dict[Hashable, Any], k: Hashable) -> dict[str, None]:
