@@ -28,6 +28,7 @@ SUITE = [
     ("heldout", "data/eval/heldout.jsonl", "data/sample"),
     ("persona", "data/eval/persona.jsonl", "data/sample"),
     ("realnews", "data/realnews/qa.jsonl", "data/realnews/corpus"),
+    ("realpersona", "data/realnews/persona.jsonl", "data/realnews/corpus"),
 ]
 
 #: (question, history, k) -> (retrieved passages, answer)
