@@ -62,3 +62,16 @@ MONEY = re.compile(
 #: An amount given as a share of a base: "2 persen dari pendapatan tahunan", "0.5% of the
 #: merchant's sales": what a fine or a levy may be.
 RATE = re.compile(r"\d([.,]\d+)?\s*(%|persen\b|per\s?cent\b)\s*(dari|of)\b", re.I)
+
+#: What gives a figure only roughly: a magnitude in words ("puluhan ribu kontainer",
+#: "thousands of containers", "sejumlah komoditas") or a hedge before a number ("roughly
+#: 450", "sekitar 75 persen", "more than 1,000"): no answer to "exactly how many".
+VAGUE = re.compile(
+    r"\b(belasan|puluhan|ratusan|ribuan|jutaan|miliaran|sejumlah|beberapa|berbagai|banyak|"
+    r"dozens|scores|hundreds|thousands|millions|billions|several|various|numerous|"
+    r"a\s+number\s+of|tens\s+of)\b(\s+(ribu|juta|thousands?|millions?))?|"
+    r"\b(sekitar|kira-kira|kurang\s+lebih|hampir|lebih\s+dari|kurang\s+dari|hingga|sampai|"
+    r"roughly|about|around|nearly|almost|approximately|some|more\s+than|less\s+than|over|"
+    r"under|up\s+to)\s+(Rp\.?\s?|US\$|\$)?\d[\d.,]*(\s*(%|persen|percent|ribu|juta|miliar|"
+    r"thousand|million|billion))?", re.I)
+

@@ -17,8 +17,7 @@ from rag.answering.generate import LLMAnswerer
 from rag.answering.relations import relations_answer
 from rag.answering.routed import as_context, with_passages
 from rag.answering.rules import (RULE_KINDS, asks_what_it_is, definition_answer, groups_asked,
-                                 impact_answer, rules_answer, stakeholder_answer,
-                                 statement_order)
+                                 impact_answer, rules_answer, stakeholder_answer, statement_order)
 from rag.answering.stories import chronology_answer, whats_new_answer
 from rag.answering.tracked import OPERATION, status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
@@ -145,7 +144,8 @@ class PantauService:
                                   self.timelines.gazetteer.ids_in)
             told += self._making_of([r for r in regs if r.id in subjects[:2]], tls)
             return chronology_answer(tls, lang, qp.question, find_window(qp.question), told,
-                                     dated_sentences(passages), self.timelines.read)
+                                     dated_sentences(passages), self.timelines.read,
+                                     self.retriever.glossary)
         if qp.intent == "whats_new":
             since = find_since(qp.question)
             if since is None:
@@ -163,7 +163,7 @@ class PantauService:
                             else [e for e in v if any(map(self._regulatory, e.named))]
                             for k, v in found.items()}
                     found = {k: v for k, v in kept.items() if v} or found
-            return whats_new_answer(found, day, lang, self.timelines.read)
+            return whats_new_answer(found, day, lang, self.timelines.read, self.retriever.glossary)
         if qp.intent == "stakeholder":
             return self._stakeholder_answer(qp, regs, lang, passages)
         named = bool(regs)

@@ -240,3 +240,27 @@ def test_a_question_asking_when_and_how_big_is_answered_by_either_and_ranks_both
     both = _sentence("In September 2025 the commission fined TikTok Rp15 billion.")
     assert asked.holds_kind([dated]) and not asked.holds_kind([dated], every=True)
     assert asked.holds_kind([both], every=True)
+
+
+def test_an_exact_question_is_not_answered_by_a_rough_figure_or_some_of_the_items():
+    a = _answerer()
+    ps = [_p(1, "Puluhan ribu kontainer barang impor tertahan di Tanjung Priok pada Mei 2024.")]
+    assert a.answer("Berapa kontainer yang tertahan di Tanjung Priok?", ps).found
+    # "jumlah pasti", "exactly how many": tens of thousands, roughly 450 give no count
+    assert not a.answer("Berapa jumlah pasti kontainer yang tertahan di Tanjung Priok?",
+                        ps).found
+    en = [_p(2, "Tokopedia laid off roughly 450 employees in June 2024.", lang="en")]
+    assert a.answer("How many employees did Tokopedia lay off?", en).found
+    assert not a.answer("Exactly how many employees did Tokopedia lay off?", en).found
+    exact = [_p(3, "Tokopedia laid off 450 employees in June 2024.", lang="en")]
+    assert a.answer("Exactly how many employees did Tokopedia lay off?", exact).found
+    # "komoditas apa persisnya": a sentence on "sejumlah komoditas" names none of them
+    some = [_p(4, "Permendag 8/2024 menghapus kewajiban pertek untuk sejumlah komoditas.")]
+    assert not a.answer("Komoditas apa saja persisnya yang bebas pertek lewat Permendag 8/2024?",
+                        some).found
+    named = [_p(5, "Permendag 8/2024 menghapus kewajiban pertek untuk komoditas elektronik, "
+                   "alas kaki, dan tas.")]
+    assert a.answer("Komoditas apa saja persisnya yang bebas pertek lewat Permendag 8/2024?",
+                    named).found
+    # and "what exactly did it loosen?" asks for no noun
+    assert _asked("What exactly did the May 2024 change loosen?").head == frozenset()

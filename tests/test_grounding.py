@@ -173,3 +173,15 @@ def test_a_title_case_headline_does_not_make_its_words_names():
     # A headline in sentence case still does.
     p = _p("Komisi menjatuhkan denda.", title="KPPU jatuhkan denda kepada TikTok atas akuisisi")
     assert "tiktok" in names_in([p])
+
+
+def test_what_the_asker_says_of_themselves_is_no_anchor():
+    ps = [_p("Pedagang dengan omzet di bawah Rp500 juta setahun tidak dipungut pajak.")]
+    # their own turnover says which range is theirs; the sources need not name it
+    assert missing_anchors("Omzet saya sekitar 300 juta setahun. Saya kena pajak nggak?",
+                           ps, G) == []
+    assert missing_anchors("We turn over Rp2 miliar a year; do we pay it?", ps, G) == []
+    # an amount asked about (not the asker's) still is one
+    assert missing_anchors("Berapa pajak untuk omzet Rp300 juta?", ps, G) != []
+    # "I'm" and "We're" open with a capital and name nobody
+    assert anchors("I'm a seller on Zalora. What applies to me?", G) == [frozenset({"zalora"})]

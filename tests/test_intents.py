@@ -56,6 +56,19 @@ from rag.retrieval.query import plan
     # a figure asked for: "what range", "what rate" (not "what range of goods")
     ("What turnover range does the PMK 9/2024 levy apply to?", "fact"),
     ("What range of goods does PMK 9/2024 ban?", "obligations"),
+    # Indonesian enclitics: "statusnya", "kondisinya"
+    ("Zalora sekarang statusnya gimana, masih buka?", "status"),
+    ("Kondisinya Lazada sekarang gimana?", "status"),
+    # a story asked in other words
+    ("How did the country's data rules evolve between 2015 and 2022?", "chronology"),
+    ("Walk me through the changes to the tax on online sellers.", "chronology"),
+    ("Progres merger Grab-Gojek dari awal gimana?", "chronology"),
+    # "yang mereka maksud": a clause, not "what is meant by"
+    ("Aturan yang mereka maksud itu masih PP 5/2021 atau sudah diganti?", "relations"),
+    ("Ongkir di situ maksudnya apa ya?", "definition"),
+    # the asker's own framing does not hide what is asked: which rule replaced which
+    ("Is PP 5/2021 still the rule we should follow for our marketplace, or was it replaced?",
+     "relations"),
 ])
 def test_intents(question, intent):
     assert intent_of(question) == intent

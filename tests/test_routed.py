@@ -360,3 +360,52 @@ def test_sanctions_open_with_the_statement_that_names_what_they_are():
     bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
     assert bullets[0].startswith("- Sanctions range from written warnings"), ans.answer
     assert bullets[-1].startswith("- The minister will not hesitate"), ans.answer
+
+
+def _said(day, type_, pid, text, source="text"):
+    return TimelineEvent(date=day, date_source=source, type=type_, summary=text,
+                         citation=_cite(pid, 0, text, published=day))
+
+
+def test_one_happening_told_by_several_outlets_is_shown_once_by_its_best_dated_telling():
+    from rag.retrieval.glossary import load_glossary
+
+    events = [
+        _said("2024-03-01", "acquired", "a:0", "Zalora agreed in March to take a 60.5% stake "
+              "in Kedai for $300 million.", "text-month"),
+        _said("2024-03-11", "announced", "b:0", "The deal, announced on Monday, March 11, "
+              "gives Zalora 60.5% of Kedai for $300 million."),
+        _said("2024-03-12", "planned", "c:0", "Lewat kesepakatan ini, Zalora akan memiliki "
+              "60,5 persen saham Kedai senilai 300 juta dolar AS.", "article"),
+        _said("2024-09-01", "fined", "d:0", "Pada September 2024 KPPU menjatuhkan denda Rp9 "
+              "miliar kepada Zalora.", "text-month"),
+        _said("2024-09-29", "acquired", "e:0", "KPPU menghukum Zalora membayar denda "
+              "administratif sebesar Rp9 miliar atas pengambilalihan Kedai.", "article"),
+        _said("2024-12-02", "layoffs", "f:0", "Kedai cut 200 jobs on Dec. 2, 2024."),
+    ]
+    ans = chronology_answer([_tl("zalora", events)], "en", glossary=load_glossary())
+    lines = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    # the deal once, by the telling that gives its day; the fine once, by the report of
+    # that day (an article's day inside the month another telling gives)
+    assert [ln.split(":")[0] for ln in lines] == [
+        "- 11 March 2024", "- 29 September 2024", "- 2 December 2024"]
+    # without a glossary the figures alone still tell the retellings apart
+    ans = chronology_answer([_tl("zalora", events)], "en")
+    assert ans.answer.count("\n- ") == 3
+
+
+def test_a_story_thinned_to_six_keeps_its_last_event_told_only_in_passing():
+    # the end of a story is often dated only by its article: thinned evenly, it stays
+    events = [_ev(f"2024-0{m}-1{m}", "merged", f"a{m}:0") for m in range(1, 5)] + [
+        _ev(f"2024-0{m}-0{m}", "resumed", f"b{m}:0", source="article") for m in range(5, 10)]
+    ans = chronology_answer([_tl("zalora", events)], "en")
+    lines = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert len(lines) == MAX_ITEMS and lines[-1].startswith("- 9 September 2024")
+    assert sum("merged" in ln for ln in lines) == 4  # every self-dated one
+
+
+def test_a_bound_named_by_what_happened_is_placed_by_a_sentence_dating_it_itself():
+    events = [_ev("2023-09-21", "stopped", "poster:0", source="article"),
+              _ev("2023-10-04", "stopped", "a:0"), _ev("2023-12-12", "resumed", "b:0")]
+    ans = chronology_answer([_tl("zalora", events)], "id", "Kronologi Zalora sejak ditutup")
+    assert "21 September" not in ans.answer and "4 Oktober 2023" in ans.answer

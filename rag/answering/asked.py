@@ -15,11 +15,11 @@ from functools import cached_property
 
 from rag.dates import MONTH_NAMES, WEEKDAY_NUMBERS
 from rag.figures import (DURATION, ELAPSED, HAS_CLOCK, HAS_DATE, HAS_DAY, HAS_MONTH, HAS_NUMBER,
-                         HAS_TIME, MONEY, NOT_QUANTITY, RATE, TIME_UNITS)
+                         HAS_TIME, MONEY, NOT_QUANTITY, RATE, TIME_UNITS, VAGUE)
 from rag.regulations import find_references, strip_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEFINITION, ASKS_DURATION,
-                                   ASKS_MONEY, ASKS_NAME, ASKS_NUMBER, ASKS_REASON, ASKS_SHARE,
-                                   WHO_ROLE, acronym_asked, asked_head, asks_date)
+                                   ASKS_EXACT, ASKS_MONEY, ASKS_NAME, ASKS_NUMBER, ASKS_REASON,
+                                   ASKS_SHARE, WHO_ROLE, acronym_asked, asked_head, asks_date)
 from rag.text import STOPWORDS, text_forms, word_forms, words
 
 from .grounding import GENERIC, TELLS, covers, focus_groups, measured
@@ -117,6 +117,7 @@ class Asked:
     tells: frozenset[str] = frozenset()  # "announce", "describe": the telling asked about
     acronym: str = ""  # "What is PMSE?", "OSS itu apa?": the abbreviation asked to spell out
     predicate: int = -1  # "apa yang dikeluhkan", "who collects": that verb's focus group
+    exact: bool = False  # "exactly how many", "komoditas apa persisnya": no rough figure
 
     @classmethod
     def of(cls, question: str, language: str, glossary,
@@ -148,7 +149,8 @@ class Asked:
                    own_refs=frozenset(r.id for r in find_references(question)),
                    tells=frozenset(f for w in words(question) if w in TELLS
                                    for f in glossary.equivalents(w)),
-                   acronym=acronym_asked(question))
+                   acronym=acronym_asked(question),
+                   exact=bool(ASKS_EXACT.search(question)))
 
     def _names(self, text: str) -> tuple[list[re.Match], list[int]]:
         """``text``'s words (``_WORD``) and the positions among them of what it names that
@@ -242,6 +244,10 @@ class Asked:
         """2 when ``sentences`` hold all the kind asked (``holds_kind``), 1 when they hold
         one part of a question asking both a date and a number, 0 otherwise."""
         counted = not self.number or any(self.answers_number(s) for s in sentences)
+        if self.exact and self.head and not self.role and not self.number:
+            said = [s for s in sentences if self.says_head(s)]
+            if said and not any(self._names_head_exactly(s) for s in said):
+                return 0  # "komoditas apa persisnya": "sejumlah komoditas" names none
         if self.clock:
             return 2 if counted and any(HAS_CLOCK.search(s.text) for s in sentences) else 0
         dated = HAS_DAY if self.day else HAS_DATE
@@ -252,6 +258,16 @@ class Asked:
             return 2
         return 1 if self.number and self.date and (counted or timed) else 0
 
+    def _names_head_exactly(self, s: Sentence) -> bool:
+        """Whether ``s``, which says the noun asked for, says it other than as a rough
+        quantity of it ("sejumlah komoditas", "several product groups"): where an exact
+        question may find its items."""
+        rough = [m.end() for m in VAGUE.finditer(s.low)]
+        return not rough or any(
+            not any(0 <= i - r <= 20 for r in rough)
+            for f in self.head for i in (m.start() for m in re.finditer(
+                rf"\b{re.escape(f)}", s.low)))
+
     def answers_number(self, s: Sentence) -> bool:
         """Whether ``s`` holds a number that can answer a "how much / how many" question.
         Regulation references ("Nomor 31 Tahun 2023"), dates, years, clock times and "one
@@ -260,6 +276,8 @@ class Asked:
         many X" a number that comes with X ("How many employees did Bukalapak lay off?" is
         not answered by Bukalapak's count of sellers)."""
         text = NOT_QUANTITY.sub("", HAS_TIME.sub("", HAS_DATE.sub("", s.unreferenced)))
+        if self.exact:  # "puluhan ribu kontainer", "roughly 450" give no exact count
+            text = VAGUE.sub("", text)
         if self.duration:  # "how long": a duration, not any number
             return bool(DURATION.search(text))
         if not self.counts_time:

@@ -13,9 +13,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.amounts import AMOUNT
 from rag.dates import MONTH_NAMES
 from rag.regulations import find_references, reference_ids
 from rag.retrieval.glossary import Glossary
+from rag.retrieval.intents import FIRST_PERSON
 from rag.text import STOPWORDS, sentence_spans, stem, words
 from rag.types import RetrievedPassage
 
@@ -81,11 +83,16 @@ def anchors(question: str, glossary: Glossary,
             continue  # "Biaya admin itu apa?": a capital because it opens the question
         if any(c.isupper() for c in term):
             out.append(forms)
+    # The asker's own amounts ("omzet saya sekitar 300 juta", "we turn over Rp2 billion") say
+    # which of a rule's ranges is theirs (rag.amounts), not what a source must name.
+    taken += own_amounts(question)
     for m in _TOKEN.finditer(question):
         if any(s <= m.start() < e for s, e in taken):
             continue
         tok = re.sub(r"['’]s$", "", m.group(0))
         low = tok.lower()
+        if re.split(r"['’]", low)[0] in STOPWORDS:
+            continue  # "I'm", "We're": a capital and a pronoun
         if any(ch.isdigit() for ch in tok):
             digits = re.sub(r"\D", "", tok)
             if len(digits) >= 2:
@@ -100,6 +107,17 @@ def anchors(question: str, glossary: Glossary,
                 out += [glossary.equivalents(w) for w in parts]
             else:
                 out.append(glossary.equivalents(low))
+    return out
+
+
+def own_amounts(question: str) -> list[tuple[int, int]]:
+    """The spans of the amounts of money (a scale or a currency written) that the asker
+    says of themselves: in a sentence of the question in the first person."""
+    out = []
+    for s, e in sentence_spans(question):
+        if FIRST_PERSON.search(question[s:e]):
+            out += [(s + m.start(), s + m.end()) for m in AMOUNT.finditer(question[s:e])
+                    if m["pre"] or m["scale"] or m["post"]]
     return out
 
 

@@ -9,13 +9,16 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from rag.amounts import amounts
 from rag.dates import STRETCH_CLOSES, STRETCH_OPENS, format_date
 from rag.regulations import strip_references
+from rag.retrieval.glossary import Glossary
 from rag.text import terms
 from rag.tracking.events import asked_event_type, cause_types
 from rag.tracking.timeline import Event, Line, TimelineEvent, read_told
 from rag.types import Answer
 
+from .gist import gist, same_gist
 from .routed import MAX_ITEMS, Item, compose, event_span
 from .tracked import event_when
 
@@ -27,7 +30,7 @@ def chronology_answer(lines: Sequence[Line], lang: str, question: str = "",
                       window: tuple[date | None, date | None] | None = None,
                       told: Sequence[Event] = (), dated: Sequence[Event] = (),
                       read: Callable[[Sequence[Event]], list[TimelineEvent]] = read_told,
-                      ) -> Answer | None:
+                      glossary: Glossary | None = None) -> Answer | None:
     """The dated events of one or more subjects (their ``lines``, and ``told``: what the
     question's passages tell about them), merged oldest first, each sentence once and one
     per day, within ``window`` (first and last day, either open) or the stretch the question
@@ -35,7 +38,9 @@ def chronology_answer(lines: Sequence[Line], lang: str, question: str = "",
     ``MAX_ITEMS``: those dated by their own sentence first, thinned evenly in time.
     ``dated``: every self-dated sentence of the question's passages; they place a bound the
     question names by what happened ("the Tanah Abang protest") and, in a stretch closed on
-    both sides, tell what else happened in it. Only the events shown are ``read``."""
+    both sides, tell what else happened in it. Only the events shown and a few more are
+    ``read``: those that retell a happening another tells better are left out
+    (``_one_telling``; the ``glossary`` tells what a sentence says, language aside)."""
     events: dict[tuple[str, int], Event] = {}
     told_by: dict[tuple[str, int], int] = {}  # how many of the subjects' timelines hold it
     for line in lines:
@@ -65,7 +70,7 @@ def chronology_answer(lines: Sequence[Line], lang: str, question: str = "",
         found += [e for e in dated if e.key not in about]
     found = sorted((e for e in found if (first is None or e.date[:10] >= first)
                     and (last is None or e.date[:10] <= last)), key=_told_order)
-    found = read(_few_in_time(found, lambda e: e.key in about))
+    found = _shown(found, read, glossary, lambda e: e.key in about)
     if not found:
         return None
     label = " / ".join(line.label for line in lines)
@@ -74,24 +79,110 @@ def chronology_answer(lines: Sequence[Line], lang: str, question: str = "",
     return compose(_CHRONO_LEAD[lang].format(label=label), items, lang, "chronology")
 
 
-def _few_in_time(events: list[Event], own: Callable[[Event], bool] = lambda e: True
-                 ) -> list[Event]:
-    """At most ``MAX_ITEMS`` of ``events`` (oldest first): one a day (the subjects' ``own``
-    events before others that day), no week-later retelling;
-    more than that, those dated by their own sentence first, those dated only by their
-    article (a retelling that gives no date) filling the rest, thinned evenly in time keeping
-    the first and the last."""
-    found = _one_per_day(sorted(events, key=_told_order), own)
-    if len(found) <= MAX_ITEMS:
-        return found
-    dated = [e for e in found if e.date_source != "article"]
-    rest = [e for e in found if e.date_source == "article"]
-    found = dated if len(dated) >= MAX_ITEMS else dated + rest[:MAX_ITEMS - len(dated)]
-    found.sort(key=_told_order)
-    if len(found) > MAX_ITEMS:
-        step = (len(found) - 1) / (MAX_ITEMS - 1)
-        found = [found[round(i * step)] for i in range(MAX_ITEMS)]
-    return found
+#: How many events a story reads for each it shows: the retellings among them are left out.
+READ_AHEAD = 3
+
+
+def _shown(events: list[Event], read: Callable[[Sequence[Event]], list[TimelineEvent]],
+           glossary: Glossary | None, own: Callable[[Event], bool] = lambda e: True
+           ) -> list[TimelineEvent]:
+    """The events a story shows (at most ``MAX_ITEMS``, oldest first): a few times as many
+    chosen as they would be (``_few_in_time``) and read, each happening told once
+    (``_one_telling``), then the few among them the same way."""
+    told = _one_telling(read(_few_in_time(events, own, READ_AHEAD * MAX_ITEMS)), glossary)
+    return _few(told, lambda e: e.date_source != "article")
+
+
+def _few_in_time(events: list[Event], own: Callable[[Event], bool] = lambda e: True,
+                 most: int = MAX_ITEMS) -> list[Event]:
+    """At most ``most`` of ``events`` (oldest first): one a day (the subjects' ``own``
+    events before others that day), no week-later retelling; more than that: ``_few``."""
+    return _few(_one_per_day(sorted(events, key=_told_order), own),
+                lambda e: e.date_source != "article", most)
+
+
+def _few(found: list, dated: Callable, most: int = MAX_ITEMS) -> list:
+    """At most ``most`` of ``found`` (oldest first, ``Event`` or ``TimelineEvent``): those
+    ``dated`` by their own sentence first, those dated only by their article (a retelling
+    that gives no date) filling the rest, each part thinned evenly in time keeping its first
+    and last (the end of a story is often told only in passing)."""
+    if len(found) <= most:
+        return list(found)
+    own = [e for e in found if dated(e)]
+    rest = [e for e in found if not dated(e)]
+    kept = _evenly(own, most) + _evenly(rest, most - min(len(own), most))
+    order = {id(e): i for i, e in enumerate(found)}
+    return sorted(kept, key=lambda e: order[id(e)])
+
+
+def _evenly(items: list, n: int) -> list:
+    """``n`` of ``items`` spread evenly over them, the first and the last among them."""
+    if n <= 0:
+        return []
+    if len(items) <= n:
+        return list(items)
+    if n == 1:
+        return items[:1]
+    step = (len(items) - 1) / (n - 1)
+    return [items[round(i * step)] for i in range(n)]
+
+
+#: Which telling of one happening dates it best: the text's own day, then the day of an
+#: article that reports it (within the month or the year another telling gives), then a
+#: month, a year.
+_PRECISION_RANK = {"text": 0, "relative": 0, "article": 1, "text-month": 2, "text-year": 3}
+_SHARE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:%|persen\b|per\s?cent\b)", re.I)
+
+
+def _one_telling(told: Sequence[TimelineEvent], glossary: Glossary | None
+                 ) -> list[TimelineEvent]:
+    """``told`` (oldest first) with each happening told once: several outlets, days or
+    languages telling one deal, fine or closure ("TikTok agreed in December to take 75.01%
+    ...", "announced on Monday, Dec. 11, to buy 75.01% ... for $840 million", a report the
+    next day) are one event, shown by the telling that dates it best (``_PRECISION_RANK``,
+    then the earliest). Two tellings are one when their dates agree (within ``RETELLING_DAYS``; a
+    month or a year holding the other's day) and they say the same (``_same_fact``)."""
+    ranked = sorted(range(len(told)), key=lambda i: (
+        _PRECISION_RANK.get(told[i].date_source, 3), told[i].date, i))
+    facts: dict[int, tuple[set[str], set[str]]] = {}
+
+    def said(i: int) -> tuple[set[str], set[str]]:
+        if i not in facts:
+            text = told[i].summary
+            figures = {f"{float(m[1].replace(',', '.')):g}%" for m in _SHARE.finditer(text)}
+            figures |= {f"{a.currency}{a.value:g}" for a in amounts(text)}
+            facts[i] = (gist(text, glossary) if glossary is not None else set(), figures)
+        return facts[i]
+
+    kept: list[int] = []
+    for i in ranked:
+        if not any(_same_time(told[i], told[k])
+                   and _same_fact(said(i), said(k), told[i].type == told[k].type)
+                   for k in kept):
+            kept.append(i)
+    return [told[i] for i in sorted(kept)]
+
+
+def _same_time(a: TimelineEvent, b: TimelineEvent) -> bool:
+    """Whether two events' dates can be one day: within ``RETELLING_DAYS``, or one of them
+    a month or a year that holds the other."""
+    for x, y in ((a, b), (b, a)):
+        if x.date_source == "text-month":
+            return x.date[:7] == y.date[:7]
+        if x.date_source == "text-year":
+            return x.date[:4] == y.date[:4]
+    return abs(_days(a.date, b.date)) <= RETELLING_DAYS
+
+
+def _same_fact(a: tuple[set[str], set[str]], b: tuple[set[str], set[str]],
+               same_type: bool) -> bool:
+    """Whether two tellings (gist, figures) say one thing: the same gist, an amount of money
+    or two figures in common ("fined Rp15 miliar" in September and "ordered to pay Rp15
+    miliar" on 29 September), or a share where both tell an event of one type."""
+    (ga, fa), (gb, fb) = a, b
+    shared = fa & fb
+    return (len(shared) >= 2 or any(not f.endswith("%") for f in shared)
+            or (bool(shared) and same_type) or (bool(ga) and same_gist(ga, gb)))
 
 
 def _told_order(e: Event) -> tuple[str, str, str, int]:
@@ -135,7 +226,11 @@ def _placed(phrase: str, events: Sequence[Event], dated: Sequence[Event],
         return after is None or e.date[:10] >= after
     kind = asked_event_type(phrase)
     if kind:
-        return next((e.date[:10] for e in events if e.type == kind and later(e)), None)
+        # the first of that kind, by a sentence that dates it itself where one does (a
+        # protester's "Tutup TikTok Shop" poster is no closure)
+        typed = [e for e in events if e.type == kind and later(e)]
+        first = next((e for e in typed if e.date_source != "article"), typed[0] if typed else None)
+        return first.date[:10] if first else None
     # A regulation named as a bound is one of the story's subjects, not a happening.
     words = {t for lg in ("id", "en") for t in terms(strip_references(phrase), lg)}
     need = max(2, -(-2 * len(words) // 3))
@@ -188,17 +283,17 @@ _NEW_LEAD = {"id": "Sejak {date}, menurut sumber:", "en": "Since {date}, accordi
 
 def whats_new_answer(found: dict[str, Sequence[Event]], since: str, lang: str,
                      read: Callable[[Sequence[Event]], list[TimelineEvent]] = read_told,
-                     ) -> Answer | None:
+                     glossary: Glossary | None = None) -> Answer | None:
     """What happened since ``since`` (ISO day): the subjects' events (``found``, by subject;
     ``TimelineIndex.since``) merged (each sentence once), chosen as a chronology's are
-    (``_few_in_time``: one a day, spread over the stretch), told oldest first; only those
-    shown are ``read``."""
+    (``_shown``: one a day, each happening once, spread over the stretch), told oldest
+    first."""
     events: dict[tuple[str, int], Event] = {}
     for _, evs in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         for e in evs:
             if e.date >= since:
                 events.setdefault(e.key, e)
-    shown = read(_few_in_time(list(events.values())))
+    shown = _shown(list(events.values()), read, glossary)
     if not shown:
         return None
     items = [Item(e.summary, e.citation, event_span(e), prefix=f"{event_when(e, lang)}: ")

@@ -105,16 +105,23 @@ _FRONTED_HEAD = re.compile(
 def asked_head(question: str) -> str | None:
     """The noun a which/what question asks for ("which income tax article" -> "article",
     "Regulasi yang jadi acuan apa?" -> "regulasi"), lower-cased; None when it asks for
-    none."""
+    none ("What exactly did it loosen?")."""
     m = ASKS_HEAD.search(question)
     if m and (m.group(1) or m.group(2)):
-        return (m.group(1) or m.group(2)).lower()
+        head = (m.group(1) or m.group(2)).lower()
+        return None if ASKS_EXACT.fullmatch(head) else head
     fronted = _FRONTED_HEAD.search(question)
     if fronted and fronted.group(1)[1:].islower():  # a common noun, not "TikTok yang ..."
         return fronted.group(1).lower()
     if m and m.group(3).lower() not in _NOT_HEADS:
         return m.group(3).lower()
     return None
+
+
+#: "Exactly how many", "jumlah pasti", "apa aja persisnya", "which specific": the question
+#: insists on the precise figure or the items themselves.
+ASKS_EXACT = re.compile(r"\b(exact(ly)?|precise(ly)?|specific(ally)?|spesifik|pasti(nya)?|"
+                        r"persis(nya)?|tepatnya)\b", re.I)
 
 
 #: Words before a closing "apa" that are no noun ("saat ini apa", "itu apa").
@@ -137,7 +144,7 @@ INTENTS = ("stakeholder", "chronology", "whats_new", "relations", "sanctions", "
 
 #: "Saya jualan di ..., harus bagaimana?", "I sell on ..., what should I do?": the asker's own
 #: situation (a first person who sells, imports or runs a platform, asking what to do).
-_FIRST_PERSON = re.compile(r"\b(saya|aku|kami|gue|gua|i|i'm|we|we're|my|our)\b", re.I)
+FIRST_PERSON = re.compile(r"\b(saya|aku|kami|gue|gua|i|i'm|we|we're|my|our)\b", re.I)
 _ROLE = re.compile(r"\b(jual\w*|berjualan|sell|sells|selling|seller|penjual|pedagang|merchant|"
                    r"importir|importer|import|impor|platform|toko|shop|lapak|omzet|turnover|"
                    r"compliance|marketplace|lokapasar)\b", re.I)
@@ -149,6 +156,8 @@ _WHAT_TO_DO = re.compile(
 _CHRONOLOGY = re.compile(
     r"\b(kronologi\w*|timeline|chronolog\w*|sequence of events|perjalanan\w*|cerita\w*|"
     r"history of|sejarah\w*|trace|how did .{0,60}(come about|unfold|get here)|"
+    r"evolv\w*|evolution|walk (me|us) through|step by step|tahap demi tahap|"
+    r"(progres\w*|progress\w*|perkembangan\w*)\b.{0,40}\b(dari awal|from the (start|beginning))|"
     r"(what happened|apa (saja |aja )?yang terjadi)\b.{0,80}\b(since|between|sejak|antara|"
     r"sampai|hingga|until))\b", re.I)
 _WHATS_NEW = re.compile(
@@ -196,7 +205,8 @@ _OBLIGATIONS = re.compile(
 #: a definition is asked for.
 ASKS_DEFINITION = re.compile(
     r"(\bapa\s+(itu|yang\s+dimaksud)\b|\bdefin(e|es|ed|ition)\b|\bdefinisi|"
-    r"\bdidefinisikan\b|\bmaksud(nya)?\b|\barti(nya)?\b|\bwhat\s+(does|do)\b.*\bmean\b|"
+    r"\bdidefinisikan\b|\bmaksud(nya)?\s+(apa|gimana|bagaimana)\b|\bapa\s+maksud(nya)?\b|"
+    r"\barti(nya)?\b|\bwhat\s+(does|do)\b.*\bmean\b|"
     r"\bwhat\s+is\s+meant\b|\bitu\s+(sebenarnya\s+|sih\s+)?apa\b)", re.I)
 #: "What is Shop | Tokopedia?": a short "what is X?" asks what X is (as an intent only; as a
 #: hint for the sentence to quote it would take "what is the latest ..." for one).
@@ -215,7 +225,8 @@ def acronym_asked(question: str) -> str:
 
 #: "Status", "kondisi", "nasib": the question asks where a subject stands (the timeline can
 #: answer); "where does X stand", "sekarang gimana" say so in other words.
-ASKS_STATUS = re.compile(r"\b(status|kondisi|keadaan|nasib|situation|state|standing)\b", re.I)
+ASKS_STATUS = re.compile(r"\b((status|kondisi|keadaan|nasib)(nya)?|situation|state|standing)\b",
+                         re.I)
 _STATUS_PHRASES = re.compile(r"\b(where does .{0,40} stand|sekarang gimana|now\?)", re.I)
 
 
@@ -227,7 +238,10 @@ def intent_of(question: str, asks_status: bool = False, asks_yes_no: bool = Fals
     did X say"); one that asks for another name ("who chairs ...", not "who is affected") is
     unless it asks about relations, sanctions or impact."""
     q = question.strip()
-    if _FIRST_PERSON.search(q) and _ROLE.search(q) and _WHAT_TO_DO.search(q):
+    if (FIRST_PERSON.search(q) and _ROLE.search(q) and _WHAT_TO_DO.search(q)
+            and not _RELATIONS.search(q)):
+        # "Is X still the rule we should follow, or has it been replaced?" asks what
+        # replaced X, whoever asks it
         return "stakeholder"
     if _CHRONOLOGY.search(q):
         return "chronology"
