@@ -75,3 +75,13 @@ VAGUE = re.compile(
     r"under|up\s+to)\s+(Rp\.?\s?|US\$|\$)?\d[\d.,]*(\s*(%|persen|percent|ribu|juta|miliar|"
     r"thousand|million|billion))?", re.I)
 
+#: A deadline: a duration within which something must happen ("dalam 30 hari setelah
+#: putusan", "paling lambat 3 x 24 jam", "within 30 working days").
+_WITHIN = re.compile(r"\b(dalam(\s+waktu)?|within|paling\s+lambat|selambat-lambatnya|"
+                     r"no\s+later\s+than|at\s+the\s+latest)\b", re.I)
+
+
+def gives_deadline(text: str) -> bool:
+    """Whether ``text`` states a deadline (``_WITHIN`` a ``DURATION``)."""
+    return any(DURATION.search(text, m.end(), m.end() + 40) for m in _WITHIN.finditer(text))
+

@@ -264,3 +264,24 @@ def test_an_exact_question_is_not_answered_by_a_rough_figure_or_some_of_the_item
                     named).found
     # and "what exactly did it loosen?" asks for no noun
     assert _asked("What exactly did the May 2024 change loosen?").head == frozenset()
+
+
+def test_a_deadline_answers_when_something_must_be_done():
+    a = _answerer()
+    ps = [_p(1, "KPPU menjatuhkan denda Rp15 miliar kepada TikTok pada Senin (29/9/2025)."),
+          _p(2, "Putusan KPPU atas TikTok dibacakan di Jakarta. Denda harus disetor ke kas negara "
+                "dalam 30 hari setelah putusan berkekuatan hukum tetap.", score=0.85)]
+    ans = a.answer("Denda KPPU ke TikTok itu harus dibayar kapan?", ps)
+    assert ans.answer.startswith("Denda harus disetor ke kas negara dalam 30 hari"), ans.answer
+    # "when did it happen" is still answered by the day it happened
+    ans = a.answer("Kapan KPPU menjatuhkan denda ke TikTok?", ps)
+    assert ans.answer.startswith("KPPU menjatuhkan denda Rp15 miliar"), ans.answer
+    # how long a deadline runs, or how long after it, asks for a duration, not a deadline
+    assert not _asked("Berapa lama tenggat yang diberikan kepada platform?", "id").deadline
+    assert not _asked("Putusan keluar berapa lama setelah tenggat lewat?", "id").deadline
+    assert _asked("By when must a marketplace report a breach?").deadline
+    # a deadline alone answers "by when", not "when did"
+    only = ps[1:]
+    assert a.answer("Denda KPPU ke TikTok harus dibayar kapan?", only).found
+    assert not a.answer("Kapan KPPU menjatuhkan denda ke TikTok?", only).found
+

@@ -185,3 +185,12 @@ def test_what_the_asker_says_of_themselves_is_no_anchor():
     assert missing_anchors("Berapa pajak untuk omzet Rp300 juta?", ps, G) != []
     # "I'm" and "We're" open with a capital and name nobody
     assert anchors("I'm a seller on Zalora. What applies to me?", G) == [frozenset({"zalora"})]
+
+
+def test_a_share_measures_what_it_is_a_share_of_not_its_unit():
+    # "berapa persen saham": an answer's figure must come with "saham", not just "persen"
+    # ("PPh sebesar 0,5 persen" is no share of Tokopedia)
+    got = measured("Berapa persen saham Tokopedia yang dipegang GoTo?", G)
+    assert got and all("persen" not in g and "percent" not in g for g in got)
+    assert any("saham" in g for g in got)
+    assert measured("Berapa persen?", G) == []

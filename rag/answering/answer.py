@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from rag.config import Settings
 from rag.dates import format_date, recency
-from rag.figures import HAS_DATE, HAS_MONTH
+from rag.figures import HAS_DATE, HAS_MONTH, gives_deadline
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan
 from rag.text import detect_language, open_quote, terms
@@ -167,7 +167,10 @@ class ExtractiveAnswerer:
             # verbs vary too much ("how much did it pay" is answered by "agreed to buy ...
             # for"; "how many X" is checked by its X in ``Asked.holds_kind``).
             # A month without its year ("sejak Juli lalu") is a date, after the complete ones.
-            ranked.sort(key=lambda s: (-of_kind[id(s)], asked.date and not focused[id(s)],
+            # "Kapan harus dibayar?": a deadline before the date of the decision.
+            ranked.sort(key=lambda s: (-of_kind[id(s)],
+                                       asked.deadline and not gives_deadline(s.unreferenced),
+                                       asked.date and not focused[id(s)],
                                        _month_only(s) if asked.date else False))
             # "When will the revision be issued?": a date of its drafting does not answer it
             # when a source says, about more of what is asked, that nobody has said when.
@@ -273,7 +276,8 @@ class ExtractiveAnswerer:
                     else _kind_hint(s, asked, focused=False))
             # "signed in November" gives less of the date than "in November 2019"
             complete = not (asked.date and _month_only(s))
-            return (of_kind[id(s)], complete, hint, asked.says_head(s),
+            due = not asked.deadline or gives_deadline(s.unreferenced)  # "dalam 30 hari"
+            return (of_kind[id(s)], due, complete, hint, asked.says_head(s),
                     asked.predicate in says[id(s)],  # the verb asked about
                     sum(weight[i] for i in says[id(s)]), s.score)
 
@@ -298,7 +302,8 @@ def _kind_hint(s: Sentence, asked: Asked, focused: bool = True) -> float:
     definition, the telling asked about ("announced", "described ... as") (added to its
     score; it also ranks the lead)."""
     hint = 0.0
-    if asked.date and HAS_DATE.search(s.text):
+    if asked.date and (HAS_DATE.search(s.text)
+                       or (asked.deadline and gives_deadline(s.unreferenced))):
         hint += 0.15
     if asked.number and asked.answers_number(s):  # a year or a date is no count
         hint += 0.15

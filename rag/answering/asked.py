@@ -15,11 +15,13 @@ from functools import cached_property
 
 from rag.dates import MONTH_NAMES, WEEKDAY_NUMBERS
 from rag.figures import (DURATION, ELAPSED, HAS_CLOCK, HAS_DATE, HAS_DAY, HAS_MONTH, HAS_NUMBER,
-                         HAS_TIME, MONEY, NOT_QUANTITY, RATE, TIME_UNITS, VAGUE)
+                         HAS_TIME, MONEY, NOT_QUANTITY, RATE, TIME_UNITS, VAGUE,
+                         gives_deadline)
 from rag.regulations import find_references, strip_references
-from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEFINITION, ASKS_DURATION,
-                                   ASKS_EXACT, ASKS_MONEY, ASKS_NAME, ASKS_NUMBER, ASKS_REASON,
-                                   ASKS_SHARE, WHO_ROLE, acronym_asked, asked_head, asks_date)
+from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEADLINE, ASKS_DEFINITION,
+                                   ASKS_DURATION, ASKS_EXACT, ASKS_MONEY, ASKS_NAME, ASKS_NUMBER,
+                                   ASKS_REASON, ASKS_SHARE, WHO_ROLE, acronym_asked, asked_head,
+                                   asks_date)
 from rag.text import STOPWORDS, text_forms, word_forms, words
 
 from .grounding import GENERIC, TELLS, covers, focus_groups, measured
@@ -118,6 +120,7 @@ class Asked:
     acronym: str = ""  # "What is PMSE?", "OSS itu apa?": the abbreviation asked to spell out
     predicate: int = -1  # "apa yang dikeluhkan", "who collects": that verb's focus group
     exact: bool = False  # "exactly how many", "komoditas apa persisnya": no rough figure
+    deadline: bool = False  # "kapan harus dibayar": "dalam 30 hari" answers as a date does
 
     @classmethod
     def of(cls, question: str, language: str, glossary,
@@ -150,7 +153,8 @@ class Asked:
                    tells=frozenset(f for w in words(question) if w in TELLS
                                    for f in glossary.equivalents(w)),
                    acronym=acronym_asked(question),
-                   exact=bool(ASKS_EXACT.search(question)))
+                   exact=bool(ASKS_EXACT.search(question)),
+                   deadline=bool(ASKS_DEADLINE.search(question)))
 
     def _names(self, text: str) -> tuple[list[re.Match], list[int]]:
         """``text``'s words (``_WORD``) and the positions among them of what it names that
@@ -253,6 +257,7 @@ class Asked:
         dated = HAS_DAY if self.day else HAS_DATE
         timed = not self.date or any(dated.search(s.unreferenced)
                                      or (not self.day and HAS_MONTH.search(s.unreferenced))
+                                     or (self.deadline and gives_deadline(s.unreferenced))
                                      for s in sentences)
         if counted and timed:
             return 2

@@ -314,6 +314,8 @@ _MEASURED = re.compile(r"\b(?:how many|how long|berapa)(?:\s+(.*)|\W*$)", re.I)
 _NOT_MEASURED = frozenset("""kira-kira kira lama besar banyak jumlah total persisnya sebenarnya
     tepatnya nilai besaran angka amount value number""".split())
 _DURATION = frozenset({"lama", "long"})
+#: "berapa persen saham": the unit a share is given in, not what it is a share of.
+_UNITS = frozenset({"persen", "percent", "per", "cent", "pct", "%"})
 _MEASURED_BEFORE = re.compile(r"\b([^\W\d_]{4,})\s+$")
 #: "turun berapa", "naik berapa": before "berapa" a change is measured, not a thing named.
 _CHANGES = frozenset("""turun naik menurun meningkat bertambah berkurang anjlok melonjak merosot
@@ -343,7 +345,7 @@ def measured(question: str, glossary: Glossary) -> list[frozenset[str]]:
         low = tok.group(0).lower()
         if i == 0 and low in _DURATION:
             return []  # "berapa lama": any duration answers it
-        if low in _NOT_MEASURED and not out:
+        if (low in _NOT_MEASURED and not out) or low in _UNITS:
             continue
         if low in STOPWORDS or low in _NOT_ANCHORS or any(c.isdigit() for c in low):
             break

@@ -39,6 +39,14 @@ def asks_date(question: str) -> bool:
     return False
 
 
+#: "Kapan denda itu harus dibayar?", "by when", "how fast must it report": a deadline
+#: answers as well as a date ("dalam 30 hari setelah putusan").
+ASKS_DEADLINE = re.compile(
+    r"\b(kapan|when)\b[^?]{0,40}\b(harus|wajib|mesti|must|have to|has to|need to|needs to)\b|"
+    r"\b(harus|wajib|mesti)\b[^?]{0,40}\bkapan\b|"
+    r"\bby when\b|\bhow (fast|soon|quickly)\b|\bpaling lambat kapan\b", re.I)
+
+
 #: "Jam berapa", "what time": a clock time is asked for (a kind of date, not a number).
 ASKS_CLOCK = re.compile(r"\b((jam|pukul) berapa|what time|at what hour|"
                         r"what (was|is) the (\w+ )?time)\b", re.I)
@@ -174,7 +182,8 @@ _ASKS_WHEN = re.compile(r"^\W*(when|since when|on what date|what date)\b|\b(kapa
                         r"berapa|what date|which day|what year|tahun berapa)\b", re.I)
 _RELATIONS = re.compile(
     r"\b(replace[sd]?|replacing|replacement|supersede[sd]?|menggantikan|mengganti|pengganti|"
-    r"diganti(kan)?|gantinya|amend(s|ed|ment|ments|ing)?|diubah|mengubah|perubahan|"
+    r"diganti(kan)?|gantinya|gantiin|ngeganti\w*|ngganti\w*|amend(s|ed|ment|ments|ing)?|"
+    r"diubah|mengubah|ngubah|ngerubah|perubahan|"
     r"still in force|still valid|still apply|still the (rule|law|regulation)|masih berlaku|"
     r"tidak berlaku lagi|no longer in force|revoke[sd]?|dicabut|mencabut|relate[sd]? to|"
     r"relationship|hubungan\w*|kaitan\w*|berkaitan|bedanya|perbedaan|difference|implement(s|ing)"
@@ -190,7 +199,8 @@ _SANCTIONS = re.compile(
     r"enforce\w*|penegakan|break(s|ing)?|breach\w*|violat\w*|melanggar|pelanggar\w*|bandel|"
     r"non-?complian\w*|tidak patuh|what happens (to|if))\b", re.I)
 _IMPACT = re.compile(
-    r"\b(affect(s|ed|ing)?|impact\w*|dampak\w*|terdampak|berdampak|pengaruh\w*|kena|terkena|"
+    r"\b(affect(s|ed|ing)?|impact\w*|dampak\w*|terdampak|berdampak|pengaruh\w*|ngaruh\w*|"
+    r"imbas\w*|kena|terkena|"
     r"who (is|are|was|were) (hit|affected)|apply to|applies to|berlaku (untuk|bagi|buat)|"
     r"nasib\w*|consequences? for|akibat\w* (bagi|untuk|buat)|(change[sd]?|means?) for|"
     r"(artinya|berarti|berubah|perubahan)( apa)? (bagi|untuk|buat)|how did .{3,80}\bhit)\b", re.I)
