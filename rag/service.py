@@ -138,14 +138,14 @@ class PantauService:
         subjects = [r.id for r in regs] + self._players(qp.question)
         if qp.intent == "chronology":
             tls = [tl for tl in (self._line(s) for s in subjects[:2]) if tl is not None]
-            if not tls:
+            window, dated = find_window(qp.question), dated_sentences(passages)
+            if not tls and not window:  # "import rules during 2024": what the passages date
                 return None
             told = passage_events(passages, {tl.entity for tl in tls},
-                                  self.timelines.gazetteer.ids_in)
+                                  self.timelines.gazetteer.ids_in) if tls else list(dated)
             told += self._making_of([r for r in regs if r.id in subjects[:2]], tls)
-            return chronology_answer(tls, lang, qp.question, find_window(qp.question), told,
-                                     dated_sentences(passages), self.timelines.read,
-                                     self.retriever.glossary)
+            return chronology_answer(tls, lang, qp.question, window, told, dated,
+                                     self.timelines.read, self.retriever.glossary)
         if qp.intent == "whats_new":
             since = find_since(qp.question)
             if since is None:

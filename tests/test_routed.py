@@ -409,3 +409,14 @@ def test_a_bound_named_by_what_happened_is_placed_by_a_sentence_dating_it_itself
               _ev("2023-10-04", "stopped", "a:0"), _ev("2023-12-12", "resumed", "b:0")]
     ans = chronology_answer([_tl("zalora", events)], "id", "Kronologi Zalora sejak ditutup")
     assert "21 September" not in ans.answer and "4 Oktober 2023" in ans.answer
+
+
+def test_a_story_of_no_tracked_subject_is_what_its_passages_date_in_the_period_asked():
+    dated = [Event.of(_said(day, "", f"{day}:0", f"Something happened on {day}."))
+             for day in ("2023-11-02", "2024-03-10", "2024-05-17", "2025-01-07")]
+    ans = chronology_answer([], "en", "How did the import rules change during 2024?",
+                            window=(date(2024, 1, 1), date(2024, 12, 31)), told=dated,
+                            dated=dated)
+    assert ans.answer.splitlines()[0] == "Timeline as the sources tell it, oldest first:"
+    assert [ln.split(":")[0] for ln in ans.answer.splitlines()[1:]] == [
+        "- 10 March 2024", "- 17 May 2024"]

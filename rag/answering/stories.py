@@ -24,6 +24,10 @@ from .tracked import event_when
 
 _CHRONO_LEAD = {"id": "Kronologi {label} menurut sumber, dari yang terlama:",
                 "en": "Timeline of {label} as the sources tell it, oldest first:"}
+#: A story of no tracked subject ("how the import rules changed during 2024"): what the
+#: question's passages date within the period it names.
+_TOPIC_LEAD = {"id": "Kronologi menurut sumber, dari yang terlama:",
+               "en": "Timeline as the sources tell it, oldest first:"}
 
 
 def chronology_answer(lines: Sequence[Line], lang: str, question: str = "",
@@ -76,7 +80,8 @@ def chronology_answer(lines: Sequence[Line], lang: str, question: str = "",
     label = " / ".join(line.label for line in lines)
     items = [Item(e.summary, e.citation, event_span(e), prefix=f"{event_when(e, lang)}: ")
              for e in found]
-    return compose(_CHRONO_LEAD[lang].format(label=label), items, lang, "chronology")
+    lead = _CHRONO_LEAD[lang].format(label=label) if label else _TOPIC_LEAD[lang]
+    return compose(lead, items, lang, "chronology")
 
 
 #: How many events a story reads for each it shows: the retellings among them are left out.
