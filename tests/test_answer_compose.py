@@ -104,3 +104,20 @@ def test_a_now_answer_leads_with_what_is_asked_before_a_newer_source_saying_none
     _leads("Selain produk virtual, Bukalapak masih ngelola jaringan apa?",
            [_p(1, old, published="2025-01-08"),
             _p(2, new, published="2026-01-20", lang="en", score=0.85)], "Selain produk virtual")
+
+
+def test_a_sentence_announcing_items_runs_on_to_the_one_giving_them():
+    from answer_kit import passage
+    from rag.answering.sentences import passage_sentences, told_on
+
+    ps = [passage(1, "KPPU menjatuhkan denda Rp15 miliar kepada TikTok. Dalam pertimbangannya, "
+                     "majelis mencatat beberapa hal yang meringankan. TikTok mengakui "
+                     "keterlambatan dan bersikap kooperatif selama pemeriksaan. Putusan "
+                     "dibacakan di Jakarta pada Senin.")]
+    fine, announce, given, read_out = passage_sentences(ps)
+    got = told_on([fine, announce], ps)
+    assert got[0] is fine and got[1].text == announce.text + " " + given.text
+    assert (got[1].start, got[1].end) == (announce.start, given.end)
+    # the items chosen already, or a sentence that gives its items itself: as they are
+    assert told_on([announce, given], ps) == [announce, given]
+    assert told_on([read_out], ps) == [read_out]

@@ -285,3 +285,18 @@ def test_a_deadline_answers_when_something_must_be_done():
     assert a.answer("Denda KPPU ke TikTok harus dibayar kapan?", only).found
     assert not a.answer("Kapan KPPU menjatuhkan denda ke TikTok?", only).found
 
+
+
+def test_not_decided_yet_answers_a_yes_or_no_part_and_leads():
+    a = _answerer()
+    ps = [_p(1, "Kementerian Perdagangan tengah menyusun revisi Permendag 31/2023 untuk mengatur "
+                "biaya admin lokapasar. Namun, besaran batas atas biaya admin belum diputuskan "
+                "dan masih akan dibahas bersama pelaku usaha.", published="2026-01-14")]
+    # "how much is the cap?" alone: the sources do not say, and one says it is not known
+    alone = a.answer("Berapa batas biaya admin di revisi Permendag 31/2023?", ps)
+    assert not alone.found and "belum diputuskan" in alone.answer
+    # asked with "has it been issued yet?": "not decided yet" is the answer, then the draft
+    both = a.answer("Revisi Permendag 31/2023 soal biaya admin itu udah terbit belum? "
+                    "Batasnya berapa?", ps)
+    assert both.found and both.answer.startswith("Namun, besaran batas atas biaya admin belum")
+    assert "tengah menyusun revisi" in both.answer

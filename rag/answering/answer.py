@@ -21,7 +21,7 @@ from rag.config import Settings
 from rag.dates import format_date, recency
 from rag.figures import HAS_DATE, HAS_MONTH, gives_deadline
 from rag.retrieval.glossary import load_glossary
-from rag.retrieval.query import QueryPlan
+from rag.retrieval.query import QueryPlan, yes_no_part
 from rag.text import detect_language, open_quote, terms
 from rag.tracking.events import event_type, own_date
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
@@ -29,7 +29,7 @@ from rag.types import Answer, Citation, Conflict, RetrievedPassage
 from .asked import GIVES_REASON, UNDISCLOSED, Asked, attribution_only, spells_out
 from .gist import gist, same_gist
 from .grounding import anchors, anchors_reached, covers, missing_anchors, names_in
-from .sentences import Sentence, passage_sentences, whole_quotes
+from .sentences import Sentence, passage_sentences, told_on, whole_quotes
 
 NOT_FOUND = {
     "id": "Sumber yang tersedia tidak menjawab pertanyaan ini.",
@@ -90,9 +90,9 @@ class ExtractiveAnswerer:
         chosen, unknown = self._select(question, passages, asked, plan, wanted)
         if unknown is not None:
             return self.not_known(passages, lang, unknown)
-        if not chosen or not asked.holds_kind(chosen):
+        if not chosen or not (asked.holds_kind(chosen) or UNDISCLOSED.search(chosen[0].text)):
             return self.not_found(passages, lang)
-        chosen = whole_quotes(chosen, passages)
+        chosen = told_on(whole_quotes(chosen, passages), passages)
         markers: dict[int, int] = {}
         for s in chosen:
             markers.setdefault(s.passage, len(markers) + 1)
@@ -160,6 +160,7 @@ class ExtractiveAnswerer:
         focused = {id(s): asked.focused(s) for s in ranked}
         # 2: the kind asked (all of it, for "how big, and when?"); 1: part of it; 0: none
         of_kind = {id(s): asked.kinds_held([s]) for s in ranked}
+        pending = None  # a source's "not decided yet" that answers a yes/no part
         if asked.date or asked.number:
             # A "when"/"how much" question is answered by a sentence holding a date/number;
             # for "when", best one that also says what is asked ("when did it stop?" wants
@@ -179,7 +180,11 @@ class ExtractiveAnswerer:
             answering = ranked[0] if ranked and of_kind[id(ranked[0])] else None
             if unknown is not None and asked.coverage(unknown) > (
                     asked.coverage(answering) if answering else 0):
-                return [], unknown
+                if not yes_no_part(question):
+                    return [], unknown
+                # "Sudah terbit belum? Batasnya berapa?": "not decided yet" answers it; it
+                # leads what else the sources say
+                pending = unknown
             if (asked.number and answering is not None and asked.figure_of >= 2
                     and not any(of_kind[id(s)] and focused[id(s)] for s in ranked)):
                 # a figure, but of nothing the question asks about ("how many days after
@@ -253,7 +258,7 @@ class ExtractiveAnswerer:
             return (passages[s.passage].published or "", s.passage, s.start)
 
         if plan and plan.wants_chronology:
-            return sorted(chosen, key=told), None
+            return _first(pending, sorted(chosen, key=told), most), None
         # The lead, then the supporting sentences in the order their sources tell them. The
         # lead is the chosen sentence that holds the kind of fact asked, says the noun a
         # which/what question asks for ("which system": "... through the Online Single
@@ -286,14 +291,22 @@ class ExtractiveAnswerer:
             # ("Siapa Menteri Perdagangan saat ini?": the one naming a minister). A sentence
             # that says nothing asked does not lead on its source's date ("Bukalapak masih
             # ngelola jaringan apa?" is not answered by a newer roundup's line on TikTok).
-            return sorted(chosen, key=lambda s: (bool(says[id(s)]) or asked.says_head(s),
-                                                 _day(passages[s.passage]), like_answer(s)),
-                          reverse=True), None
+            return _first(pending, sorted(
+                chosen, key=lambda s: (bool(says[id(s)]) or asked.says_head(s),
+                                       _day(passages[s.passage]), like_answer(s)),
+                reverse=True), most), None
         pool = [s for s in chosen
                 if asked.name or asked.date or not attribution_only(s.text)] or chosen[:1]
         lead = max(pool, key=like_answer, default=None)
         rest = [s for s in chosen if s is not lead]
-        return ([lead] if lead else []) + sorted(rest, key=told), None
+        return _first(pending, ([lead] if lead else []) + sorted(rest, key=told), most), None
+
+
+def _first(lead: Sentence | None, chosen: list[Sentence], most: int) -> list[Sentence]:
+    """``chosen`` with ``lead`` (when there is one) first, at most ``most`` in all."""
+    if lead is None:
+        return chosen
+    return [lead] + [s for s in chosen if s is not lead][:most - 1]
 
 
 def _kind_hint(s: Sentence, asked: Asked, focused: bool = True) -> float:

@@ -2,6 +2,7 @@
 offsets, terms and stems, and quotations kept whole across sentence breaks."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -96,4 +97,35 @@ def whole_quotes(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
         at = inside[0] if inside else len(out)  # in the place of what it takes in
         out = [o for i, o in enumerate(out) if i not in inside]
         out.insert(min(at, len(out)), s)
+    return out
+
+
+#: A sentence that announces items and stops ("Majelis mencatat beberapa hal yang
+#: meringankan.", "The ministry gave three reasons."): its next sentence gives them.
+_ANNOUNCES = re.compile(
+    r"\b(beberapa|sejumlah|berbagai|several|a few|a number of|various|dua|tiga|empat|lima|"
+    r"two|three|four|five|\d+)\s+(?:[\w-]+\s+){0,2}?(hal|faktor|alasan|poin|catatan|syarat|"
+    r"langkah|pertimbangan|perubahan|ketentuan|things|factors|reasons|points|conditions|steps|"
+    r"considerations|grounds|changes|provisions)\b(\s+(yang|that|which)\s+[\w-]+){0,1}"
+    r"\s*[.:]?\s*$", re.I)
+
+
+def told_on(chosen: list[Sentence], passages: Sequence[RetrievedPassage]) -> list[Sentence]:
+    """``chosen`` with a sentence that only announces items (``_ANNOUNCES``) run on to the
+    next sentence of its passage, which gives them (unless that one is chosen already)."""
+    out = []
+    for s in chosen:
+        if _ANNOUNCES.search(s.text):
+            p = passages[s.passage]
+            spans = [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)]
+            at = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
+            if at is not None and at + 1 < len(spans) and not any(
+                    c.passage == s.passage and c.start >= spans[at + 1][0]
+                    and c.start < spans[at + 1][1] for c in chosen):
+                end = spans[at + 1][1]
+                text = p.text[s.start - p.start:end - p.start]
+                s = Sentence(passage=s.passage, start=s.start, end=end, text=text,
+                             terms=set(terms(text, s.language)), language=s.language,
+                             score=s.score)
+        out.append(s)
     return out

@@ -16,7 +16,7 @@ from datetime import date
 
 from rag.dates import MONTH_NAMES, find_period, format_date, parse_date
 from rag.regulations import find_references
-from rag.text import STOPWORDS, content_words, detect_language
+from rag.text import STOPWORDS, content_words, detect_language, sentence_spans
 from rag.types import Filters
 
 from .glossary import Glossary
@@ -219,6 +219,12 @@ def asks_yes_no(question: str) -> bool:
         return False
     return bool(_YES_NO_OPEN.match(question)
                 or (_YES_NO_WORDS.search(question) and not _WH.search(question)))
+
+
+def yes_no_part(question: str) -> bool:
+    """Whether one of ``question``'s sentences asks yes or no ("Revisinya udah terbit belum?
+    Batasnya berapa?")."""
+    return any(asks_yes_no(question[s:e]) for s, e in sentence_spans(question))
 
 
 def plan(question: str, glossary: Glossary, filters: Filters | None = None,
