@@ -302,9 +302,23 @@ _SINCE = re.compile(r"\b(?:since|sejak|from|mulai)\s+(?:(early|mid|late|awal|per
 def find_since(text: str) -> date | None:
     """The first day of the period a "what's new since ..." question starts from: a day or
     month it names ("sejak April 2024"), or a year, or part of one ("since mid-2025" ->
-    1 July 2025, "sejak awal 2025" -> 1 January 2025); None when it names none."""
+    1 June 2025, "sejak awal 2025" -> 1 January 2025, "since mid-May 2024" -> 11 May 2024,
+    "sejak akhir Januari 2025" -> 21 January 2025); None when it names none."""
     m = _SINCE.search(text)
     if m:
         return date(int(m[2]), _SINCE_PART.get((m[1] or "").lower(), 1), 1)
     period = find_period(text)
+    month = _MONTH_YEAR.search(text)
+    if period and month and period[0].day == 1 and period[1].day > 1:
+        # "since mid-May 2024", "sejak akhir Januari": the month's middle or last third
+        part = _MONTH_PART.search(text[:month.start()])
+        if part:
+            return period[0].replace(day=_MONTH_PART_DAY[part[1].lower()])
     return period[0] if period else None
+
+
+#: A part of a month before its name, and the day it starts on.
+_MONTH_PART = re.compile(r"\b(early|mid|late|awal|pertengahan|tengah|akhir)[\s-]+(?:bulan\s+)?$",
+                         re.I)
+_MONTH_PART_DAY = {"early": 1, "awal": 1, "mid": 11, "pertengahan": 11, "tengah": 11,
+                   "late": 21, "akhir": 21}

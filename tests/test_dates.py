@@ -50,6 +50,10 @@ def test_find_since_reads_where_a_period_starts():
     assert find_since("Kabar baru sejak pertengahan 2024?") == date(2024, 6, 1)
     assert find_since("Anything new since late 2023?") == date(2023, 10, 1)
     assert find_since("Ada update sejak April 2024?") == date(2024, 4, 1)
+    # and of a month: its middle third from the 11th, its last from the 21st
+    assert find_since("Anything new since mid-May 2024?") == date(2024, 5, 11)
+    assert find_since("Ada kabar sejak akhir Januari 2025?") == date(2025, 1, 21)
+    assert find_since("Since early March 2024, what changed?") == date(2024, 3, 1)
     assert find_since("Anything new since then?") is None
 
 

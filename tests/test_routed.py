@@ -420,3 +420,16 @@ def test_a_story_of_no_tracked_subject_is_what_its_passages_date_in_the_period_a
     assert ans.answer.splitlines()[0] == "Timeline as the sources tell it, oldest first:"
     assert [ln.split(":")[0] for ln in ans.answer.splitlines()[1:]] == [
         "- 10 March 2024", "- 17 May 2024"]
+
+
+def test_a_regulation_comes_into_force_once_a_retrospective_is_no_new_entry_into_force():
+    from rag.tracking.timeline import _drop_retellings
+
+    events = [_ev("2023-09-26", "in_force", "a:0"), _ev("2023-09-27", "in_force", "b:0"),
+              # "took effect on Sept. 26", read in a piece a year on as 26 September 2024
+              _ev("2024-09-26", "in_force", "c:0"), _ev("2024-09-26", "revised", "d:0")]
+    kept = _drop_retellings(_tl("permendag-12-2023", events).events)
+    assert [(e.date, e.type) for e in kept] == [
+        ("2023-09-26", "in_force"), ("2023-09-27", "in_force"), ("2024-09-26", "revised")]
+    # a player's events of those kinds are not limited so
+    assert len(_drop_retellings(_tl("zalora", events).events)) == 4

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import NamedTuple
 
 from pydantic import BaseModel
@@ -397,11 +399,27 @@ def _within(events: list[Event], since: str | None, until: str | None) -> list[E
 _PRECISION = {"text-month": 7, "text-year": 4}
 
 
+#: A regulation's id ("permendag-31-2023"), and what happens to one regulation only once:
+#: it is issued, it comes into force (a change is another regulation).
+_REGULATION_ID = re.compile(r"^[a-z]+-\d+-(?:19|20)\d\d$")
+_ONCE = frozenset({"enacted", "in_force"})
+#: Days after a regulation's first dated issue or entry into force within which a report of
+#: it is the same happening (later ones retell it: "took effect on Sept. 26", a year on).
+_ONCE_DAYS = 31
+
+
 def _drop_retellings(events: list[Event]) -> list[Event]:
     """Drop what retells an event instead of adding one: an article-dated event of a type
-    the text already dated earlier ("two years after TikTok Shop was shut ..."), and a
-    month-precision event ("pada Oktober 2023") when that month has the same type to the day.
+    the text already dated earlier ("two years after TikTok Shop was shut ..."), a
+    month-precision event ("pada Oktober 2023") when that month has the same type to the day,
+    and a regulation's issue or entry into force told again after the first its text dates.
     """
+    first: dict[str, str] = {}
+    for e in events:  # oldest first
+        if _REGULATION_ID.match(e.subject) and e.type in _ONCE and e.date_source == "text":
+            first.setdefault(e.type, e.date[:10])
+    events = [e for e in events
+              if e.type not in first or _days_between(first[e.type], e.date) <= _ONCE_DAYS]
     dated: dict[str, list[str]] = {}
     days = {(e.type, e.date[:7]) for e in events if e.date_source in ("text", "relative")}
     for e in events:
@@ -415,6 +433,10 @@ def _drop_retellings(events: list[Event]) -> list[Event]:
             and not (e.date_source == "text-month" and (e.type, e.date[:7]) in days)
             and not (e.date_source == "text-year" and any(t == e.type and d.startswith(e.date[:4])
                                                           for t, d in days))]
+
+
+def _days_between(a: str, b: str) -> int:
+    return (date.fromisoformat(b[:10]) - date.fromisoformat(a[:10])).days
 
 
 TYPE_LABELS = {
