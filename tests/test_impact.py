@@ -66,6 +66,20 @@ def test_a_regulation_s_rules_are_its_own_not_another_s_or_someone_s_claim():
     assert not impact_of("permendag-5-2020", [old]).obligations
 
 
+def test_who_a_regulation_affects_is_not_read_from_sentences_about_another():
+    from rag.tracking.impact import impact_of
+    text = ("Lewat PMK 9/2025, platform wajib memungut pajak 0,5 persen dari pedagang. "
+            "Pedagang beromzet kecil cukup menyampaikan surat pernyataan kepada platform. "
+            "Kemendag juga menyusun revisi Permendag 12/2024 untuk mengatur biaya admin "
+            "yang dipungut platform dari penjual.")
+    said = [s.text for g in impact_of("pmk-9-2025", [_passage(text)]).stakeholders
+            for s in g.statements]
+    assert said and not any("Permendag 12/2024" in t for t in said)
+    # the other regulation's own list has it
+    other = impact_of("permendag-12-2024", [_passage(text)]).stakeholders
+    assert any("Permendag 12/2024" in s.text for g in other for s in g.statements)
+
+
 def test_a_statement_runs_on_into_the_sentence_that_goes_on_with_it():
     from rag.tracking.impact import impact_of
     text = ("PMK 9/2025 mewajibkan lokapasar memungut pajak dari pedagang. "

@@ -245,6 +245,9 @@ def impact_of(reg_id: str, passages: list[RetrievedPassage],
                 current = subject_of(sentence, successors)
             if not (cites or own):
                 continue
+            if refs and reg_id not in refs and not any(successors.get(r) == reg_id
+                                                       for r in refs):
+                continue  # it speaks of the other regulations it names, whoever it affects
             kind = statement_kind(sentence)
             key = re.sub(r"\W+", " ", sentence.lower()).strip() if kind else ""
             if kind is None or key in seen:
