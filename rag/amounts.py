@@ -74,8 +74,8 @@ _ABOVE = re.compile(r"\b(?:di atas|above|over|more than|lebih dari|minimal|palin
 
 
 def ranges(text: str) -> list[Range]:
-    """The ranges of money ``text`` states: "between A and B" / "antara A hingga B", "di
-    bawah A" / "below A", "di atas A" / "at least A"."""
+    """The ranges of money ``text`` states: "between A and B" / "antara A hingga B" / "di
+    atas A sampai B", "di bawah A" / "below A", "di atas A" / "at least A"."""
     found = amounts(text)
     out: list[Range] = []
     used: set[int] = set()
@@ -84,7 +84,9 @@ def ranges(text: str) -> list[Range]:
             continue
         before = text[max(0, (found[i - 1].end if i else 0)):a.start]
         nxt = found[i + 1] if i + 1 < len(found) else None
-        if (nxt is not None and nxt.currency == a.currency and _BETWEEN.search(before)
+        # "antara A hingga B", and "di atas A sampai B" / "above A up to B": one range
+        if (nxt is not None and nxt.currency == a.currency
+                and (_BETWEEN.search(before) or _ABOVE.search(before))
                 and _JOIN.match(text[a.end:nxt.start])):
             out.append(Range(a.value, nxt.value, a.currency))
             used.add(i + 1)
@@ -107,11 +109,17 @@ def situation(question: str) -> list[Range]:
     if said:
         return [Range(lo * (1 + _EDGE) if lo > 0 else lo, hi * (1 - _EDGE), cur)
                 for lo, hi, cur in said]
-    return [Range(a.value, a.value, a.currency) for a in amounts(question)]
+    found = [Range(a.value, a.value, a.currency) for a in amounts(question)]
+    if found:
+        return found
+    # "omzet setahun sekitar 300 juta": a scaled sum without its currency is in whatever
+    # currency the rules give theirs ("" meets any)
+    return [Range(v, v, "") for m in AMOUNT.finditer(question) if m["scale"]
+            and (v := (_number(m["num"], True) or 0) * _SCALES[m["scale"].lower()]) > 0]
 
 
 def fits(statement: str, asker: list[Range]) -> bool:
     """Whether a range ``statement`` states meets the asker's situation (``situation``)."""
     return bool(asker) and any(
-        r.currency == a.currency and max(r.low, a.low) <= min(r.high, a.high)
+        (r.currency == a.currency or not a.currency) and max(r.low, a.low) <= min(r.high, a.high)
         for r in ranges(statement) for a in asker)

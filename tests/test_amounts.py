@@ -51,3 +51,13 @@ def test_an_asker_s_own_range_meets_a_rule_inside_its_bounds_only():
     assert fits("Sellers with a turnover of more than Rp4.8 billion pay the normal rate.", above)
     assert fits("The levy applies to a turnover between Rp500 million and Rp4.8 billion.",
                 situation("Omzet saya di atas Rp1 miliar, kena?"))
+
+
+def test_above_a_up_to_b_is_one_range_and_a_sum_without_its_currency_is_the_askers():
+    assert ranges("Pungutan berlaku bagi omzet di atas Rp500 juta sampai Rp4,8 miliar.") == [
+        Range(5e8, 4.8e9, "idr")]
+    # "omzet setahun sekitar 300 juta": rupiah by what the rules say, not by its own sign
+    asker = situation("Omzet setahun saya sekitar 300 juta, kena pajak nggak?")
+    assert asker and fits("Pedagang dengan omzet paling banyak Rp500 juta tidak dipungut.", asker)
+    assert not fits("Pungutan berlaku bagi omzet di atas Rp500 juta sampai Rp4,8 miliar.", asker)
+    assert situation("Ada 450 karyawan yang kena PHK?") == []  # a count is no sum

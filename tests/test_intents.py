@@ -66,6 +66,11 @@ from rag.retrieval.query import plan
     # "yang mereka maksud": a clause, not "what is meant by"
     ("Aturan yang mereka maksud itu masih PP 5/2021 atau sudah diganti?", "relations"),
     ("Ongkir di situ maksudnya apa ya?", "definition"),
+    # the asker's own situation, in other words
+    ("Most of my sales were on Zalora. What am I supposed to do now?", "stakeholder"),
+    ("Saya importir kain, barang saya tertahan. Ada jalan keluar dari pemerintah?",
+     "stakeholder"),
+    ("Omzet saya 300 juta setahun, saya bakal dipotong pajak juga nggak?", "stakeholder"),
     # the asker's own framing does not hide what is asked: which rule replaced which
     ("Is PP 5/2021 still the rule we should follow for our marketplace, or was it replaced?",
      "relations"),

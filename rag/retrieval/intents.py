@@ -153,14 +153,17 @@ INTENTS = ("stakeholder", "chronology", "whats_new", "relations", "sanctions", "
 #: "Saya jualan di ..., harus bagaimana?", "I sell on ..., what should I do?": the asker's own
 #: situation (a first person who sells, imports or runs a platform, asking what to do).
 FIRST_PERSON = re.compile(r"\b(saya|aku|kami|gue|gua|i|i'm|we|we're|my|our)\b", re.I)
-_ROLE = re.compile(r"\b(jual\w*|berjualan|sell|sells|selling|seller|penjual|pedagang|merchant|"
+_ROLE = re.compile(r"\b(jual\w*|berjualan|sell|sells|selling|seller|sales|penjual|pedagang|"
+                   r"merchant|"
                    r"importir|importer|import|impor|platform|toko|shop|lapak|omzet|turnover|"
                    r"compliance|marketplace|lokapasar)\b", re.I)
 _WHAT_TO_DO = re.compile(
     r"\b(harus|perlu|sebaiknya|wajib|gimana|bagaimana|ngapain|should|must|need to|have to|"
     r"what (do|should|must|can) (i|we)|what applies|apa yang berlaku|berlaku (buat|untuk|bagi) "
     r"(saya|aku|kami)|(buat|untuk|bagi) (saya|aku|kami|gue)|(apply|applies) to (me|us)|"
-    r"affects? (me|us)|for (me|us)|kena .{0,40}(nggak|gak|tidak|enggak))\b", re.I)
+    r"affects? (me|us)|for (me|us)|(kena|dipotong|dipungut|dikenai) .{0,40}(nggak|gak|tidak|"
+    r"enggak)|(am i|are we) supposed to|jalan keluar|solusi\w*|way out|"
+    r"what can (i|we) do|apa yang bisa (saya|kami|aku) (lakukan|lakuin))\b", re.I)
 _CHRONOLOGY = re.compile(
     r"\b(kronologi\w*|timeline|chronolog\w*|sequence of events|perjalanan\w*|cerita\w*|"
     r"history of|sejarah\w*|trace|how did .{0,60}(come about|unfold|get here)|"
