@@ -216,6 +216,11 @@ def recency(published: list[str | None]) -> list[float] | None:
     return [((middle if t is None else t) - lo) / (hi - lo) for t in ts]
 
 
+def days_between(a: str, b: str) -> int:
+    """Days from the ISO date ``a`` to the ISO date ``b`` (date-times count by their day)."""
+    return (date.fromisoformat(b[:10]) - date.fromisoformat(a[:10])).days
+
+
 def iso_to_day(value: str | None) -> int | None:
     """YYYYMMDD of an ISO date or date-time, in the article's own time zone."""
     dt = _parse_iso(value)

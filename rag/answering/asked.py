@@ -267,11 +267,9 @@ class Asked:
         """Whether ``s``, which says the noun asked for, says it other than as a rough
         quantity of it ("sejumlah komoditas", "several product groups"): where an exact
         question may find its items."""
-        rough = [m.end() for m in VAGUE.finditer(s.low)]
-        return not rough or any(
-            not any(0 <= i - r <= 20 for r in rough)
-            for f in self.head for i in (m.start() for m in re.finditer(
-                rf"\b{re.escape(f)}", s.low)))
+        rough = [m.end() for m in VAGUE.finditer(s.low)]  # where each rough quantity ends
+        said = [m.start() for f in self.head for m in re.finditer(rf"\b{re.escape(f)}", s.low)]
+        return not rough or any(not any(0 <= at - r <= 20 for r in rough) for at in said)
 
     def answers_number(self, s: Sentence) -> bool:
         """Whether ``s`` holds a number that can answer a "how much / how many" question.

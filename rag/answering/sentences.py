@@ -62,6 +62,13 @@ def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
     return out
 
 
+def _where(s: Sentence, p: RetrievedPassage) -> tuple[list[tuple[int, int]], int | None]:
+    """The article spans of the sentences of ``s``'s passage ``p``, and which one ``s``
+    starts in."""
+    spans = [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)]
+    return spans, next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
+
+
 def whole_quotes(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
                  most: int = 3) -> list[Sentence]:
     """``chosen`` with each quotation kept whole: a sentence that opens a quote runs on to
@@ -72,8 +79,7 @@ def whole_quotes(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
         way = open_quote(s.text)
         if way:
             p = passages[s.passage]
-            spans = [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)]
-            at = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
+            spans, at = _where(s, p)
             if at is not None:
                 lo = hi = at
                 text = s.text
@@ -117,8 +123,7 @@ def told_on(chosen: list[Sentence], passages: Sequence[RetrievedPassage]) -> lis
     for s in chosen:
         if _ANNOUNCES.search(s.text):
             p = passages[s.passage]
-            spans = [(p.start + a, p.start + b) for a, b in sentence_spans(p.text)]
-            at = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
+            spans, at = _where(s, p)
             if at is not None and at + 1 < len(spans) and not any(
                     c.passage == s.passage and c.start >= spans[at + 1][0]
                     and c.start < spans[at + 1][1] for c in chosen):

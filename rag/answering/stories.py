@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from rag.amounts import amounts
-from rag.dates import STRETCH_CLOSES, STRETCH_OPENS, format_date
+from rag.dates import STRETCH_CLOSES, STRETCH_OPENS, days_between, format_date
 from rag.regulations import strip_references
 from rag.retrieval.glossary import Glossary
 from rag.text import terms
@@ -176,7 +176,7 @@ def _same_time(a: TimelineEvent, b: TimelineEvent) -> bool:
             return x.date[:7] == y.date[:7]
         if x.date_source == "text-year":
             return x.date[:4] == y.date[:4]
-    return abs(_days(a.date, b.date)) <= RETELLING_DAYS
+    return abs(days_between(a.date, b.date)) <= RETELLING_DAYS
 
 
 def _same_fact(a: tuple[set[str], set[str]], b: tuple[set[str], set[str]],
@@ -264,7 +264,8 @@ def _one_per_day(events: list[Event], own: Callable[[Event], bool] = lambda e: T
     out: list[Event] = []
     for e in by_day.values():
         if e.date_source == "article" and any(
-                k.type == e.type and 0 < _days(k.date, e.date) <= RETELLING_DAYS for k in out):
+                k.type == e.type and 0 < days_between(k.date, e.date) <= RETELLING_DAYS
+                for k in out):
             continue
         out.append(e)
     return out
@@ -278,8 +279,6 @@ def _stands_alone(e: Event) -> tuple[bool, bool, bool]:
     return e.date_source != "article", e.whole, e.names_rule
 
 
-def _days(a: str, b: str) -> int:
-    return (date.fromisoformat(b[:10]) - date.fromisoformat(a[:10])).days
 
 
 # -- what's new ---------------------------------------------------------------------------------

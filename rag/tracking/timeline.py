@@ -13,11 +13,11 @@ import hashlib
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import NamedTuple
 
 from pydantic import BaseModel
 
+from rag.dates import days_between
 from rag.regulations import find_references
 from rag.store.perarticle import PerArticle
 from rag.store.store import PantauStore
@@ -419,7 +419,7 @@ def _drop_retellings(events: list[Event]) -> list[Event]:
         if _REGULATION_ID.match(e.subject) and e.type in _ONCE and e.date_source == "text":
             first.setdefault(e.type, e.date[:10])
     events = [e for e in events
-              if e.type not in first or _days_between(first[e.type], e.date) <= _ONCE_DAYS]
+              if e.type not in first or days_between(first[e.type], e.date) <= _ONCE_DAYS]
     dated: dict[str, list[str]] = {}
     days = {(e.type, e.date[:7]) for e in events if e.date_source in ("text", "relative")}
     for e in events:
@@ -433,10 +433,6 @@ def _drop_retellings(events: list[Event]) -> list[Event]:
             and not (e.date_source == "text-month" and (e.type, e.date[:7]) in days)
             and not (e.date_source == "text-year" and any(t == e.type and d.startswith(e.date[:4])
                                                           for t, d in days))]
-
-
-def _days_between(a: str, b: str) -> int:
-    return (date.fromisoformat(b[:10]) - date.fromisoformat(a[:10])).days
 
 
 TYPE_LABELS = {
