@@ -49,13 +49,16 @@ def _number(text: str, scaled: bool) -> float | None:
         return None
 
 
-def amounts(text: str) -> list[Amount]:
-    """The amounts of money in ``text``: a number with a currency before or after it."""
+def amounts(text: str, unsigned: bool = False) -> list[Amount]:
+    """The amounts of money in ``text``: a number with a currency before or after it; with
+    ``unsigned``, also a scaled sum without one ("omzet 300 juta"; its currency "")."""
     out = []
     for m in AMOUNT.finditer(text):
         sign = (m["pre"] or m["post"] or "").lower().rstrip(".").split()[0] if (
             m["pre"] or m["post"]) else ""
         currency = _CURRENCIES.get(sign)
+        if currency is None and unsigned and not sign and m["scale"]:
+            currency = ""
         if currency is None:
             continue
         scale = _SCALES.get((m["scale"] or "").lower(), 1.0)
@@ -109,13 +112,10 @@ def situation(question: str) -> list[Range]:
     if said:
         return [Range(lo * (1 + _EDGE) if lo > 0 else lo, hi * (1 - _EDGE), cur)
                 for lo, hi, cur in said]
-    found = [Range(a.value, a.value, a.currency) for a in amounts(question)]
-    if found:
-        return found
     # "omzet setahun sekitar 300 juta": a scaled sum without its currency is in whatever
     # currency the rules give theirs ("" meets any)
-    return [Range(v, v, "") for m in AMOUNT.finditer(question) if m["scale"]
-            and (v := (_number(m["num"], True) or 0) * _SCALES[m["scale"].lower()]) > 0]
+    return [Range(a.value, a.value, a.currency)
+            for a in amounts(question) or amounts(question, unsigned=True)]
 
 
 def fits(statement: str, asker: list[Range]) -> bool:

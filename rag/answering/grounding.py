@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.amounts import AMOUNT
+from rag.amounts import amounts
 from rag.dates import MONTH_NAMES
 from rag.regulations import find_references, reference_ids
 from rag.retrieval.glossary import Glossary
@@ -113,12 +113,9 @@ def anchors(question: str, glossary: Glossary,
 def own_amounts(question: str) -> list[tuple[int, int]]:
     """The spans of the amounts of money (a scale or a currency written) that the asker
     says of themselves: in a sentence of the question in the first person."""
-    out = []
-    for s, e in sentence_spans(question):
-        if FIRST_PERSON.search(question[s:e]):
-            out += [(s + m.start(), s + m.end()) for m in AMOUNT.finditer(question[s:e])
-                    if m["pre"] or m["scale"] or m["post"]]
-    return out
+    return [(s + a.start, s + a.end) for s, e in sentence_spans(question)
+            if FIRST_PERSON.search(question[s:e])
+            for a in amounts(question[s:e], unsigned=True)]
 
 
 def _covered(anchor: frozenset[str], text: str, text_words: set[str], numbers: set[str],

@@ -116,8 +116,6 @@ class PerArticle:
 
     def restore(self, state: tuple) -> None:
         items, by_key, view, *kept = state
-        if not isinstance(items, ArticleItems):
-            items = ArticleItems(changes=dict(items))
         derived = (self.reuse(view, kept[0]) if kept and kept[0] is not None
                    else self.derive(view, view.keys(), None))
         with self._lock:
