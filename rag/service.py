@@ -37,7 +37,7 @@ from rag.tracking.updates import Updates, collect_updates
 
 from .config import Settings
 from .dates import find_since, find_window
-from .regulations import find_references
+from .regulations import find_references, reference_ids
 from .types import Answer, Article, ArticleInfo, Filters, Passage, RetrievedPassage
 
 log = logging.getLogger("pantau.service")
@@ -108,9 +108,11 @@ class PantauService:
 
         A routed answer (impact, rules, relations, chronology) is followed by what the
         passages' best sentences add (not "what's new since": retrieval does not keep to the
-        date). In LLM mode the model writes it, given the routed answer's statements as
-        numbered, cited facts; the routed answer stands when the model's does not."""
-        if tracked is not None and tracked.intent in ("status", "whats_new"):
+        date); a status only by newer ones (where it stands, told as no event). In LLM mode
+        the model writes it, given the routed answer's statements as numbered, cited facts;
+        the routed answer stands when the model's does not."""
+        if tracked is not None and (tracked.intent == "whats_new" or (
+                tracked.intent == "status" and isinstance(self.answerer, LLMAnswerer))):
             return _with_intent(tracked, qp.intent)
         if tracked is not None and isinstance(self.answerer, LLMAnswerer):
             shown, facts = as_context(tracked)
@@ -121,7 +123,8 @@ class PantauService:
             answer = written if written.found and written.mode == self.answerer.mode else tracked
             return _with_intent(answer, qp.intent)
         said = self.answerer.answer(qp.question, passages, qp.language, plan=qp)
-        return _with_intent(said if tracked is None else with_passages(tracked, said), qp.intent)
+        return _with_intent(said if tracked is None else with_passages(
+            tracked, said, newer=tracked.intent == "status"), qp.intent)
 
     def _tracked_answer(self, qp, passages: Sequence[RetrievedPassage] = ()) -> Answer | None:
         """The answer from the structured layer when the question's intent has one and the
@@ -132,9 +135,7 @@ class PantauService:
         if answer is not None:
             return answer
         lang = qp.language if qp.language in ("id", "en") else "en"
-        regs = [rec for rec in (self.registry.get(r.id) for r in find_references(qp.question))
-                if rec is not None]
-        regs = list({r.id: r for r in regs}.values())
+        regs = [r for r in map(self.registry.get, reference_ids(qp.question)) if r is not None]
         subjects = [r.id for r in regs] + self._players(qp.question)
         if qp.intent == "chronology":
             tls = [tl for tl in (self._line(s) for s in subjects[:2]) if tl is not None]
@@ -297,8 +298,7 @@ class PantauService:
         yes_no = qp.asks_yes_no and asked_event_type(qp.question)
         if not (qp.asks_status or yes_no):
             return None
-        refs = find_references(qp.question)
-        subjects = [r.id for r in refs] + self._players(qp.question)
+        subjects = reference_ids(qp.question) + self._players(qp.question)
         if not subjects:
             return None
         until = qp.filters.until.isoformat()[:10] if qp.filters.until else None

@@ -426,3 +426,31 @@ def test_a_sentence_has_a_cue_exactly_when_some_event_type_matches_it():
                  "Harga cabai naik di pasar.", "The firm Laid Off staff", "Stopwatch sales rose",
                  "KPPU Menjatuhkan Sanksi", "İstanbul trip announced"):
         assert has_cue(text) == any(rx.search(text) for rx in _CUES.values()), text
+
+
+def test_a_status_answer_adds_what_newer_reporting_says(tmp_path):
+    """The timeline's newest event dates a status; a newer report on the subject that tells
+    no event (where it stands now, in other words) follows it, and dates the answer."""
+    from conftest import make_settings
+    import json
+    records = [
+        {"title": "TikTok Shop berhenti", "url": "https://a.example/1",
+         "published": "2023-10-04T10:00:00+07:00", "outlet": "A", "language": "id",
+         "text": "TikTok Shop berhenti melayani transaksi di Indonesia pada Rabu (4/10/2023) "
+                 "pukul 17.00 WIB. Penjual memindahkan toko mereka ke lokapasar lain."},
+        {"title": "Rangkuman layanan belanja TikTok", "url": "https://b.example/2",
+         "published": "2026-01-21T10:00:00+07:00", "outlet": "B", "language": "id",
+         "text": "Layanan belanja TikTok Shop kini dijalankan bersama Tokopedia dan dinilai "
+                 "patuh pada aturan perdagangan elektronik. Pembeli masih menyebutnya TikTok "
+                 "Shop."},
+    ]
+    f = tmp_path / "news.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    # (the fake embedder's similarities are low: relevance is not what is tested here)
+    service = PantauService.from_settings(make_settings(tmp_path, min_relevance=0.0))
+    ingest_paths(service, [f])
+    ans = service.ask("Bagaimana status TikTok Shop sekarang?")
+    head, _, more = ans.answer.partition("\n\nDari pemberitaan terkait: ")
+    assert ans.mode == "tracker" and head.startswith("Per 4 Oktober 2023"), ans.answer
+    assert "patuh" in more and ans.as_of == "2026-01-21", ans.answer
+    assert [c.marker for c in ans.citations] == [1, 2]

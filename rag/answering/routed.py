@@ -116,11 +116,13 @@ _ALSO = {"id": "Dari pemberitaan terkait: ", "en": "From related reporting: "}
 _MARK = re.compile(r"\[(\d+)\]")
 
 
-def with_passages(routed: Answer, extra: Answer) -> Answer:
+def with_passages(routed: Answer, extra: Answer, newer: bool = False) -> Answer:
     """``routed`` followed by what the ordinary retrieval answer ``extra`` adds: those of its
     answer sentences (not its footer) that the bullets do not already say, with their
-    markers renumbered after ``routed``'s (a passage cited by both keeps one marker)."""
-    if not extra.found or not extra.citations:
+    markers renumbered after ``routed``'s (a passage cited by both keeps one marker). With
+    ``newer`` (a status), only when ``extra``'s sources are newer than ``routed``'s."""
+    if not extra.found or not extra.citations or newer and not (
+            extra.as_of and routed.as_of and extra.as_of > routed.as_of):
         return routed
     body = extra.answer.split("\n\n", 1)[0]
     # Its sentences, each with its marker(s), less those the bullets already say.
