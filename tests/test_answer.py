@@ -155,6 +155,11 @@ def test_when_did_x_announce_leads_with_the_sentence_that_reports_the_announceme
             "The company announced the change in January 2025.")
     q = "When did Bukalapak announce it would stop selling physical goods?"
     _leads(q, [_p(1, text, lang="en")], "The company announced")
+    # asked in spoken Indonesian ("ngumumin"), the report of the announcing still leads
+    text = ("Bukalapak akan menghentikan penjualan barang fisik di lokapasar "
+            "miliknya pada 2025. Perusahaan mengumumkan rencana itu pada Selasa (7/1/2025).")
+    _leads("Kapan Bukalapak ngumumin stop jualan barang fisik?", [_p(1, text)],
+           "Perusahaan mengumumkan")
 
 
 def test_how_does_x_relate_to_y_is_answered_by_what_ties_them():

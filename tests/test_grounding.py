@@ -194,3 +194,10 @@ def test_a_share_measures_what_it_is_a_share_of_not_its_unit():
     assert got and all("persen" not in g and "percent" not in g for g in got)
     assert any("saham" in g for g in got)
     assert measured("Berapa persen?", G) == []
+
+
+def test_a_name_written_as_its_web_address_says_the_name():
+    ps = [_p("PT Bukalapak.com Tbk akan menghentikan penjualan barang fisik pada 2025.")]
+    assert missing_anchors("Kapan Bukalapak berhenti jual barang fisik?", ps, G) == []
+    # (a name the passage does not write stays missing)
+    assert missing_anchors("Kapan Tokopedia berhenti jual barang fisik?", ps, G) != []

@@ -24,7 +24,7 @@ from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEADLINE, ASKS_DEF
                                    asks_date)
 from rag.text import STOPWORDS, text_forms, word_forms, words
 
-from .grounding import GENERIC, TELLS, covers, focus_groups, measured
+from .grounding import GENERIC, covers, focus_groups, measured, tells
 from .sentences import Sentence
 
 #: A sentence that gives a cause or purpose ("because", "a direct result of", "menyusul",
@@ -150,7 +150,7 @@ class Asked:
                    known=text_forms(question),
                    head=_head(question, glossary),
                    own_refs=frozenset(r.id for r in find_references(question)),
-                   tells=frozenset(f for w in words(question) if w in TELLS
+                   tells=frozenset(f for w in words(question) if tells(w)
                                    for f in glossary.equivalents(w)),
                    acronym=acronym_asked(question),
                    exact=bool(ASKS_EXACT.search(question)),

@@ -148,6 +148,10 @@ _CURRENCY_SIGNS = ((re.compile(r"(?:US|A|S)?\$\s?\d"), "usd"), (re.compile(r"\bR
                    (re.compile(r"€\s?\d"), "eur"))
 
 
+#: A name written as its web address ("PT Bukalapak.com Tbk"): it says the name.
+_WEB_NAME = re.compile(r"([^\W\d_][\w-]*)\.(?:com|co\.id|id|net|org|co)")
+
+
 @dataclass(frozen=True)
 class _Facts:
     """What a piece of text can cover an anchor with: its lower-cased text, its words with
@@ -166,6 +170,7 @@ class _Facts:
         text_words |= {unit for sym, unit in _CURRENCY_SIGNS if sym.search(text)}
         text_words |= {re.sub(r"['’]s$", "", t) for t in toks}
         text_words |= {w for t in toks if "-" in t for w in t.split("-")}  # "Coca-Cola"
+        text_words |= {m[1] for t in toks if (m := _WEB_NAME.fullmatch(t))}  # "Bukalapak.com"
         numbers = {re.sub(r"\D", "", t) for t in toks if any(c.isdigit() for c in t)}
         if year:  # "laid off in June 2024": the dateline says the year
             numbers.add(year)
@@ -250,6 +255,12 @@ GENERIC = frozenset(
 TELLS = frozenset("""describe described explain explained mention mentioned announce announced
     report reported state stated sebut menyebut jelaskan menjelaskan ungkap mengungkapkan
     umumkan mengumumkan""".split())
+_TELL_STEMS = frozenset(stem(w, lg) for w in TELLS for lg in ("id", "en"))
+
+
+def tells(word: str) -> bool:
+    """Whether ``word`` is one of ``TELLS`` in any form ("ngumumin", "diumumkan")."""
+    return word in TELLS or any(stem(word, lg) in _TELL_STEMS for lg in ("id", "en"))
 
 
 
