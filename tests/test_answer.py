@@ -222,6 +222,12 @@ def test_what_is_x_prefers_the_sentence_that_says_what_x_is():
             "persentase dari nilai transaksi yang ditarik platform setiap kali barang terjual.")
     _leads("Biaya admin lokapasar itu sebenarnya apa sih?", [_p(1, text)],
            "Biaya admin adalah potongan")
+    # "What exactly is 'X'?": a what-is question too; "exactly" says how, not about what
+    text = ("Indonesian shoppers still talk about TikTok Shop, but the service inside the app "
+            "has for two years been part of Tokopedia. Here is a short guide to it. "
+            "Shop | Tokopedia is the merged shopping service that TikTok and Tokopedia run.")
+    _leads("What exactly is 'Shop | Tokopedia'?", [_p(1, text, lang="en")],
+           "Shop | Tokopedia is the merged")
 
 
 def test_a_definition_names_what_it_defines_before_its_cue():

@@ -36,6 +36,7 @@ from rag.retrieval.query import plan
     ("Apa yang baru sejak Januari 2025?", "whats_new"),
     ("What has changed for sellers since mid-2025?", "whats_new"),
     ("Apa itu social commerce?", "definition"),
+    ("What exactly is 'Shop | Lazada'?", "definition"),
     ("Saya jualan di Shopee, harus bagaimana sekarang?", "stakeholder"),
     ("I sell batik online. Which rules apply to me?", "stakeholder"),
     ("Bagaimana status Zalora sekarang?", "status"),

@@ -21,7 +21,7 @@ from rag.regulations import find_references, strip_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEADLINE, ASKS_DEFINITION,
                                    ASKS_DURATION, ASKS_EXACT, ASKS_MONEY, ASKS_NAME, ASKS_NUMBER,
                                    ASKS_REASON, ASKS_SHARE, WHO_ROLE, acronym_asked, asked_head,
-                                   asks_date)
+                                   asks_date, intent_of)
 from rag.text import STOPWORDS, text_forms, word_forms, words
 
 from .grounding import GENERIC, covers, focus_groups, measured, tells
@@ -142,7 +142,8 @@ class Asked:
                    and not ASKS_SHARE.search(question),
                    reason=bool(ASKS_REASON.search(question)),
                    duration=bool(ASKS_DURATION.search(question)),
-                   definition=bool(ASKS_DEFINITION.search(question)),
+                   definition=(bool(ASKS_DEFINITION.search(question))
+                               or intent_of(question) == "definition"),
                    name=bool(ASKS_NAME.search(question)), language=language,
                    focus=focus,
                    predicate=_predicate(question, focus),

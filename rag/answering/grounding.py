@@ -239,6 +239,7 @@ GENERIC = frozenset(
     respons tanggapan reaksi sikap pendapat arti maksud latar belakang konteks informasi kabar
     sekarang kini terkini terbaru now currently current latest today nowadays recently
     sebenarnya sebetulnya memang emang aja actually really maksudnya artinya
+    exact exactly precise precisely specific specifically spesifik persis persisnya tepatnya
     anything something everything nothing anyone someone anybody somebody sesuatu
     over down up out onto across through via
     relate relates related relation relations relationship connect connected connection

@@ -223,7 +223,8 @@ ASKS_DEFINITION = re.compile(
     r"\bwhat\s+is\s+meant\b|\bitu\s+(sebenarnya\s+|sih\s+)?apa\b)", re.I)
 #: "What is Shop | Tokopedia?": a short "what is X?" asks what X is (as an intent only; as a
 #: hint for the sentence to quote it would take "what is the latest ..." for one).
-_WHAT_IS = re.compile(r"\bwhat\s+(is|are)\s+(an?\s+|the\s+)?[\w|/ .-]{2,40}\?\s*$", re.I)
+_WHAT_IS = re.compile(r"\bwhat\s+((exactly|actually|really)\s+)?(is|are)\s+(an?\s+|the\s+)?"
+                      r"[\w|/ .'‘’\"“”-]{2,40}\?\s*$", re.I)
 #: An abbreviation: two to six capitals (a digit or lower-case letter may follow the first).
 _ACRONYM = re.compile(r"(?<![\w|])([A-Z][A-Za-z0-9]?[A-Z]{1,4})(?![\w|])")
 
