@@ -149,6 +149,16 @@ def test_which_x_questions_lead_with_the_sentence_that_says_x(question, text, la
     assert ans.found and lead in ans.answer.split("[1]")[0], ans.answer
 
 
+def test_a_role_asked_by_its_short_title_is_found_in_its_long_form():
+    # "Menkominfo" is "Menteri Komunikasi dan Informatika" (the glossary): the name right
+    # after that form fills the role; the ministry's own sentence names no one in it.
+    text = ("Kementerian Komunikasi dan Informatika (Kominfo) menyatakan siap menindak "
+            "platform yang masih melayani transaksi. Menteri Komunikasi dan Informatika "
+            "Budi Arie Setiadi mengatakan Kominfo akan bertindak atas rekomendasi Kemendag.")
+    _leads("Siapa Menkominfo yang mengancam menindak platform?", [_p(1, text)],
+           "Menteri Komunikasi dan Informatika Budi Arie")
+
+
 def test_when_did_x_announce_leads_with_the_sentence_that_reports_the_announcement():
     text = ("Bukalapak, one of the first e-commerce companies, said it will stop selling "
             "physical goods on its marketplace in 2025 and focus on virtual products. "

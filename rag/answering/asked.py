@@ -131,7 +131,7 @@ class Asked:
         who = ASKS_NAME.search(question)
         role_word = who and (who.group(4) or who.group(5))
         if who and not role_word and (named := WHO_ROLE.search(question)):
-            role_word = named.group(1)
+            role_word = named.group(1) or named.group(2)
         role = [glossary.equivalents(role_word.lower())] if role_word else []
         focus = focus_groups(question, glossary, names)
         return cls(date=asks_date(question),
@@ -191,13 +191,19 @@ class Asked:
             return False
         text = s.unreferenced
         toks, named = self._names(text)
+        low = [m.group(0).lower() for m in toks]
         for g in self.role:
-            # the role's own words, not their stems ("Kementerian" is no "menteri")
-            at = [i for i, m in enumerate(toks)
-                  if (t := m.group(0).lower()) in g or t.removesuffix("nya") in g]
-            if not any(0 < j - i <= NEAR_ROLE
-                       or (j < i and _APPOSITION.fullmatch(text[toks[j].end():toks[i].start()]))
-                       for i in at for j in named):
+            # the role's own words, not their stems ("Kementerian" is no "menteri"), or one
+            # of its forms word for word ("Menteri Komunikasi dan Informatika" for
+            # "Menkominfo"): where it starts and ends
+            at = [(i, i) for i, t in enumerate(low) if t in g or t.removesuffix("nya") in g]
+            for form in (f.split() for f in g if " " in f):
+                at += [(i, i + len(form) - 1) for i in range(len(low) - len(form) + 1)
+                       if low[i:i + len(form)] == form]
+            if not any(0 < j - last <= NEAR_ROLE
+                       or (j < first and _APPOSITION.fullmatch(
+                           text[toks[j].end():toks[first].start()]))
+                       for first, last in at for j in named):
                 return False
         return True
 

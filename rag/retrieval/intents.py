@@ -71,8 +71,11 @@ _ROLES_EN = (r"minister|ministers|official|officials|company|companies|firm|firm
              r"agencies|regulator|consultant|analyst|economist|executive|platform|platforms|"
              r"port|ports|bank|exchange|city|cities|country|person|people|group|association|"
              r"players?|ministry|body|court")
+#: A minister by the Indonesian short title: "Mendag", "Menkeu", "Menkominfo".
+_MINISTER_TITLES = (r"menko\w*|mendag|menkeu|menkominfo|menkop\w*|menperin|menkumham|menlu|"
+                    r"menhan|menkes|mendikbud\w*|menaker|menhub|menpan\w*|menparekraf|mentan")
 _ROLES_ID = (r"menteri|perusahaan|lembaga|pelabuhan|platform|konsultan|pengamat|bursa|kota|"
-             r"asosiasi|pejabat")
+             rf"asosiasi|pejabat|{_MINISTER_TITLES}")
 ASKS_NAME = re.compile(
     rf"\b(siapa|who|whom|(which|what|whose)\s+([\w-]+\s+){{0,3}}?({_ROLES_EN})|"
     rf"({_ROLES_ID})\s+(apa|mana))\b", re.I)
@@ -81,16 +84,18 @@ ASKS_NAME = re.compile(
 #: affected, what the sanctions are) do not name.
 _PERSON_ROLES = (r"minister|ministers|official|officials|consultant|analyst|economist|"
                  r"executive|spokesperson|spokesman|menteri|pejabat|konsultan|pengamat|"
-                 r"ekonom|juru bicara")
+                 rf"ekonom|juru bicara|{_MINISTER_TITLES}")
 ASKS_PERSON = re.compile(
     rf"\b((siapa|who|whom|which|what|whose)\s+([\w'’-]+\s+){{0,3}}?({_PERSON_ROLES})|"
     rf"({_PERSON_ROLES})\s+(siapa|mana)|(according to|menurut)\s+({_PERSON_ROLES})|"
-    r"what did .{2,60}\b(say|tell|warn|promise)|apa kata)\b", re.I)
-#: "Siapa menteri perdagangan ...", "who is Indonesia's trade minister": the role a who
-#: question names (group 1).
+    r"what did .{2,60}\b(say|tell|warn|promise)|apa kata)\b|"
+    # "Menkominfo yang mengancam ... itu siapa?": the role opens, "siapa" closes
+    rf"^\W*({_PERSON_ROLES})\b.*\bsiapa\W*$", re.I)
+#: "Siapa menteri perdagangan ...", "who is Indonesia's trade minister", "Menkominfo yang
+#: ... itu siapa?": the role a who question names (group 1 or 2).
 WHO_ROLE = re.compile(
     rf"\b(?:siapa|who\s+(?:is|was|are|were)(?:\s+the)?)\s+(?:[\w'’-]+\s+){{0,2}}?"
-    rf"({_ROLES_EN}|{_ROLES_ID})\b", re.I)
+    rf"({_ROLES_EN}|{_ROLES_ID})\b|^\W*({_ROLES_EN}|{_ROLES_ID})\b(?=.*\bsiapa\W*$)", re.I)
 #: "Which system do ...", "what four areas did ...", "produk apa", "peraturan apa saja": the
 #: noun a which/what question (or an Indonesian "X apa / X mana") asks for; a sentence that
 #: says it is of the kind of answer asked ("through the Online Single Submission system").
