@@ -312,3 +312,26 @@ def test_a_regulation_s_name_is_not_what_a_sentence_says():
             "satu hal baru yang hendak diatur adalah biaya admin lokapasar.")
     _leads("Apa yang hendak diatur dalam revisi PP 5/2021?",
            [_p(1, text, published="2026-01-14")], "Salah satu hal baru")
+
+
+def test_a_statement_dated_by_the_sentence_that_says_when_it_was_made():
+    # "Kepastian itu disampaikan ..., Selasa (26/3/2024)" dates the statement two sentences
+    # before it: a "when" question takes them whole, led by that date, over another
+    # source's dated sentence on the plan.
+    said = ("Pemerintah menyatakan proses migrasi Zalora ke sistem Lazada telah selesai. "
+            "Layanan gabungan itu dinilai sudah memenuhi ketentuan Permendag 31/2023. "
+            "Kepastian itu disampaikan di Jakarta, Selasa (26/3/2024), dua pekan sebelum "
+            "Lebaran.")
+    plan_ = ("Pemerintah menargetkan migrasi Zalora ke Lazada rampung sebelum Lebaran, sejak "
+             "layanan itu kembali beroperasi pada 12 Desember 2023.")
+    ans = _leads("Tanggal berapa pemerintah menyatakan migrasi Zalora ke Lazada sudah selesai?",
+                 [_p(1, said, published="2024-03-26"), _p(2, plan_, published="2024-02-20")],
+                 "26 Maret 2024: Pemerintah menyatakan")
+    assert "Kepastian itu disampaikan" in ans.answer.split("[1]")[0]
+    # a sentence pointing back that says no telling ("Akuisisi tersebut berlaku ...") dates
+    # nothing before it
+    from rag.answering.sentences import dated_on, passage_sentences
+    from rag.figures import HAS_DATE
+    ps = [_p(1, "KPPU menjatuhkan denda. Akuisisi tersebut berlaku efektif pada 31 Januari "
+                "2024.")]
+    assert dated_on(passage_sentences(ps), ps, lambda t: bool(HAS_DATE.search(t))) == []

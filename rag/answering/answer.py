@@ -20,16 +20,17 @@ from collections.abc import Sequence
 from rag.config import Settings
 from rag.dates import format_date, recency
 from rag.figures import HAS_DATE, HAS_MONTH, gives_deadline
+from rag.regulations import strip_references
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan, yes_no_part
-from rag.text import detect_language, open_quote, terms
+from rag.text import detect_language, open_quote, sentence_spans, terms
 from rag.tracking.events import event_type, own_date
 from rag.types import Answer, Citation, Conflict, RetrievedPassage
 
 from .asked import GIVES_REASON, UNDISCLOSED, Asked, attribution_only, spells_out
 from .gist import gist, same_gist
 from .grounding import anchors, anchors_reached, covers, missing_anchors, names_in
-from .sentences import Sentence, passage_sentences, told_on, whole_quotes
+from .sentences import Sentence, dated_on, passage_sentences, told_on, whole_quotes
 
 NOT_FOUND = {
     "id": "Sumber yang tersedia tidak menjawab pertanyaan ini.",
@@ -114,6 +115,11 @@ class ExtractiveAnswerer:
         """The answer's sentences, or (no sentences, S) when a source's sentence S says that
         what is asked is not known yet."""
         sents = passage_sentences(passages)
+        # "Kapan ... dinyatakan beres?": a statement dated by a sentence after it that
+        # points back ("Kepastian itu disampaikan ..., Selasa (26/3/2024)"), taken whole
+        runs = dated_on(sents, passages, lambda t: bool(HAS_DATE.search(t))) if asked.date else []
+        merged = {id(s) for s in runs}
+        sents += runs
         if not sents:
             return [], None
         # Sentences are told apart by what the question asks about its anchors, its focus
@@ -284,6 +290,7 @@ class ExtractiveAnswerer:
             due = not asked.deadline or gives_deadline(s.unreferenced)  # "dalam 30 hari"
             return (of_kind[id(s)], due, complete, hint, asked.says_head(s),
                     asked.predicate in says[id(s)],  # the verb asked about
+                    id(s) not in merged,  # one sentence before a run of them
                     sum(weight[i] for i in says[id(s)]), s.score)
 
         if plan and plan.wants_latest:
@@ -385,11 +392,20 @@ def _conflicts(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
 def _dated(lead: Sentence, passages: Sequence[RetrievedPassage], lang: str) -> str:
     """For a "when" question, the full date of a lead that gives its day without the year
     ("on Thursday (Sept 21)", "Senin (29/9)", "on Tuesday"), read against its article's
-    date as the timelines read it: "21 September 2023: " (else "")."""
+    date as the timelines read it: "21 September 2023: "; the date of a lead that gives it
+    only after its first sentence ("... Kepastian itu disampaikan ... (26/3/2024)"), as
+    precisely as it does (else "")."""
     when = own_date(lead.text, _day(passages[lead.passage]) or None)
-    if when is None or when[1] not in ("text", "relative") or when[0][:4] in lead.text:
+    if when is None:
         return ""
-    return f"{format_date(when[0], lang)}: "
+    spans = sentence_spans(lead.text)
+    first = lead.text[:spans[0][1]] if spans else lead.text
+    if when[1] in ("text", "relative") and when[0][:4] not in lead.text:
+        return f"{format_date(when[0], lang)}: "
+    if not HAS_DATE.search(strip_references(first)) and HAS_DATE.search(lead.unreferenced):
+        day = format_date(when[0], lang)
+        return f"{day.split(' ', 1)[1] if when[1] == 'text-month' else day}: "
+    return ""
 
 
 def _compose(chosen: list[Sentence], passages: Sequence[RetrievedPassage],

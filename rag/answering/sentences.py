@@ -134,3 +134,38 @@ def told_on(chosen: list[Sentence], passages: Sequence[RetrievedPassage]) -> lis
                              score=s.score)
         out.append(s)
     return out
+
+
+#: A sentence that opens by pointing back at what was said before it and says when it was
+#: said: "Kepastian itu disampaikan di Jakarta, Selasa (26/3/2024)", "Hal tersebut
+#: diungkapkan ...", "This was announced on Monday".
+_TOLD_BACK = re.compile(
+    r"^\W*(?:(?:[\w-]+\s+){0,2}?(?:itu|tersebut)|this|that|it|the (?:announcement|decision|"
+    r"statement|confirmation|news))\s+(?:[\w-]+\s+){0,2}?(?:disampaikan|diumumkan|"
+    r"dikatakan|dinyatakan|ditegaskan|diungkapkan|dijelaskan|dipaparkan|was (?:said|announced|"
+    r"stated|confirmed|disclosed|made|told))\b", re.I)
+
+
+def dated_on(sents: list[Sentence], passages: Sequence[RetrievedPassage],
+             dated) -> list[Sentence]:
+    """Each sentence that gives no date (``dated``: whether a text does) run on to one of
+    the next two of its passage that says when what was said before it was said ("Pemerintah
+    menyatakan proses migrasi ... telah selesai. ... Kepastian itu disampaikan di Jakarta,
+    Selasa (26/3/2024)"): what a "when" question may take whole, beside the parts alone."""
+    out = []
+    for i, b in enumerate(sents):
+        if not (dated(b.unreferenced) and _TOLD_BACK.match(b.text)):
+            continue
+        for k in range(max(0, i - BACK), i):
+            a = sents[k]
+            if a.passage == b.passage and not any(dated(x.unreferenced) for x in sents[k:i]):
+                p = passages[a.passage]
+                text = re.sub(r"\s+", " ", p.text[a.start - p.start:b.end - p.start])
+                out.append(Sentence(passage=a.passage, start=a.start, end=b.end, text=text,
+                                    terms=set(terms(text, a.language)), language=a.language))
+    return out
+
+
+#: How many sentences back a sentence pointing back may date ("Hal itu disampaikan ..."
+#: after a statement told over two sentences).
+BACK = 2
