@@ -335,3 +335,21 @@ def test_a_statement_dated_by_the_sentence_that_says_when_it_was_made():
     ps = [_p(1, "KPPU menjatuhkan denda. Akuisisi tersebut berlaku efektif pada 31 Januari "
                 "2024.")]
     assert dated_on(passage_sentences(ps), ps, lambda t: bool(HAS_DATE.search(t))) == []
+
+
+def test_which_members_of_a_set_is_answered_only_by_naming_some():
+    says_what_it_is = ("Pemerintah juga menyusun daftar positif, yakni daftar barang asal luar "
+                       "negeri yang boleh dijual langsung lintas negara. Proses transaksi, "
+                       "termasuk pembayaran, tidak boleh dilakukan di media sosial.")
+    q = "Barang apa saja yang masuk daftar positif impor lintas negara?"
+    ans = _ask(q, [_p(1, says_what_it_is)])
+    assert not ans.found and ans.answer.startswith(NOT_FOUND["id"]), ans.answer
+    names_them = says_what_it_is + " Barang yang masuk daftar positif antara lain buku, film, " \
+                                   "dan perangkat lunak."
+    _leads(q, [_p(1, names_them)], "Barang yang masuk daftar positif antara lain buku")
+    en = ("Only goods named on a positive list may be sold across the border. The positive "
+          "list includes books, films and software.")
+    _leads("Which products are on the positive list for cross-border sales?",
+           [_p(1, en, lang="en")], "The positive list includes books")
+    assert not _ask("Which products are on the positive list for cross-border sales?",
+                    [_p(1, en.split(" The")[0], lang="en")]).found

@@ -2,7 +2,7 @@
 import pytest
 
 from rag.retrieval.glossary import load_glossary
-from rag.retrieval.intents import WHO_ROLE, intent_of
+from rag.retrieval.intents import ASKS_MEMBERS, WHO_ROLE, intent_of
 from rag.retrieval.query import plan
 
 
@@ -182,3 +182,15 @@ def test_a_what_is_question_about_an_abbreviation_asks_for_its_long_form(questio
 def test_a_who_question_names_the_role_it_asks_for(question, role):
     m = WHO_ROLE.search(question)
     assert (m.group(1) or m.group(2) if m else None) == role
+
+
+@pytest.mark.parametrize("question, members", [
+    ("Which specific product categories are on the positive list for cross-border sales?", True),
+    ("Barang apa aja yang masuk daftar positif impor?", True),
+    ("Which goods are included in the ban?", True),
+    ("Which companies are in talks with TikTok?", False),
+    ("What is in the new rule?", False),
+    ("Apa saja yang diatur PMK 9/2024?", False),
+])
+def test_a_question_about_the_members_of_a_set(question, members):
+    assert bool(ASKS_MEMBERS.search(question)) == members

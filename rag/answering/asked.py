@@ -19,6 +19,7 @@ from rag.figures import (DURATION, ELAPSED, HAS_CLOCK, HAS_DATE, HAS_DAY, HAS_MO
                          gives_deadline)
 from rag.regulations import find_references, strip_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEADLINE, ASKS_DEFINITION,
+                                   ASKS_MEMBERS,
                                    ASKS_DURATION, ASKS_EXACT, ASKS_MONEY, ASKS_NAME, ASKS_NUMBER,
                                    ASKS_REASON, ASKS_SHARE, WHO_ROLE, acronym_asked, asked_head,
                                    asks_date, intent_of)
@@ -121,6 +122,7 @@ class Asked:
     predicate: int = -1  # "apa yang dikeluhkan", "who collects": that verb's focus group
     exact: bool = False  # "exactly how many", "komoditas apa persisnya": no rough figure
     deadline: bool = False  # "kapan harus dibayar": "dalam 30 hari" answers as a date does
+    members: bool = False  # "which goods are on the list": the answer names some
 
     @classmethod
     def of(cls, question: str, language: str, glossary,
@@ -155,7 +157,8 @@ class Asked:
                                    for f in glossary.equivalents(w)),
                    acronym=acronym_asked(question),
                    exact=bool(ASKS_EXACT.search(question)),
-                   deadline=bool(ASKS_DEADLINE.search(question)))
+                   deadline=bool(ASKS_DEADLINE.search(question)),
+                   members=bool(ASKS_MEMBERS.search(question)))
 
     def _names(self, text: str) -> tuple[list[re.Match], list[int]]:
         """``text``'s words (``_WORD``) and the positions among them of what it names that
@@ -254,6 +257,8 @@ class Asked:
     def kinds_held(self, sentences: list[Sentence]) -> int:
         """2 when ``sentences`` hold all the kind asked (``holds_kind``), 1 when they hold
         one part of a question asking both a date and a number, 0 otherwise."""
+        if self.members and not any(self.names_members(s) for s in sentences):
+            return 0  # "Barang apa saja yang masuk daftar positif?": none named
         counted = not self.number or any(self.answers_number(s) for s in sentences)
         if self.exact and self.head and not self.role and not self.number:
             said = [s for s in sentences if self.says_head(s)]
@@ -269,6 +274,21 @@ class Asked:
         if counted and timed:
             return 2
         return 1 if self.number and self.date and (counted or timed) else 0
+
+    def names_members(self, s: Sentence) -> bool:
+        """Whether ``s`` names members of a set (``members``): after something the question
+        asks about, a word that introduces them ("antara lain", "seperti", "meliputi",
+        "including", "such as", a colon), then a word the question does not hold ("yakni
+        daftar barang ..." only says what the list is; "Proses transaksi, termasuk
+        pembayaran" names what else)."""
+        text = s.unreferenced
+        for m in _INTRODUCES.finditer(text):
+            before = text[:m.start()].lower()
+            forms = text_forms(before)
+            if (not word_forms(m[1].lower()) & self.known
+                    and any(covers(g, before, forms) for g in self.focus)):
+                return True
+        return False
 
     def _names_head_exactly(self, s: Sentence) -> bool:
         """Whether ``s``, which says the noun asked for, says it other than as a rough
@@ -332,6 +352,11 @@ class Asked:
         return any(said)
 
 
+#: Words that introduce members of a set, and the word after them (group 1).
+_INTRODUCES = re.compile(
+    r"(?:\b(?:antara lain|seperti|termasuk|yaitu|yakni|meliputi|mencakup|diantaranya|"
+    r"di antaranya|includes?|including|such as|namely|e\.g\.)|:)\s+[\"'“‘(]?([^\W\d_][\w-]*)",
+    re.I)
 #: The head nouns that a regulation's name answers ("peraturan apa", "which rule").
 _REGULATION = frozenset({"regulation", "regulations", "rule", "rules", "peraturan", "aturan"})
 

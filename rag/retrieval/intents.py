@@ -131,6 +131,12 @@ def asked_head(question: str) -> str | None:
     return None
 
 
+#: "Which products are on the list?", "Barang apa saja yang masuk daftar ...?": the question
+#: asks for the members of a set; a sentence that names none of them does not answer it.
+ASKS_MEMBERS = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?(?:are|is|were|was)\s+(?:(?:on|in)\s+(?:the|a|its|"
+    r"this|that)\s+(?:[\w/-]+\s+){0,4}?list|included|listed)\b|"
+    r"\bapa\s+(?:saja|aja)\s+yang\s+(?:masuk|termasuk|tercantum|terdaftar)\b", re.I)
 #: "Exactly how many", "jumlah pasti", "apa aja persisnya", "which specific": the question
 #: insists on the precise figure or the items themselves.
 ASKS_EXACT = re.compile(r"\b(exact(ly)?|precise(ly)?|specific(ally)?|spesifik|pasti(nya)?|"
