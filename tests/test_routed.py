@@ -411,6 +411,17 @@ def test_a_bound_named_by_what_happened_is_placed_by_a_sentence_dating_it_itself
     assert "21 September" not in ans.answer and "4 Oktober 2023" in ans.answer
 
 
+def test_a_stretch_closed_by_a_month_dated_event_runs_to_the_end_of_that_month():
+    # "until the fine": the fine told "in September 2025" closes the story, and its
+    # day-dated telling of the 29th is in it
+    events = [_ev("2024-01-31", "acquired", "a:0"), _ev("2025-09-01", "fined", "b:0",
+                                                        source="text-month"),
+              _ev("2025-09-29", "fined", "c:0"), _ev("2025-10-06", "resumed", "d:0")]
+    ans = chronology_answer([_tl("zalora", events)], "en", "The Zalora case up to the fine")
+    days = [ln.split(":")[0] for ln in ans.answer.splitlines()[1:]]
+    assert "- 29 September 2025" in days and "- 6 October 2025" not in days, ans.answer
+
+
 def test_a_story_of_no_tracked_subject_is_what_its_passages_date_in_the_period_asked():
     dated = [Event.of(_said(day, "", f"{day}:0", f"Something happened on {day}."))
              for day in ("2023-11-02", "2024-03-10", "2024-05-17", "2025-01-07")]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from rag.amounts import amounts
 from rag.dates import STRETCH_CLOSES, STRETCH_OPENS, days_between, format_date
@@ -208,22 +208,34 @@ def _bounds(question: str, events: Sequence[Event],
             window: tuple[date | None, date | None] | None,
             dated: Sequence[Event] = ()) -> tuple[str | None, str | None]:
     """The first and last ISO day to keep: the window's, else the dates of what the question
-    bounds the story by (``_placed``); open where it names none."""
+    bounds the story by (``_placed``; a closing one dated by its month runs to the month's
+    end); open where it names none."""
     if window:
         return tuple(d.isoformat() if d else None for d in window)  # type: ignore[return-value]
     m = _FROM_EVENT.search(question)
-    first = _placed(m["a"], events, dated) if m else None
+    opening = _placed(m["a"], events, dated) if m else None
+    first = opening.date[:10] if opening else None
     closing_text = m["b"] if m and m["b"] else None
     if closing_text is None:
         u = _UNTIL_EVENT.search(question)
         closing_text = u["b"] if u else None
-    last = _placed(closing_text, events, dated, first) if closing_text else None
-    return first, last
+    closing = _placed(closing_text, events, dated, first) if closing_text else None
+    return first, _last_day(closing) if closing else None
+
+
+def _last_day(e: Event) -> str:
+    """The last ISO day an event's date can be: a month's or a year's last for one dated
+    only by its month ("pada September 2025": its day-dated tellings, the 29th, are in the
+    stretch it closes) or year."""
+    if e.date_source == "text-month":
+        y, mo = int(e.date[:4]), int(e.date[5:7])
+        return (date(y + mo // 12, mo % 12 + 1, 1) - timedelta(days=1)).isoformat()
+    return f"{e.date[:4]}-12-31" if e.date_source == "text-year" else e.date[:10]
 
 
 def _placed(phrase: str, events: Sequence[Event], dated: Sequence[Event],
-            after: str | None = None) -> str | None:
-    """The ISO day of what ``phrase`` names (on or after ``after``): the first event of the
+            after: str | None = None) -> Event | None:
+    """The event ``phrase`` names (on or after the ISO day ``after``): the first event of the
     type it names ("the shutdown", "sejak ditutup"), else the first self-dated sentence that
     says at least two of its words and two thirds of them ("the Tanah Abang protest": "On
     September 21, traders at Tanah Abang protested ...")."""
@@ -234,15 +246,14 @@ def _placed(phrase: str, events: Sequence[Event], dated: Sequence[Event],
         # the first of that kind, by a sentence that dates it itself where one does (a
         # protester's "Tutup TikTok Shop" poster is no closure)
         typed = [e for e in events if e.type == kind and later(e)]
-        first = next((e for e in typed if e.date_source != "article"), typed[0] if typed else None)
-        return first.date[:10] if first else None
+        return next((e for e in typed if e.date_source != "article"), typed[0] if typed else None)
     # A regulation named as a bound is one of the story's subjects, not a happening.
     words = {t for lg in ("id", "en") for t in terms(strip_references(phrase), lg)}
     need = max(2, -(-2 * len(words) // 3))
     for e in sorted(dated, key=_told_order):
         said = {t for lg in ("id", "en") for t in terms(e.told.summary, lg) if e.told}
         if len(words & said) >= need and later(e):
-            return e.date[:10]
+            return e
     return None
 
 
