@@ -167,12 +167,20 @@ _OPENS_AT = re.compile(rf"\b({STRETCH_OPENS})\b[^.?!]{{0,24}}$", re.I)
 _CLOSES_AT = re.compile(rf"\b({STRETCH_CLOSES})\b[^.?!]{{0,24}}$", re.I)
 
 
+#: Two bare years bounding a stretch: "between 2019 and 2023", "antara 2019 hingga 2023".
+_YEAR_SPAN = re.compile(r"\b(?:between|antara|from|dari)\s+((?:19|20)\d{2})\s+(?:and|dan|to|"
+                        r"until|till|sampai|hingga|ke)\s+((?:19|20)\d{2})\b", re.I)
+
+
 def find_window(text: str) -> tuple[date | None, date | None] | None:
     """The stretch of time a "what happened" question keeps to, ends open where it runs on:
     two periods make a window from the first's first day to the last's last ("dari Oktober
     2023 sampai Maret 2024"); one after "since / starting from / sejak / dari" runs to now
     ("starting from the July 2023 plan"), one after "until / sampai / before" runs from the
     start; a bare one is the window itself ("in October 2023"). None: no period named."""
+    years = _YEAR_SPAN.search(text)
+    if years:  # "between 2019 and 2023", "dari 2019 sampai 2023"
+        return date(int(years[1]), 1, 1), date(int(years[2]), 12, 31)
     found = _periods(text)
     if not found:
         return None

@@ -66,5 +66,10 @@ def test_find_window_keeps_a_story_to_the_stretch_it_names():
     assert find_window("What happened to it before 4 October 2023?") == (
         None, date(2023, 10, 4))
     assert find_window("Timeline of the rule in 2024") == (date(2024, 1, 1), date(2024, 12, 31))
+    # two bare years bound a stretch of whole years
+    assert find_window("How did the rulebook evolve between 2019 and 2023?") == (
+        date(2019, 1, 1), date(2023, 12, 31))
+    assert find_window("Perkembangan aturan dari 2019 sampai 2023") == (
+        date(2019, 1, 1), date(2023, 12, 31))
     # A regulation's number is no period.
     assert find_window("Timeline from PP 80/2019 to Permendag 31/2023") is None
