@@ -95,6 +95,22 @@ def test_two_subjects_tell_the_story_they_share():
     assert ans.answer.count("\n- ") == 2 and "2022" not in ans.answer
 
 
+def test_a_stretch_between_two_subjects_events_tells_both_subjects_events_in_it():
+    # "between the rule being signed and the shop stopping": the signing is the rule's
+    # event alone; what either did in between is the story, not only what both share
+    shared = [_ev("2023-10-05", "announced", "s1:0"), _ev("2023-10-06", "announced", "s2:0")]
+    rule = _tl("permendag-9-2023", shared + [_ev("2023-09-25", "enacted", "r1:0"),
+                                             _ev("2023-09-26", "in_force", "r2:0")])
+    shop = _tl("zalora", shared + [_ev("2023-10-03", "announced", "z1:0"),
+                                   _ev("2023-10-04", "stopped", "z2:0"),
+                                   _ev("2023-12-12", "resumed", "z3:0")])
+    ans = chronology_answer([rule, shop], "en", "What happened between Permendag 9/2023 "
+                            "being signed and Zalora stopping sales?")
+    days = [ln.split(":")[0] for ln in ans.answer.splitlines()[1:]]
+    assert days == ["- 25 September 2023", "- 26 September 2023", "- 3 October 2023",
+                    "- 4 October 2023"], ans.answer
+
+
 def test_a_shared_story_opens_with_what_its_events_were_for():
     def ev(day, type_, pid, text):
         return TimelineEvent(date=day, date_source="text", type=type_, summary=text,

@@ -67,10 +67,15 @@ def chronology_answer(lines: Sequence[Line], lang: str, question: str = "",
         for kind in named:
             before = [e for e in events.values() if e.type == kind and e.date < start]
             both += [min(before, key=_told_order)] if before else []
-    found = sorted(both if len(both) >= 2 else events.values(), key=_told_order)
-    first, last = _bounds(question, found, window, dated)
-    about = {e.key for e in found}  # the subjects' own
+    everything = sorted(events.values(), key=_told_order)
+    found = sorted(both, key=_told_order) if len(both) >= 2 else everything
+    # the bounds are placed by any subject's events ("between X being signed and Y
+    # stopping": X's signing is no event of both)
+    first, last = _bounds(question, everything, window, dated)
     if first and last:  # a closed stretch: what happened in it, whoever it was about
+        found = everything
+    about = {e.key for e in found}  # the subjects' own
+    if first and last:
         found += [e for e in dated if e.key not in about]
     found = sorted((e for e in found if (first is None or e.date[:10] >= first)
                     and (last is None or e.date[:10] <= last)), key=_told_order)
