@@ -307,9 +307,12 @@ def date_mentions(text: str) -> list[DateMention]:
 #: "since mid-2025", "sejak awal 2025", "sejak pertengahan 2024", "since late 2023": where in
 #: the year a period starts.
 _SINCE_PART = {"early": 1, "awal": 1, "mid": 6, "pertengahan": 6, "tengah": 6, "late": 10,
-               "akhir": 10}
-_SINCE = re.compile(r"\b(?:since|sejak|from|mulai)\s+(?:(early|mid|late|awal|pertengahan|"
-                    r"tengah|akhir)[\s-]+(?:tahun\s+)?)?((?:19|20)\d{2})\b", re.I)
+               "akhir": 10, "beginning": 1, "start": 1, "middle": 6, "end": 10}
+#: A part of a year or month, in either language ("mid-", "awal", "the beginning of").
+_PART = (r"(?:the\s+)?(early|mid|late|awal|pertengahan|tengah|akhir|beginning|start|middle|"
+         r"end)(?:\s+of)?")
+_SINCE = re.compile(rf"\b(?:since|sejak|from|mulai)\s+(?:{_PART}[\s-]+(?:tahun\s+)?)?"
+                    r"((?:19|20)\d{2})\b", re.I)
 
 
 def find_since(text: str) -> date | None:
@@ -331,7 +334,6 @@ def find_since(text: str) -> date | None:
 
 
 #: A part of a month before its name, and the day it starts on.
-_MONTH_PART = re.compile(r"\b(early|mid|late|awal|pertengahan|tengah|akhir)[\s-]+(?:bulan\s+)?$",
-                         re.I)
+_MONTH_PART = re.compile(rf"\b{_PART}[\s-]+(?:bulan\s+)?$", re.I)
 _MONTH_PART_DAY = {"early": 1, "awal": 1, "mid": 11, "pertengahan": 11, "tengah": 11,
-                   "late": 21, "akhir": 21}
+                   "late": 21, "akhir": 21, "beginning": 1, "start": 1, "middle": 11, "end": 21}

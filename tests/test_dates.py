@@ -54,6 +54,10 @@ def test_find_since_reads_where_a_period_starts():
     assert find_since("Anything new since mid-May 2024?") == date(2024, 5, 11)
     assert find_since("Ada kabar sejak akhir Januari 2025?") == date(2025, 1, 21)
     assert find_since("Since early March 2024, what changed?") == date(2024, 3, 1)
+    # said in words: "the beginning / middle / end of"
+    assert find_since("What has happened since the beginning of 2025?") == date(2025, 1, 1)
+    assert find_since("What has changed since the end of 2024?") == date(2024, 10, 1)
+    assert find_since("Anything new since the middle of May 2024?") == date(2024, 5, 11)
     assert find_since("Anything new since then?") is None
 
 

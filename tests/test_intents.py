@@ -35,6 +35,7 @@ from rag.retrieval.query import plan
     ("What happened to Lazada between 2020 and 2024?", "chronology"),
     ("Apa yang baru sejak Januari 2025?", "whats_new"),
     ("What has changed for sellers since mid-2025?", "whats_new"),
+    ("What has happened to Zalora since the beginning of 2025?", "whats_new"),
     ("Apa itu social commerce?", "definition"),
     ("What exactly is 'Shop | Lazada'?", "definition"),
     ("Menkominfo yang mengancam platform pelanggar aturan itu siapa?", "fact"),

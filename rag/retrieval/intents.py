@@ -189,8 +189,8 @@ _WHATS_NEW = re.compile(
     r"\bsince (then|that)\b|\bsejak (itu|saat itu)\b|\bwhat'?s the latest\b|\bthe latest on\b|"
     r"\b(kabar|perkembangan) terbaru\b)", re.I)
 #: "since mid-2025", "sejak awal 2025", "since February 2024": a period that runs to now.
-_SINCE = re.compile(r"\b(since|sejak)\s+(early |late |mid-?|awal |akhir |pertengahan )?"
-                    r"(\w+ )?(19|20)\d\d\b", re.I)
+_SINCE = re.compile(r"\b(since|sejak)\s+((the )?(beginning|start|middle|end) of |early |late |"
+                    r"mid-?|awal |akhir |pertengahan )?(\w+ )?(19|20)\d\d\b", re.I)
 #: "when" that asks for a date opens the question ("When did ...?"); "kapan" anywhere.
 _ASKS_WHEN = re.compile(r"^\W*(when|since when|on what date|what date)\b|\b(kapan|tanggal "
                         r"berapa|what date|which day|what year|tahun berapa)\b", re.I)
