@@ -23,7 +23,7 @@ from rag.answering.tracked import OPERATION, status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
 from rag.models.llm import make_chat_model
 from rag.models.rerank import make_reranker
-from rag.retrieval.intents import ASKS_RULES
+from rag.retrieval.intents import asks_only_rules
 from rag.retrieval.retrieve import Retriever
 from rag.store.indexing import BatchIndexer, IndexResult
 from rag.store.store import PantauStore
@@ -157,7 +157,7 @@ class PantauService:
                          for k, v in self.timelines.since(day, sub.lower()).items()}
             else:
                 found = self.timelines.since(day)
-                if ASKS_RULES.search(qp.question):
+                if asks_only_rules(qp.question):
                     # "aturan baru apa": the regulations' news and what regulators did
                     # (their own events, and those of others that name them)
                     kept = {k: v if self._regulatory(k)

@@ -2,7 +2,7 @@
 import pytest
 
 from rag.retrieval.glossary import load_glossary
-from rag.retrieval.intents import ASKS_MEMBERS, WHO_ROLE, intent_of
+from rag.retrieval.intents import ASKS_MEMBERS, WHO_ROLE, asks_only_rules, intent_of
 from rag.retrieval.query import plan
 
 
@@ -195,3 +195,14 @@ def test_a_who_question_names_the_role_it_asks_for(question, role):
 ])
 def test_a_question_about_the_members_of_a_set(question, members):
     assert bool(ASKS_MEMBERS.search(question)) == members
+
+
+@pytest.mark.parametrize("question, only", [
+    ("Ada aturan baru apa buat seller sejak 2025?", True),
+    ("Which new regulations came in since mid-2025?", True),
+    ("Sejak awal 2025 ada perkembangan apa aja di pasar dan aturan lokapasar?", False),
+    ("What changed in the rules and the market since 2024?", False),
+    ("Apa yang baru sejak Januari 2025?", False),
+])
+def test_a_question_about_rules_alone(question, only):
+    assert asks_only_rules(question) == only

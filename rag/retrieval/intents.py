@@ -17,6 +17,18 @@ import re
 #: players'; a statement says them of whichever rule it states.
 ASKS_RULES = re.compile(
     r"\b(?:aturan\w*|peraturan|regulasi|beleid|rules?|regulations?|laws?)\b", re.I)
+#: "di pasar dan aturan", "rules and the market": rules named beside something else.
+_RULES_AND = re.compile(
+    r"\b[\w-]+\s+(?:dan|and|serta|&)\s+(?:aturan\w*|peraturan|regulasi|rules?|regulations?)\b|"
+    r"\b(?:aturan\w*|peraturan|regulasi|rules?|regulations?)\s+(?:dan|and|serta|&)\s+\w", re.I)
+
+
+def asks_only_rules(question: str) -> bool:
+    """Whether a question asks about rules alone ("aturan baru apa sejak 2025?"), not
+    about rules and something else ("perkembangan di pasar dan aturan lokapasar")."""
+    return bool(ASKS_RULES.search(question)) and not _RULES_AND.search(question)
+
+
 #: Questions that ask for a date / an amount: their answer must hold one.
 ASKS_DATE = re.compile(
     r"\b(kapan|tanggal|when|what date|sejak kapan|which day|what day|(tahun|bulan|hari|jam|"
