@@ -104,3 +104,23 @@ def strip_references(text: str) -> str:
     for ref in reversed(find_references(text)):
         text = text[:ref.start] + text[ref.end:]
     return text
+
+
+#: A regulation called by its type and the initials of its title: "UU PDP" (Pelindungan Data
+#: Pribadi), "PP PMSE" (Perdagangan Melalui Sistem Elektronik).
+_NICKNAME = re.compile(rf"(?<![\w-])(?P<name>{_NAMES})\s+(?P<abbr>[A-Z]{{2,8}})(?![\w-])", re.I)
+_NOT_INITIALS = frozenset("dan and of the di ke yang atau or untuk for tentang on".split())
+
+
+def nicknames(text: str) -> list[tuple[str, str]]:
+    """(type, initials) of each regulation ``text`` calls by its type and the initials of
+    its title ("UU PDP" -> ("uu", "PDP")); the initials as written, in capitals."""
+    return [(_NAME_TO_TYPE[re.sub(r"\s+", " ", m["name"].lower())], m["abbr"])
+            for m in _NICKNAME.finditer(text) if m["abbr"].isupper()]
+
+
+def initials(title: str) -> str:
+    """The initials of a title's words, its little words aside ("Pelindungan Data Pribadi"
+    -> "PDP", "Perdagangan Melalui Sistem Elektronik" -> "PMSE")."""
+    return "".join(w[0] for w in re.findall(r"[^\W\d_][\w-]*", title)
+                   if w.lower() not in _NOT_INITIALS).upper()

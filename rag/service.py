@@ -37,7 +37,7 @@ from rag.tracking.updates import Updates, collect_updates
 
 from .config import Settings
 from .dates import find_since, find_window
-from .regulations import find_references, reference_ids
+from .regulations import find_references
 from .types import Answer, Article, ArticleInfo, Filters, Passage, RetrievedPassage
 
 log = logging.getLogger("pantau.service")
@@ -135,7 +135,7 @@ class PantauService:
         if answer is not None:
             return answer
         lang = qp.language if qp.language in ("id", "en") else "en"
-        regs = [r for r in map(self.registry.get, reference_ids(qp.question)) if r is not None]
+        regs = self.registry.named_in(qp.question)  # "Permendag 31/2023", "UU PDP"
         subjects = [r.id for r in regs] + self._players(qp.question)
         if qp.intent == "chronology":
             tls = [tl for tl in (self._line(s) for s in subjects[:2]) if tl is not None]
@@ -298,7 +298,7 @@ class PantauService:
         yes_no = qp.asks_yes_no and asked_event_type(qp.question)
         if not (qp.asks_status or yes_no):
             return None
-        subjects = reference_ids(qp.question) + self._players(qp.question)
+        subjects = [r.id for r in self.registry.named_in(qp.question)] + self._players(qp.question)
         if not subjects:
             return None
         until = qp.filters.until.isoformat()[:10] if qp.filters.until else None

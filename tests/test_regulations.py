@@ -1,6 +1,6 @@
 import pytest
 
-from rag.regulations import find_references, reference_ids
+from rag.regulations import find_references, initials, nicknames, reference_ids
 
 CASES = [
     ("Permendag No 31 tahun 2023", "permendag-31-2023"),
@@ -69,3 +69,28 @@ def test_spans_and_several_references():
 def test_plain_words_are_not_references():
     assert reference_ids("The law was passed in 2008 and 31 traders joined in 2023.") == []
     assert reference_ids("Harga naik 10/2023 persen") == []
+
+
+def test_a_regulation_called_by_its_type_and_the_initials_of_its_title():
+    assert nicknames("UU PDP kan sudah berlaku penuh, PP PMSE juga") == [("uu", "PDP"),
+                                                                       ("pp", "PMSE")]
+    assert nicknames("Permendag 31/2023 and the law itself") == []
+    assert initials("Pelindungan Data Pribadi") == "PDP"
+    assert initials("Perdagangan Melalui Sistem Elektronik") == "PMSE"
+
+
+def test_the_registry_knows_a_regulation_by_its_nickname(settings):
+    from ingest.pipeline import ingest_records
+    from rag.service import PantauService
+
+    service = PantauService.from_settings(settings)
+    ingest_records(service, [{"url": "https://x.example/pdp", "published": "2024-10-17",
+                              "outlet": "Contoh", "title": "Masa transisi berakhir",
+                              "text": "Masa penyesuaian Undang-Undang Nomor 27 Tahun 2022 "
+                                      "tentang Pelindungan Data Pribadi (UU PDP) berakhir. "
+                                      "Permendag 31/2023 tidak berubah."}])
+    named = service.registry.named_in("Kami boleh menunggu lembaga pengawas UU PDP?")
+    assert [r.id for r in named] == ["uu-27-2022"]
+    assert [r.id for r in service.registry.named_in("UU PDP dan Permendag 31/2023")] == [
+        "permendag-31-2023", "uu-27-2022"]
+    assert service.registry.named_in("UU ITE berlaku?") == []

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
-from rag.regulations import find_references
+from rag.regulations import find_references, initials, nicknames, reference_ids
 from rag.store.perarticle import PerArticle
 from rag.text import sentence_spans
 from rag.types import RetrievedPassage
@@ -328,6 +328,16 @@ class RegulationRegistry(PerArticle):
                 wanted |= rel.to.get(rid, frozenset()) | set(rel.made.get(rid, ()))
         recs = [got.record for got in (view.get(rid) for rid in wanted) if got]
         return sorted(recs, key=lambda r: (-r.mentions, r.id))
+
+    def named_in(self, text: str) -> list[RegulationRecord]:
+        """The tracked regulations ``text`` names: by reference ("Permendag 31/2023"), then by
+        type and the initials of the title ("UU PDP": the UU titled Pelindungan Data Pribadi)."""
+        view = self.view()
+        found = [view[rid].record for rid in reference_ids(text) if rid in view]
+        for rtype, abbr in nicknames(text):
+            found += [e.record for rid, e in view.items() if rid.startswith(f"{rtype}-")
+                      and e.record.title and initials(e.record.title) == abbr]
+        return list({r.id: r for r in found}.values())
 
     def get(self, reg_id: str) -> RegulationRecord | None:
         """One regulation's record (None if no passage cites it)."""
