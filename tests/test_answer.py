@@ -170,6 +170,12 @@ def test_when_did_x_announce_leads_with_the_sentence_that_reports_the_announceme
             "miliknya pada 2025. Perusahaan mengumumkan rencana itu pada Selasa (7/1/2025).")
     _leads("Kapan Bukalapak ngumumin stop jualan barang fisik?", [_p(1, text)],
            "Perusahaan mengumumkan")
+    # ... over another source's stronger sentence dating what was announced
+    stop = ("Zalora stopped selling physical goods on Wednesday, 8 January 2025, ending a "
+            "decade of trade. The shutdown follows a long review.")
+    told = "Zalora announced on 3 January 2025 that it would stop selling physical goods."
+    _leads("When did Zalora announce that it would stop selling physical goods?",
+           [_p(1, stop, lang="en"), _p(2, told, lang="en")], "Zalora announced on 3 January")
 
 
 def test_how_does_x_relate_to_y_is_answered_by_what_ties_them():

@@ -175,9 +175,11 @@ class ExtractiveAnswerer:
             # for"; "how many X" is checked by its X in ``Asked.holds_kind``).
             # A month without its year ("sejak Juli lalu") is a date, after the complete ones.
             # "Kapan harus dibayar?": a deadline before the date of the decision.
+            # "When did X announce ...?": the date of the telling, not of what it told
             ranked.sort(key=lambda s: (-of_kind[id(s)],
                                        asked.deadline and not gives_deadline(s.unreferenced),
                                        asked.date and not focused[id(s)],
+                                       bool(asked.tells) and not asked.says_telling(s),
                                        _month_only(s) if asked.date else False))
             # "When will the revision be issued?": a date of its drafting does not answer it
             # when a source says, about more of what is asked, that nobody has said when.
