@@ -43,6 +43,18 @@ def service(settings):
     return PantauService.from_settings(settings)
 
 
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """(settings, service) over data/sample, ingested once per test module (fake embedder)."""
+    from ingest.pipeline import ingest_paths
+    from rag.service import PantauService
+
+    s = make_settings(tmp_path_factory.mktemp("tl"))
+    service = PantauService.from_settings(s)
+    ingest_paths(service, [REPO / "data" / "sample"])
+    return s, service
+
+
 @pytest.fixture
 def news_dir(tmp_path) -> Path:
     """A writable copy of the fixture articles."""
