@@ -87,7 +87,7 @@ class ExtractiveAnswerer:
         wanted = anchors(question, self.glossary, names)
         if not self.grounded(question, passages, wanted):
             return self.not_found(passages, lang)
-        asked = Asked.of(question, lang, self.glossary, names)
+        asked = Asked.of(question, lang, self.glossary, names, plan.intent if plan else None)
         chosen, unknown = self._select(question, passages, asked, plan, wanted)
         if unknown is not None:
             return self.not_known(passages, lang, unknown)

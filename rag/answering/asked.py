@@ -19,10 +19,9 @@ from rag.figures import (DURATION, ELAPSED, HAS_CLOCK, HAS_DATE, HAS_DAY, HAS_MO
                          gives_deadline)
 from rag.regulations import find_references, strip_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEADLINE, ASKS_DEFINITION,
-                                   ASKS_MEMBERS,
-                                   ASKS_DURATION, ASKS_EXACT, ASKS_MONEY, ASKS_NAME, ASKS_NUMBER,
-                                   ASKS_REASON, ASKS_SHARE, WHO_ROLE, acronym_asked, asked_head,
-                                   asks_date, intent_of)
+                                   ASKS_DURATION, ASKS_EXACT, ASKS_MEMBERS, ASKS_MONEY, ASKS_NAME,
+                                   ASKS_NUMBER, ASKS_REASON, ASKS_SHARE, WHO_ROLE, acronym_asked,
+                                   asked_head, asks_date, intent_of)
 from rag.text import STOPWORDS, text_forms, word_forms, words
 
 from .grounding import GENERIC, covers, focus_groups, measured, tells
@@ -126,7 +125,7 @@ class Asked:
 
     @classmethod
     def of(cls, question: str, language: str, glossary,
-           names: set[str] | None = None) -> "Asked":
+           names: set[str] | None = None, intent: str | None = None) -> "Asked":
         number = bool(ASKS_NUMBER.search(question))
         # The role of the name asked for ("Pejabat mana", "which minister"): the answer
         # names someone new in that role.
@@ -145,7 +144,7 @@ class Asked:
                    reason=bool(ASKS_REASON.search(question)),
                    duration=bool(ASKS_DURATION.search(question)),
                    definition=(bool(ASKS_DEFINITION.search(question))
-                               or intent_of(question) == "definition"),
+                               or (intent or intent_of(question)) == "definition"),
                    name=bool(ASKS_NAME.search(question)), language=language,
                    focus=focus,
                    predicate=_predicate(question, focus),

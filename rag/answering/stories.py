@@ -73,10 +73,10 @@ def chronology_answer(lines: Sequence[Line], lang: str, question: str = "",
     # stopping": X's signing is no event of both)
     first, last = _bounds(question, everything, window, dated)
     if first and last:  # a closed stretch: what happened in it, whoever it was about
-        found = everything
-    about = {e.key for e in found}  # the subjects' own
-    if first and last:
-        found += [e for e in dated if e.key not in about]
+        about = {e.key for e in everything}  # the subjects' own
+        found = everything + [e for e in dated if e.key not in about]
+    else:
+        about = {e.key for e in found}
     found = sorted((e for e in found if (first is None or e.date[:10] >= first)
                     and (last is None or e.date[:10] <= last)), key=_told_order)
     found = _shown(found, read, glossary, lambda e: e.key in about)
