@@ -121,3 +121,34 @@ def test_a_sentence_announcing_items_runs_on_to_the_one_giving_them():
     # the items chosen already, or a sentence that gives its items itself: as they are
     assert told_on([announce, given], ps) == [announce, given]
     assert told_on([read_out], ps) == [read_out]
+
+
+def test_the_scene_a_question_is_asked_in_does_not_pick_the_lead():
+    # "once the store closed at noon on 1 March" is what the asker knows; the answer is
+    # what shoppers saw, not the sentence that restates the closing
+    text = ("The marketplace closed its store in the country at noon on 1 March, ending "
+            "two years of sales there. By the evening the checkout button had vanished for "
+            "shoppers using the app. Sellers kept posting videos without a way to sell.")
+    _leads("What did shoppers see in the app once the store closed at noon on 1 March?",
+           [_p(1, text, lang="en")], "By the evening the checkout button had vanished")
+
+
+def test_the_scene_setting_clause_of_a_question():
+    from rag.retrieval.intents import given_clause
+
+    def clause(q):
+        span = given_clause(q)
+        return q[span[0]:span[1]].strip() if span else None
+    assert clause("What did the seller say he lost when he had to leave the platform?") == (
+        "when he had to leave the platform")
+    assert clause("Setelah aturan itu terbit, apa yang harus dilakukan platform?") == (
+        "Setelah aturan itu terbit")
+    assert clause("Penjual yang terpukul waktu Toko X tutup, sekarang gimana?") == (
+        "waktu Toko X tutup")
+    # a second question, "now", time as a noun, alternatives: no scene
+    assert clause("How big was the fine, and when was the decision?") is None
+    assert clause("Siapa Menteri Perdagangan saat ini?") is None
+    assert clause("Berapa lama platform diberi waktu untuk menyesuaikan diri?") is None
+    assert clause("Does the country approve mergers before or after they close?") is None
+    assert clause("How many days after closing does a company have to notify?") is None
+

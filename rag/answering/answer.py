@@ -293,7 +293,9 @@ class ExtractiveAnswerer:
             return (of_kind[id(s)], due, complete, hint, asked.says_head(s),
                     asked.predicate in says[id(s)],  # the verb asked about
                     id(s) not in merged,  # one sentence before a run of them
-                    sum(weight[i] for i in says[id(s)]), s.score)
+                    # what is asked before the scene it is asked in
+                    sum(weight[i] for i in says[id(s)] if i not in asked.given),
+                    sum(weight[i] for i in says[id(s)] if i in asked.given), s.score)
 
         if plan and plan.wants_latest:
             # newest source first; in each, the sentence most like the answer asked for

@@ -21,7 +21,7 @@ from rag.regulations import find_references, strip_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEADLINE, ASKS_DEFINITION,
                                    ASKS_DURATION, ASKS_EXACT, ASKS_MEMBERS, ASKS_MONEY, ASKS_NAME,
                                    ASKS_NUMBER, ASKS_REASON, ASKS_SHARE, WHO_ROLE, acronym_asked,
-                                   asked_head, asks_date, intent_of)
+                                   asked_head, asks_date, given_clause, intent_of)
 from rag.text import STOPWORDS, text_forms, word_forms, words
 
 from .grounding import GENERIC, covers, focus_groups, measured, tells
@@ -122,6 +122,8 @@ class Asked:
     exact: bool = False  # "exactly how many", "komoditas apa persisnya": no rough figure
     deadline: bool = False  # "kapan harus dibayar": "dalam 30 hari" answers as a date does
     members: bool = False  # "which goods are on the list": the answer names some
+    given: frozenset[int] = frozenset()  # focus groups of the scene-setting clause ("... once
+    # the shop shut"): said by sentences that set the scene as much as by the answer
 
     @classmethod
     def of(cls, question: str, language: str, glossary,
@@ -135,6 +137,11 @@ class Asked:
             role_word = named.group(1) or named.group(2)
         role = [glossary.equivalents(role_word.lower())] if role_word else []
         focus = focus_groups(question, glossary, names)
+        given = given_clause(question)
+        if given:
+            rest = set(focus_groups(question[:given[0]] + question[given[1]:], glossary,
+                                    names))
+            given = frozenset(i for i, g in enumerate(focus) if g not in rest)
         return cls(date=asks_date(question),
                    day=bool(ASKS_DAY.search(question)),
                    clock=bool(ASKS_CLOCK.search(question)),
@@ -157,7 +164,8 @@ class Asked:
                    acronym=acronym_asked(question),
                    exact=bool(ASKS_EXACT.search(question)),
                    deadline=bool(ASKS_DEADLINE.search(question)),
-                   members=bool(ASKS_MEMBERS.search(question)))
+                   members=bool(ASKS_MEMBERS.search(question)),
+                   given=given or frozenset())
 
     def _names(self, text: str) -> tuple[list[re.Match], list[int]]:
         """``text``'s words (``_WORD``) and the positions among them of what it names that

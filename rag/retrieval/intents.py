@@ -154,6 +154,36 @@ ASKS_MEMBERS = re.compile(
 ASKS_EXACT = re.compile(r"\b(exact(ly)?|precise(ly)?|specific(ally)?|spesifik|pasti(nya)?|"
                         r"persis(nya)?|tepatnya)\b", re.I)
 
+#: A clause that sets the scene of what is asked ("... once the shop shut at 5 p.m.",
+#: "... when he had to leave Bukalapak", "... setelah digabung", "Setelah Permendag
+#: 31/2023, ..."): a conjunction of time and what follows it, to a comma or the end. Not a
+#: second question ("and when did it take effect?", "kapan"), nor "saat ini" (now).
+_GIVEN = re.compile(
+    r"\b(?:when|once|after|before|while|during|as soon as|ketika|saat|setelah|sesudah|sebelum|"
+    r"begitu|usai|seusai|selama|pas|waktu(?=\s+(?-i:[A-Z])))\b"
+    r"(?!\s+(?:ini|itu|sekarang|kini|or|atau|did|does|do|is|was|were|are|will|would|can|"
+    r"could|has|have|had|should|must)\b)[^,?;]*", re.I)
+#: An inverted auxiliary inside the would-be clause: it is the question's own verb ("How
+#: many days after closing does a company have to notify ...?").
+_ASKING_VERB = re.compile(r"\b(?:does|do|did)\s+(?:a|an|the|it|they|he|she|we|you|i)\b", re.I)
+_GIVEN_NOT_AFTER = re.compile(r"(?:\b(?:and|or|dan|atau)|,)\s*$", re.I)
+
+
+def given_clause(question: str) -> tuple[int, int] | None:
+    """Where the question's scene-setting clause is (``_GIVEN``): its words say what the
+    asker already knows, so they tell less about which sentence answers than the rest."""
+    for m in _GIVEN.finditer(question):
+        before = question[:m.start()]
+        if not before.strip():
+            # "Setelah Permendag 31/2023, apa ...?": a clause that opens the question ends
+            # at its comma
+            if m.end() < len(question) and question[m.end()] == ",":
+                return m.span()
+            continue
+        if (not _GIVEN_NOT_AFTER.search(before) and len(m.group(0).split()) > 1
+                and not _ASKING_VERB.search(m.group(0))):
+            return m.span()
+    return None
 
 #: Words before a closing "apa" that are no noun ("saat ini apa", "itu apa").
 _NOT_HEADS = frozenset({"ini", "itu", "tersebut", "sih", "aja", "saja", "yang", "ya",
