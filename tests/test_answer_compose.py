@@ -152,3 +152,14 @@ def test_the_scene_setting_clause_of_a_question():
     assert clause("Does the country approve mergers before or after they close?") is None
     assert clause("How many days after closing does a company have to notify?") is None
 
+
+def test_a_sentence_that_only_announces_what_follows_is_no_answer():
+    from rag.answering.sentences import signpost
+    text = ("The trade ministry has issued a rulebook for online sellers. Here is what the "
+            "new rule does and who it affects. Sellers must hold a business licence.")
+    ans = _ask("What does the new rule for online sellers do?", [_p(1, text, lang="en")])
+    assert ans.found and "Here is" not in ans.answer, ans.answer
+    assert signpost("Berikut rangkuman status layanan itu hingga Rabu (21/1/2026).")
+    assert signpost("Berikut enam poin penting yang perlu diketahui penjual:")
+    assert not signpost("Here are the rules: platforms must not process payments.")
+    assert not signpost("Berikutnya, pemerintah akan menerbitkan aturan turunan.")

@@ -13,6 +13,18 @@ from rag.types import RetrievedPassage
 
 #: Sentences shorter than this (in words) rarely answer anything on their own.
 MIN_WORDS = 5
+#: A sentence that only announces what follows it ("Berikut rangkuman isinya.", "Here is
+#: what the new rule does and who it affects.", "Berikut enam poin penting ...:"): a
+#: signpost of the article's layout, no statement of its own.
+_SIGNPOST = re.compile(
+    r"^(?:berikut(?:\s+ini)?|simak|ini\s+dia|here(?:'s|’s|\s+is|\s+are)|below\s+(?:is|are)|"
+    r"the\s+following)\b[^:]*:?$", re.I)
+
+
+def signpost(text: str) -> bool:
+    """Whether ``text`` only announces what comes after it (``_SIGNPOST``); one that goes
+    on after a colon ("Here are the rules: platforms must ...") says something."""
+    return bool(_SIGNPOST.match(text.strip()))
 
 
 @dataclass
@@ -49,13 +61,14 @@ class Sentence:
 
 
 def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
-    """The answerable sentences of the passages, with article offsets and terms."""
+    """The answerable sentences of the passages (signposts left out), with article offsets
+    and terms."""
     out = []
     for i, p in enumerate(passages):
         lang = p.language or "id"
         for s, e in sentence_spans(p.text):
             text = p.text[s:e]
-            if len(text.split()) < MIN_WORDS:
+            if len(text.split()) < MIN_WORDS or signpost(text):
                 continue
             out.append(Sentence(passage=i, start=p.start + s, end=p.start + e, text=text,
                                  terms=set(terms(text, lang)), language=lang))
