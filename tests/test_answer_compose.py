@@ -163,3 +163,16 @@ def test_a_sentence_that_only_announces_what_follows_is_no_answer():
     assert signpost("Berikut enam poin penting yang perlu diketahui penjual:")
     assert not signpost("Here are the rules: platforms must not process payments.")
     assert not signpost("Berikutnya, pemerintah akan menerbitkan aturan turunan.")
+
+
+def test_a_quote_cut_at_a_sentence_break_is_judged_whole():
+    # what the quote says is in its first sentence, when it was said in its last: judged
+    # whole, it answers "when did the minister say ...", before another source's date
+    said = _p(1, '"I hear three companies have been approached by the platform. What form it '
+                 'takes, we will see," the minister said in Jakarta on Thursday, 23 November '
+                 '2023. He did not name them.', lang="en", published="2023-11-23")
+    later = _p(2, "The move onto the marketplace was 75% complete on 21 February 2024, the "
+                  "minister said, urging the three companies involved to finish the job.",
+               lang="en", published="2024-02-21", score=0.85)
+    _leads("When did the minister say three companies had been approached by the platform?",
+           [said, later], '23 November 2023: "I hear three companies have been approached')

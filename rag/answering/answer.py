@@ -139,7 +139,12 @@ class ExtractiveAnswerer:
         total = sum(idf.values()) or 1.0
         recency = _recency(passages) if plan and plan.wants_latest else None
         hints = {id(s): _kind_hint(s, asked) for s in sents}
-        says = {id(s): asked.says(s) for s in sents}  # the focus terms each says
+        # a quote cut at a sentence break is judged whole: '"The legal question is settled.
+        # Now the competition question starts," said X, pointing to ... Shopee, the market
+        # leader' says what each part says
+        whole = {id(s): whole_quotes([s], passages)[0] if open_quote(s.text) else s
+                 for s in sents}
+        says = {id(s): asked.says(whole[id(s)]) for s in sents}  # the focus terms each says
         for s in sents:
             lexical = sum(idf[t] for t in s.terms & q_terms) / total
             rank = 1.0 / (1 + s.passage)  # retrieval order, best first
@@ -163,7 +168,7 @@ class ExtractiveAnswerer:
         # Naming the anchors is not enough: the answer must say what is asked about them,
         # one of the question's focus terms ("Who was appointed chief executive of
         # Tokopedia?" is not answered by a sentence on Tokopedia's fine).
-        focused = {id(s): asked.focused(s) for s in ranked}
+        focused = {id(s): asked.focused(whole[id(s)]) for s in ranked}
         # 2: the kind asked (all of it, for "how big, and when?"); 1: part of it; 0: none
         of_kind = {id(s): asked.kinds_held([s]) for s in ranked}
         pending = None  # a source's "not decided yet" that answers a yes/no part
