@@ -188,10 +188,12 @@ class PantauService:
             impact = self.impact(regs[0].id)
             if impact is None:
                 return None
-            groups = groups_asked(qp.question)
+            # "I sell on ...: how does X affect me?": the asker's own group first
+            groups = groups_asked(qp.question, own=qp.intent == "impact")
             if qp.intent == "impact":
                 return impact_answer(impact, regs[0].label, lang, groups, qp.question,
-                                     self.retriever.glossary)
+                                     self.retriever.glossary,
+                                     self._names_of(self._players(qp.question)))
             return rules_answer(impact, regs[0].label, lang, qp.intent == "sanctions", groups,
                                 qp.question, self.retriever.glossary)
         return None
@@ -241,8 +243,7 @@ class PantauService:
         newest = self.timelines.read(newest)
         impacts = [i for i in (self.impact(r.id) for r in regs[:3]) if i is not None]
         groups = groups_asked(qp.question, own=True)
-        known = self.timelines.gazetteer.entities
-        names = [n for eid in players for n in (*known[eid].names, *known[eid].aliases)]
+        names = self._names_of(players)
         told = instructions_in(passages, groups, names) if names else []
         return stakeholder_answer(newest, impacts, groups, lang, qp.question,
                                   self.retriever.glossary, told, names)
@@ -282,6 +283,11 @@ class PantauService:
             return "regulation"
         ids = self.timelines.gazetteer.ids_in(name)
         return self.timelines.gazetteer.entities[ids[0]].kind if ids else None
+
+    def _names_of(self, players: Sequence[str]) -> list[str]:
+        """Every name and alias the gazetteer knows the ``players`` (entity ids) by."""
+        known = self.timelines.gazetteer.entities
+        return [n for eid in players for n in (*known[eid].names, *known[eid].aliases)]
 
     def _players(self, question: str) -> list[str]:
         """The tracked entities a question names, the players before the agencies acting on

@@ -221,3 +221,37 @@ def test_sanctions_open_with_the_statement_that_names_what_they_are():
     bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
     assert bullets[0].startswith("- Sanctions range from written warnings"), ans.answer
     assert bullets[-1].startswith("- The minister will not hesitate"), ans.answer
+
+
+def test_the_effect_of_something_beyond_the_rule_is_told_by_what_says_it():
+    from rag.answering.rules import impact_answer
+    from rag.retrieval.glossary import load_glossary
+    from rag.tracking.impact import Impact, StakeholderImpact, Statement
+
+    def st(i, text):
+        return Statement(kind="effect", text=text, citation=_cite(f"a{i}:0", 0, text))
+    importers = [st(0, "Importers must now obtain an import approval before goods arrive."),
+                 st(1, "The container backlog left importers paying daily storage fees.")]
+    platforms = [st(2, "Platforms may no longer act as producers of the goods they sell.")]
+    imp = Impact(regulation="permendag-9-2025", obligations=[], stakeholders=[
+        StakeholderImpact(group="importers", statements=importers),
+        StakeholderImpact(group="platforms", statements=platforms)])
+    glossary = load_glossary()
+    # asked of the rule: every group it hits
+    ans = impact_answer(imp, "Permendag 9/2025", "en", [],
+                        "Who does Permendag 9/2025 affect?", glossary)
+    assert "Platforms may no longer" in ans.answer and "Importers must" in ans.answer
+    # asked of the backlog it caused: what is said of the backlog, of the group asked about
+    ans = impact_answer(imp, "Permendag 9/2025", "en", ["importers"],
+                        "What did the container backlog under Permendag 9/2025 mean for "
+                        "importers?", glossary)
+    bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
+    assert len(bullets) == 1 and "storage fees" in bullets[0], ans.answer
+    # asked of something no statement of the rule speaks of: not answered from the rule
+    assert impact_answer(imp, "Permendag 9/2025", "en", ["importers"],
+                         "How did the dock strike under Permendag 9/2025 hit importers?",
+                         glossary) is None
+    # the players the question names are no topic of their own
+    assert impact_answer(imp, "Permendag 9/2025", "en", ["importers"],
+                         "How does Permendag 9/2025 affect Acme's importers?",
+                         glossary, names=["Acme"]) is not None

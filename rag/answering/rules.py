@@ -11,12 +11,13 @@ from rag.amounts import fits, situation
 from rag.regulations import reference_ids, strip_references
 from rag.retrieval.glossary import Glossary
 from rag.retrieval.intents import ASKS_RULES
-from rag.text import content_words, terms
+from rag.text import content_words, terms, word_forms
 from rag.tracking.impact import Impact, Statement
 from rag.tracking.registry import RegulationRecord, titled_in
 from rag.tracking.timeline import TimelineEvent
 from rag.types import Answer, Citation, RetrievedPassage
 
+from .grounding import GENERIC
 from .routed import MAX_ITEMS, Item, compose, distinct, event_span
 from .tracked import event_when
 
@@ -185,12 +186,25 @@ def stakeholder_answer(newest: Sequence[TimelineEvent], impacts: Sequence[Impact
 
 
 def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] = (),
-                  question: str = "", glossary: Glossary | None = None) -> Answer | None:
+                  question: str = "", glossary: Glossary | None = None,
+                  names: Sequence[str] = ()) -> Answer | None:
     """Who the regulation affects: one statement per stakeholder group first (the groups
-    the question names first), then more of theirs; each bullet names its group."""
+    the question names first), then more of theirs; each bullet names its group. Asked the
+    effect of something beyond the rule, its players (``names``) and those hit ("penumpukan
+    kontainer gara-gara X dampaknya ke importir"), only the statements that say it; None
+    when none does (the rule's general effects do not answer it)."""
     about = statement_order(impact.regulation, question, glossary)
     by_group = {s.group: sorted(s.statements, key=about)
                 for s in impact.stakeholders if s.group != "government"}
+    topic = topic_terms(" ".join(w for w in question.split()
+                                 if not word_forms(w.lower().strip("?,.!")) & _EFFECT_WORDS),
+                        names, glossary)
+    if topic:  # of the groups asked about, when the question names some
+        on = {g: [s for s in ss if topic & _said(s.text)] for g, ss in by_group.items()
+              if g in groups or not groups}
+        if not any(on.values()):
+            return None
+        by_group = {g: ss for g, ss in on.items() if ss}
     # The groups the question names first, then the group whose best statement fits best.
     order = [g for g in groups if g in by_group] + sorted(
         (g for g in by_group if g not in groups), key=lambda g: about(by_group[g][0]))
@@ -210,6 +224,16 @@ def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] =
              for g, s in picked]
     return compose(_IMPACT_LEAD[lang].format(label=label, groups=names), items, lang, "impact",
                    glossary)
+
+
+#: Words that ask for an effect or are asked of anything ("dampaknya", "impact", "now"), in
+#: every form: no topic of their own.
+_EFFECT_WORDS = frozenset(f for w in GENERIC for f in word_forms(w))
+
+
+def _said(text: str) -> set[str]:
+    """The stemmed words of ``text`` in both languages, references left out."""
+    return {t for lg in ("id", "en") for t in terms(strip_references(text), lg)}
 
 
 def rules_answer(impact: Impact, label: str, lang: str, sanctions: bool = False,
