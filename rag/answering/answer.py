@@ -48,6 +48,9 @@ OTHER_SOURCE_RATIO = 0.9
 #: fact's they may take.
 LIST_INTENTS = frozenset({"impact", "obligations", "sanctions", "stakeholder"})
 LIST_EXTRA = 2
+#: For what stands now, a newer source leads when its sentence says at least this share of
+#: what the best of the chosen sentences says of the question (its focus terms, weighed).
+SAYS_ENOUGH = 0.5
 class ExtractiveAnswerer:
     """Builds an Answer from retrieved passages by selecting their best sentences."""
 
@@ -307,8 +310,14 @@ class ExtractiveAnswerer:
             # ("Siapa Menteri Perdagangan saat ini?": the one naming a minister). A sentence
             # that says nothing asked does not lead on its source's date ("Bukalapak masih
             # ngelola jaringan apa?" is not answered by a newer roundup's line on TikTok).
+            # Newest among those saying much of what is asked: a newer roundup that says
+            # only "the regulation" does not lead the sentence saying what the question asks
+            # of it ("Apakah aturan impor yang membuat kontainer menumpuk masih berlaku?").
+            said_w = {id(s): sum(weight[i] for i in says[id(s)]) for s in chosen}
+            enough = SAYS_ENOUGH * max(said_w.values(), default=0.0)
             return _first(pending, sorted(
-                chosen, key=lambda s: (bool(says[id(s)]) or asked.says_head(s),
+                chosen, key=lambda s: (asked.says_head(s)
+                                       or bool(says[id(s)]) and said_w[id(s)] >= enough,
                                        _day(passages[s.passage]), like_answer(s)),
                 reverse=True), most), None
         pool = [s for s in chosen
@@ -382,12 +391,13 @@ def _day(p: RetrievedPassage) -> str:
 
 def _conflicts(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
                markers: dict[int, int]) -> list[Conflict]:
-    """Older cited claims whose status (``rag.tracking.timeline.event_type``) differs from
-    the newest one's."""
+    """Cited claims older than the lead's (the first dated sentence: the newest of those
+    that say much of what is asked) whose status (``rag.tracking.timeline.event_type``)
+    differs from the lead's."""
     dated = [s for s in chosen if _day(passages[s.passage])]
     if len(dated) < 2:
         return []
-    newest = max(dated, key=lambda s: _day(passages[s.passage]))
+    newest = dated[0]
     now_status = event_type(newest.text)
     out = []
     for s in dated:
@@ -420,9 +430,10 @@ def _dated(lead: Sentence, passages: Sequence[RetrievedPassage], lang: str) -> s
 def _compose(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
              markers: dict[int, int], lang: str, as_of: str | None, conflicting: bool) -> str:
     """The answer text: each sentence with its marker; when newer sources contradict older
-    ones, the newest comes first and the older claims are labelled with their dates."""
+    ones, the lead is the newest of those that say much of what is asked and the claims
+    older than it are labelled with their dates."""
     if conflicting:
-        newest_day = max(_day(passages[s.passage]) for s in chosen)
+        newest_day = next(d for d in (_day(passages[s.passage]) for s in chosen) if d)
         parts = []
         for s in chosen:
             day = _day(passages[s.passage])
