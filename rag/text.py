@@ -167,6 +167,50 @@ _SPOKEN_PREFIXES = ("ng", "ny")
 _SPOKEN_SUFFIX_AFTER = ("ng", "ny", "di")
 
 
+@lru_cache(maxsize=1)
+def _dictionary():
+    """Sastrawi's Indonesian stemmer (Nazief-Adriani) and its dictionary of ~30k root words,
+    loaded on first use."""
+    from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
+    from Sastrawi.Stemmer.Stemmer import Stemmer
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    roots = ArrayDictionary(StemmerFactory().get_words())
+    return Stemmer(roots), roots
+
+
+@lru_cache(maxsize=1 << 15)
+def root_stem(word: str) -> str:
+    """The stem (as ``stem`` makes it) of an Indonesian word's dictionary root, for a
+    question's words to meet the articles' other forms of it: "sanksinya" meets "sanksi",
+    "penjualannya" "penjualan", "ngelanggar" "melanggar", "gantiin" "ganti", which the affix
+    rules alone stem apart. The word's own stem when no root is found."""
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    stemmer, roots = _dictionary()
+    for form in (word, *_formal_forms(word)):
+        root = stemmer.stem_word(form)
+        if root != form or roots.contains(form):
+            return stem(root, "id")
+    return stem(word, "id")
+
+
+def _formal_forms(word: str) -> list[str]:
+    """Written forms of a spoken Jakarta word to look up: "-in" for "-kan"/"-i"
+    ("gantiin", "dibayarin"), "ng-"/"ny-" before a vowel for "meng-"/"meny-" ("ngurus",
+    "ngumumin", "ngelola"), "nge-" before a consonant ("ngelanggar")."""
+    bases = [word[:-2], word] if word.endswith("in") and len(word) > 5 else [word]
+    out = []
+    for b in bases:
+        if b.startswith(("ng", "ny")) and len(b) > 4 and b[2] in _VOWELS:
+            out.append("me" + b)
+        if b.startswith("nge") and len(b) > 5 and b[3] not in _VOWELS:
+            out.append(b[3:])
+        if b is not word:
+            out.append(b)
+    return out
+
+
 def _id_root(word: str) -> str:
     """Indonesian: one form for a root and its affixed words ("menutup", "ditutup",
     "penutupan" -> one stem; "mengelola", "dikelola", "ngelola" -> one). Without a

@@ -16,6 +16,17 @@ def test_tokens_keep_numbers_and_regulations():
     assert "yang" not in tokens("yang dan di", "id")
 
 
+def test_a_questions_spoken_or_possessive_words_meet_the_articles_forms():
+    # the affix rules stem "sanksinya" and "sanksi", "ngelanggar" and "melanggar" apart;
+    # a question's word also carries its dictionary root's stem
+    index = tokens("Platform yang melanggar aturan dikenai sanksi administratif.", "id")
+    for word in ("sanksinya", "ngelanggar", "pelanggarannya"):
+        (group,) = query_tokens([word])
+        assert set(group) & set(index), (word, group, index)
+    # a word without a root in the dictionary keeps its own stems only
+    assert query_tokens(["tokopedia"]) == [["tokopedia"]]
+
+
 def test_add_update_delete_stay_consistent(settings):
     writer = PantauService.from_settings(settings)
     reader = PantauService.from_settings(settings)  # a second view of the same store

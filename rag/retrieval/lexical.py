@@ -39,7 +39,7 @@ from rag.regulations import reference_ids
 from rag.store.changes import ChangeFollower, PassageRow
 from rag.store.metadata import passage_regulations
 from rag.store.store import PantauStore
-from rag.text import content_words, stem
+from rag.text import content_words, root_stem, stem
 from rag.types import Filters
 
 from .postings import accumulate_terms
@@ -68,11 +68,13 @@ def _stem(word: str, language: str) -> str:
 
 def query_tokens(terms: Iterable[str]) -> list[list[str]]:
     """Query tokens for already-expanded terms: one group per word, holding its stems in
-    both languages (the question's language may differ from the passage's)."""
+    both languages (the question's language may differ from the passage's) and the stem of
+    its Indonesian dictionary root (a question's "sanksinya", "ngelanggar" meet the
+    articles' "sanksi", "melanggar")."""
     groups: list[list[str]] = []
     for t in terms:
         for w in content_words(t) if " " in t else [t.lower()]:
-            groups.append(list(dict.fromkeys([_stem(w, "id"), _stem(w, "en")])))
+            groups.append(list(dict.fromkeys([_stem(w, "id"), _stem(w, "en"), root_stem(w)])))
         groups += [[r] for r in reference_ids(t)]
     seen: set[tuple[str, ...]] = set()
     return [g for g in groups if not (tuple(g) in seen or seen.add(tuple(g)))]
