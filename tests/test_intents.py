@@ -55,6 +55,9 @@ from rag.retrieval.query import plan
     ("What did Budi Santoso say the ministry would do to platforms that break the rule?",
      "fact"),
     ("Menurut pengamat, apa dampak aturan itu?", "fact"),
+    # a cause asked for, whatever rule the question speaks of
+    ("Kenapa sih pemerintah tiba-tiba mau ngatur biaya admin marketplace?", "fact"),
+    ("Why must platforms stop acting as producers under Permendag 12/2025?", "fact"),
     ("Which platforms are affected by PMK 9/2024?", "impact"),
     # a figure asked for: "what range", "what rate" (not "what range of goods")
     ("What turnover range does the PMK 9/2024 levy apply to?", "fact"),

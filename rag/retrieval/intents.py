@@ -316,7 +316,9 @@ def intent_of(question: str, asks_status: bool = False, asks_yes_no: bool = Fals
         return "whats_new"
     if ASKS_CHANGE_COUNT.search(q):
         return "relations"
-    if _ASKS_WHEN.search(q) or ASKS_NUMBER.search(q) or ASKS_PERSON.search(q):
+    if (_ASKS_WHEN.search(q) or ASKS_NUMBER.search(q) or ASKS_PERSON.search(q)
+            or ASKS_REASON.search(q)):
+        # "Kenapa pemerintah mau ngatur biaya admin?" asks for a cause, not for the rules
         return "fact"
     if _RELATIONS.search(q):
         return "relations"
