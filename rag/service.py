@@ -257,9 +257,12 @@ class PantauService:
         """Of the first three regulations in play (``regs``, retrieval's order), the one whose
         rules say most of the question's words ("Boleh nggak jualan live di TikTok
         sekarang?": the rule on selling through social media), when its best says at least
-        two; else none (the passages answer)."""
+        two; else none (the passages answer). A question that gives the rule's year ("the
+        2023 e-commerce rule") is about one of that year, when one is in play."""
+        years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", qp.question)}
+        regs = [r for r in regs[:3] if r.year in years] or regs[:3]
         best, fit = [], -1
-        for rec in regs[:3]:
+        for rec in regs:
             about = statement_order(rec.id, qp.question, self.retriever.glossary)
             said = [-about(s)[0] for s in self._rules_of(rec.id)]
             if said and max(said) > fit:

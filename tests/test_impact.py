@@ -66,6 +66,35 @@ def test_a_regulation_s_rules_are_its_own_not_another_s_or_someone_s_claim():
     assert not impact_of("permendag-5-2020", [old]).obligations
 
 
+def test_a_rule_named_only_as_what_is_revised_or_replaced_provides_nothing_there():
+    from rag.tracking.impact import impact_of
+    text = ("Kemendag tengah menyusun revisi Permendag 12/2024 untuk mengatur biaya admin "
+            "yang dipungut platform. Aturan baru itu menggantikan Permendag 5/2020 dan "
+            "melarang platform menjadi produsen barang yang dijualnya sendiri.")
+    # what the revision will regulate, and what replaced it bans, are neither rule's own
+    assert not impact_of("permendag-12-2024", [_passage(text)]).obligations
+    assert not impact_of("permendag-5-2020", [_passage(text)]).obligations
+
+
+def test_a_question_giving_the_rules_year_is_about_that_years_rule(service):
+    from ingest.pipeline import ingest_records
+    # the older rule's words are more of the question's; the year says which rule it is
+    older = ("Permendag 5/2020 mewajibkan marketplace yang menjual produk merek sendiri "
+             "mencantumkan identitas penjual. Permendag 5/2020 juga mewajibkan pedagang "
+             "daring memiliki izin usaha.")
+    newer = ("Permendag 12/2023 melarang marketplace menjadi produsen barang yang dijualnya "
+             "sendiri. Permendag 12/2023 juga mewajibkan marketplace memisahkan promosi dari "
+             "transaksi.")
+    ingest_records(service, [
+        {"title": "Izin pedagang daring", "url": "https://x.example/a", "text": older,
+         "published": "2020-06-10"},
+        {"title": "Larangan produk sendiri", "url": "https://x.example/b", "text": newer,
+         "published": "2023-09-27"}])
+    ans = service.ask("Marketplace boleh jual produk merek sendiri nggak menurut aturan 2023?")
+    assert ans.intent == "obligations" and "Permendag 12/2023" in ans.answer.split("\n")[0], (
+        ans.answer)
+
+
 def test_who_a_regulation_affects_is_not_read_from_sentences_about_another():
     from rag.tracking.impact import impact_of
     text = ("Lewat PMK 9/2025, platform wajib memungut pajak 0,5 persen dari pedagang. "

@@ -184,12 +184,15 @@ def provision_of(sentence: str, reg_id: str, current: str | None) -> bool:
     """Whether ``sentence`` states what regulation ``reg_id`` provides, not another's rule
     or someone's claim: it names the regulation; or it names none, is no attributed claim
     or quote, and its passage is speaking of ``reg_id`` (``current``: the regulation the
-    passage named last before it, else the first it names)."""
+    passage named last before it, else the first it names). Naming it only as what is
+    being revised or replaced ("tengah menyusun revisi Permendag 31/2023 untuk mengatur
+    biaya admin") states what the revision will provide, not what it does."""
     refs = reference_ids(sentence)
     if _COMPLYING.search(sentence):
         return False
     if reg_id in refs:
-        return True
+        return not all(_ACTED_ON.search(sentence[max(0, r.start - 40):r.start])
+                       for r in find_references(sentence) if r.id == reg_id)
     return not refs and current == reg_id and not _ATTRIBUTED.search(sentence)
 
 
