@@ -145,6 +145,9 @@ def test_the_scene_setting_clause_of_a_question():
         "Setelah aturan itu terbit")
     assert clause("Penjual yang terpukul waktu Toko X tutup, sekarang gimana?") == (
         "waktu Toko X tutup")
+    assert clause("Who chaired the meeting where the rule was agreed?") == (
+        "where the rule was agreed")
+    assert clause("Where did the seller move her shop?") is None
     # a second question, "now", time as a noun, alternatives: no scene
     assert clause("How big was the fine, and when was the decision?") is None
     assert clause("Siapa Menteri Perdagangan saat ini?") is None

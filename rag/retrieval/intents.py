@@ -155,12 +155,13 @@ ASKS_EXACT = re.compile(r"\b(exact(ly)?|precise(ly)?|specific(ally)?|spesifik|pa
                         r"persis(nya)?|tepatnya)\b", re.I)
 
 #: A clause that sets the scene of what is asked ("... once the shop shut at 5 p.m.",
-#: "... when he had to leave Bukalapak", "... setelah digabung", "Setelah Permendag
-#: 31/2023, ..."): a conjunction of time and what follows it, to a comma or the end. Not a
-#: second question ("and when did it take effect?", "kapan"), nor "saat ini" (now).
+#: "... when he had to leave Bukalapak", "the meeting where ...", "... setelah digabung",
+#: "Setelah Permendag 31/2023, ..."): a conjunction of time or place and what follows it, to
+#: a comma or the end. Not a second question ("and when did it take effect?", "kapan"),
+#: nor "saat ini" (now).
 _GIVEN = re.compile(
-    r"\b(?:when|once|after|before|while|during|as soon as|ketika|saat|setelah|sesudah|sebelum|"
-    r"begitu|usai|seusai|selama|pas|waktu(?=\s+(?-i:[A-Z])))\b"
+    r"\b(?:when|once|after|before|while|during|where|as soon as|ketika|saat|setelah|sesudah|"
+    r"sebelum|begitu|usai|seusai|selama|pas|waktu(?=\s+(?-i:[A-Z])))\b"
     r"(?!\s+(?:ini|itu|sekarang|kini|or|atau|did|does|do|is|was|were|are|will|would|can|"
     r"could|has|have|had|should|must)\b)[^,?;]*", re.I)
 #: An inverted auxiliary inside the would-be clause: it is the question's own verb ("How
