@@ -265,6 +265,12 @@ def tells(word: str) -> bool:
 
 
 
+def generic(word: str) -> bool:
+    """Whether a (lower-cased) word only says what kind of answer is asked (``GENERIC``),
+    also with the enclitic "-nya" ("statusnya", "dampaknya", "isinya")."""
+    return word in GENERIC or (word.endswith("nya") and word[:-3] in GENERIC)
+
+
 def focus_groups(question: str, glossary: Glossary,
                  names: set[str] | None = None) -> list[frozenset[str]]:
     """What a question asks *about its anchors*: its other content words ("fine", "sewa",
@@ -296,7 +302,7 @@ def focus_groups(question: str, glossary: Glossary,
         if any(s <= m.start() < e for s, e in taken):
             continue
         low = m.group(0).lower()
-        if (low in STOPWORDS or low in _NOT_ANCHORS or low in GENERIC or len(low) < 3
+        if (low in STOPWORDS or low in _NOT_ANCHORS or generic(low) or len(low) < 3
                 or any(ch.isdigit() for ch in low) or low in anchor_forms
                 or (m.group(0)[0].isupper() and not _opens(question, m))):
             continue
