@@ -16,8 +16,8 @@ from rag.answering.answer import ExtractiveAnswerer
 from rag.answering.generate import LLMAnswerer
 from rag.answering.relations import relations_answer
 from rag.answering.routed import as_context, with_passages
-from rag.answering.rules import (RULE_KINDS, asks_what_it_is, definition_answer, groups_asked,
-                                 impact_answer, rules_answer, stakeholder_answer, statement_order)
+from rag.answering.rules import (RULE_KINDS, asks_what_it_is, best_fit, definition_answer,
+                                 groups_asked, impact_answer, rules_answer, stakeholder_answer)
 from rag.answering.stories import chronology_answer, whats_new_answer
 from rag.answering.tracked import OPERATION, status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
@@ -171,7 +171,8 @@ class PantauService:
         if not regs and qp.intent == "obligations":
             # "Wajib punya izin usaha nggak?": a rule, of the regulation in play. (Who was
             # hit, or who was fined, is asked of an event more often than of a rule.)
-            regs = self._best_fit(self._cited_by(passages), qp)
+            regs = best_fit(self._cited_by(passages), qp.question, self._rules_of,
+                            self.retriever.glossary)
         if not regs:
             return None
         if qp.intent == "relations":
@@ -252,22 +253,6 @@ class PantauService:
         """The tracked regulations the passages cite, in the order they first come."""
         seen = dict.fromkeys(rid for p in passages for rid in p.regulations)
         return [r for r in (self.registry.get(rid) for rid in seen) if r is not None]
-
-    def _best_fit(self, regs: Sequence[RegulationRecord], qp) -> list[RegulationRecord]:
-        """Of the first three regulations in play (``regs``, retrieval's order), the one whose
-        rules say most of the question's words ("Boleh nggak jualan live di TikTok
-        sekarang?": the rule on selling through social media), when its best says at least
-        two; else none (the passages answer). A question that gives the rule's year ("the
-        2023 e-commerce rule") is about one of that year, when one is in play."""
-        years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", qp.question)}
-        regs = [r for r in regs[:3] if r.year in years] or regs[:3]
-        best, fit = [], -1
-        for rec in regs:
-            about = statement_order(rec.id, qp.question, self.retriever.glossary)
-            said = [-about(s)[0] for s in self._rules_of(rec.id)]
-            if said and max(said) > fit:
-                best, fit = [rec], max(said)
-        return best if fit >= 2 else []
 
     def _rules_of(self, reg_id: str) -> list:
         """A regulation's rules (prohibitions, obligations, thresholds) as Statements."""

@@ -75,6 +75,25 @@ def statement_order(reg_id: str, question: str = "", glossary: Glossary | None =
     return key
 
 
+def best_fit(regs: Sequence[RegulationRecord], question: str, rules_of,
+             glossary: Glossary | None = None) -> list[RegulationRecord]:
+    """Of the first three regulations in play (``regs``, retrieval's order), the one whose
+    rules (``rules_of(id)``: Statements) say most of the question's words ("Boleh nggak
+    jualan live di TikTok sekarang?": the rule on selling through social media), when its
+    best says at least two; else none (the passages answer). A question that gives the
+    rule's year ("the 2023 e-commerce rule") is about one of that year, when one is in
+    play."""
+    years = {int(y) for y in re.findall(r"\b((?:19|20)\d{2})\b", question)}
+    regs = [r for r in regs[:3] if r.year in years] or regs[:3]
+    best, fit = [], -1
+    for rec in regs:
+        about = statement_order(rec.id, question, glossary)
+        said = [-about(s)[0] for s in rules_of(rec.id)]
+        if said and max(said) > fit:
+            best, fit = [rec], max(said)
+    return best if fit >= 2 else []
+
+
 def asked_terms(text: str, glossary: Glossary | None = None) -> set[str]:
     """The stemmed content words of ``text`` in both languages, with their glossary
     equivalents ("omzet saya" -> also "turnover")."""
