@@ -11,13 +11,13 @@ from rag.amounts import fits, situation
 from rag.regulations import reference_ids, strip_references
 from rag.retrieval.glossary import Glossary
 from rag.retrieval.intents import ASKS_RULES
-from rag.text import content_words, terms, word_forms
+from rag.text import content_words, terms
 from rag.tracking.impact import Impact, Statement
 from rag.tracking.registry import RegulationRecord, titled_in
 from rag.tracking.timeline import TimelineEvent
 from rag.types import Answer, Citation, RetrievedPassage
 
-from .grounding import GENERIC
+from .grounding import generic
 from .routed import MAX_ITEMS, Item, compose, distinct, event_span
 from .tracked import event_when
 
@@ -216,8 +216,7 @@ def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] =
     by_group = {s.group: sorted(s.statements, key=about)
                 for s in impact.stakeholders if s.group != "government"}
     topic = topic_terms(" ".join(w for w in question.split()
-                                 if not word_forms(w.lower().strip("?,.!")) & _EFFECT_WORDS),
-                        names, glossary)
+                                 if not generic(w.lower().strip("?,.!"))), names, glossary)
     if topic:  # of the groups asked about, when the question names some
         on = {g: [s for s in ss if topic & _said(s.text)] for g, ss in by_group.items()
               if g in groups or not groups}
@@ -243,11 +242,6 @@ def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] =
              for g, s in picked]
     return compose(_IMPACT_LEAD[lang].format(label=label, groups=names), items, lang, "impact",
                    glossary)
-
-
-#: Words that ask for an effect or are asked of anything ("dampaknya", "impact", "now"), in
-#: every form: no topic of their own.
-_EFFECT_WORDS = frozenset(f for w in GENERIC for f in word_forms(w))
 
 
 def _said(text: str) -> set[str]:
