@@ -36,7 +36,8 @@ ASKS_DATE = re.compile(
     r"(in )?(what|which) ((exact|precise|specific) )?(date|day|year|month|time)|"
     r"(what|which) (was|is|were) the (\w+ )?(date|day|year|month|time))\b", re.I)
 _WH_BEFORE = re.compile(r"\b(?:who|whom|whose|what|which|how|why|where)\b", re.I)
-_JOINED_ASK = re.compile(r"(?:\b(?:and|or)|,)\s*$", re.I)
+#: Joined on after what comes before ("..., and when ...", "dan"): a question of its own.
+_JOINED_ASK = re.compile(r"(?:\b(?:and|or|dan|atau)|,)\s*$", re.I)
 
 
 def asks_date(question: str) -> bool:
@@ -167,7 +168,6 @@ _GIVEN = re.compile(
 #: An inverted auxiliary inside the would-be clause: it is the question's own verb ("How
 #: many days after closing does a company have to notify ...?").
 _ASKING_VERB = re.compile(r"\b(?:does|do|did)\s+(?:a|an|the|it|they|he|she|we|you|i)\b", re.I)
-_GIVEN_NOT_AFTER = re.compile(r"(?:\b(?:and|or|dan|atau)|,)\s*$", re.I)
 
 
 def given_clause(question: str) -> tuple[int, int] | None:
@@ -181,7 +181,7 @@ def given_clause(question: str) -> tuple[int, int] | None:
             if m.end() < len(question) and question[m.end()] == ",":
                 return m.span()
             continue
-        if (not _GIVEN_NOT_AFTER.search(before) and len(m.group(0).split()) > 1
+        if (not _JOINED_ASK.search(before) and len(m.group(0).split()) > 1
                 and not _ASKING_VERB.search(m.group(0))):
             return m.span()
     return None
