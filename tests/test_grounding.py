@@ -93,6 +93,9 @@ def test_focus_terms_are_what_is_asked_about_the_anchors():
     assert frozenset({"saham", "shares", "stake"}) in groups
     assert frozenset({"mayoritas"}) in groups
     assert not any("tokopedia" in grp for grp in groups)  # an anchor, not a focus term
+    # a borrowed word with its enclitic written apart is the word: "live-nya" is "live"
+    groups = focus_groups("Penjualan lewat live-nya di Zalora sekarang gimana?", g)
+    assert frozenset({"live"}) in groups and not any("live-nya" in grp for grp in groups)
 
 
 def test_measured_is_what_a_how_many_question_counts():

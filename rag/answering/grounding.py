@@ -301,7 +301,8 @@ def focus_groups(question: str, glossary: Glossary,
     for m in _TOKEN.finditer(question):
         if any(s <= m.start() < e for s, e in taken):
             continue
-        low = m.group(0).lower()
+        # a borrowed word with the enclitic written apart: "live-nya", "update-nya"
+        low = re.sub(r"-(?:nya|ku|mu)$", "", m.group(0).lower())
         if (low in STOPWORDS or low in _NOT_ANCHORS or generic(low) or len(low) < 3
                 or any(ch.isdigit() for ch in low) or low in anchor_forms
                 or (m.group(0)[0].isupper() and not _opens(question, m))):
