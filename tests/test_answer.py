@@ -93,6 +93,26 @@ def test_answer_sentence_must_be_about_what_the_question_names():
     assert _answerer().answer("Berapa denda KPPU untuk TikTok?", ps).found
 
 
+def test_the_corpus_setting_is_no_name_an_answer_must_repeat():
+    from dataclasses import replace
+
+    from rag.retrieval.glossary import load_glossary
+    from rag.retrieval.query import plan
+    # an Indonesian source on the data protection law has no need to name the country
+    ps = [_p(1, "Masa penyesuaian UU Pelindungan Data Pribadi berakhir pada 17 Oktober 2024.",
+             published="2024-10-17")]
+    q = "When did the transition period of Indonesia's personal data protection law end?"
+    qp = plan(q, load_glossary())
+    assert not _answerer().answer(q, ps, plan=qp).found
+    # where the corpus takes Indonesia as its setting (rag.retrieval.lexical), it answers
+    a = _answerer().answer(q, ps, plan=replace(qp, setting=frozenset({"indonesia"})))
+    assert a.found and "17 Oktober 2024" in a.answer
+    # another country is still a name the answer must carry
+    q = "When did the transition period of Malaysia's personal data protection law end?"
+    qp = replace(plan(q, load_glossary()), setting=frozenset({"indonesia"}))
+    assert not _answerer().answer(q, ps, plan=qp).found
+
+
 def test_an_anchored_sentence_that_says_nothing_asked_is_not_an_answer():
     # Names Tokopedia and 2025, but says nothing of appointing a chief executive.
     ps = [_p(1, "In September 2025 the competition commission fined Tokopedia's owner "

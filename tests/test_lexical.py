@@ -146,3 +146,39 @@ def test_row_ids_keep_every_id_through_appends_merges_and_a_snapshot(tmp_path):
     while base is not None and not isinstance(base, mmap.mmap):
         base = getattr(base, "obj", None) or getattr(base, "base", None)
     assert base is not None  # a view of the mapped file, not a copy
+
+
+def test_a_name_nearly_every_article_of_a_language_carries_is_the_setting(service):
+    # English news about Indonesia names the country (or calls things "Indonesian") in
+    # nearly every article; the Indonesian articles on the same stories seldom do
+    things = ["rambutan", "durian", "salak", "mangosteen", "batik", "rattan", "coffee",
+              "cocoa", "pepper", "nutmeg", "cloves", "vanilla"]
+    places = ["Bandung", "Medan", "Makassar", "Padang", "Malang", "Solo", "Bogor", "Depok",
+              "Bekasi", "Cirebon", "Kupang", "Ambon"]
+    en = [{"title": f"{things[i].title()} prices in {places[i]}", "language": "en",
+           "url": f"https://en.example/{i}",
+           "text": (f"Indonesian growers near {places[i]} sold {things[i]} to {things[i - 1]} "
+                    f"buyers from {places[i - 2]}. " if i % 2 else
+                    f"Growers in Indonesia near {places[i]} moved {things[i]} to "
+                    f"{places[i - 3]} and {places[i - 5]}. ")
+           + ("Shopee said sales rose." if i < 3 else f"Prices of {things[i - 4]} held.")}
+          for i in range(12)]
+    id_ = [{"title": f"Harga {things[i]} di {places[i]}", "language": "id",
+            "url": f"https://id.example/{i}",
+            "text": f"Pedagang {things[i]} di {places[i]} mengirim barang ke {places[i - 1]} "
+                    f"dan {places[i - 4]}, sementara {things[i - 2]} tertahan di Bandung."
+            + (" Indonesia mengimpor sebagian buah." if i < 3 else "")}
+           for i in range(12)]
+    report = ingest_records(service, en + id_)
+    assert report.added == 24, report
+    view = LexicalIndex(service.store).view()
+    assert view.setting(["indonesia", "shopee", "bandung", "rambutan"]) == {"indonesia", "bandung"}
+    # a question's plan carries the setting it names, for the answerer's anchors
+    assert service.retriever.plan("Who sells Indonesia's durian on Shopee?").setting == {"indonesia"}
+
+
+def test_too_few_articles_tell_no_setting(service):
+    ingest_records(service, [{"title": "Pasar", "url": f"https://x.example/{i}",
+                              "text": "Pedagang Indonesia menjual rambutan di pasar."}
+                             for i in range(5)])
+    assert LexicalIndex(service.store).view().setting(["indonesia"]) == frozenset()

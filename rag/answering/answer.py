@@ -61,13 +61,24 @@ class ExtractiveAnswerer:
         self.glossary = load_glossary(settings.glossary_file)
 
     def grounded(self, question: str, passages: Sequence[RetrievedPassage],
-                 wanted: list[frozenset[str]] | None = None) -> bool:
+                 wanted: list[frozenset[str]] | None = None,
+                 plan: QueryPlan | None = None) -> bool:
         """Whether the passages can answer at all: the most similar is similar enough and
         one of them mentions every specific thing the question names (``wanted``, its
         anchors, when the caller has them)."""
         if not passages or max(p.score for p in passages) < self.settings.min_relevance:
             return False
+        if wanted is None:
+            wanted = self.wanted(question, passages, plan)
         return not missing_anchors(question, passages, self.glossary, wanted)
+
+    def wanted(self, question: str, passages: Sequence[RetrievedPassage],
+               plan: QueryPlan | None = None) -> list[frozenset[str]]:
+        """The question's anchors (``grounding.anchors``) that an answer must name: not
+        the corpus's setting (``plan.setting``: "Indonesia" in news about Indonesia)."""
+        found = anchors(question, self.glossary, names_in(passages))
+        setting = plan.setting if plan else frozenset()
+        return [a for a in found if not a & setting]
 
     def not_found(self, passages: Sequence[RetrievedPassage], lang: str) -> Answer:
         """The plain "the sources don't answer this" Answer, with the closest passages."""
@@ -87,7 +98,7 @@ class ExtractiveAnswerer:
         """Answer ``question`` from ``passages`` (best first), or say the sources don't."""
         lang = language or detect_language(question, default="en")
         names = names_in(passages)
-        wanted = anchors(question, self.glossary, names)
+        wanted = self.wanted(question, passages, plan)
         if not self.grounded(question, passages, wanted):
             return self.not_found(passages, lang)
         asked = Asked.of(question, lang, self.glossary, names, plan.intent if plan else None)

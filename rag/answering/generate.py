@@ -148,7 +148,7 @@ class LLMAnswerer:
         """A validated LLM answer, the extractive answer, or "not found" (see module doc).
         ``facts``: the tracker's statements for the question, citing ``passages`` as [n]."""
         lang = language or detect_language(question, default="en")
-        if not facts and not self.fallback.grounded(question, passages):
+        if not facts and not self.fallback.grounded(question, passages, plan=plan):
             return self.fallback.answer(question, passages, lang, plan=plan)
         try:
             reply = self.chat_model.invoke(self._messages(question, passages, lang, plan,
@@ -163,7 +163,7 @@ class LLMAnswerer:
         """Text deltas as the model writes them, then the final validated Answer (whose
         text may differ from the streamed text: markers renumbered, sentences tagged)."""
         lang = language or detect_language(question, default="en")
-        if not self.fallback.grounded(question, passages):
+        if not self.fallback.grounded(question, passages, plan=plan):
             yield self.fallback.answer(question, passages, lang, plan=plan)
             return
         parts: list[str] = []

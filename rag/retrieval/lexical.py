@@ -53,7 +53,13 @@ K1, B = 1.5, 0.75
 MAX_SEGMENTS = 12
 #: ... or when this share of the rows is dead.
 MAX_DEAD = 0.25
-_NO_TIME = np.iinfo(np.int64).min  # a passage without a publication date
+#: A name that at least this share of the articles in one language carry is the corpus's
+#: setting, not a subject (see ``LexicalView.setting``) ...
+SETTING_SHARE = 0.8
+#: ... read only from a language with at least this many articles.
+SETTING_MIN_ARTICLES = 10
+_NO_TIME = np.iinfo(np.int64).min
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"  # a passage without a publication date
 
 
 def tokens(text: str, language: str) -> list[str]:
@@ -123,6 +129,19 @@ class _State:
         """BM25's length normalisation per row, K1 * (1 - B + B * dl / avgdl): once per
         state, not for every posting of every query term (10 ms a query at 1M rows)."""
         return K1 * (1 - B + B * self.dl / self.avgdl)
+
+    @cached_property
+    def articles_per_code(self) -> np.ndarray:
+        """Live articles per language code (``names``): rows of a passage 0, once per state."""
+        if not self.n_alive:
+            return np.zeros(1, np.int64)
+        first = np.concatenate([np.char.endswith(c, b":0") for c in self.ids.chunks])
+        return np.bincount(self.lang[first & self.alive], minlength=len(self.names) or 1)
+
+    @cached_property
+    def setting_memo(self) -> dict[str, bool]:
+        """``LexicalView.setting``'s verdicts on this state, by word."""
+        return {}
 
 
 _EMPTY_STATE = _State(0, RowIds(), (), np.zeros(0, bool), 0, 1.0, np.zeros(0, np.float32),
@@ -296,6 +315,45 @@ class LexicalView:
         if not groups:
             return 0.0
         return sum(any(self._df(st, t) > 0 for t in g) for g in groups) / len(groups)
+
+    def setting(self, words: Iterable[str]) -> frozenset[str]:
+        """Those of ``words`` (lower case) that nearly every article of one language names
+        (title or text): what the corpus takes as its setting. News about Indonesia written
+        in English names "Indonesia" in nearly every article; the same news in Indonesian in
+        half of them, so a question's "Indonesia's data protection law" must not require an
+        Indonesian source to name the country (rag.answering.grounding's anchors)."""
+        st = self._st
+        memo = st.setting_memo
+        words = list(dict.fromkeys(words))
+        for w in words:
+            if w not in memo:
+                memo[w] = self._names_setting(st, w)
+        return frozenset(w for w in words if memo[w])
+
+    def _names_setting(self, st: _State, word: str) -> bool:
+        if len(word) < 5:
+            return False
+        # the name and the words an ending of a letter or two makes of it ("Indonesia",
+        # "Indonesian"): looked up, not searched for, so the vocabulary's size costs nothing
+        forms = [word] + [word + a for a in _LETTERS] + [word + a + b for a in _LETTERS
+                                                         for b in _LETTERS]
+        tids = [t for t in map(self._vocab.get, forms) if t is not None]
+        rows = (np.unique(np.concatenate([self._postings(st, t)[0] for t in tids]))
+                if tids else _EMPTY_I)
+        rows = rows[st.alive[rows]]
+        per_code = st.articles_per_code
+        for lang in st.languages:
+            code = st.names.get(lang)
+            total = int(per_code[code]) if code is not None and code < len(per_code) else 0
+            if total < SETTING_MIN_ARTICLES:
+                continue
+            mine = rows[st.lang[rows] == code]
+            if len(mine) < SETTING_SHARE * total:
+                continue  # fewer passages than the articles it would take
+            ids = st.ids.take(mine).chunks[0]
+            if len(np.unique(np.char.rpartition(ids, b":")[:, 0])) >= SETTING_SHARE * total:
+                return True
+        return False
 
     def search(self, groups: Sequence[Sequence[str]], k: int,
                filters: Filters | None = None) -> list[tuple[str, float]]:

@@ -76,6 +76,17 @@ class QueryPlan:
     intent: str = "fact"  # rag.retrieval.intents.INTENTS
     period: tuple[date, date] | None = None
     filters: Filters = field(default_factory=Filters)
+    # names the corpus takes as its setting ("indonesia" in news about Indonesia): no
+    # anchor an answer must name (rag.retrieval.lexical.LexicalView.setting)
+    setting: frozenset[str] = frozenset()
+
+
+def names_asked(text: str) -> list[str]:
+    """The capitalised words of ``text``, lower case, without a possessive "'s"."""
+    return [re.sub(r"['’]s$", "", w).lower() for w in _CAPITALISED.findall(text)]
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’]*")
 
 
 def _anchors_of(text: str) -> list[str]:

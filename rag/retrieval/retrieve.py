@@ -11,6 +11,7 @@ top k.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from langchain_core.embeddings import Embeddings
 
@@ -23,7 +24,7 @@ from rag.types import Filters, RetrievedPassage
 
 from .glossary import load_glossary
 from .lexical import LexicalIndex, query_tokens
-from .query import QueryPlan, plan
+from .query import QueryPlan, names_asked, plan
 
 #: Two passages whose content words overlap this much (Jaccard) say the same thing.
 NEAR_DUPLICATE = 0.8
@@ -55,7 +56,8 @@ class Retriever:
              history: list[dict] | None = None, kind_of=None) -> QueryPlan:
         """The QueryPlan of a question (standalone form, time, expansion, filters);
         ``kind_of`` says what kind a name is, for follow-ups' "perusahaan itu"."""
-        return plan(question, self.glossary, filters, history, kind_of)
+        qp = plan(question, self.glossary, filters, history, kind_of)
+        return replace(qp, setting=self.lexical.view().setting(names_asked(qp.question)))
 
     def retrieve(self, question: str, top_k: int | None = None, filters: Filters | None = None,
                  history: list[dict] | None = None,
