@@ -113,6 +113,25 @@ def test_the_corpus_setting_is_no_name_an_answer_must_repeat():
     assert not _answerer().answer(q, ps, plan=qp).found
 
 
+def test_whether_a_named_subject_did_something_needs_a_sentence_saying_the_act():
+    en = [_p(1, "The competition commission fined TikTok 15 billion rupiah for notifying its "
+                "Tokopedia deal late. The panel read out the decision on Monday.", lang="en",
+             published="2025-09-30")]
+    a = _answerer()
+    # sentences on the fine say nothing of an appeal
+    assert not a.answer("Has TikTok appealed that fine?", en).found
+    assert not a.answer("Did TikTok appeal the KPPU fine?", en).found
+    assert a.answer("Did the commission fine TikTok?", en).found
+    id_ = [_p(2, "KPPU menjatuhkan denda Rp15 miliar kepada TikTok karena terlambat "
+                 "memberitahukan akuisisi Tokopedia.", published="2025-09-30")]
+    assert not a.answer("Apakah TikTok mengajukan banding atas denda KPPU?", id_).found
+    assert a.answer("Apakah TikTok didenda KPPU?", id_).found
+    # asked "yet", where it stands answers it without saying the act
+    draft = [_p(3, "The trade ministry is still drafting the revision of the rule on admin "
+                   "fees, officials said.", lang="en", published="2026-01-14")]
+    assert a.answer("Has the trade ministry issued the admin fee revision yet?", draft).found
+
+
 def test_an_anchored_sentence_that_says_nothing_asked_is_not_an_answer():
     # Names Tokopedia and 2025, but says nothing of appointing a chief executive.
     ps = [_p(1, "In September 2025 the competition commission fined Tokopedia's owner "

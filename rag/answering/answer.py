@@ -221,6 +221,10 @@ class ExtractiveAnswerer:
                 return [], None
         elif not any(focused.values()):
             return [], None
+        elif not any(asked.may_say_done(whole[id(s)]) for s in ranked):
+            # "Has TikTok appealed the fine?": sentences on the fine that never say an
+            # appeal do not answer it
+            return [], None
         elif (asked.role or asked.asks_regulation) and any(
                 named := [asked.names_role(s) or asked.asks_regulation and asked.says_head(s)
                           for s in ranked]):

@@ -119,6 +119,7 @@ class Asked:
     tells: frozenset[str] = frozenset()  # "announce", "describe": the telling asked about
     acronym: str = ""  # "What is PMSE?", "OSS itu apa?": the abbreviation asked to spell out
     predicate: int = -1  # "apa yang dikeluhkan", "who collects": that verb's focus group
+    done: int = -1  # "Has TikTok appealed the fine?": the act's focus group (``_done``)
     exact: bool = False  # "exactly how many", "komoditas apa persisnya": no rough figure
     deadline: bool = False  # "kapan harus dibayar": "dalam 30 hari" answers as a date does
     members: bool = False  # "which goods are on the list": the answer names some
@@ -155,6 +156,7 @@ class Asked:
                    name=bool(ASKS_NAME.search(question)), language=language,
                    focus=focus,
                    predicate=_predicate(question, focus),
+                   done=_done(question, focus),
                    measured=measured(question, glossary), role=role,
                    known=text_forms(question),
                    head=_head(question, glossary),
@@ -349,6 +351,11 @@ class Asked:
                 if _says(g, s, self.language) is True
                 or (not judged and _says(g, s, self.language) is None)}
 
+    def may_say_done(self, s: Sentence) -> bool:
+        """Whether ``s`` says the act a yes/no question asks about (``done``), or cannot be
+        judged on it (another language, no glossary equivalent)."""
+        return self.done < 0 or _says(self.focus[self.done], s, self.language) is not False
+
     def focused(self, s: Sentence) -> bool:
         """Whether ``s`` says one of the focus terms. Across languages only terms with a
         glossary equivalent can be judged; a sentence in which fewer than half of them can
@@ -419,13 +426,35 @@ _ASKED_VERB = re.compile(r"\b(?:(?:apa|siapa)(?:\s+(?:saja|aja))?\s+yang|who)((?
                          re.I)
 
 
+#: "Has TikTok appealed the fine?", "Did KPPU approve it?", "Apakah TikTok mengajukan
+#: banding?": whether a named subject did something (the verb: group 1) ...
+_DID_NAMED = re.compile(
+    r"^\W*(?:(?i:has|have|had|did|does|do)\s+(?:(?:the|a|an|its|their)\s+)?|(?i:apakah)\s+)"
+    r"(?:[A-Z0-9][\w'’|&.-]*\s+)+(?:(?:ever|actually|really|finally|also|even|pernah|telah|"
+    r"sempat)\s+)?([a-z][\w-]*)")
+#: ... asked without "yet": "Has the revision been issued yet?" is answered by where it stands
+#: ("it is still being drafted"), which need not say the act.
+_YET = re.compile(r"\b(?:yet|so far|already|belum|sudah|udah)\b", re.I)
+
+
+def _done(question: str, focus: list[frozenset[str]]) -> int:
+    """The index of the focus group of the act a yes/no question asks a named subject did
+    ("appealed" in "Has TikTok appealed that fine?"), or -1."""
+    m = _DID_NAMED.match(question)
+    if not m or _YET.search(question):
+        return -1
+    return _group_of(m.group(1).lower(), focus)
+
+
 def _predicate(question: str, focus: list[frozenset[str]]) -> int:
     """The index of the focus group of the verb the question asks about, or -1."""
     m = _ASKED_VERB.search(question)
     verb = m and next((w.lower() for w in m.group(1).split() if w.lower() not in STOPWORDS),
                       None)
-    if not verb:
-        return -1
+    return _group_of(verb, focus) if verb else -1
+
+
+def _group_of(verb: str, focus: list[frozenset[str]]) -> int:
     forms = word_forms(verb)
     return next((i for i, g in enumerate(focus)
                  if verb in g or forms & {f for w in g for f in word_forms(w)}), -1)
