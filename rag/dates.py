@@ -146,7 +146,7 @@ def find_period(text: str) -> tuple[date, date] | None:
     return None
 
 
-def _periods(text: str) -> list[tuple[int, date, date]]:
+def periods(text: str) -> list[tuple[int, date, date]]:
     """Every period ``text`` names, in order: (position, first day, last day)."""
     found: list[tuple[int, int, date, date]] = []
     for rx in (_DMY, _MONTH_YEAR, _YEAR_ONLY):
@@ -181,7 +181,7 @@ def find_window(text: str) -> tuple[date | None, date | None] | None:
     years = _YEAR_SPAN.search(text)
     if years:  # "between 2019 and 2023", "dari 2019 sampai 2023"
         return date(int(years[1]), 1, 1), date(int(years[2]), 12, 31)
-    found = _periods(text)
+    found = periods(text)
     if not found:
         return None
     if len(found) > 1:

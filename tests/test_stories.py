@@ -195,6 +195,22 @@ def test_a_bound_named_by_what_happened_is_placed_by_a_sentence_dating_it_itself
     assert "21 September" not in ans.answer and "4 Oktober 2023" in ans.answer
 
 
+def test_a_stretch_closed_by_a_name_runs_to_the_day_of_the_clause_naming_it():
+    # "sampai jadi Belanja | Nusa": a sentence naming "Belanja" and, later, "Nusa" does not
+    # place it; one naming "Belanja | Nusa" does, on the date of the clause that names it
+    events = [_ev("2023-10-04", "stopped", "a:0"), _ev("2023-12-12", "resumed", "b:0"),
+              _ev("2024-02-20", "", "c:0"), _ev("2024-06-15", "", "d:0")]
+    words = _said("2023-11-01", "", "w:0", "On November 1, 2023, Belanja Raya and Nusa agreed "
+                  "to talk about a deal.")
+    named = _said("2023-12-12", "", "n:0", "The shop reopened on Dec. 12, 2023, and the "
+                  "merged service, Belanja | Nusa, went live in March 2024.")
+    ans = chronology_answer([_tl("zalora", events)], "id",
+                            "Kronologi Zalora dari ditutup sampai jadi Belanja | Nusa",
+                            dated=[Event.of(words), Event.of(named)])
+    days = [ln.split(":")[0] for ln in ans.answer.splitlines()[1:]]
+    assert "- 20 Februari 2024" in days and "- 15 Juni 2024" not in days, ans.answer
+
+
 def test_a_stretch_closed_by_a_month_dated_event_runs_to_the_end_of_that_month():
     # "until the fine": the fine told "in September 2025" closes the story, and its
     # day-dated telling of the 29th is in it

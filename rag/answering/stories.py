@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 from rag.amounts import amounts
-from rag.dates import STRETCH_CLOSES, STRETCH_OPENS, days_between, format_date
+from rag.dates import STRETCH_CLOSES, STRETCH_OPENS, days_between, format_date, periods
 from rag.regulations import strip_references
 from rag.retrieval.glossary import Glossary
 from rag.text import terms
@@ -219,13 +219,57 @@ def _bounds(question: str, events: Sequence[Event],
         return tuple(d.isoformat() if d else None for d in window)  # type: ignore[return-value]
     m = _FROM_EVENT.search(question)
     opening = _placed(m["a"], events, dated) if m else None
-    first = opening.date[:10] if opening else None
+    first = (_named_when(m["a"], opening, False) or opening.date[:10]) if opening else None
     closing_text = m["b"] if m and m["b"] else None
     if closing_text is None:
         u = _UNTIL_EVENT.search(question)
         closing_text = u["b"] if u else None
     closing = _placed(closing_text, events, dated, first) if closing_text else None
-    return first, _last_day(closing) if closing else None
+    if closing is None:
+        return first, None
+    return first, _named_when(closing_text, closing, True) or _last_day(closing)
+
+
+#: Where a sentence's clauses part: a semicolon, or a comma before "and", "while", "but".
+_CLAUSES = re.compile(r";|,\s+(?:and|while|but|whereas|dan|sedangkan|sementara|tetapi|namun)\b",
+                      re.I)
+
+
+def _named_when(phrase: str, e: Event, closing: bool) -> str | None:
+    """The day of the clause of ``e``'s sentence that names what ``phrase`` names by name,
+    where that clause dates itself: "TikTok Shop reopened on Dec. 12, 2023, and the merged
+    service, Shop | Tokopedia, was declared compliant after the migration finished around
+    March 2024" places "sampai jadi Shop | Tokopedia" in March 2024 (its last day when it
+    closes the stretch), not on the sentence's first date."""
+    runs = _name_runs(phrase)
+    if not runs or e.told is None:
+        return None
+    text = e.told.summary
+    for a, b in _spans(text):
+        clause = text[a:b]
+        if all(r.search(clause) for r in runs) and (found := periods(clause)):
+            _, lo, hi = found[-1]
+            return (hi if closing else lo).isoformat()
+    return None
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    cuts = [0] + [m.start() for m in _CLAUSES.finditer(text)] + [len(text)]
+    return list(zip(cuts, cuts[1:]))
+
+
+#: A name of several capitalised words, maybe joined by a sign ("Shop | Tokopedia",
+#: "Tanah Abang").
+_NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s*[|&/]?\s*[A-Z][\w'’-]*)+")
+
+
+def _name_runs(phrase: str) -> list[re.Pattern]:
+    """Patterns for the names of several words in ``phrase``, each matching those words
+    in a row (any signs or spaces between): "Shop | Tokopedia" is not said by a sentence
+    naming "TikTok Shop" and, later, "Tokopedia"."""
+    return [re.compile(r"\b" + r"\W{1,4}".join(map(re.escape, re.findall(r"[\w'’-]+", m[0])))
+                       + r"\b", re.I)
+            for m in _NAME_RUN.finditer(strip_references(phrase))]
 
 
 def _last_day(e: Event) -> str:
@@ -255,9 +299,11 @@ def _placed(phrase: str, events: Sequence[Event], dated: Sequence[Event],
     # A regulation named as a bound is one of the story's subjects, not a happening.
     words = {t for lg in ("id", "en") for t in terms(strip_references(phrase), lg)}
     need = max(2, -(-2 * len(words) // 3))
+    runs = _name_runs(phrase)  # a name of several words is said whole
     for e in sorted(dated, key=_told_order):
         said = {t for lg in ("id", "en") for t in terms(e.told.summary, lg) if e.told}
-        if len(words & said) >= need and later(e):
+        if (len(words & said) >= need and later(e)
+                and all(r.search(e.told.summary) for r in runs if e.told)):
             return e
     return None
 
