@@ -255,3 +255,13 @@ def test_the_effect_of_something_beyond_the_rule_is_told_by_what_says_it():
     assert impact_answer(imp, "Permendag 9/2025", "en", ["importers"],
                          "How does Permendag 9/2025 affect Acme's importers?",
                          glossary, names=["Acme"]) is not None
+
+
+def test_the_askers_own_group_is_what_they_say_of_themselves_first():
+    from rag.answering.rules import groups_asked
+    # they run an app (a platform) whose users sell
+    assert groups_asked("We run a social media app with a shopping tab. What do we have to "
+                        "do to keep selling in Indonesia?", own=True)[0] == "platforms"
+    assert groups_asked("Saya jualan baju lewat aplikasi TikTok, harus bagaimana?",
+                        own=True)[0] == "sellers"
+    assert groups_asked("Dampaknya bagi UMKM apa?") == ["sellers"]

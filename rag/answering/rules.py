@@ -135,7 +135,10 @@ def groups_asked(question: str, own: bool = False) -> list[str]:
     """The stakeholder groups a question names ("dampaknya bagi UMKM" -> sellers); with
     ``own``, also the asker's own by what they say they do ("saya jualan di ..." -> sellers)."""
     named = [g for g, rx in _WHO.items() if rx.search(question)]
-    mine = [g for g, rx in _DOES.items() if rx.search(question)] if own else []
+    # what the asker says of themselves first: "We run a social media app ... to keep
+    # selling" runs a platform (whose users sell)
+    found = [(m.start(), g) for g, rx in _DOES.items() if own and (m := rx.search(question))]
+    mine = [g for _, g in sorted(found)]
     return mine + [g for g in named if g not in mine]  # the asker's own group first
 
 
