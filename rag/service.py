@@ -17,7 +17,8 @@ from rag.answering.generate import LLMAnswerer
 from rag.answering.relations import relations_answer
 from rag.answering.routed import as_context, with_passages
 from rag.answering.rules import (RULE_KINDS, asks_what_it_is, best_fit, definition_answer,
-                                 groups_asked, impact_answer, rules_answer, stakeholder_answer)
+                                 groups_asked, impact_answer, newer_first, rules_answer,
+                                 stakeholder_answer)
 from rag.answering.stories import chronology_answer, whats_new_answer
 from rag.answering.tracked import OPERATION, status_answer, yes_no_answer
 from rag.models.embeddings import make_embeddings
@@ -233,7 +234,7 @@ class PantauService:
                 # else its newest event (a seller on TikTok is not asking about its fine).
                 ops = [e for e in tl.events if e.type in OPERATION]
                 newest.append((ops or tl.events)[-1])
-        regs = regs or self._cited_by(passages)
+        regs = newer_first(regs or self._cited_by(passages))
         since = find_since(qp.question)
         if since is not None:
             recent = [(rec, tl.events[-1]) for rec, tl in ((r, self._line(r.id)) for r in regs)

@@ -265,3 +265,17 @@ def test_the_askers_own_group_is_what_they_say_of_themselves_first():
     assert groups_asked("Saya jualan baju lewat aplikasi TikTok, harus bagaimana?",
                         own=True)[0] == "sellers"
     assert groups_asked("Dampaknya bagi UMKM apa?") == ["sellers"]
+
+
+def test_what_applies_now_puts_an_amendment_before_the_rule_it_amends():
+    from rag.answering.rules import newer_first
+    from rag.tracking.registry import Relation, RegulationRecord
+
+    def reg(rid, **rel):
+        return RegulationRecord(id=rid, type="permendag", number=1, year=2024,
+                                relations=[Relation(type=t, target=x) for t, x in rel.items()])
+    old, other = reg("permendag-36-2023"), reg("pmk-37-2025")
+    amending = reg("permendag-8-2024", amends="permendag-36-2023")
+    got = newer_first([old, other, amending])
+    assert [r.id for r in got] == ["permendag-8-2024", "permendag-36-2023", "pmk-37-2025"]
+    assert newer_first([other, old]) == [other, old]  # no relation: the order stays

@@ -75,6 +75,22 @@ def statement_order(reg_id: str, question: str = "", glossary: Glossary | None =
     return key
 
 
+#: Relations by which a newer regulation changes what an older one requires.
+_SUPERSEDES = frozenset({"amends", "replaces", "revokes"})
+
+
+def newer_first(regs: Sequence[RegulationRecord]) -> list[RegulationRecord]:
+    """``regs`` in their order, except that a regulation amended, replaced or revoked by
+    another of them comes after it: what applies now is the amendment's text first
+    ("Permendag 8/2024" before the "Permendag 36/2023" it amends)."""
+    out: list[RegulationRecord] = []
+    for r in regs:
+        later = [i for i, o in enumerate(out)
+                 if any(rel.type in _SUPERSEDES and rel.target == o.id for rel in r.relations)]
+        out.insert(min(later), r) if later else out.append(r)
+    return out
+
+
 def best_fit(regs: Sequence[RegulationRecord], question: str, rules_of,
              glossary: Glossary | None = None) -> list[RegulationRecord]:
     """Of the first three regulations in play (``regs``, retrieval's order), the one whose
