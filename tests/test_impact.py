@@ -66,6 +66,23 @@ def test_a_regulation_s_rules_are_its_own_not_another_s_or_someone_s_claim():
     assert not impact_of("permendag-5-2020", [old]).obligations
 
 
+def test_sentences_before_a_passage_names_a_rule_are_its_own_only_in_that_paragraph():
+    from rag.tracking.impact import impact_of
+    # a roundup: its third point is a fine, its fifth a tax rule
+    text = ("Ketiga, soal sanksi. Komisi mendenda perusahaan itu Rp15 miliar. Denda itu "
+            "menyangkut kewajiban notifikasi merger, bukan izin berjualan.\n\n"
+            "Kelima, soal pajak. Platform wajib memungut pajak 0,5 persen dari pedagang "
+            "berdasarkan PMK 40/2025.")
+    rules = [s.text for s in impact_of("pmk-40-2025", [_passage(text)]).obligations]
+    assert rules == ["Platform wajib memungut pajak 0,5 persen dari pedagang berdasarkan "
+                     "PMK 40/2025."]
+    # a news lede tells the rule a paragraph before it names it
+    text = ("Platform dilarang menjual produk buatannya sendiri.\n\n"
+            "Larangan itu diatur dalam Permendag 12/2024 yang terbit pekan lalu.")
+    rules = [s.text for s in impact_of("permendag-12-2024", [_passage(text)]).obligations]
+    assert "Platform dilarang menjual produk buatannya sendiri." in rules
+
+
 def test_a_rule_named_only_as_what_is_revised_or_replaced_provides_nothing_there():
     from rag.tracking.impact import impact_of
     text = ("Kemendag tengah menyusun revisi Permendag 12/2024 untuk mengatur biaya admin "

@@ -224,6 +224,22 @@ def _next_sentence(text: str, spans: Sequence[tuple[int, int]],
     return start, end
 
 
+def _paragraph(text: str, at: int) -> int:
+    """Which paragraph of ``text`` (blank-line separated) offset ``at`` is in."""
+    return len(re.findall(r"\n\s*\n", text[:at]))
+
+
+def _paragraph_text(text: str, n: int) -> str:
+    return re.split(r"\n\s*\n", text)[n].strip() if n >= 0 else ""
+
+
+#: A paragraph opening a point of a list: "Ketiga, soal sanksi.", "Third,", "2. ", "(3)".
+_POINT = re.compile(r"(?:(?:pertama|kedua|ketiga|keempat|kelima|keenam|ketujuh|kedelapan|"
+                    r"kesembilan|kesepuluh|terakhir|first|second|third|fourth|fifth|sixth|"
+                    r"seventh|eighth|ninth|tenth|finally|lastly)\b\s*[,:.]|\(?\d{1,2}[.)]\s)",
+                    re.I)
+
+
 def impact_of(reg_id: str, passages: list[RetrievedPassage],
               successors: dict[str, str] | None = None) -> Impact:
     """Who ``reg_id`` affects and what it requires, from the passages citing it: each
@@ -238,12 +254,22 @@ def impact_of(reg_id: str, passages: list[RetrievedPassage],
     provisions: set[int] = set()
     for p in passages:
         current = subject_of(p.text, successors)
+        # Before the passage names a regulation, its sentences speak of the first it names,
+        # unless that one opens a new point of a list: a roundup's "Ketiga, soal sanksi. ...
+        # Denda itu menyangkut kewajiban notifikasi merger" is not a rule of the tax
+        # regulation named under "Kelima, soal pajak".
+        refs_in = find_references(p.text)
+        lead_para = _paragraph(p.text, refs_in[0].start) if refs_in else -1
+        new_point = bool(refs_in) and bool(_POINT.match(_paragraph_text(p.text, lead_para)))
+        named_yet = False
         cites = reg_id in reference_ids(p.text)  # else it speaks of it as "the revision of"
         spans = sentence_spans(p.text)
         for at, (s, e) in enumerate(spans):
             sentence = p.text[s:e]
             refs = reference_ids(sentence)
-            own = provision_of(sentence, reg_id, current)
+            named_yet = named_yet or bool(refs)
+            ahead = new_point and not named_yet and _paragraph(p.text, s) != lead_para
+            own = provision_of(sentence, reg_id, None if ahead else current)
             if refs:
                 current = subject_of(sentence, successors)
             if not (cites or own):
@@ -264,7 +290,7 @@ def impact_of(reg_id: str, passages: list[RetrievedPassage],
                 e = nxt[1]
                 sentence = re.sub(r"\s+", " ", p.text[s:e])
             cite = Citation.of(p, len(statements) + 1, [(p.start + s, p.start + e)])
-            if own or (kind == "sanction" and (not refs or reg_id in refs)):
+            if own or (kind == "sanction" and (not refs or reg_id in refs) and not ahead):
                 provisions.add(len(statements))
             statements.append(Statement(kind=kind, text=sentence, stakeholders=groups,
                                         citation=cite))
