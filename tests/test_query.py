@@ -150,3 +150,13 @@ def test_since_then_is_the_day_the_conversation_last_named():
     # no day named before: left as asked
     assert rewrite_followup("Anything new since then?", hist[:1]).startswith(
         "Anything new since then?")
+
+
+def test_a_permission_that_remains_under_a_rule_is_no_question_of_now():
+    # "may ... still", "masih boleh" asked with a question word: what the rule allows
+    assert not plan("What may social commerce platforms still do under Permendag 31/2023?",
+                    G).wants_latest
+    assert not plan("Barang apa yang masih boleh dijual langsung lintas negara?", G).wants_latest
+    # asked yes or no, it is how things stand now
+    assert plan("Is Temu still allowed to operate in Indonesia?", G).wants_latest
+    assert plan("Temu masih boleh beroperasi?", G).wants_latest

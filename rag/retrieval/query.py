@@ -30,6 +30,11 @@ _PRESENT = re.compile(
 #: supposes a case, it does not ask how things stand now.
 _CONDITION = re.compile(r"^\W*(?:(?:terus|lalu|and|so|but)\s+)?(?:kalau|kalo|jika|jikalau|apabila|"
                         r"bila|seandainya|andaikan|if|should|suppose)\b[^,?]*,", re.I)
+#: "What may platforms still do?", "Barang apa yang masih boleh dijual?": asked with a
+#: question word, a permission that remains under a rule, not how things stand now.
+_STILL_ALLOWED = re.compile(r"\b(?:(?:may|can|could)\s+(?:\w+\s+){0,3}?still|still\s+(?:be\s+)?"
+                            r"(?:allowed|permitted)|masih\s+(?:boleh|bisa|dapat|"
+                            r"diperbolehkan|dibolehkan|diizinkan))\b", re.I)
 #: A yes/no question opens with an auxiliary or "apakah" ("Is it still closed?", "Apakah
 #: aturan itu direvisi?"), or asks "still / already / ever / yet / masih / sudah / belum"
 #: without a question word ("Masih ditutup?", "TikTok Shop sudah buka lagi?", "Temu udah
@@ -247,7 +252,10 @@ def plan(question: str, glossary: Glossary, filters: Filters | None = None,
     terms = list(content_words(standalone)) + [r.id for r in find_references(standalone)]
     for m in glossary.find(standalone):
         terms += sorted(glossary.equivalents(m.group(0)))
-    wants_latest = bool(_PRESENT.search(_CONDITION.sub("", standalone)))
+    asked = _CONDITION.sub("", standalone)
+    if not asks_yes_no(question):  # "Is Temu still allowed to operate?" asks how it stands
+        asked = _STILL_ALLOWED.sub("", asked)
+    wants_latest = bool(_PRESENT.search(asked))
     period = find_period(standalone)
     f = (filters or Filters()).model_copy()
     # A status question pinned to a period sees only what was known by its end.
