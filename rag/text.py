@@ -34,6 +34,8 @@ _ID_WORDS = frozenset(
     saya aku anda kamu kalau kalo jika apabila lalu terus jadi ngapain gimana nggak enggak
     gak dong sih kok nih deh udah udh aja blm yg ya kan tuh gitu gini kayak banget doang
     bakal bakalan trus ama buat hendak mau ingin pernah
+    sama gara-gara biar supaya tapi cuma emang soalnya karna lho loh mah yah dah pengen
+    pingin utk dgn ga
     """.split()
 )
 _EN_WORDS = frozenset(

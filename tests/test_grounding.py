@@ -156,6 +156,17 @@ def test_conversational_openers_and_pronouns_are_neither_anchors_nor_focus():
     assert anchors("Lalu ada pengecualian untuk produk impor tertentu nggak?", g) == []
 
 
+def test_spoken_function_words_are_no_focus():
+    # "importir sama pabrik" is "importers and factories"; "gara-gara" is "because of"
+    q = "Penumpukan kontainer gara-gara Permendag 36/2023 dampaknya ke importir sama pabrik apa aja?"
+    forms = {f for grp in focus_groups(q, G) for f in grp}
+    assert {"importir", "pabrik", "kontainer"} <= forms
+    assert not forms & {"sama", "gara-gara"}, forms
+    # nor what "bikin" (make) does to something
+    assert "bikin" not in {f for grp in focus_groups("Denda itu bikin TikTok kehilangan "
+                                                     "izin?", G) for f in grp}
+
+
 def test_a_glossary_term_that_only_opens_the_question_is_what_it_asks_about():
     # "Biaya admin" opens the question: no name the passages must carry, but what the
     # answer must say (a focus term) ...

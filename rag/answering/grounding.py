@@ -228,7 +228,7 @@ GENERIC = frozenset(
     happened do did does done make made give given take taken get got know known according
     announce announced report reported state stated still may might must need want way
     many much kind type sort long often also first last new old roughly about around
-    kata ujar sebut menyebut jelaskan menjelaskan terjadi dilakukan melakukan membuat
+    kata ujar sebut menyebut jelaskan menjelaskan terjadi dilakukan melakukan membuat bikin
     diberikan memberikan ungkap mengungkapkan umumkan mengumumkan masih harus boleh perlu
     seperti dulu pertama terakhir baru lama sekitar kira tentang resmi status kondisi keadaan nasib situation state
     standing
