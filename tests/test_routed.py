@@ -241,12 +241,17 @@ def test_the_effect_of_something_beyond_the_rule_is_told_by_what_says_it():
     ans = impact_answer(imp, "Permendag 9/2025", "en", [],
                         "Who does Permendag 9/2025 affect?", glossary)
     assert "Platforms may no longer" in ans.answer and "Importers must" in ans.answer
+    assert ans.answer.startswith("Who Permendag 9/2025 affects, according to the sources: "
+                                 "Importers / imported goods, Platforms."), ans.answer
     # asked of the backlog it caused: what is said of the backlog, of the group asked about
     ans = impact_answer(imp, "Permendag 9/2025", "en", ["importers"],
                         "What did the container backlog under Permendag 9/2025 mean for "
                         "importers?", glossary)
     bullets = [ln for ln in ans.answer.splitlines() if ln.startswith("- ")]
     assert len(bullets) == 1 and "storage fees" in bullets[0], ans.answer
+    # the lead introduces what is said of the group asked about, not a list of that group
+    assert ans.answer.startswith("How Permendag 9/2025 affects Importers / imported goods, "
+                                 "according to the sources:\n- "), ans.answer
     # asked of something no statement of the rule speaks of: not answered from the rule
     assert impact_answer(imp, "Permendag 9/2025", "en", ["importers"],
                          "How did the dock strike under Permendag 9/2025 hit importers?",

@@ -29,6 +29,10 @@ GROUP_LABELS = {
 }
 _IMPACT_LEAD = {"id": "Yang terdampak {label} menurut sumber: {groups}.",
                 "en": "Who {label} affects, according to the sources: {groups}."}
+#: Asked its effect on groups the question names, the list of groups only repeats them: the
+#: lead introduces what the sources say of them.
+_IMPACT_ON_LEAD = {"id": "Dampak {label} bagi {groups} menurut sumber:",
+                   "en": "How {label} affects {groups}, according to the sources:"}
 _RULES_LEAD = {"id": "Yang diatur {label} menurut sumber:",
                "en": "What {label} requires and prohibits, according to the sources:"}
 _SANCTIONS_LEAD = {"id": "Sanksi dan penegakan {label} menurut sumber:",
@@ -259,8 +263,12 @@ def impact_answer(impact: Impact, label: str, lang: str, groups: Sequence[str] =
     items = [Item(s.text, s.citation, s.citation.highlights[0],
                   prefix=f"{GROUP_LABELS[lang][g]}: ")
              for g, s in picked]
-    return compose(_IMPACT_LEAD[lang].format(label=label, groups=names), items, lang, "impact",
-                   glossary)
+    if groups and picked[0][0] in groups:  # what the sources say of the groups asked about
+        names = ", ".join(GROUP_LABELS[lang][g] for g in groups if g in by_group)
+        lead = _IMPACT_ON_LEAD[lang].format(label=label, groups=names)
+    else:
+        lead = _IMPACT_LEAD[lang].format(label=label, groups=names)
+    return compose(lead, items, lang, "impact", glossary)
 
 
 def _said(text: str) -> set[str]:
