@@ -58,8 +58,8 @@ MAX_DEAD = 0.25
 SETTING_SHARE = 0.8
 #: ... read only from a language with at least this many articles.
 SETTING_MIN_ARTICLES = 10
-_NO_TIME = np.iinfo(np.int64).min
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"  # a passage without a publication date
+_NO_TIME = np.iinfo(np.int64).min  # a passage without a publication date
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def tokens(text: str, language: str) -> list[str]:
@@ -333,10 +333,12 @@ class LexicalView:
     def _names_setting(self, st: _State, word: str) -> bool:
         if len(word) < 5:
             return False
-        # the name and the words an ending of a letter or two makes of it ("Indonesia",
-        # "Indonesian"): looked up, not searched for, so the vocabulary's size costs nothing
-        forms = [word] + [word + a for a in _LETTERS] + [word + a + b for a in _LETTERS
-                                                         for b in _LETTERS]
+        # the name (as each language's stemmer indexes it) and the words an ending of a
+        # letter or two makes of it ("Indonesia", "Indonesian"): looked up, not searched
+        # for, so the vocabulary's size costs nothing
+        bases = dict.fromkeys([word] + [_stem(word, lg) for lg in st.languages])
+        endings = ["", *_LETTERS, *(x + y for x in _LETTERS for y in _LETTERS)]
+        forms = {base + end for base in bases for end in endings}
         tids = [t for t in map(self._vocab.get, forms) if t is not None]
         rows = (np.unique(np.concatenate([self._postings(st, t)[0] for t in tids]))
                 if tids else _EMPTY_I)
