@@ -175,6 +175,16 @@ def test_a_name_nearly_every_article_of_a_language_carries_is_the_setting(servic
     assert view.setting(["indonesia", "shopee", "bandung", "rambutan"]) == {"indonesia", "bandung"}
     # a question's plan carries the setting it names, for the answerer's anchors
     assert service.retriever.plan("Who sells Indonesia's durian on Shopee?").setting == {"indonesia"}
+    # read again once the store has changed by more than a tenth: English news from
+    # elsewhere makes the country a name like any other
+    index = LexicalIndex(service.store)
+    assert index.view().setting(["indonesia"]) == {"indonesia"}
+    ingest_records(service, [{"title": f"{t.title()} harvest in {p}", "language": "en",
+                              "url": f"https://en.example/x{i}",
+                              "text": f"Farmers near {p} in Malaysia picked {t} early, and "
+                                      f"{things[i - 3]} prices in {places[i - 6]} fell."}
+                             for i, (t, p) in enumerate(zip(things, places))])
+    assert index.view().setting(["indonesia"]) == frozenset()
 
 
 def test_too_few_articles_tell_no_setting(service):

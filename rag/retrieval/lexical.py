@@ -56,8 +56,10 @@ MAX_DEAD = 0.25
 #: A name that at least this share of the articles in one language carry is the corpus's
 #: setting, not a subject (see ``LexicalView.setting``) ...
 SETTING_SHARE = 0.8
-#: ... read only from a language with at least this many articles.
+#: ... read only from a language with at least this many articles; a verdict is read again
+#: once the store's live passages changed by more than this share.
 SETTING_MIN_ARTICLES = 10
+SETTING_RECHECK = 0.1
 _NO_TIME = np.iinfo(np.int64).min  # a passage without a publication date
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -138,11 +140,6 @@ class _State:
         first = np.concatenate([np.char.endswith(c, b":0") for c in self.ids.chunks])
         return np.bincount(self.lang[first & self.alive], minlength=len(self.names) or 1)
 
-    @cached_property
-    def setting_memo(self) -> dict[str, bool]:
-        """``LexicalView.setting``'s verdicts on this state, by word."""
-        return {}
-
 
 _EMPTY_STATE = _State(0, RowIds(), (), np.zeros(0, bool), 0, 1.0, np.zeros(0, np.float32),
                       np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int16),
@@ -157,6 +154,8 @@ class LexicalIndex:
         self.follower = ChangeFollower(store, self, name="lexical")
         self._state = _EMPTY_STATE
         self._vocab: dict[str, int] = {}   # append-only, shared by every state
+        # LexicalView.setting's verdicts by word, with the live passages they were read at
+        self._settings: dict[str, tuple[bool, int]] = {}
         self._names: dict[str, int] = {}   # language and outlet codes, append-only
         # article id -> its rows, as 32-bit integers (a list of Python ints costs 3 times as
         # much: 117 MB for the 365k articles of a 1M-passage store)
@@ -169,7 +168,7 @@ class LexicalIndex:
         """The index as of now (brought up to date with the store first): what one
         question should use for all its lookups, so they agree and cost one check."""
         self.follower.sync()
-        return LexicalView(self._state, self._vocab)
+        return LexicalView(self._state, self._vocab, self._settings)
 
     def languages(self) -> list[str]:
         """Languages of the stored passages."""
@@ -296,9 +295,11 @@ class LexicalIndex:
 class LexicalView:
     """One published state of the index: immutable, safe to use from any thread."""
 
-    def __init__(self, state: _State, vocab: dict[str, int]) -> None:
+    def __init__(self, state: _State, vocab: dict[str, int],
+                 settings: dict[str, tuple[bool, int]] | None = None) -> None:
         self._st = state
         self._vocab = vocab
+        self._settings = settings if settings is not None else {}
 
     def languages(self) -> list[str]:
         """Languages of the indexed passages."""
@@ -323,12 +324,18 @@ class LexicalView:
         half of them, so a question's "Indonesia's data protection law" must not require an
         Indonesian source to name the country (rag.answering.grounding's anchors)."""
         st = self._st
-        memo = st.setting_memo
         words = list(dict.fromkeys(words))
+        out = set()
         for w in words:
-            if w not in memo:
-                memo[w] = self._names_setting(st, w)
-        return frozenset(w for w in words if memo[w])
+            # a verdict holds while the store has grown or shrunk by less than a tenth
+            known = self._settings.get(w)
+            if known is None or abs(st.n_alive - known[1]) > SETTING_RECHECK * known[1]:
+                if len(self._settings) > 10_000:  # the words questions asked, bounded
+                    self._settings.clear()
+                known = self._settings[w] = (self._names_setting(st, w), st.n_alive)
+            if known[0]:
+                out.add(w)
+        return frozenset(out)
 
     def _names_setting(self, st: _State, word: str) -> bool:
         if len(word) < 5:
