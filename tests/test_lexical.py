@@ -192,3 +192,19 @@ def test_too_few_articles_tell_no_setting(service):
                               "text": "Pedagang Indonesia menjual rambutan di pasar."}
                              for i in range(5)])
     assert LexicalIndex(service.store).view().setting(["indonesia"]) == frozenset()
+
+
+def test_a_snapshot_of_a_state_holds_its_fields_not_what_questions_cached_on_it(service):
+    # a snapshot pickles the published state in a background thread while questions fill
+    # in its caches: only the fields are pickled, so the instance's dict changing under
+    # the pickler cannot break it, and the caches are derived again after a load
+    import pickle
+    ingest_records(service, [{"title": "Pasar", "url": f"https://x.example/p{i}",
+                              "text": f"Pedagang menjual {i} peti rambutan di pasar."}
+                             for i in range(3)])
+    index = LexicalIndex(service.store)
+    st = index.view()._st
+    st.norm, st.openings  # noqa: B018 - fill the caches
+    loaded = pickle.loads(pickle.dumps(st, protocol=5))
+    assert "norm" not in vars(loaded) and "openings" not in vars(loaded)
+    assert loaded.n == st.n and list(loaded.openings) == list(st.openings)
