@@ -172,6 +172,19 @@ _YEAR_SPAN = re.compile(r"\b(?:between|antara|from|dari)\s+((?:19|20)\d{2})\s+(?
                         r"until|till|sampai|hingga|ke)\s+((?:19|20)\d{2})\b", re.I)
 
 
+def mentions_period(text: str, period: tuple[date, date]) -> bool:
+    """Whether ``text`` names a time inside ``period`` (first, last day): a day, month or
+    year that overlaps it, or, for a period within one month, that month's name without a
+    year ("was about 75% complete in February" for "as of February 2024")."""
+    lo, hi = period
+    if any(a <= hi and b >= lo for _, a, b in periods(text)):
+        return True
+    if (lo.year, lo.month) != (hi.year, hi.month):
+        return False
+    return any(MONTHS.get(m[1]) == lo.month and m[1] in MONTH_NAMES
+               for m in re.finditer(r"\b([a-z]+)\b(?!\.?,?\s+\d{4})", text.lower()))
+
+
 def find_window(text: str) -> tuple[date | None, date | None] | None:
     """The stretch of time a "what happened" question keeps to, ends open where it runs on:
     two periods make a window from the first's first day to the last's last ("dari Oktober

@@ -7,6 +7,8 @@ from answer_kit import leads as _leads
 from answer_kit import passage as _p
 from rag.answering.answer import NOT_FOUND, UNKNOWN
 from rag.dates import format_date
+from rag.retrieval.glossary import load_glossary
+from rag.retrieval.query import plan
 
 ART = ("TikTok Shop berhenti melayani transaksi mulai Rabu (4/10/2023) pukul 17.00 WIB. "
        "Keputusan itu menyusul Permendag 31/2023. Pedagang mengeluh sepi pembeli.")
@@ -150,6 +152,18 @@ def test_a_single_fact_is_cited_from_its_best_source_only():
     ans = _answerer().answer("How much did TikTok pay for its Tokopedia stake?", ps)
     assert ans.found and "840" in ans.answer
     assert [c.passage_id for c in ans.citations] == ["a1:0"], ans.answer
+
+
+def test_a_sentence_in_the_period_asked_leads():
+    ps = [_p(1, "On Dec. 11, 2023, Zalora agreed to move its shop onto Pasarku for $840 million "
+                "and to invest $1.5 billion over time. The move was about 75% complete in "
+                "February and finished around March. The integration came with cuts: roughly "
+                "450 Pasarku employees were laid off around June.", lang="en",
+             published="2024-12-15")]
+    ans = _answerer().answer("How far along was Zalora's move onto Pasarku as of February 2024?",
+                             ps, plan=plan("How far along was Zalora's move onto Pasarku as of "
+                                           "February 2024?", load_glossary()))
+    assert ans.found and ans.answer.startswith("The move was about 75% complete"), ans.answer
 
 
 def test_the_dateline_year_anchors_a_question_about_that_year():

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -77,3 +77,14 @@ def test_find_window_keeps_a_story_to_the_stretch_it_names():
         date(2019, 1, 1), date(2023, 12, 31))
     # A regulation's number is no period.
     assert find_window("Timeline from PP 80/2019 to Permendag 31/2023") is None
+
+
+def test_a_text_mentions_a_period_by_a_time_inside_it():
+    from rag.dates import mentions_period
+    feb = (date(2024, 2, 1), date(2024, 2, 29))
+    assert mentions_period("The migration was about 75% complete in February.", feb)
+    assert mentions_period("Migrasi 75 persen rampung pada 20 Februari 2024.", feb)
+    assert not mentions_period("TikTok agreed to buy 75.01% of Tokopedia on Dec. 11, 2023.", feb)
+    assert not mentions_period("It finished in February 2025.", feb)
+    # a month's name without a year speaks only of a period within one month
+    assert not mentions_period("It began in February.", (date(2024, 1, 1), date(2024, 12, 31)))

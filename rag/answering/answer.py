@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 
 from rag.config import Settings
-from rag.dates import format_date, recency
+from rag.dates import format_date, mentions_period, recency
 from rag.figures import HAS_DATE, HAS_MONTH, gives_deadline
 from rag.regulations import strip_references
 from rag.retrieval.glossary import load_glossary
@@ -302,6 +302,9 @@ class ExtractiveAnswerer:
         # an electronic system needs a business licence"). A sentence that only says who
         # presented it, to whom and when leads only when who or when is asked.
         weight = _focus_weights(len(asked.focus), list(says.values()))
+        period = plan.period if plan and not (plan.wants_chronology or plan.wants_latest) else None
+        in_period = {id(s): bool(period) and mentions_period(s.unreferenced, period)
+                     for s in chosen}
 
         def like_answer(s: Sentence) -> tuple:
             # A new name looks like the answer to "who" only in the role asked or in a
@@ -315,6 +318,8 @@ class ExtractiveAnswerer:
             due = not asked.deadline or gives_deadline(s.unreferenced)  # "dalam 30 hari"
             return (of_kind[id(s)], due, complete, hint, asked.says_head(s),
                     asked.predicate in says[id(s)],  # the verb asked about
+                    # "how far along was it as of February 2024?": a time in that month
+                    in_period[id(s)],
                     id(s) not in merged,  # one sentence before a run of them
                     # what is asked before the scene it is asked in
                     sum(weight[i] for i in says[id(s)] if i not in asked.given),
