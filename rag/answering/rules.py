@@ -89,9 +89,9 @@ def newer_first(regs: Sequence[RegulationRecord]) -> list[RegulationRecord]:
     ("Permendag 8/2024" before the "Permendag 36/2023" it amends)."""
     out: list[RegulationRecord] = []
     for r in regs:
-        later = [i for i, o in enumerate(out)
+        older = [i for i, o in enumerate(out)
                  if any(rel.type in _SUPERSEDES and rel.target == o.id for rel in r.relations)]
-        out.insert(min(later), r) if later else out.append(r)
+        out.insert(min(older, default=len(out)), r)
     return out
 
 

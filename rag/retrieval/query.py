@@ -252,8 +252,9 @@ def plan(question: str, glossary: Glossary, filters: Filters | None = None,
     terms = list(content_words(standalone)) + [r.id for r in find_references(standalone)]
     for m in glossary.find(standalone):
         terms += sorted(glossary.equivalents(m.group(0)))
+    yes_no = asks_yes_no(question)
     asked = _CONDITION.sub("", standalone)
-    if not asks_yes_no(question):  # "Is Temu still allowed to operate?" asks how it stands
+    if not yes_no:  # "Is Temu still allowed to operate?" asks how it stands
         asked = _STILL_ALLOWED.sub("", asked)
     wants_latest = bool(_PRESENT.search(asked))
     period = find_period(standalone)
@@ -262,7 +263,6 @@ def plan(question: str, glossary: Glossary, filters: Filters | None = None,
     if period and ASKS_STATUS.search(standalone) and not wants_latest and f.until is None:
         f.until = period[1]
     asks_status = bool(ASKS_STATUS.search(standalone))
-    yes_no = asks_yes_no(question)
     intent = intent_of(question, asks_status, yes_no)
     users = [h.get("content", "") for h in history or [] if h.get("role") == "user"]
     contrast = _CONTRAST.match(question)
