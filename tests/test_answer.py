@@ -5,7 +5,7 @@ from answer_kit import answerer as _answerer
 from answer_kit import ask as _ask
 from answer_kit import leads as _leads
 from answer_kit import passage as _p
-from rag.answering.answer import NOT_FOUND, UNKNOWN
+from rag.answering.compose import NOT_FOUND, UNKNOWN
 from rag.dates import format_date
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import plan

@@ -21,7 +21,7 @@ def test_a_quote_is_kept_whole_across_sentence_breaks():
 
 
 def test_a_sentence_that_only_says_who_presented_it_does_not_lead():
-    from rag.answering.asked import attribution_only
+    from rag.answering.cues import attribution_only
     text = ("Menteri Perdagangan Zulkifli Hasan memaparkan isi aturan itu kepada "
             "wartawan di kantornya, Rabu (27/9/2023). Aturan social commerce membatasi media "
             "sosial hanya untuk promosi barang.")

@@ -9,7 +9,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from rag.answering.answer import NOT_FOUND, ExtractiveAnswerer
+from rag.answering.answer import ExtractiveAnswerer
+from rag.answering.compose import NOT_FOUND
 from rag.config import Settings
 from rag.answering.generate import UNSOURCED, LLMAnswerer, build_messages
 from rag.models.llm import make_chat_model, model_label

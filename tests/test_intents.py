@@ -164,7 +164,7 @@ def test_how_far_along_asks_for_a_figure(question, number):
     ("Apa bedanya KPPU dan OJK?", ""),  # asks no definition
 ])
 def test_a_what_is_question_about_an_abbreviation_asks_for_its_long_form(question, acronym):
-    from rag.answering.asked import spells_out
+    from rag.answering.cues import spells_out
     from rag.retrieval.intents import acronym_asked
     assert acronym_asked(question) == acronym
     assert spells_out("PMSE", "PP 80/2019 tentang Perdagangan Melalui Sistem Elektronik (PMSE)")

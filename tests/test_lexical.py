@@ -82,7 +82,7 @@ def test_length_norm_is_made_once_per_state_and_scores_as_bm25(settings):
 
     import numpy as np
 
-    from rag.retrieval.lexical import B, K1
+    from rag.retrieval.lexical_state import B, K1
 
     writer = PantauService.from_settings(settings)
     index = LexicalIndex(writer.store)

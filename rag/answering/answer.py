@@ -18,29 +18,21 @@ import math
 from collections.abc import Sequence
 
 from rag.config import Settings
-from rag.dates import format_date, mentions_period, recency
+from rag.dates import mentions_period, recency
 from rag.figures import HAS_DATE, HAS_MONTH, gives_deadline
-from rag.regulations import strip_references
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan, yes_no_part
-from rag.text import detect_language, open_quote, sentence_spans, terms
-from rag.tracking.events import event_type, own_date
-from rag.types import Answer, Citation, Conflict, RetrievedPassage
+from rag.text import detect_language, open_quote, terms
+from rag.tracking.events import own_date
+from rag.types import Answer, Citation, RetrievedPassage
 
-from .asked import GIVES_REASON, UNDISCLOSED, Asked, attribution_only, spells_out
+from .asked import Asked
+from .compose import NOT_FOUND, UNKNOWN, contradicted, dated, published_day, written
+from .cues import GIVES_REASON, UNDISCLOSED, attribution_only, spells_out
 from .gist import gist, same_gist
 from .grounding import anchors, anchors_reached, covers, missing_anchors, names_in
 from .sentences import Sentence, dated_on, passage_sentences, told_on, whole_quotes
 
-NOT_FOUND = {
-    "id": "Sumber yang tersedia tidak menjawab pertanyaan ini.",
-    "en": "The available sources do not answer this question.",
-}
-UNKNOWN = {"id": "Menurut sumber, hal ini belum diketahui: ",
-           "en": "A source says this is not yet known: "}
-AS_OF = {"id": "Per {date}, menurut sumber terbaru yang dikutip.",
-         "en": "As of {date}, per the newest source cited."}
-EARLIER = {"id": "Sebelumnya ({date}): ", "en": "Earlier ({date}): "}
 #: A sentence from another passage than the best sentence's joins a single-fact answer only
 #: when it scores at least this share of the best: every extra source cited must earn it.
 OTHER_SOURCE_RATIO = 0.9
@@ -116,10 +108,10 @@ class ExtractiveAnswerer:
                      for pi, n in markers.items()]
         dates = [c.published for c in citations if c.published]
         as_of = max(dates)[:10] if dates else None
-        conflicts = _conflicts(chosen, passages, markers) if plan and plan.wants_latest else []
-        text = _compose(chosen, passages, markers, lang, as_of, bool(conflicts))
+        conflicts = contradicted(chosen, passages, markers) if plan and plan.wants_latest else []
+        text = written(chosen, passages, markers, lang, as_of, bool(conflicts))
         if asked.date and not asked.clock and not conflicts:
-            text = _dated(chosen[0], passages, lang) + text
+            text = dated(chosen[0], passages, lang) + text
         return Answer(answer=text, found=True, as_of=as_of, language=lang, mode=self.mode,
                       citations=citations, conflicts=conflicts)
 
@@ -256,7 +248,7 @@ class ExtractiveAnswerer:
             for x in (a, b):
                 if id(x) not in facts:
                     facts[id(x)] = (gist(x.text, self.glossary),
-                                    own_date(x.text, _day(passages[x.passage]) or None))
+                                    own_date(x.text, published_day(passages[x.passage]) or None))
             (ga, da), (gb, db) = facts[id(a)], facts[id(b)]
             return same_gist(ga, gb) or (da is not None and da == db and da[1] == "text")
 
@@ -338,7 +330,7 @@ class ExtractiveAnswerer:
             return _first(pending, sorted(
                 chosen, key=lambda s: (asked.says_head(s)
                                        or bool(says[id(s)]) and said_w[id(s)] >= enough,
-                                       _day(passages[s.passage]), like_answer(s)),
+                                       published_day(passages[s.passage]), like_answer(s)),
                 reverse=True), most), None
         pool = [s for s in chosen
                 if asked.name or asked.date or not attribution_only(s.text)] or chosen[:1]
@@ -403,65 +395,3 @@ def term_overlap(a: set[str], b: set[str]) -> float:
 def _recency(passages: Sequence[RetrievedPassage]) -> list[float]:
     """0..1 per passage: how recent it is among these passages (``rag.dates.recency``)."""
     return recency([p.published for p in passages]) or [0.0] * len(passages)
-
-
-def _day(p: RetrievedPassage) -> str:
-    return (p.published or "")[:10]
-
-
-def _conflicts(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
-               markers: dict[int, int]) -> list[Conflict]:
-    """Cited claims older than the lead's (the first dated sentence: the newest of those
-    that say much of what is asked) whose status (``rag.tracking.timeline.event_type``)
-    differs from the lead's."""
-    dated = [s for s in chosen if _day(passages[s.passage])]
-    if len(dated) < 2:
-        return []
-    newest = dated[0]
-    now_status = event_type(newest.text)
-    out = []
-    for s in dated:
-        day = _day(passages[s.passage])
-        if day < _day(passages[newest.passage]) and event_type(s.text) not in (None, now_status):
-            out.append(Conflict(claim=s.text, published=day, marker=markers[s.passage],
-                                superseded_by=markers[newest.passage]))
-    return out
-
-
-def _dated(lead: Sentence, passages: Sequence[RetrievedPassage], lang: str) -> str:
-    """For a "when" question, the full date of a lead that gives its day without the year
-    ("on Thursday (Sept 21)", "Senin (29/9)", "on Tuesday"), read against its article's
-    date as the timelines read it: "21 September 2023: "; the date of a lead that gives it
-    only after its first sentence ("... Kepastian itu disampaikan ... (26/3/2024)"), as
-    precisely as it does (else "")."""
-    when = own_date(lead.text, _day(passages[lead.passage]) or None)
-    if when is None:
-        return ""
-    spans = sentence_spans(lead.text)
-    first = lead.text[:spans[0][1]] if spans else lead.text
-    if when[1] in ("text", "relative") and when[0][:4] not in lead.text:
-        return f"{format_date(when[0], lang)}: "
-    if not HAS_DATE.search(strip_references(first)) and HAS_DATE.search(lead.unreferenced):
-        day = format_date(when[0], lang)
-        return f"{day.split(' ', 1)[1] if when[1] == 'text-month' else day}: "
-    return ""
-
-
-def _compose(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
-             markers: dict[int, int], lang: str, as_of: str | None, conflicting: bool) -> str:
-    """The answer text: each sentence with its marker; when newer sources contradict older
-    ones, the lead is the newest of those that say much of what is asked and the claims
-    older than it are labelled with their dates."""
-    if conflicting:
-        newest_day = next(d for d in (_day(passages[s.passage]) for s in chosen) if d)
-        parts = []
-        for s in chosen:
-            day = _day(passages[s.passage])
-            label = EARLIER[lang].format(date=format_date(day, lang)) if day and day < newest_day else ""
-            parts.append(f"{label}{s.text} [{markers[s.passage]}]")
-    else:
-        parts = [f"{s.text} [{markers[s.passage]}]" for s in chosen]
-    text = " ".join(parts)
-    if as_of:
-        text += "\n\n" + AS_OF[lang].format(date=format_date(as_of, lang))
-    return text

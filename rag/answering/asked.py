@@ -5,7 +5,9 @@ much", an amount of money for "how much did it pay", a duration for "berapa lama
 long", a name for "siapa / who" (in the role it names: "pejabat mana", "which minister"), a
 cause for "mengapa / why", a definition for "apa itu / how does it define") about its
 anchors (rag.answering.grounding), through its focus terms. The extractive answerer
-(rag.answering.answer) scores and filters the sentences of the retrieved passages with what is worked out here.
+(rag.answering.answer) scores and filters the sentences of the retrieved passages with what
+is worked out here; what a sentence's wording says whatever is asked is in
+rag.answering.cues.
 """
 from __future__ import annotations
 
@@ -17,66 +19,16 @@ from rag.dates import MONTH_NAMES, WEEKDAY_NUMBERS
 from rag.figures import (DURATION, ELAPSED, HAS_CLOCK, HAS_DATE, HAS_DAY, HAS_MONTH, HAS_NUMBER,
                          HAS_TIME, MONEY, NOT_QUANTITY, RATE, TIME_UNITS, VAGUE,
                          gives_deadline)
-from rag.regulations import find_references, strip_references
+from rag.regulations import find_references
 from rag.retrieval.intents import (ASKS_CLOCK, ASKS_DAY, ASKS_DEADLINE, ASKS_DEFINITION,
                                    ASKS_DURATION, ASKS_EXACT, ASKS_MEMBERS, ASKS_MONEY, ASKS_NAME,
                                    ASKS_NUMBER, ASKS_REASON, ASKS_SHARE, WHO_ROLE, acronym_asked,
                                    asked_head, asks_date, given_clause, intent_of)
 from rag.text import STOPWORDS, text_forms, word_forms, words
 
+from .cues import GIVES_DEFINITION, INTRODUCES
 from .grounding import GENERIC, covers, focus_groups, measured, tells
 from .sentences import Sentence
-
-#: A sentence that gives a cause or purpose ("because", "a direct result of", "menyusul",
-#: "karena", "agar"): what a "why" question asks for.
-GIVES_REASON = re.compile(
-    r"\b(because|due to|as a result|result of|following|in order to|so that|comply|citing|"
-    r"reason|karena|sebab|akibat|lantaran|menyusul|demi|agar|supaya|mematuhi|alasan|dinilai|"
-    r"terbukti|for (?:failing|notifying|violating|breaching)|atas (?:keterlambatan|"
-    r"pelanggaran))\b", re.I)
-#: A sentence that says what something is: "X adalah / merupakan / yaitu ...", "X is a ...",
-#: "defined as", "refers to", "means".
-GIVES_DEFINITION = re.compile(
-    r"\b(adalah|merupakan|ialah|yaitu|yakni|didefinisikan|diartikan|dimaksud|disebut|"
-    r"mencakup|meliputi|terdiri (atas|dari)|includes|consists of|"
-    r"defined as|defines?\b.{0,60}\bas|refers? to|means|is an?|are the|is the)\b", re.I)
-#: A source saying that what is asked has not been told: "have not said when", "declined to
-#: disclose", "belum bersedia menyebut besaran", "belum diketahui".
-UNDISCLOSED = re.compile(
-    r"\b(ha(ve|s)\s+not\s+(yet\s+)?(said|disclosed|announced|decided|revealed|specified|"
-    r"been\s+(disclosed|announced|decided|set|made\s+public))|did\s+not\s+(say|disclose|"
-    r"specify|reveal)|(declined|refused|would\s+not|will\s+not)\s+(to\s+)?(say|disclose|"
-    r"specify|reveal|comment)|not\s+(yet\s+)?(known|clear|disclosed|public)|undisclosed|"
-    r"unclear|belum\s+(bersedia\s+|mau\s+|dapat\s+|bisa\s+)?(menyebut|menyebutkan|"
-    r"mengungkap|mengungkapkan|merinci|memastikan|diumumkan|diketahui|ditentukan|jelas|"
-    r"diputuskan|ditetapkan)|enggan\s+(menyebut|menyebutkan|mengungkap|mengungkapkan|"
-    r"merinci)|tidak\s+(menyebut|menyebutkan|mengungkap|mengungkapkan|merinci)kan?|"
-    r"belum\s+ada\s+kepastian|tidak\s+diungkap(kan)?)\b", re.I)
-#: A speaker presenting something, to someone, somewhere ("Menteri ... memaparkan isi aturan
-#: itu kepada wartawan di kantornya, Rabu (27/9/2023)", "X told reporters in Jakarta on
-#: Tuesday"): a sentence that says who spoke but not what.
-_PRESENTS = re.compile(
-    r"\b(menjelaskan|memaparkan|menyampaikan|mengatakan|mengungkapkan|menerangkan|"
-    r"mengumumkan|berbicara|explained|presented|outlined|said|told|briefed|spoke|announced)\b",
-    re.I)
-_PRESENTING_WORDS = frozenset("""isi aturan itu ini tersebut hal soal kepada wartawan pers
-    jurnalis kantor kantornya konferensi rapat acara keterangan pernyataan rincian detail
-    reporters press journalists conference briefing statement details contents rule
-    regulation office meeting event""".split())
-
-
-def attribution_only(text: str) -> bool:
-    """Whether a sentence only says who presented something to whom, where and when (names,
-    days, places and references aside, at most one word of its own; see ``_PRESENTS``): no
-    lead for a question that does not ask who or when."""
-    if not _PRESENTS.search(text):
-        return False
-    words = [w for w in re.findall(r"[^\W\d_][\w'-]*", strip_references(text))
-             if w[0].islower() and w.lower() not in STOPWORDS
-             and w.lower() not in _PRESENTING_WORDS and not _PRESENTS.fullmatch(w)
-             and w.lower() not in MONTH_NAMES]
-    return len(words) <= 1
-
 
 #: A word as names are read: "Tanjung", "Bukalapak.com", "TikTok's", "e-commerce".
 _WORD = re.compile(r"\w[\w'’.-]*")
@@ -291,7 +243,7 @@ class Asked:
         daftar barang ..." only says what the list is; "Proses transaksi, termasuk
         pembayaran" names what else)."""
         text = s.unreferenced
-        for m in _INTRODUCES.finditer(text):
+        for m in INTRODUCES.finditer(text):
             before = text[:m.start()].lower()
             forms = text_forms(before)
             if (not word_forms(m[1].lower()) & self.known
@@ -366,20 +318,8 @@ class Asked:
         return any(said)
 
 
-#: Words that introduce members of a set, and the word after them (group 1).
-_INTRODUCES = re.compile(
-    r"(?:\b(?:antara lain|seperti|termasuk|yaitu|yakni|meliputi|mencakup|diantaranya|"
-    r"di antaranya|includes?|including|such as|namely|e\.g\.)|:)\s+[\"'“‘(]?([^\W\d_][\w-]*)",
-    re.I)
 #: The head nouns that a regulation's name answers ("peraturan apa", "which rule").
 _REGULATION = frozenset({"regulation", "regulations", "rule", "rules", "peraturan", "aturan"})
-
-
-def spells_out(acronym: str, text: str) -> bool:
-    """Whether ``text`` gives ``acronym``'s long form: "Perdagangan Melalui Sistem
-    Elektronik (PMSE)" or "PMSE (Perdagangan ...)"."""
-    a = re.escape(acronym)
-    return bool(re.search(rf"[A-Z][\w-]*\s+\(\s*{a}\s*\)|\b{a}\s*\(\s*[A-Z]", text))
 
 
 def _head(question: str, glossary) -> frozenset[str]:

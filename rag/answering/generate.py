@@ -32,7 +32,8 @@ from rag.models.llm import model_label
 from rag.text import detect_language, sentence_spans, terms
 from rag.types import Answer, Citation, RetrievedPassage
 
-from .answer import AS_OF, NOT_FOUND, ExtractiveAnswerer, passage_sentences, term_overlap
+from .answer import ExtractiveAnswerer, passage_sentences, term_overlap
+from .compose import AS_OF, NOT_FOUND
 
 if TYPE_CHECKING:
     from rag.retrieval.query import QueryPlan

@@ -29,9 +29,8 @@ import threading
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 
@@ -42,13 +41,11 @@ from rag.store.store import PantauStore
 from rag.text import content_words, root_stem, stem
 from rag.types import Filters
 
+from .lexical_state import EMPTY_F, EMPTY_I, EMPTY_STATE, NO_TIME, Pending, Segment, State
 from .postings import accumulate_terms
-from .rowids import RowIds
 
 log = logging.getLogger("pantau.lexical")
 
-#: BM25 parameters (Lucene's formula, as bm25s uses by default).
-K1, B = 1.5, 0.75
 #: Merge the segments when there are more than this many ...
 MAX_SEGMENTS = 12
 #: ... or when this share of the rows is dead.
@@ -60,7 +57,6 @@ SETTING_SHARE = 0.8
 #: once the store's live passages changed by more than this share.
 SETTING_MIN_ARTICLES = 10
 SETTING_RECHECK = 0.1
-_NO_TIME = np.iinfo(np.int64).min  # a passage without a publication date
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -88,68 +84,6 @@ def query_tokens(terms: Iterable[str]) -> list[list[str]]:
     return [g for g in groups if not (tuple(g) in seen or seen.add(tuple(g)))]
 
 
-@dataclass(frozen=True)
-class _Segment:
-    """Postings of rows [offset, offset + rows) for term ids below ``len(indptr) - 1``."""
-    offset: int
-    rows: int
-    indptr: np.ndarray   # int64, one per term + 1
-    indices: np.ndarray  # int32, local row of each posting
-    tf: np.ndarray       # uint8, term frequency (capped at 255)
-
-    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
-        if term + 1 >= len(self.indptr):
-            return _EMPTY_I, _EMPTY_F
-        a, b = self.indptr[term], self.indptr[term + 1]
-        return self.indices[a:b] + self.offset, self.tf[a:b]
-
-
-_EMPTY_I = np.zeros(0, dtype=np.int64)
-_EMPTY_F = np.zeros(0, dtype=np.uint8)
-
-
-@dataclass(frozen=True)
-class _State:
-    """What readers see: immutable once published (writers build the next one)."""
-    n: int                          # rows (live and dead)
-    ids: RowIds                     # row -> passage id
-    segments: tuple[_Segment, ...]
-    alive: np.ndarray               # bool per row
-    n_alive: int
-    avgdl: float
-    dl: np.ndarray                  # float32 tokens per row
-    ts: np.ndarray                  # int64 publication time (s), _NO_TIME when unknown
-    day: np.ndarray                 # int64 yyyymmdd, _NO_TIME when unknown
-    lang: np.ndarray                # int16 code into ``names``
-    outlet: np.ndarray              # int32 code into ``names``
-    regs: dict[str, np.ndarray]     # regulation id -> rows citing it
-    languages: list[str]            # languages of live rows
-    names: dict[str, int] = field(default_factory=dict)  # language/outlet name -> code
-
-    def __getstate__(self) -> dict:
-        """Its fields alone: what it caches (``norm``, ``openings``) is derived again after a
-        load, and a snapshot pickling a state while a question fills those caches in must
-        not see the instance's dict change under it."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @cached_property
-    def norm(self) -> np.ndarray:
-        """BM25's length normalisation per row, K1 * (1 - B + B * dl / avgdl): once per
-        state, not for every posting of every query term (10 ms a query at 1M rows)."""
-        return K1 * (1 - B + B * self.dl / self.avgdl)
-
-    @cached_property
-    def openings(self) -> np.ndarray:
-        """The live rows of each article's first passage (its title and opening)."""
-        if not self.n_alive:
-            return _EMPTY_I
-        first = np.concatenate([np.char.endswith(c, b":0") for c in self.ids.chunks])
-        return np.flatnonzero(first & self.alive)
-
-_EMPTY_STATE = _State(0, RowIds(), (), np.zeros(0, bool), 0, 1.0, np.zeros(0, np.float32),
-                      np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int16),
-                      np.zeros(0, np.int32), {}, [])
-
 
 class LexicalIndex:
     """BM25 over all passages, kept in step with the store (see module doc)."""
@@ -157,7 +91,7 @@ class LexicalIndex:
     def __init__(self, store: PantauStore) -> None:
         self.store = store
         self.follower = ChangeFollower(store, self, name="lexical")
-        self._state = _EMPTY_STATE
+        self._state = EMPTY_STATE
         self._vocab: dict[str, int] = {}   # append-only, shared by every state
         # LexicalView.setting's verdicts by word, with the live passages they were read at
         self._settings: dict[str, tuple[bool, int]] = {}
@@ -166,7 +100,7 @@ class LexicalIndex:
         # much: 117 MB for the 365k articles of a 1M-passage store)
         self._by_article: dict[str, array] = {}
         self._wlock = threading.Lock()
-        self._pending: _Pending | None = None
+        self._pending: Pending | None = None
 
     # -- reads ----------------------------------------------------------------------------
     def view(self) -> "LexicalView":
@@ -209,7 +143,7 @@ class LexicalIndex:
     # -- writes (called by the follower, under its lock) ------------------------------------
     def reset(self) -> None:
         with self._wlock:
-            self._pending = _Pending(_EMPTY_STATE, fresh=True)
+            self._pending = Pending(EMPTY_STATE, fresh=True)
             self._by_article = {}
 
     def remove(self, article_ids: set[str]) -> None:
@@ -239,8 +173,8 @@ class LexicalIndex:
                     c_cols.append(self._vocab.setdefault(tok, len(self._vocab)))
                     c_tf.append(min(c, 255))
                 ts, day = meta.get("published_ts"), meta.get("published_day")
-                p.ts.append(_NO_TIME if ts is None else int(ts))
-                p.day.append(_NO_TIME if day is None else int(day))
+                p.ts.append(NO_TIME if ts is None else int(ts))
+                p.day.append(NO_TIME if day is None else int(day))
                 p.lang.append(self._names.setdefault(lang, len(self._names)))
                 p.outlet.append(self._names.setdefault(meta.get("outlet") or "",
                                                        len(self._names)))
@@ -258,12 +192,12 @@ class LexicalIndex:
                 return
             self._state = self._compact(p.build(len(self._vocab), dict(self._names)))
 
-    def _begin(self) -> "_Pending":
+    def _begin(self) -> "Pending":
         if self._pending is None:
-            self._pending = _Pending(self._state)
+            self._pending = Pending(self._state)
         return self._pending
 
-    def _compact(self, st: _State) -> _State:
+    def _compact(self, st: State) -> State:
         """Merge the segments into one, dropping dead rows, when there are many segments or
         many dead rows; rows are renumbered (``_by_article`` with them)."""
         dead = st.n - st.n_alive
@@ -285,13 +219,13 @@ class LexicalIndex:
         kept = ((a, array("i", (int(renumber[r]) for r in rows if renumber[r] >= 0)))
                 for a, rows in self._by_article.items())
         self._by_article = {a: rows for a, rows in kept if rows}
-        segs = () if m is None or not len(keep) else (_Segment(
+        segs = () if m is None or not len(keep) else (Segment(
             0, len(keep), m.indptr.astype(np.int64), m.indices.astype(np.int32),
             m.data.astype(np.uint8)),)
         regs = {r: renumber[rows][renumber[rows] >= 0] for r, rows in st.regs.items()}
         log.info("lexical index compacted: %d segments, %d dead rows dropped",
                  len(st.segments), dead)
-        return _State(len(keep), st.ids.take(keep), segs, np.ones(len(keep), bool),
+        return State(len(keep), st.ids.take(keep), segs, np.ones(len(keep), bool),
                       len(keep), st.avgdl, st.dl[keep], st.ts[keep], st.day[keep],
                       st.lang[keep], st.outlet[keep], {r: v for r, v in regs.items() if len(v)},
                       st.languages, st.names)
@@ -300,7 +234,7 @@ class LexicalIndex:
 class LexicalView:
     """One published state of the index: immutable, safe to use from any thread."""
 
-    def __init__(self, state: _State, vocab: dict[str, int],
+    def __init__(self, state: State, vocab: dict[str, int],
                  settings: dict[str, tuple[bool, int]] | None = None) -> None:
         self._st = state
         self._vocab = vocab
@@ -343,7 +277,7 @@ class LexicalView:
                 out.add(w)
         return frozenset(out)
 
-    def _names_setting(self, st: _State, word: str) -> bool:
+    def _names_setting(self, st: State, word: str) -> bool:
         if len(word) < 5:
             return False
         # the name (as each language's stemmer indexes it) and the words an ending of a
@@ -408,21 +342,21 @@ class LexicalView:
         best = sorted(((-float(total[i]), st.ids[cand[i]]) for i in top if total[i] > 0))
         return [(pid, -neg) for neg, pid in best[:k]]
 
-    def _postings(self, st: _State, tid: int) -> tuple[np.ndarray, np.ndarray]:
+    def _postings(self, st: State, tid: int) -> tuple[np.ndarray, np.ndarray]:
         parts = [seg.postings(tid) for seg in st.segments]
         if len(parts) == 1:
             return parts[0]
-        return (np.concatenate([p[0] for p in parts]) if parts else _EMPTY_I,
-                np.concatenate([p[1] for p in parts]) if parts else _EMPTY_F)
+        return (np.concatenate([p[0] for p in parts]) if parts else EMPTY_I,
+                np.concatenate([p[1] for p in parts]) if parts else EMPTY_F)
 
-    def _df(self, st: _State, token: str) -> int:
+    def _df(self, st: State, token: str) -> int:
         tid = self._vocab.get(token)
         if tid is None:
             return 0
         rows, _ = self._postings(st, tid)
         return int(st.alive[rows].sum()) if len(rows) else 0
 
-    def _mask(self, st: _State, f: Filters, rows: np.ndarray) -> np.ndarray:
+    def _mask(self, st: State, f: Filters, rows: np.ndarray) -> np.ndarray:
         """Which of ``rows`` pass ``f``: the semantics of ``rag.store.metadata.matches``."""
         keep = np.ones(len(rows), dtype=bool)
         for bound, ge in ((f.since, True), (f.until, False)):
@@ -433,7 +367,7 @@ class LexicalView:
                 have, want = st.ts[rows], int(t.timestamp())
             else:
                 have, want = st.day[rows], bound.year * 10000 + bound.month * 100 + bound.day
-            keep &= (have != _NO_TIME) & ((have >= want) if ge else (have <= want))
+            keep &= (have != NO_TIME) & ((have >= want) if ge else (have <= want))
         if f.outlets:
             codes = [st.names[o] for o in f.outlets if o in st.names]
             keep &= np.isin(st.outlet[rows], codes)
@@ -443,58 +377,3 @@ class LexicalView:
             citing = [st.regs[r] for r in f.regulations if r in st.regs]
             keep &= np.isin(rows, np.concatenate(citing)) if citing else False
         return keep
-
-
-class _Pending:
-    """A sync in progress: rows added and rows killed since ``base``."""
-
-    def __init__(self, base: _State, fresh: bool = False) -> None:
-        self.base = base
-        self.fresh = fresh
-        self.base_n = 0 if fresh else base.n
-        self.ids: list[str] = []
-        self.dl: list[int] = []
-        self.ts: list[int] = []
-        self.day: list[int] = []
-        self.lang: list[int] = []
-        self.outlet: list[int] = []
-        self.regs: dict[str, list[int]] = {}
-        self.dead: list[int] = []
-        self.coo_rows: list[np.ndarray] = []
-        self.coo_cols: list[np.ndarray] = []
-        self.coo_tf: list[np.ndarray] = []
-
-    def build(self, width: int, names: dict[str, int]) -> _State:
-        from scipy import sparse
-
-        base = _EMPTY_STATE if self.fresh else self.base
-        n_new = len(self.ids)
-        segs = list(base.segments)
-        if n_new:
-            m = sparse.csc_matrix((np.concatenate(self.coo_tf).astype(np.float32),
-                                   (np.concatenate(self.coo_rows),
-                                    np.concatenate(self.coo_cols))),
-                                  shape=(n_new, width))
-            self.coo_rows = self.coo_cols = self.coo_tf = []
-            segs.append(_Segment(self.base_n, n_new, m.indptr.astype(np.int64),
-                                 m.indices.astype(np.int32), m.data.astype(np.uint8)))
-        alive = np.concatenate([base.alive, np.ones(n_new, bool)])
-        if self.dead:
-            alive[np.asarray(self.dead, dtype=np.int64)] = False
-        dl = np.concatenate([base.dl, np.asarray(self.dl, dtype=np.float32)])
-        lang = np.concatenate([base.lang, np.asarray(self.lang, dtype=np.int16)])
-        n_alive = int(alive.sum())
-        regs = dict(base.regs)
-        for r, rows in self.regs.items():
-            regs[r] = np.concatenate([regs.get(r, _EMPTY_I), np.asarray(rows, np.int64)])
-        code_to_name = {c: nm for nm, c in names.items()}
-        languages = sorted(code_to_name[int(c)] for c in np.unique(lang[alive]))
-        return _State(
-            n=self.base_n + n_new, ids=base.ids.extended(self.ids), segments=tuple(segs),
-            alive=alive, n_alive=n_alive,
-            avgdl=float(dl[alive].mean()) if n_alive else 1.0, dl=dl,
-            ts=np.concatenate([base.ts, np.asarray(self.ts, dtype=np.int64)]),
-            day=np.concatenate([base.day, np.asarray(self.day, dtype=np.int64)]),
-            lang=lang,
-            outlet=np.concatenate([base.outlet, np.asarray(self.outlet, dtype=np.int32)]),
-            regs=regs, languages=[lg for lg in languages if lg], names=names)
