@@ -94,6 +94,17 @@ def _references(text: str) -> tuple[Reference, ...]:
     return tuple(out)
 
 
+#: How a reader is told a regulation by its id: its type's short name, number and year.
+_SHORT = {"perppu": "Perppu", "uu": "UU", "pp": "PP", "perpres": "Perpres",
+          "permendag": "Permendag", "pmk": "PMK", "permenkominfo": "Permenkominfo",
+          "permenkop": "Permenkop", "pojk": "POJK", "perban": "Perban"}
+
+
+def short_name(ref: Reference) -> str:
+    """"Permendag 31/2023", "PMK 37/2025", "UU 27/2022": the reference as news shortens it."""
+    return f"{_SHORT.get(ref.type, ref.type.capitalize())} {ref.number}/{ref.year}"
+
+
 def reference_ids(text: str) -> list[str]:
     """Distinct regulation ids in ``text``, in order of first mention."""
     return list(dict.fromkeys(r.id for r in find_references(text)))

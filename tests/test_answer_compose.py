@@ -179,3 +179,34 @@ def test_a_quote_cut_at_a_sentence_break_is_judged_whole():
                lang="en", published="2024-02-21", score=0.85)
     _leads("When did the minister say three companies had been approached by the platform?",
            [said, later], '23 November 2023: "I hear three companies have been approached')
+
+
+def test_a_sentence_calling_a_regulation_the_rule_is_quoted_with_the_one_it_points_back_to():
+    from rag.answering.sentences import named_back
+    before = ("The rule, Trade Minister Regulation No. 31 of 2023, was signed on 25 September. "
+              "It replaces Permendag 50/2020. ")
+    # the regulation its article names most, the first named of equals
+    assert named_back("The rule also sets a price floor for imported goods.", "", before) == (
+        "The rule [Permendag 31/2023] also sets a price floor for imported goods.")
+    assert named_back("Aturan ini menunjuk marketplace sebagai pemungut pajak.",
+                      "PMK 37/2025 terbit", "Peraturan Menteri Keuangan Nomor 37 Tahun 2025 "
+                      "mengubah PMK 48/2020. PMK 37/2025 berlaku Juli.") == (
+        "Aturan ini [PMK 37/2025] menunjuk marketplace sebagai pemungut pajak.")
+    # left as it is: it names the regulation itself, right after "the rule" or as where a
+    # provision is set out; "the new rule" (often one not yet named); nothing named before
+    for text in ("The rule, Trade Minister Regulation No. 31 of 2023, took effect in September.",
+                 "Aturan itu tertuang dalam Peraturan Menteri Perdagangan Nomor 50 Tahun 2020.",
+                 "Aturan baru itu akan mengatur ulang peran media sosial.",
+                 "The rule replaces Permendag 31/2023 from next year."):
+        assert named_back(text, "", before) == text
+    assert named_back("The rule bans payments.", "Title", "No regulation here. ") == (
+        "The rule bans payments.")
+    # in an answer: the sentence quoted alone names what it is about; the source's own
+    # text (its citation) is left as the article has it
+    text = ("Kementerian Keuangan menerbitkan Peraturan Menteri Keuangan Nomor 37 Tahun 2025. "
+            "Aturan ini menunjuk penyelenggara marketplace sebagai pemungut pajak penghasilan "
+            "dari pedagang.")
+    ans = _ask("Apakah marketplace ditunjuk sebagai pemungut pajak penghasilan pedagang?",
+               [_p(1, text)])
+    assert "Aturan ini [PMK 37/2025] menunjuk" in ans.answer, ans.answer
+    assert ans.citations[0].quote == text

@@ -284,3 +284,16 @@ def test_what_applies_now_puts_an_amendment_before_the_rule_it_amends():
     got = newer_first([old, other, amending])
     assert [r.id for r in got] == ["permendag-8-2024", "permendag-36-2023", "pmk-37-2025"]
     assert newer_first([other, old]) == [other, old]  # no relation: the order stays
+
+
+def test_a_bullet_calling_a_regulation_the_rule_names_the_one_its_passage_meant():
+    from rag.answering.routed import Item, compose
+    quote = ("Peraturan Menteri Perdagangan Nomor 36 Tahun 2023 berlaku Maret 2024. "
+             "Aturan itu menggeser pengawasan barang impor ke perbatasan.")
+    at = quote.index("Aturan itu")
+    said = quote[at:]
+    # the passage starts 100 characters into its article; the bullet's span is the article's
+    item = Item(said, _cite("p:1", 100, quote), (100 + at, 100 + len(quote)))
+    ans = compose("Lead:", [item], "id", "obligations")
+    assert ans.answer.splitlines()[1] == (
+        "- Aturan itu [Permendag 36/2023] menggeser pengawasan barang impor ke perbatasan. [1]")

@@ -12,7 +12,7 @@ from rag.text import sentence_spans
 from rag.tracking.events import event_type, own_date
 from rag.types import Conflict, RetrievedPassage
 
-from .sentences import Sentence
+from .sentences import Sentence, named_back
 
 NOT_FOUND = {
     "id": "Sumber yang tersedia tidak menjawab pertanyaan ini.",
@@ -71,7 +71,8 @@ def dated(lead: Sentence, passages: Sequence[RetrievedPassage], lang: str) -> st
 
 def written(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
             markers: dict[int, int], lang: str, as_of: str | None, conflicting: bool) -> str:
-    """The answer text: each sentence with its marker; when newer sources contradict older
+    """The answer text: each sentence with its marker (and the regulation a sentence
+    opening "the rule" points back to, ``named_back``); when newer sources contradict older
     ones, the lead is the newest of those that say much of what is asked and the claims
     older than it are labelled with their dates."""
     if conflicting:
@@ -81,10 +82,16 @@ def written(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
             day = published_day(passages[s.passage])
             label = (EARLIER[lang].format(date=format_date(day, lang))
                      if day and day < newest_day else "")
-            parts.append(f"{label}{s.text} [{markers[s.passage]}]")
+            parts.append(f"{label}{_quoted(s, passages)} [{markers[s.passage]}]")
     else:
-        parts = [f"{s.text} [{markers[s.passage]}]" for s in chosen]
+        parts = [f"{_quoted(s, passages)} [{markers[s.passage]}]" for s in chosen]
     text = " ".join(parts)
     if as_of:
         text += "\n\n" + AS_OF[lang].format(date=format_date(as_of, lang))
     return text
+
+
+def _quoted(s: Sentence, passages: Sequence[RetrievedPassage]) -> str:
+    """``s`` as the answer quotes it: with the regulation its "the rule" points back to."""
+    p = passages[s.passage]
+    return named_back(s.text, p.title or "", p.text[:max(0, s.start - p.start)])

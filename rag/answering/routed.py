@@ -32,6 +32,7 @@ from rag.tracking.timeline import TimelineEvent
 from rag.types import Answer, Citation, RetrievedPassage
 
 from .gist import gist, same_gist
+from .sentences import named_back
 from .tracked import MODE, cite_once
 
 MAX_ITEMS = 6
@@ -70,7 +71,10 @@ def compose(lead: str, items: Sequence[Item], lang: str, intent: str,
     lines = [lead]
     for it in items[:MAX_ITEMS]:
         c = cite_once(cites, it.passage, [it.span])
-        lines.append(f"- {it.prefix}{it.text} [{c.marker}]")
+        at = it.span[0] - it.passage.start  # the text before it in its passage, if cited
+        before = it.passage.quote[:at] if 0 <= at <= len(it.passage.quote) else ""
+        lines.append(f"- {it.prefix}{named_back(it.text, it.passage.title, before)} "
+                     f"[{c.marker}]")
     dates = [c.published[:10] for c in cites.values() if c.published]
     return Answer(answer="\n".join(lines), found=True, as_of=max(dates) if dates else None,
                   language=lang, mode=MODE, citations=list(cites.values()), intent=intent)

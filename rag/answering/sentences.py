@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from rag.regulations import strip_references
+from rag.regulations import find_references, short_name, strip_references
 from rag.text import open_quote, sentence_spans, stem, terms, text_forms, words
 from rag.types import RetrievedPassage
 
@@ -182,3 +182,40 @@ def dated_on(sents: list[Sentence], passages: Sequence[RetrievedPassage],
 #: How many sentences back a sentence pointing back may date ("Hal itu disampaikan ..."
 #: after a statement told over two sentences).
 BACK = 2
+
+
+#: A sentence that opens by calling a regulation only "the rule", "aturan ini", "beleid
+#: tersebut": what it points back to is named before it. Not "the new rule", "aturan baru
+#: itu": often one not yet named, beside the regulation it will revise.
+_RULE_BACK = re.compile(
+    r"^\W*(?:(?:aturan|peraturan|regulasi|beleid|undang-undang)\s+(?:ini|itu|tersebut)|"
+    r"(?:the|this|that)\s+(?:rule|regulation|law))\b", re.I)
+
+#: The word before a regulation that the sentence names as where something is set out.
+_WHERE_SET = re.compile(r"\b(?:dalam|di|pada|melalui|lewat|oleh|in|under|through|via|by)\s*$",
+                        re.I)
+
+
+def named_back(text: str, title: str, before: str) -> str:
+    """``text`` (a sentence quoted alone), with the regulation that its opening "the rule" /
+    "aturan ini" points back to named after it in brackets ("Aturan ini [PMK 37/2025]
+    menunjuk ..."). The regulation is the one its article names most in ``title`` and the
+    passage text ``before`` the sentence, the first named of equals ("The rule, Regulation
+    31/2023, ... It replaces Regulation 50/2020. ... The rule also ..."); none is added when
+    the sentence names it itself, names one right after its opening ("The rule, Trade
+    Minister Regulation No. 31 of 2023, ...") or says where it is set out ("Aturan itu
+    tertuang dalam Permendag 50/2020": a provision, not the regulation)."""
+    m = _RULE_BACK.match(text)
+    if not m:
+        return text
+    own = find_references(text)
+    if any(r.start - m.end() <= 3 or _WHERE_SET.search(text[:r.start]) for r in own):
+        return text
+    named = find_references(title) + find_references(before)
+    if not named:
+        return text
+    ids = [r.id for r in named]
+    meant = next(r for r in named if r.id == max(dict.fromkeys(ids), key=ids.count))
+    if any(r.id == meant.id for r in own):
+        return text
+    return f"{text[:m.end()]} [{short_name(meant)}]{text[m.end():]}"
