@@ -336,3 +336,35 @@ def test_a_sentence_has_a_cue_exactly_when_some_event_type_matches_it():
                  "Harga cabai naik di pasar.", "The firm Laid Off staff", "Stopwatch sales rose",
                  "KPPU Menjatuhkan Sanksi", "İstanbul trip announced"):
         assert has_cue(text) == any(rx.search(text) for rx in _CUES.values()), text
+
+
+def test_a_day_and_month_next_to_a_full_date_take_its_year():
+    from rag.tracking.entities import load_gazetteer
+    from rag.tracking.events import anchor_before
+    from rag.tracking.timeline import TimelineIndex, dated_sentences, passage_events
+    from rag.types import RetrievedPassage
+    # an October 2024 article looking back: "Sept. 26" is 2023's, next to "Oct. 4, 2023"
+    text = ("A year ago this week, at 5 p.m. on Oct. 4, 2023, TikTok Shop switched off its "
+            "checkout in Indonesia. TikTok Shop had little choice: a regulation that took "
+            "effect on Sept. 26 barred social media from processing payments.")
+    at = text.index("TikTok Shop had")
+    assert event_date("took effect on Sept. 26", "2024-10-05") == ("2024-09-26", "text")
+    assert event_date("took effect on Sept. 26", "2024-10-05",
+                      anchor_before(text[:at])) == ("2023-09-26", "text")
+    # far from the full date before it (a roundup's next item), the article's year holds
+    assert event_date("fined on Sept. 29", "2025-10-01",
+                      lambda: "2023-12-12") == ("2025-09-29", "text")
+    p = RetrievedPassage(passage_id="t:0", article_id="t", text=text, title="T", outlet="O",
+                         url="https://o.example", published="2024-10-05", start=0,
+                         end=len(text), score=0.5, language="en")
+    found = passage_events([p], {"tiktok-shop"}, load_gazetteer().ids_in)
+    assert [(e.date, e.type, e.start) for e in found] == [("2023-09-26", "in_force", at)]
+    assert [e.date for e in dated_sentences([p])] == ["2023-10-04", "2023-09-26"]
+    # the index reads its passages the same way
+    index = TimelineIndex.__new__(TimelineIndex)
+    index.gazetteer = load_gazetteer()
+    from rag.tracking.packing import EventPacker
+    from rag.tracking.timeline import Event
+    index._packer = EventPacker(Event)
+    kept = index.extract("t:0", text, {"published": "2024-10-05", "start": 0})
+    assert "2024-09-26" not in [e.date for e in kept] and "2023-09-26" in [e.date for e in kept]

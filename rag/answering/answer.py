@@ -23,7 +23,7 @@ from rag.figures import HAS_DATE, HAS_MONTH, gives_deadline
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan, yes_no_part
 from rag.text import detect_language, open_quote, terms
-from rag.tracking.events import own_date
+from rag.tracking.events import anchor_before, own_date
 from rag.types import Answer, Citation, RetrievedPassage
 
 from .asked import Asked
@@ -247,8 +247,10 @@ class ExtractiveAnswerer:
             same gist, or both dated by their own text to the same day."""
             for x in (a, b):
                 if id(x) not in facts:
-                    facts[id(x)] = (gist(x.text, self.glossary),
-                                    own_date(x.text, published_day(passages[x.passage]) or None))
+                    p = passages[x.passage]
+                    facts[id(x)] = (gist(x.text, self.glossary), own_date(
+                        x.text, published_day(p) or None,
+                        anchor_before(p.text[:max(0, x.start - p.start)])))
             (ga, da), (gb, db) = facts[id(a)], facts[id(b)]
             return same_gist(ga, gb) or (da is not None and da == db and da[1] == "text")
 

@@ -9,7 +9,7 @@ from rag.dates import format_date
 from rag.figures import HAS_DATE
 from rag.regulations import strip_references
 from rag.text import sentence_spans
-from rag.tracking.events import event_type, own_date
+from rag.tracking.events import anchor_before, event_type, own_date
 from rag.types import Conflict, RetrievedPassage
 
 from .sentences import Sentence, named_back
@@ -56,7 +56,9 @@ def dated(lead: Sentence, passages: Sequence[RetrievedPassage], lang: str) -> st
     date as the timelines read it: "21 September 2023: "; the date of a lead that gives it
     only after its first sentence ("... Kepastian itu disampaikan ... (26/3/2024)"), as
     precisely as it does (else "")."""
-    when = own_date(lead.text, published_day(passages[lead.passage]) or None)
+    p = passages[lead.passage]
+    when = own_date(lead.text, published_day(p) or None,
+                    anchor_before(p.text[:max(0, lead.start - p.start)]))
     if when is None:
         return ""
     spans = sentence_spans(lead.text)

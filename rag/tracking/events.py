@@ -10,11 +10,12 @@ keeps them per subject; questions use the same cues (``asked_event_type``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 from rag.dates import MONTHS, WEEKDAY_NUMBERS, parse_date
 from rag.regulations import find_references
-from rag.text import lower_in_place
+from rag.text import lower_in_place, sentence_spans
 
 #: Event types and the words that state them (Indonesian and English), most specific first.
 EVENT_CUES: dict[str, str] = {
@@ -186,12 +187,67 @@ def asked_event_type(question: str) -> str | None:
     return None if acts and acts.start() < at else kind
 
 
-def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
+#: A day and month without a year, told within this many days of the full date the passage
+#: gave before it, are read in that date's year: "A year ago this week, at 5 p.m. on Oct. 4,
+#: 2023, TikTok switched off checkout. ... a regulation that took effect on Sept. 26" in an
+#: October 2024 article is 26 September 2023, not 2024.
+ANCHOR_DAYS = 31
+#: The full date a passage gave before a sentence, worked out only when asked for.
+Anchor = Callable[[], "str | None"] | None
+
+
+def _near_anchor(when: date, anchor: str | None) -> date:
+    """``when`` (read in the article's year), or the same day and month in the year next to
+    ``anchor`` (ISO) that puts it within ``ANCHOR_DAYS`` of it."""
+    if not anchor:
+        return when
+    a = date.fromisoformat(anchor[:10])
+    for year in (a.year, a.year - 1, a.year + 1):
+        try:
+            near = when.replace(year=year)
+        except ValueError:  # 29 February
+            continue
+        if abs((near - a).days) <= ANCHOR_DAYS:
+            return near
+    return when
+
+
+_FOUR_DIGITS = re.compile(r"(?:19|20)\d\d")
+
+
+def gives_year(sentence: str) -> bool:
+    """Whether ``sentence`` may give a full date (it holds a year): a quick test."""
+    return bool(_FOUR_DIGITS.search(sentence))
+
+
+def full_date(sentence: str) -> str | None:
+    """The first full date (day, month and year) ``sentence`` gives, references masked: what
+    the day-and-month dates after it in its passage are read against (``event_date``)."""
+    if not gives_year(sentence):  # most sentences, found at once
+        return None
+    when = parse_date(_without_references(sentence))
+    return when[:10] if when else None
+
+
+def last_full_date(sentences: Sequence[str]) -> str | None:
+    """The full date (``full_date``) of the last of ``sentences`` that gives one, or None."""
+    return next(filter(None, map(full_date, reversed(sentences))), None)
+
+
+def anchor_before(text: str) -> Callable[[], str | None]:
+    """``event_date``'s anchor for a sentence after ``text`` (its passage up to it)."""
+    return lambda: last_full_date([text[s:e] for s, e in sentence_spans(text)])
+
+
+def event_date(text: str, article_day: str | None,
+               anchor: Anchor = None) -> tuple[str, str] | None:
     """(ISO date, source) of a date expression, or of the article's day when it has none:
     a full date is "text", a day and month take the article's year (looking back: "sejak
     12 Desember" in a January article is last December), a month and year is "text-month",
     "kemarin"/"today" and a weekday ("on Tuesday": the article's week, the next one when the
-    sentence looks ahead) are "relative"."""
+    sentence looks ahead) are "relative". A day and month told next to a full date the
+    passage gave before it (``anchor()``, asked only then) take that date's year when that
+    puts them within ``ANCHOR_DAYS`` of it (``_near_anchor``)."""
     full = parse_date(text)
     if full:
         return full[:10], "text"
@@ -205,7 +261,8 @@ def event_date(text: str, article_day: str | None) -> tuple[str, str] | None:
         month = MONTHS[day_month[0].lower()]
         year = base.year - (1 if month > base.month else 0)
         try:
-            return date(year, month, int(day_month[1])).isoformat(), "text"
+            when = _near_anchor(date(year, month, int(day_month[1])), anchor and anchor())
+            return when.isoformat(), "text"
         except ValueError:
             pass
     m = _MONTH_YEAR.search(text)
@@ -316,7 +373,7 @@ def event_subjects(sentence: str, start: int, end: int, find) -> list:
     return inside
 
 
-def sentence_events(sentence: str, article_day: str | None
+def sentence_events(sentence: str, article_day: str | None, anchor: Anchor = None
                     ) -> list[tuple[str, str, str, int, tuple[int, int]]]:
     """(ISO date, date source, type, clause start, (start, end) of the clause telling it)
     of each event a sentence tells: one per date it gives, typed by the cues of its clause
@@ -345,13 +402,13 @@ def sentence_events(sentence: str, article_day: str | None
                 after = re.match(r"[,;]?[^,;]*", sentence[m.end():])[0]
             etype = event_type(after)
             end = m.end() + len(after)
-        when = event_date(m.group(0), article_day) if etype else None
+        when = event_date(m.group(0), article_day, anchor) if etype else None
         if when and when[1] != "article":
             out.append((when[0], when[1], etype, start, (start, end)))
         prev = m.end()
     if not dates:
         cue = _main_cue(sentence)
-        when = event_date(masked, article_day) if cue else None
+        when = event_date(masked, article_day, anchor) if cue else None
         if when:
             span = (_clause_start(sentence, cue[0]), _clause_end(sentence, cue[0]))
             out.append((when[0], when[1], cue[1], 0, span))
@@ -367,11 +424,12 @@ def _without_references(sentence: str) -> str:
     return masked
 
 
-def own_date(sentence: str, article_day: str | None) -> tuple[str, str] | None:
+def own_date(sentence: str, article_day: str | None,
+             anchor: Anchor = None) -> tuple[str, str] | None:
     """(ISO date, source) of the date a sentence gives itself (a day, a month, or counted
     back from the article: "text", "text-month", "relative"), references masked ("Nomor 31
-    Tahun 2023" is no year); None when it gives none."""
-    when = event_date(_without_references(sentence), article_day)
+    Tahun 2023" is no year); None when it gives none. ``anchor``: see ``event_date``."""
+    when = event_date(_without_references(sentence), article_day, anchor)
     return when if when and when[1] in ("text", "text-month", "relative") else None
 
 

@@ -26,7 +26,8 @@ from rag.types import Citation, RetrievedPassage
 
 from .entities import Gazetteer
 from .events import (POINTS_BACK, REGULATION_EVENTS, STRONG, event_subjects, event_type,
-                     has_cue, own_date, regs_for, sentence_events)
+                     Anchor, gives_year, has_cue, last_full_date, own_date, regs_for,
+                     sentence_events)
 from .packing import EventPacker
 
 class TimelineEvent(BaseModel):
@@ -137,13 +138,15 @@ class _Timelines:
 
 
 def told_events(sentence: str, day: str | None, players, before: Sequence[str] = (),
-                named: Sequence[str] | None = None) -> list[tuple[str, str, str, str]]:
+                named: Sequence[str] | None = None,
+                anchor: Anchor = None) -> list[tuple[str, str, str, str]]:
     """(subject, ISO date, date source, type) of each event ``sentence`` tells, for each
     player (``players`` lists the ids a text names) or regulation it is about; ``day`` is
     the article's. A sentence that names none but points back to what came before it
     ("Hingga Februari 2024, migrasi tersebut ...", "The move was completed in March") tells,
     in a strong event it dates itself, about the players the sentence before it named
-    (``before``). ``named``: ``players(sentence)``, when the caller has it already."""
+    (``before``). ``named``: ``players(sentence)``, when the caller has it already;
+    ``anchor``: the full date the passage gave before it (``events.event_date``)."""
     if not has_cue(sentence):
         return []  # tells no event (what sentence_events would find)
     refs = find_references(sentence)
@@ -152,11 +155,11 @@ def told_events(sentence: str, day: str | None, players, before: Sequence[str] =
         if not (before and POINTS_BACK.search(sentence)):
             return []
         return [(subject, when, source, etype)
-                for when, source, etype, _, _ in sentence_events(sentence, day)
+                for when, source, etype, _, _ in sentence_events(sentence, day, anchor)
                 if etype in STRONG and source in ("text", "text-month")
                 for subject in before]
     out = []
-    for when, source, etype, pos, (start, end) in sentence_events(sentence, day):
+    for when, source, etype, pos, (start, end) in sentence_events(sentence, day, anchor):
         for subject in dict.fromkeys(event_subjects(sentence, start, end, players)
                                      + regs_for(refs, pos)):
             if subject in regs and etype not in REGULATION_EVENTS:
@@ -175,11 +178,15 @@ def passage_events(passages: Sequence[RetrievedPassage], subjects: Collection[st
     for p in passages:
         day = (p.published or "")[:10] or None
         before: list[str] = []
+        years: list[str] = []  # the sentences before that give a year
         for s, e in sentence_spans(p.text):
             sentence = p.text[s:e]
             names = players(sentence)
-            found = told_events(sentence, day, players, before, names)
+            found = told_events(sentence, day, players, before, names,
+                                lambda: last_full_date(years))
             before = names
+            if gives_year(sentence):
+                years.append(sentence)
             for subject, when, source, etype in found:
                 if subject in subjects and source in ("text", "text-month", "relative"):
                     told = TimelineEvent(
@@ -197,8 +204,11 @@ def dated_sentences(passages: Sequence[RetrievedPassage]) -> list[Event]:
     out = []
     for p in passages:
         day = (p.published or "")[:10] or None
+        years: list[str] = []
         for s, e in sentence_spans(p.text):
-            when = own_date(p.text[s:e], day)
+            when = own_date(p.text[s:e], day, lambda: last_full_date(years))
+            if gives_year(p.text[s:e]):
+                years.append(p.text[s:e])
             if when:
                 out.append(Event.of(TimelineEvent(
                     date=when[0], date_source=when[1], type=event_type(p.text[s:e]) or "",
@@ -237,10 +247,14 @@ class TimelineIndex(PerArticle):
         players = self.gazetteer.ids_in
         one = self._packer.one  # values shared by every event that has them
         before: list[str] = []  # the players the sentence before named
+        years: list[str] = []  # the sentences before that give a year (event_date's anchor)
         for s, e in sentence_spans(text):
             names = players(text[s:e])
-            told = told_events(text[s:e], day, players, before, names)
+            told = told_events(text[s:e], day, players, before, names,
+                               lambda: last_full_date(years))
             before = names
+            if gives_year(text[s:e]):
+                years.append(text[s:e])
             if told:
                 whole, names_rule, named = sentence_features(text[s:e],
                                                              _named(text[s:e], players))
