@@ -183,20 +183,30 @@ def test_a_quote_cut_at_a_sentence_break_is_judged_whole():
 
 def test_a_sentence_calling_a_regulation_the_rule_is_quoted_with_the_one_it_points_back_to():
     from rag.answering.sentences import named_back
-    before = ("The rule, Trade Minister Regulation No. 31 of 2023, was signed on 25 September. "
-              "It replaces Permendag 50/2020. ")
-    # the regulation its article names most, the first named of equals
+    # the only regulation named before it
+    before = "The rule, Trade Minister Regulation No. 31 of 2023, was signed on 25 September. "
     assert named_back("The rule also sets a price floor for imported goods.", "", before) == (
         "The rule [Permendag 31/2023] also sets a price floor for imported goods.")
+    # of several, the one named most when it is also the one named last
     assert named_back("Aturan ini menunjuk marketplace sebagai pemungut pajak.",
-                      "PMK 37/2025 terbit", "Peraturan Menteri Keuangan Nomor 37 Tahun 2025 "
-                      "mengubah PMK 48/2020. PMK 37/2025 berlaku Juli.") == (
+                      "PMK 37/2025 terbit", "PMK 37/2025 mengubah PMK 48/2020. Peraturan "
+                      "Menteri Keuangan Nomor 37 Tahun 2025 berlaku Juli.") == (
         "Aturan ini [PMK 37/2025] menunjuk marketplace sebagai pemungut pajak.")
+    # where the one named most and the one named last differ, either may be meant
+    for before in ("The rule, Trade Minister Regulation No. 31 of 2023, was signed. It replaces "
+                   "Permendag 50/2020. ",
+                   "The foundation is Government Regulation 80/2019. The ministry then issued "
+                   "rules in 2020 through Permendag 50/2020. "):
+        text = "That regulation served as the main rulebook until September."
+        assert named_back(text, "", before) == text
+    before = "The rule, Trade Minister Regulation No. 31 of 2023, was signed on 25 September. "
     # left as it is: it names the regulation itself, right after "the rule" or as where a
-    # provision is set out; "the new rule" (often one not yet named); nothing named before
+    # provision is set out; "the new rule" (often one not yet named); a speaker's "the
+    # rule"; nothing named before
     for text in ("The rule, Trade Minister Regulation No. 31 of 2023, took effect in September.",
                  "Aturan itu tertuang dalam Peraturan Menteri Perdagangan Nomor 50 Tahun 2020.",
                  "Aturan baru itu akan mengatur ulang peran media sosial.",
+                 '"The regulation settled who is allowed to run a checkout.',
                  "The rule replaces Permendag 31/2023 from next year."):
         assert named_back(text, "", before) == text
     assert named_back("The rule bans payments.", "Title", "No regulation here. ") == (

@@ -199,14 +199,16 @@ _WHERE_SET = re.compile(r"\b(?:dalam|di|pada|melalui|lewat|oleh|in|under|through
 def named_back(text: str, title: str, before: str) -> str:
     """``text`` (a sentence quoted alone), with the regulation that its opening "the rule" /
     "aturan ini" points back to named after it in brackets ("Aturan ini [PMK 37/2025]
-    menunjuk ..."). The regulation is the one its article names most in ``title`` and the
-    passage text ``before`` the sentence, the first named of equals ("The rule, Regulation
-    31/2023, ... It replaces Regulation 50/2020. ... The rule also ..."); none is added when
-    the sentence names it itself, names one right after its opening ("The rule, Trade
-    Minister Regulation No. 31 of 2023, ...") or says where it is set out ("Aturan itu
-    tertuang dalam Permendag 50/2020": a provision, not the regulation)."""
+    menunjuk ..."). The regulation is the only one named in ``title`` and the passage text
+    ``before`` the sentence, or, of several, the one named most when it is also the one
+    named last (where the most named and the last named differ, "the rule" may be either:
+    "... through Permendag 50/2020. That regulation served ..." after PP 80/2019). None is
+    added inside a quotation, when the sentence names it itself, names one right after its
+    opening ("The rule, Trade Minister Regulation No. 31 of 2023, ...") or says where it is
+    set out ("Aturan itu tertuang dalam Permendag 50/2020": a provision, not the
+    regulation)."""
     m = _RULE_BACK.match(text)
-    if not m:
+    if not m or open_quote(text):  # a speaker's "the rule": whose, the quote may not say
         return text
     own = find_references(text)
     if any(r.start - m.end() <= 3 or _WHERE_SET.search(text[:r.start]) for r in own):
@@ -215,7 +217,11 @@ def named_back(text: str, title: str, before: str) -> str:
     if not named:
         return text
     ids = [r.id for r in named]
-    meant = next(r for r in named if r.id == max(dict.fromkeys(ids), key=ids.count))
-    if any(r.id == meant.id for r in own):
+    meant = max(dict.fromkeys(ids), key=ids.count)  # the first named of equals
+    if len(set(ids)) > 1 and (ids[-1] != meant or ids.count(meant) == ids.count(
+            max(set(ids) - {meant}, key=ids.count))):
+        return text  # several named, and the one named most is not the last named alone
+    if meant in {r.id for r in own}:
         return text
+    meant = next(r for r in named if r.id == meant)
     return f"{text[:m.end()]} [{short_name(meant)}]{text[m.end():]}"
