@@ -217,7 +217,7 @@ def test_when_did_x_announce_leads_with_the_sentence_that_reports_the_announceme
             "physical goods on its marketplace in 2025 and focus on virtual products. "
             "The company announced the change in January 2025.")
     q = "When did Bukalapak announce it would stop selling physical goods?"
-    _leads(q, [_p(1, text, lang="en")], "The company announced")
+    _leads(q, [_p(1, text, lang="en")], "The company [Bukalapak] announced")
     # asked in spoken Indonesian ("ngumumin"), the report of the announcing still leads
     text = ("Bukalapak akan menghentikan penjualan barang fisik di lokapasar "
             "miliknya pada 2025. Perusahaan mengumumkan rencana itu pada Selasa (7/1/2025).")

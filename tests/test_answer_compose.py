@@ -211,6 +211,25 @@ def test_a_sentence_calling_a_regulation_the_rule_is_quoted_with_the_one_it_poin
         assert named_back(text, "", before) == text
     assert named_back("The rule bans payments.", "Title", "No regulation here. ") == (
         "The rule bans payments.")
+    # a tracked player called "the company", "perusahaan itu", "the commission" (with the
+    # gazetteer); a platform named after a company (TikTok Shop) is no "company": its owner is
+    from rag.tracking.entities import load_gazetteer
+    g = load_gazetteer()
+    assert named_back("Perusahaan itu dinilai terlambat melapor.", "KPPU Denda TikTok",
+                      "KPPU menjatuhkan denda kepada TikTok. ", g) == (
+        "Perusahaan itu [TikTok] dinilai terlambat melapor.")
+    assert named_back("The commission found the filing late.", "KPPU fines TikTok",
+                      "The KPPU panel read out its decision. ", g) == (
+        "The commission [KPPU] found the filing late.")
+    assert named_back("The company had little choice.", "TikTok Shop shuts",
+                      "TikTok switched off checkout for TikTok Shop. ", g) == (
+        "The company [TikTok] had little choice.")
+    # two companies, the one named most not the last named: either may be meant
+    text = "The company did not confirm the number."
+    assert named_back(text, "Tokopedia cuts jobs", "Tokopedia laid off staff after TikTok "
+                      "took control. ", g) == text
+    assert named_back("The ministry's plan is out.", "", "The trade ministry (Kemendag) "
+                      "met sellers. ", g) == "The ministry's plan is out."
     # in an answer: the sentence quoted alone names what it is about; the source's own
     # text (its citation) is left as the article has it
     text = ("Kementerian Keuangan menerbitkan Peraturan Menteri Keuangan Nomor 37 Tahun 2025. "

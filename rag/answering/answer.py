@@ -23,6 +23,7 @@ from rag.figures import HAS_DATE, HAS_MONTH, gives_deadline
 from rag.retrieval.glossary import load_glossary
 from rag.retrieval.query import QueryPlan, yes_no_part
 from rag.text import detect_language, open_quote, terms
+from rag.tracking.entities import load_gazetteer
 from rag.tracking.events import anchor_before, own_date
 from rag.types import Answer, Citation, RetrievedPassage
 
@@ -51,6 +52,7 @@ class ExtractiveAnswerer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.glossary = load_glossary(settings.glossary_file)
+        self.gazetteer = load_gazetteer(settings.gazetteer_file)  # "the company" named
 
     def grounded(self, question: str, passages: Sequence[RetrievedPassage],
                  wanted: list[frozenset[str]] | None = None,
@@ -109,7 +111,7 @@ class ExtractiveAnswerer:
         dates = [c.published for c in citations if c.published]
         as_of = max(dates)[:10] if dates else None
         conflicts = contradicted(chosen, passages, markers) if plan and plan.wants_latest else []
-        text = written(chosen, passages, markers, lang, as_of, bool(conflicts))
+        text = written(chosen, passages, markers, lang, as_of, bool(conflicts), self.gazetteer)
         if asked.date and not asked.clock and not conflicts:
             text = dated(chosen[0], passages, lang) + text
         return Answer(answer=text, found=True, as_of=as_of, language=lang, mode=self.mode,

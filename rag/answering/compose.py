@@ -10,6 +10,7 @@ from rag.figures import HAS_DATE
 from rag.regulations import strip_references
 from rag.text import sentence_spans
 from rag.tracking.events import anchor_before, event_type, own_date
+from rag.tracking.entities import Gazetteer
 from rag.types import Conflict, RetrievedPassage
 
 from .sentences import Sentence, named_back
@@ -72,9 +73,10 @@ def dated(lead: Sentence, passages: Sequence[RetrievedPassage], lang: str) -> st
 
 
 def written(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
-            markers: dict[int, int], lang: str, as_of: str | None, conflicting: bool) -> str:
-    """The answer text: each sentence with its marker (and the regulation a sentence
-    opening "the rule" points back to, ``named_back``); when newer sources contradict older
+            markers: dict[int, int], lang: str, as_of: str | None, conflicting: bool,
+            gazetteer: Gazetteer | None = None) -> str:
+    """The answer text: each sentence with its marker (and what a sentence opening "the
+    rule" or "the company" points back to, ``named_back``); when newer sources contradict older
     ones, the lead is the newest of those that say much of what is asked and the claims
     older than it are labelled with their dates."""
     if conflicting:
@@ -84,16 +86,17 @@ def written(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
             day = published_day(passages[s.passage])
             label = (EARLIER[lang].format(date=format_date(day, lang))
                      if day and day < newest_day else "")
-            parts.append(f"{label}{_quoted(s, passages)} [{markers[s.passage]}]")
+            parts.append(f"{label}{_quoted(s, passages, gazetteer)} [{markers[s.passage]}]")
     else:
-        parts = [f"{_quoted(s, passages)} [{markers[s.passage]}]" for s in chosen]
+        parts = [f"{_quoted(s, passages, gazetteer)} [{markers[s.passage]}]" for s in chosen]
     text = " ".join(parts)
     if as_of:
         text += "\n\n" + AS_OF[lang].format(date=format_date(as_of, lang))
     return text
 
 
-def _quoted(s: Sentence, passages: Sequence[RetrievedPassage]) -> str:
-    """``s`` as the answer quotes it: with the regulation its "the rule" points back to."""
+def _quoted(s: Sentence, passages: Sequence[RetrievedPassage],
+            gazetteer: Gazetteer | None = None) -> str:
+    """``s`` as the answer quotes it: with what its "the rule" / "the company" points back to."""
     p = passages[s.passage]
-    return named_back(s.text, p.title or "", p.text[:max(0, s.start - p.start)])
+    return named_back(s.text, p.title or "", p.text[:max(0, s.start - p.start)], gazetteer)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from functools import cached_property
 
 from rag.regulations import find_references, short_name, strip_references
 from rag.text import open_quote, sentence_spans, stem, terms, text_forms, words
 from rag.types import RetrievedPassage
+
+if TYPE_CHECKING:
+    from rag.tracking.entities import Gazetteer
 
 #: Sentences shorter than this (in words) rarely answer anything on their own.
 MIN_WORDS = 5
@@ -189,39 +193,68 @@ BACK = 2
 #: itu": often one not yet named, beside the regulation it will revise.
 _RULE_BACK = re.compile(
     r"^\W*(?:(?:aturan|peraturan|regulasi|beleid|undang-undang)\s+(?:ini|itu|tersebut)|"
-    r"(?:the|this|that)\s+(?:rule|regulation|law))\b", re.I)
+    r"(?:the|this|that)\s+(?:rule|regulation|law))\b(?![’']s)", re.I)
+#: ... or a tracked player only "the company", "perusahaan itu", "kementerian tersebut" (the
+#: noun, group 1, says which kinds of player it may be).
+_PLAYER_BACK = re.compile(
+    r"^\W*(?:(perusahaan|platform|lokapasar|kementerian|komisi)\s+(?:ini|itu|tersebut)|"
+    r"(?:the|this|that)\s+(company|firm|platform|marketplace|ministry|commission))\b(?![’']s)",
+    re.I)
+_PLAYER_KINDS = {"perusahaan": {"company", "platform", "group"},
+                 "company": {"company", "platform", "group"},
+                 "firm": {"company", "platform", "group"},
+                 "platform": {"platform"}, "lokapasar": {"platform"}, "marketplace": {"platform"},
+                 "kementerian": {"ministry"}, "ministry": {"ministry"},
+                 "komisi": {"regulator"}, "commission": {"regulator"}}
 
 #: The word before a regulation that the sentence names as where something is set out.
 _WHERE_SET = re.compile(r"\b(?:dalam|di|pada|melalui|lewat|oleh|in|under|through|via|by)\s*$",
                         re.I)
 
 
-def named_back(text: str, title: str, before: str) -> str:
+def named_back(text: str, title: str, before: str, gazetteer: Gazetteer | None = None) -> str:
     """``text`` (a sentence quoted alone), with the regulation that its opening "the rule" /
     "aturan ini" points back to named after it in brackets ("Aturan ini [PMK 37/2025]
-    menunjuk ..."). The regulation is the only one named in ``title`` and the passage text
-    ``before`` the sentence, or, of several, the one named most when it is also the one
-    named last (where the most named and the last named differ, "the rule" may be either:
-    "... through Permendag 50/2020. That regulation served ..." after PP 80/2019). None is
-    added inside a quotation, when the sentence names it itself, names one right after its
-    opening ("The rule, Trade Minister Regulation No. 31 of 2023, ...") or says where it is
-    set out ("Aturan itu tertuang dalam Permendag 50/2020": a provision, not the
-    regulation)."""
+    menunjuk ..."), or, with a ``gazetteer``, the tracked player its "the company" /
+    "perusahaan itu" does ("Perusahaan itu [TikTok] dinilai terlambat ..."). It is the only
+    one (of the kinds the noun may be) named in ``title`` and the passage text ``before``
+    the sentence, or, of several, the one named most when it is also the one named last
+    (where the most named and the last named differ, it may be either: "... through
+    Permendag 50/2020. That regulation served ..." after PP 80/2019). None is added inside a
+    quotation, when the sentence names it itself, names one right after its opening ("The
+    rule, Trade Minister Regulation No. 31 of 2023, ...") or says where a regulation is set
+    out ("Aturan itu tertuang dalam Permendag 50/2020": a provision, not the regulation)."""
+    if open_quote(text):  # a speaker's "the rule": whose, the quote may not say
+        return text
     m = _RULE_BACK.match(text)
-    if not m or open_quote(text):  # a speaker's "the rule": whose, the quote may not say
+    if m:
+        def named(part: str) -> list[tuple[str, str, int]]:
+            return [(r.id, short_name(r), r.start) for r in find_references(part)]
+    elif gazetteer is not None and (m := _PLAYER_BACK.match(text)):
+        noun = (m[1] or m[2]).lower()
+        kinds = _PLAYER_KINDS[noun]
+        # a platform named after a company (TikTok Shop) is no "company": its owner is
+        company = "company" in kinds
+
+        def named(part: str) -> list[tuple[str, str, int]]:
+            return [(eid, gazetteer.entities[eid].label, start)
+                    for eid, start, _ in gazetteer.find(part)
+                    if gazetteer.entities[eid].kind in kinds
+                    and not (company and gazetteer.owner_of(eid) != eid)]
+    else:
         return text
-    own = find_references(text)
-    if any(r.start - m.end() <= 3 or _WHERE_SET.search(text[:r.start]) for r in own):
+    own = named(text)
+    if any(at - m.end() <= 3 or _WHERE_SET.search(text[:at]) for _, _, at in own):
         return text
-    named = find_references(title) + find_references(before)
-    if not named:
+    found = named(title) + named(before)
+    ids = [key for key, _, _ in found]
+    if not ids:
         return text
-    ids = [r.id for r in named]
     meant = max(dict.fromkeys(ids), key=ids.count)  # the first named of equals
     if len(set(ids)) > 1 and (ids[-1] != meant or ids.count(meant) == ids.count(
             max(set(ids) - {meant}, key=ids.count))):
         return text  # several named, and the one named most is not the last named alone
-    if meant in {r.id for r in own}:
+    if meant in {key for key, _, _ in own}:
         return text
-    meant = next(r for r in named if r.id == meant)
-    return f"{text[:m.end()]} [{short_name(meant)}]{text[m.end():]}"
+    label = next(label for key, label, _ in found if key == meant)
+    return f"{text[:m.end()]} [{label}]{text[m.end():]}"

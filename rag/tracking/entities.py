@@ -97,6 +97,15 @@ class Gazetteer:
                  and e.label.lower().startswith(ent.label.lower() + " ")]
         return shops[0] if len(shops) == 1 else eid
 
+    def owner_of(self, eid: str) -> str:
+        """The company a platform is named after ("TikTok Shop": TikTok), else ``eid``."""
+        ent = self.entities.get(eid)
+        if ent is None or ent.kind != "platform":
+            return eid
+        owners = [e.id for e in self.entities.values() if e.kind in ("company", "group")
+                  and ent.label.lower().startswith(e.label.lower() + " ")]
+        return owners[0] if len(owners) == 1 else eid
+
     def ids_in(self, text: str) -> list[str]:
         """Distinct entity ids mentioned in ``text``, in order of first mention."""
         return list(dict.fromkeys(eid for eid, _, _ in self.find(text)))
