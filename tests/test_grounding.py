@@ -162,6 +162,10 @@ def test_spoken_function_words_are_no_focus():
     forms = {f for grp in focus_groups(q, G) for f in grp}
     assert {"importir", "pabrik", "kontainer"} <= forms
     assert not forms & {"sama", "gara-gara"}, forms
+    # "soal" is "about": "aturan soal impor" asks about imports, not about the word
+    forms = {f for grp in focus_groups("Apa alasan pemerintah menerbitkan Permendag 36/2023 "
+                                       "soal impor?", G) for f in grp}
+    assert "impor" in forms and "soal" not in forms, forms
     # nor what "bikin" (make) does to something
     assert "bikin" not in {f for grp in focus_groups("Denda itu bikin TikTok kehilangan "
                                                      "izin?", G) for f in grp}
