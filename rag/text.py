@@ -35,7 +35,7 @@ _ID_WORDS = frozenset(
     gak dong sih kok nih deh udah udh aja blm yg ya kan tuh gitu gini kayak banget doang
     bakal bakalan trus ama buat hendak mau ingin pernah
     sama gara-gara biar supaya tapi cuma emang soalnya karna lho loh mah yah dah pengen
-    pingin utk dgn ga soal
+    pingin utk dgn ga soal mengenai seputar perihal regarding concerning
     """.split()
 )
 _EN_WORDS = frozenset(

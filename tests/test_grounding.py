@@ -166,6 +166,10 @@ def test_spoken_function_words_are_no_focus():
     forms = {f for grp in focus_groups("Apa alasan pemerintah menerbitkan Permendag 36/2023 "
                                        "soal impor?", G) for f in grp}
     assert "impor" in forms and "soal" not in forms, forms
+    forms = {f for grp in focus_groups("What did the ministry say regarding the fee cap, and "
+                                       "apa kata asosiasi mengenai seputar pajak?", G)
+             for f in grp}
+    assert not forms & {"regarding", "mengenai", "seputar"}, forms
     # nor what "bikin" (make) does to something
     assert "bikin" not in {f for grp in focus_groups("Denda itu bikin TikTok kehilangan "
                                                      "izin?", G) for f in grp}
