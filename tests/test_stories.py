@@ -54,7 +54,7 @@ def test_a_later_report_of_the_same_kind_of_event_dated_only_by_its_article_is_a
 
 
 def test_a_report_in_the_month_a_text_gives_is_no_retelling_of_it():
-    from rag.tracking.timeline import _drop_retellings
+    from rag.tracking.retellings import drop_retellings
     # a text that gives only the month ("sejak Desember 2023") is not before a report of
     # 11 December; a day before it, or an earlier month, is
     report = _ev("2023-12-11", "merged", "b:0", "article")
@@ -62,7 +62,7 @@ def test_a_report_in_the_month_a_text_gives_is_no_retelling_of_it():
                           (_ev("2023-12-05", "merged", "a:0"), False),
                           (_ev("2023-11-01", "merged", "a:0", "text-month"), False),
                           (_ev("2023-01-01", "merged", "a:0", "text-year"), True)):
-        shown = _drop_retellings(_tl("tiktok-shop", [earlier, report]).events)
+        shown = drop_retellings(_tl("tiktok-shop", [earlier, report]).events)
         assert (len(shown) == 2) is kept, (earlier.date, earlier.date_source)
 
 
@@ -234,13 +234,13 @@ def test_a_story_of_no_tracked_subject_is_what_its_passages_date_in_the_period_a
 
 
 def test_a_regulation_comes_into_force_once_a_retrospective_is_no_new_entry_into_force():
-    from rag.tracking.timeline import _drop_retellings
+    from rag.tracking.retellings import drop_retellings
 
     events = [_ev("2023-09-26", "in_force", "a:0"), _ev("2023-09-27", "in_force", "b:0"),
               # "took effect on Sept. 26", read in a piece a year on as 26 September 2024
               _ev("2024-09-26", "in_force", "c:0"), _ev("2024-09-26", "revised", "d:0")]
-    kept = _drop_retellings(_tl("permendag-12-2023", events).events)
+    kept = drop_retellings(_tl("permendag-12-2023", events).events)
     assert [(e.date, e.type) for e in kept] == [
         ("2023-09-26", "in_force"), ("2023-09-27", "in_force"), ("2024-09-26", "revised")]
     # a player's events of those kinds are not limited so
-    assert len(_drop_retellings(_tl("zalora", events).events)) == 4
+    assert len(drop_retellings(_tl("zalora", events).events)) == 4

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from pydantic import BaseModel
 
-from rag.dates import days_between
 from rag.regulations import find_references
 from rag.store.perarticle import PerArticle
 from rag.store.store import PantauStore
@@ -29,6 +27,7 @@ from .events import (POINTS_BACK, REGULATION_EVENTS, STRONG, event_subjects, eve
                      Anchor, gives_year, has_cue, last_full_date, own_date, regs_for,
                      sentence_events)
 from .packing import EventPacker
+from .retellings import drop_retellings
 
 class TimelineEvent(BaseModel):
     date: str  # ISO date (to the month when the text gives only a month: YYYY-MM-01)
@@ -126,7 +125,7 @@ class _Timelines:
     def events(self, subject: str) -> list[Event]:
         got = self._shown.get(subject)
         if got is None:
-            got = self._shown[subject] = _drop_retellings(list(self.order.get(subject, ())))
+            got = self._shown[subject] = drop_retellings(list(self.order.get(subject, ())))
         return got
 
     def __getstate__(self) -> dict:
@@ -407,46 +406,6 @@ def _within(events: list[Event], since: str | None, until: str | None) -> list[E
         return events
     return [e for e in events
             if (since is None or e.date >= since) and (until is None or e.date <= until)]
-
-
-#: How many characters of an ISO date a date source fixes.
-_PRECISION = {"text-month": 7, "text-year": 4}
-
-
-#: A regulation's id ("permendag-31-2023"), and what happens to one regulation only once:
-#: it is issued, it comes into force (a change is another regulation).
-_REGULATION_ID = re.compile(r"^[a-z]+-\d+-(?:19|20)\d\d$")
-_ONCE = frozenset({"enacted", "in_force"})
-#: Days after a regulation's first dated issue or entry into force within which a report of
-#: it is the same happening (later ones retell it: "took effect on Sept. 26", a year on).
-_ONCE_DAYS = 31
-
-
-def _drop_retellings(events: list[Event]) -> list[Event]:
-    """Drop what retells an event instead of adding one: an article-dated event of a type
-    the text already dated earlier ("two years after TikTok Shop was shut ..."), a
-    month-precision event ("pada Oktober 2023") when that month has the same type to the day,
-    and a regulation's issue or entry into force told again after the first its text dates.
-    """
-    first: dict[str, str] = {}
-    for e in events:  # oldest first
-        if _REGULATION_ID.match(e.subject) and e.type in _ONCE and e.date_source == "text":
-            first.setdefault(e.type, e.date[:10])
-    events = [e for e in events
-              if e.type not in first or days_between(first[e.type], e.date) <= _ONCE_DAYS]
-    dated: dict[str, list[str]] = {}
-    days = {(e.type, e.date[:7]) for e in events if e.date_source in ("text", "relative")}
-    for e in events:
-        if e.date_source != "article":
-            # to the precision the text gives: "sejak Desember 2023" is not before a report
-            # of 11 December 2023
-            dated.setdefault(e.type, []).append(e.date[:_PRECISION.get(e.date_source, 10)])
-    return [e for e in events
-            if not (e.date_source == "article"
-                    and any(d < e.date[:len(d)] for d in dated.get(e.type, ())))
-            and not (e.date_source == "text-month" and (e.type, e.date[:7]) in days)
-            and not (e.date_source == "text-year" and any(t == e.type and d.startswith(e.date[:4])
-                                                          for t, d in days))]
 
 
 TYPE_LABELS = {
