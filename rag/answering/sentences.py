@@ -1,19 +1,17 @@
 """The sentences of retrieved passages that an extractive answer is made of: their article
-offsets, terms and stems, and quotations kept whole across sentence breaks."""
+offsets, terms and stems, quotations kept whole across sentence breaks, and what a sentence
+quoted alone calls only "the rule" or "the company" named (``named_back``)."""
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from functools import cached_property
 
 from rag.regulations import find_references, short_name, strip_references
 from rag.text import open_quote, sentence_spans, stem, terms, text_forms, words
+from rag.tracking.entities import Gazetteer
 from rag.types import RetrievedPassage
-
-if TYPE_CHECKING:
-    from rag.tracking.entities import Gazetteer
 
 #: Sentences shorter than this (in words) rarely answer anything on their own.
 MIN_WORDS = 5
