@@ -328,6 +328,15 @@ _SINCE = re.compile(rf"\b(?:since|sejak|from|mulai)\s+(?:{_PART}[\s-]+(?:tahun\s
                     r"((?:19|20)\d{2})\b", re.I)
 
 
+_GIVES_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def gives_year(text: str) -> bool:
+    """Whether ``text`` holds a year (19xx or 20xx): the quick test before a full date's or a
+    regulation reference's pattern, which most sentences fail."""
+    return bool(_GIVES_YEAR.search(text))
+
+
 def find_since(text: str) -> date | None:
     """The first day of the period a "what's new since ..." question starts from: a day or
     month it names ("sejak April 2024"), or a year, or part of one ("since mid-2025" ->

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.dates import gives_year
+
 #: Regulation types and the names news uses for them (longest names are tried first).
 TYPES: dict[str, tuple[str, ...]] = {
     "perppu": ("peraturan pemerintah pengganti undang-undang", "perppu", "perpu",
@@ -62,14 +64,9 @@ class Reference:
     text: str
 
 
-#: Every reference gives its year: text without a "19xx" or "20xx" cites nothing (a quick
-#: test before the full pattern, which is slow on the many sentences that cite nothing).
-_YEAR = re.compile(r"(?:19|20)\d\d")
-
-
 def find_references(text: str) -> list[Reference]:
     """Every regulation reference in ``text``, in order."""
-    if not _YEAR.search(text):
+    if not gives_year(text):  # every reference gives its year; most sentences give none
         return []
     return list(_references(text))
 

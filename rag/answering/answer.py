@@ -32,7 +32,8 @@ from .compose import NOT_FOUND, UNKNOWN, contradicted, dated, published_day, wri
 from .cues import GIVES_REASON, UNDISCLOSED, attribution_only, spells_out
 from .gist import gist, same_gist
 from .grounding import anchors, anchors_reached, covers, missing_anchors, names_in
-from .sentences import Sentence, dated_on, passage_sentences, told_on, whole_quotes
+from .sentences import (Sentence, dated_on, passage_sentences, text_before, told_on,
+                        whole_quotes)
 
 #: A sentence from another passage than the best sentence's joins a single-fact answer only
 #: when it scores at least this share of the best: every extra source cited must earn it.
@@ -249,10 +250,9 @@ class ExtractiveAnswerer:
             same gist, or both dated by their own text to the same day."""
             for x in (a, b):
                 if id(x) not in facts:
-                    p = passages[x.passage]
                     facts[id(x)] = (gist(x.text, self.glossary), own_date(
-                        x.text, published_day(p) or None,
-                        anchor_before(p.text[:max(0, x.start - p.start)])))
+                        x.text, published_day(passages[x.passage]) or None,
+                        anchor_before(text_before(x, passages))))
             (ga, da), (gb, db) = facts[id(a)], facts[id(b)]
             return same_gist(ga, gb) or (da is not None and da == db and da[1] == "text")
 

@@ -13,7 +13,7 @@ from rag.tracking.events import anchor_before, event_type, own_date
 from rag.tracking.entities import Gazetteer
 from rag.types import Conflict, RetrievedPassage
 
-from .sentences import Sentence, named_back
+from .sentences import Sentence, named_back, text_before
 
 NOT_FOUND = {
     "id": "Sumber yang tersedia tidak menjawab pertanyaan ini.",
@@ -57,9 +57,8 @@ def dated(lead: Sentence, passages: Sequence[RetrievedPassage], lang: str) -> st
     date as the timelines read it: "21 September 2023: "; the date of a lead that gives it
     only after its first sentence ("... Kepastian itu disampaikan ... (26/3/2024)"), as
     precisely as it does (else "")."""
-    p = passages[lead.passage]
-    when = own_date(lead.text, published_day(p) or None,
-                    anchor_before(p.text[:max(0, lead.start - p.start)]))
+    when = own_date(lead.text, published_day(passages[lead.passage]) or None,
+                    anchor_before(text_before(lead, passages)))
     if when is None:
         return ""
     spans = sentence_spans(lead.text)
@@ -98,5 +97,5 @@ def written(chosen: list[Sentence], passages: Sequence[RetrievedPassage],
 def _quoted(s: Sentence, passages: Sequence[RetrievedPassage],
             gazetteer: Gazetteer | None = None) -> str:
     """``s`` as the answer quotes it: with what its "the rule" / "the company" points back to."""
-    p = passages[s.passage]
-    return named_back(s.text, p.title or "", p.text[:max(0, s.start - p.start)], gazetteer)
+    return named_back(s.text, passages[s.passage].title or "", text_before(s, passages),
+                      gazetteer)

@@ -62,6 +62,12 @@ class Sentence:
         return low, text_forms(low)
 
 
+def text_before(s: Sentence, passages: Sequence[RetrievedPassage]) -> str:
+    """The text of ``s``'s passage before it: what it may point back to."""
+    p = passages[s.passage]
+    return p.text[:max(0, s.start - p.start)]
+
+
 def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[Sentence]:
     """The answerable sentences of the passages (signposts left out), with article offsets
     and terms."""

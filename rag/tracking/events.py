@@ -10,10 +10,10 @@ keeps them per subject; questions use the same cues (``asked_event_type``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 
-from rag.dates import MONTHS, WEEKDAY_NUMBERS, parse_date
+from rag.dates import MONTHS, WEEKDAY_NUMBERS, gives_year, parse_date
 from rag.regulations import find_references
 from rag.text import lower_in_place, sentence_spans
 
@@ -212,14 +212,6 @@ def _near_anchor(when: date, anchor: str | None) -> date:
     return when
 
 
-_FOUR_DIGITS = re.compile(r"(?:19|20)\d\d")
-
-
-def gives_year(sentence: str) -> bool:
-    """Whether ``sentence`` may give a full date (it holds a year): a quick test."""
-    return bool(_FOUR_DIGITS.search(sentence))
-
-
 def full_date(sentence: str) -> str | None:
     """The first full date (day, month and year) ``sentence`` gives, references masked: what
     the day-and-month dates after it in its passage are read against (``event_date``)."""
@@ -237,6 +229,16 @@ def last_full_date(sentences: Sequence[str]) -> str | None:
 def anchor_before(text: str) -> Callable[[], str | None]:
     """``event_date``'s anchor for a sentence after ``text`` (its passage up to it)."""
     return lambda: last_full_date([text[s:e] for s, e in sentence_spans(text)])
+
+
+def anchored_spans(text: str) -> Iterator[tuple[int, int, Callable[[], str | None]]]:
+    """Each sentence span of a passage's ``text`` with ``event_date``'s anchor for it: the
+    full date of the last sentence before it that gives one, worked out when asked."""
+    years: list[str] = []  # the sentences so far that give a year
+    for s, e in sentence_spans(text):
+        yield s, e, lambda n=len(years): last_full_date(years[:n])
+        if gives_year(text[s:e]):
+            years.append(text[s:e])
 
 
 def event_date(text: str, article_day: str | None,

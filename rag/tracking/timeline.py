@@ -19,13 +19,12 @@ from pydantic import BaseModel
 from rag.regulations import find_references
 from rag.store.perarticle import PerArticle
 from rag.store.store import PantauStore
-from rag.text import open_quote, sentence_spans
+from rag.text import open_quote
 from rag.types import Citation, RetrievedPassage
 
 from .entities import Gazetteer
-from .events import (POINTS_BACK, REGULATION_EVENTS, STRONG, event_subjects, event_type,
-                     Anchor, gives_year, has_cue, last_full_date, own_date, regs_for,
-                     sentence_events)
+from .events import (POINTS_BACK, REGULATION_EVENTS, STRONG, Anchor, anchored_spans,
+                     event_subjects, event_type, has_cue, own_date, regs_for, sentence_events)
 from .packing import EventPacker
 from .retellings import drop_retellings
 
@@ -177,15 +176,11 @@ def passage_events(passages: Sequence[RetrievedPassage], subjects: Collection[st
     for p in passages:
         day = (p.published or "")[:10] or None
         before: list[str] = []
-        years: list[str] = []  # the sentences before that give a year
-        for s, e in sentence_spans(p.text):
+        for s, e, anchor in anchored_spans(p.text):
             sentence = p.text[s:e]
             names = players(sentence)
-            found = told_events(sentence, day, players, before, names,
-                                lambda: last_full_date(years))
+            found = told_events(sentence, day, players, before, names, anchor)
             before = names
-            if gives_year(sentence):
-                years.append(sentence)
             for subject, when, source, etype in found:
                 if subject in subjects and source in ("text", "text-month", "relative"):
                     told = TimelineEvent(
@@ -203,11 +198,8 @@ def dated_sentences(passages: Sequence[RetrievedPassage]) -> list[Event]:
     out = []
     for p in passages:
         day = (p.published or "")[:10] or None
-        years: list[str] = []
-        for s, e in sentence_spans(p.text):
-            when = own_date(p.text[s:e], day, lambda: last_full_date(years))
-            if gives_year(p.text[s:e]):
-                years.append(p.text[s:e])
+        for s, e, anchor in anchored_spans(p.text):
+            when = own_date(p.text[s:e], day, anchor)
             if when:
                 out.append(Event.of(TimelineEvent(
                     date=when[0], date_source=when[1], type=event_type(p.text[s:e]) or "",
@@ -246,14 +238,10 @@ class TimelineIndex(PerArticle):
         players = self.gazetteer.ids_in
         one = self._packer.one  # values shared by every event that has them
         before: list[str] = []  # the players the sentence before named
-        years: list[str] = []  # the sentences before that give a year (event_date's anchor)
-        for s, e in sentence_spans(text):
+        for s, e, anchor in anchored_spans(text):  # anchor: see events.event_date
             names = players(text[s:e])
-            told = told_events(text[s:e], day, players, before, names,
-                               lambda: last_full_date(years))
+            told = told_events(text[s:e], day, players, before, names, anchor)
             before = names
-            if gives_year(text[s:e]):
-                years.append(text[s:e])
             if told:
                 whole, names_rule, named = sentence_features(text[s:e],
                                                              _named(text[s:e], players))
