@@ -269,6 +269,20 @@ def test_why_questions_prefer_the_sentence_that_gives_a_cause():
     assert ans.answer.startswith("TikTok Shop closed in Indonesia"), ans.answer
 
 
+def test_a_stated_purpose_answers_why_in_both_languages():
+    # "bertujuan", "aims to": a purpose is a reason, not only "karena"/"because"
+    text = ("Aturan ini mewajibkan izin impor untuk banyak jenis barang. Importir diminta "
+            "segera mengurus dokumen agar barang tidak tertahan. Pemerintah menyatakan "
+            "aturan ini bertujuan melindungi industri dalam negeri.")
+    _leads("Apa alasan pemerintah menerbitkan aturan impor itu?", [_p(1, text)],
+           "Pemerintah menyatakan aturan ini bertujuan")
+    text = ("The rule requires import permits for many goods. Importers were told to file "
+            "their papers early so that cargo would not be held. Officials said the rule "
+            "aims to protect domestic manufacturers.")
+    _leads("Why did the government issue the import rule?", [_p(1, text, lang="en")],
+           "Officials said the rule aims to")
+
+
 def test_a_source_saying_it_is_not_known_yet_is_cited_instead_of_another_date():
     said = "Kemendag belum memastikan kapan revisi Permendag 31/2023 akan diterbitkan."
     ps = [_p(1, "Pembahasan draf revisi Permendag 31/2023 masih berlangsung pada Januari 2026.",

@@ -11,10 +11,12 @@ from rag.regulations import strip_references
 from rag.text import STOPWORDS
 
 #: A sentence that gives a cause or purpose ("because", "a direct result of", "menyusul",
-#: "karena", "agar"): what a "why" question asks for.
+#: "karena", "agar"; "aims to", "bertujuan", "guna"): what a "why" question asks for.
 GIVES_REASON = re.compile(
     r"\b(because|due to|as a result|result of|following|in order to|so that|comply|citing|"
-    r"reason|karena|sebab|akibat|lantaran|menyusul|demi|agar|supaya|mematuhi|alasan|dinilai|"
+    r"reason|aims? to|aimed at|aiming to|intended to|designed to|meant to|in a bid to|"
+    r"so as to|seeks? to|sought to|purposes?|bertujuan|tujuan(?:nya)?|guna|"
+    r"karena|sebab|akibat|lantaran|menyusul|demi|agar|supaya|mematuhi|alasan|dinilai|"
     r"terbukti|for (?:failing|notifying|violating|breaching)|atas (?:keterlambatan|"
     r"pelanggaran))\b", re.I)
 #: A sentence that says what something is: "X adalah / merupakan / yaitu ...", "X is a ...",
