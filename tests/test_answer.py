@@ -269,6 +269,24 @@ def test_why_questions_prefer_the_sentence_that_gives_a_cause():
     assert ans.answer.startswith("TikTok Shop closed in Indonesia"), ans.answer
 
 
+def test_what_only_a_lower_source_says_joins_a_full_answer_and_may_lead():
+    # The best passage fills the answer with its own sentences on the company; the one
+    # sentence that says who holds its shares is in another source.
+    best = ("Lapakku akan berhenti menjual barang fisik pada 2025. Perusahaan ini mencatatkan "
+            "sahamnya di bursa pada 2021. Lapakku berdiri pada 2010 dan sempat menjadi "
+            "perusahaan rintisan besar. Saham Lapakku turun tajam sejak melantai di bursa.")
+    other = ("Lapakku will stop selling physical goods this year. Media group Emtara is a "
+             "major shareholder.")
+    ans = _leads("Siapa pemegang saham besar Lapakku?",
+                 [_p(1, best), _p(2, other, lang="en", score=0.88)], "Media group Emtara")
+    assert [c.passage_id for c in ans.citations] == ["a2:0", "a1:0"]
+    assert ans.answer.count("[1]") == 1 and ans.answer.count("[2]") == 3, ans.answer  # one more
+    # Saying nothing the chosen sentences leave unsaid, it does not join.
+    other = "Lapakku will stop selling physical goods this year. Its shares fell in 2024."
+    ans = _ask("Siapa pemegang saham besar Lapakku?", [_p(1, best), _p(2, other, lang="en")])
+    assert [c.passage_id for c in ans.citations] == ["a1:0"], ans.answer
+
+
 def test_a_stated_purpose_answers_why_in_both_languages():
     # "bertujuan", "aims to": a purpose is a reason, not only "karena"/"because"
     text = ("Aturan ini mewajibkan izin impor untuk banyak jenis barang. Importir diminta "

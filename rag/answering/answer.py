@@ -258,8 +258,16 @@ class ExtractiveAnswerer:
 
         chosen: list[Sentence] = []
         said: set[int] = set()  # the focus terms the chosen sentences say
+        # A single fact's sources past the best rarely fill a place (the best passage's
+        # sentences outscore them on rank), so what only they say of the question goes
+        # missing: once the answer is full, one more sentence from another source joins when
+        # it is on point and says a focus term none of the chosen says ("Siapa pemegang saham
+        # besar Bukalapak?": the best passage tells its founding and listing, another that a
+        # media group is a major shareholder). It may lead, as any chosen sentence may.
+        extra: Sentence | None = None
         for s in ranked:
-            if len(chosen) == most:
+            full = len(chosen) >= most
+            if full and (not single or extra is not None):
                 break
             if s.score < self.settings.support_ratio * best:
                 # not ``break``: a date/number question ranks the sentences holding one
@@ -270,6 +278,12 @@ class ExtractiveAnswerer:
                    or (s.language != c.language and restates(s, c)) for c in chosen):
                 continue  # says what a chosen sentence already says (in either language)
             adds = says[id(s)] - said
+            if full:
+                if (s.passage != chosen[0].passage and focused[id(s)] and of_kind[id(s)]
+                        and adds - asked.given):
+                    extra = s
+                    chosen.append(s)
+                continue
             if (single and chosen and s.passage != chosen[0].passage
                     and (s.score < OTHER_SOURCE_RATIO * best or not focused[id(s)]
                          or not of_kind[id(s)])
@@ -280,6 +294,7 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(s)
             said |= asked.says(s, judged=False)  # what it may say in its language
+        most += extra is not None
 
         def told(s: Sentence) -> tuple:  # the order the sources tell events in
             return (passages[s.passage].published or "", s.passage, s.start)
