@@ -48,6 +48,20 @@ def _passage(text, pid="a:0"):
                             start=0, end=len(text), score=1.0, language="id")
 
 
+def test_domestic_industry_and_workers_are_stakeholders_of_their_own():
+    from rag.tracking.impact import impact_of
+    text = ("Permendag 12/2024 mewajibkan persetujuan impor untuk bahan baku. "
+            "Akibat aturan itu, pabrik yang menunggu bahan baku terpaksa mengatur ulang "
+            "jadwal produksi. Importir wajib melampirkan dokumen tambahan. "
+            "Under Permendag 12/2024, thousands of factory employees were affected by "
+            "the delays.")
+    imp = impact_of("permendag-12-2024", [_passage(text)])
+    by = {g.group: [s.text for s in g.statements] for g in imp.stakeholders}
+    assert any("pabrik" in t for t in by["industry"]), by
+    assert any("employees" in t for t in by["workers"]), by
+    assert not any("pabrik" in t for t in by.get("importers", [])), by
+
+
 def test_a_regulation_s_rules_are_its_own_not_another_s_or_someone_s_claim():
     from rag.tracking.impact import impact_of
     text = ("Kemendag menerbitkan Permendag 12/2024 yang menggantikan Permendag 5/2020. "

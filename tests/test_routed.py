@@ -270,6 +270,10 @@ def test_the_askers_own_group_is_what_they_say_of_themselves_first():
     assert groups_asked("Saya jualan baju lewat aplikasi TikTok, harus bagaimana?",
                         own=True)[0] == "sellers"
     assert groups_asked("Dampaknya bagi UMKM apa?") == ["sellers"]
+    # the makers of goods at home and the staff of the firms are groups of their own
+    assert groups_asked("Dampaknya ke importir sama pabrik apa aja?") == ["importers",
+                                                                           "industry"]
+    assert groups_asked("How were employees affected?") == ["workers"]
 
 
 def test_what_applies_now_puts_an_amendment_before_the_rule_it_amends():

@@ -23,9 +23,11 @@ from .tracked import event_when
 
 GROUP_LABELS = {
     "id": {"sellers": "Penjual / UMKM", "platforms": "Platform", "consumers": "Konsumen",
-           "importers": "Importir / barang impor", "government": "Pemerintah"},
+           "importers": "Importir / barang impor", "industry": "Industri dalam negeri",
+           "workers": "Pekerja", "government": "Pemerintah"},
     "en": {"sellers": "Sellers / MSMEs", "platforms": "Platforms", "consumers": "Consumers",
-           "importers": "Importers / imported goods", "government": "Government"},
+           "importers": "Importers / imported goods", "industry": "Domestic industry",
+           "workers": "Workers", "government": "Government"},
 }
 _IMPACT_LEAD = {"id": "Yang terdampak {label} menurut sumber: {groups}.",
                 "en": "Who {label} affects, according to the sources: {groups}."}
@@ -53,6 +55,9 @@ _WHO = {g: re.compile(rf"\b(?:{rx})\b", re.I) for g, rx in (
                   r"media sosial|social media"),
     ("consumers", r"konsumen|pembeli|consumers?|buyers?|shoppers?"),
     ("importers", r"importir|importers?|impor|imports?"),
+    ("industry", r"industri|pabrik|manufaktur|industr(?:y|ies)|manufactur(?:ers?|ing)|"
+                 r"factor(?:y|ies)|produsen|producers?"),
+    ("workers", r"karyawan|pekerja|buruh|employees?|workers?|staff"),
 )}
 
 

@@ -2,7 +2,8 @@
 
 From the passages citing the regulation (see ``rag.tracking.registry``), sentences that state an
 obligation, a prohibition, a threshold or an effect are kept; each is attributed to the
-stakeholder groups it names (sellers/UMKM, platforms, consumers, importers, government).
+stakeholder groups it names (sellers/UMKM, platforms, consumers, importers, domestic
+industry, workers, government).
 Everything returned is a verbatim sentence with its citation. ``Impacts`` keeps each
 regulation's impact between questions, read from its oldest citing passages.
 """
@@ -30,6 +31,11 @@ STAKEHOLDERS: dict[str, str] = {
     "consumers": r"konsumen|pembeli|consumers?|buyers?|shoppers?|customers?",
     "importers": r"importir|impor|importers?|imports?|imported|cross-border|lintas negara|"
                  r"luar negeri|foreign goods|barang asing",
+    # who makes goods at home, and who works for the companies a rule reshapes
+    "industry": r"industri|pabrik|manufaktur|industr(?:y|ies)|manufactur(?:ers?|ing)|"
+                r"factor(?:y|ies)|(?:domestic|local) producers?|produsen (?:lokal|dalam negeri)",
+    "workers": r"karyawan|pekerja|buruh|tenaga kerja|employees?|workers?|staff|"
+               r"phk|layoffs?|laid off",
     "government": r"pemerintah|kementerian|kemendag|government|ministry|regulators?|"
                   r"minister|menteri",
 }
