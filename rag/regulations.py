@@ -127,6 +127,22 @@ def nicknames(text: str) -> list[tuple[str, str]]:
             for m in _NICKNAME.finditer(text) if m["abbr"].isupper()]
 
 
+def called_by_title(text: str, rtype: str, phrases) -> bool:
+    """Whether lower-cased ``text`` calls a regulation of type ``rtype`` by one of its title's
+    ``phrases`` (the title and its translations, lower case): the type's name just before it
+    ("Undang-Undang Pelindungan Data Pribadi", "UU tentang ...") or just after it ("the
+    personal data protection law")."""
+    names = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in TYPES[rtype])
+    for phrase in phrases:
+        if phrase not in text:
+            continue
+        said = re.escape(phrase).replace(r"\ ", r"\s+")
+        if re.search(rf"(?<![\w-])(?:{names})\s+(?:(?:tentang|on)\s+)?{said}(?![\w-])"
+                     rf"|(?<![\w-]){said}\s+(?:{names})(?![\w-])", text):
+            return True
+    return False
+
+
 def initials(title: str) -> str:
     """The initials of a title's words, its little words aside ("Pelindungan Data Pribadi"
     -> "PDP", "Perdagangan Melalui Sistem Elektronik" -> "PMSE")."""

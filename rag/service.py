@@ -136,7 +136,8 @@ class PantauService:
         if answer is not None:
             return answer
         lang = qp.language if qp.language in ("id", "en") else "en"
-        regs = self.registry.named_in(qp.question)  # "Permendag 31/2023", "UU PDP"
+        # "Permendag 31/2023", "UU PDP", "the personal data protection law"
+        regs = self.registry.named_in(qp.question, self.retriever.glossary)
         subjects = [r.id for r in regs] + self._players(qp.question)
         if qp.intent == "chronology":
             tls = [tl for tl in (self._line(s) for s in subjects[:2]) if tl is not None]
@@ -293,7 +294,8 @@ class PantauService:
         yes_no = qp.asks_yes_no and asked_event_type(qp.question)
         if not (qp.asks_status or yes_no):
             return None
-        subjects = [r.id for r in self.registry.named_in(qp.question)] + self._players(qp.question)
+        subjects = ([r.id for r in self.registry.named_in(qp.question, self.retriever.glossary)]
+                    + self._players(qp.question))
         if not subjects:
             return None
         until = qp.filters.until.isoformat()[:10] if qp.filters.until else None

@@ -94,3 +94,21 @@ def test_the_registry_knows_a_regulation_by_its_nickname(settings):
     assert [r.id for r in service.registry.named_in("UU PDP dan Permendag 31/2023")] == [
         "permendag-31-2023", "uu-27-2022"]
     assert service.registry.named_in("UU ITE berlaku?") == []
+    # ... and by its type and title, in either language (the glossary's translations)
+    from rag.retrieval.glossary import load_glossary
+    glossary = load_glossary()
+    for q in ("Apa sanksi Undang-Undang Pelindungan Data Pribadi?",
+              "Has the transition period of Indonesia's personal data protection law ended?"):
+        assert [r.id for r in service.registry.named_in(q, glossary)] == ["uu-27-2022"], q
+    # the title alone, or with another type, names no regulation
+    for q in ("Apa itu pelindungan data pribadi?", "Is there a personal data protection PP?"):
+        assert service.registry.named_in(q, glossary) == [], q
+
+
+def test_a_title_is_called_with_its_type_before_or_after_it():
+    from rag.regulations import called_by_title
+    titles = ("pelindungan data pribadi", "personal data protection")
+    assert called_by_title("uu tentang pelindungan data pribadi berlaku", "uu", titles)
+    assert called_by_title("the personal data protection law took effect", "uu", titles)
+    assert not called_by_title("personal data protection matters", "uu", titles)
+    assert not called_by_title("the personal data protection lawyer", "uu", titles)

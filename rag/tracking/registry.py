@@ -18,7 +18,8 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
-from rag.regulations import find_references, initials, nicknames, reference_ids
+from rag.regulations import (called_by_title, find_references, initials, nicknames,
+                              reference_ids)
 from rag.store.perarticle import PerArticle
 from rag.text import sentence_spans
 from rag.types import RetrievedPassage
@@ -217,6 +218,7 @@ class RegulationRegistry(PerArticle):
         # A passage's references and relations are mostly ones other passages state too:
         # kept once (at a million passages, 500 MB of mentions held 4.1M strings).
         self._shared = Shared()
+        self._titles_of: tuple[dict, dict] | None = None  # (view, ``_titles``)
 
     def extract(self, pid: str, text: str, meta: dict) -> _Mentions | None:
         refs = find_references(text)
@@ -329,15 +331,38 @@ class RegulationRegistry(PerArticle):
         recs = [got.record for got in (view.get(rid) for rid in wanted) if got]
         return sorted(recs, key=lambda r: (-r.mentions, r.id))
 
-    def named_in(self, text: str) -> list[RegulationRecord]:
+    def named_in(self, text: str, glossary=None) -> list[RegulationRecord]:
         """The tracked regulations ``text`` names: by reference ("Permendag 31/2023"), then by
-        type and the initials of the title ("UU PDP": the UU titled Pelindungan Data Pribadi)."""
+        type and the initials of the title ("UU PDP": the UU titled Pelindungan Data Pribadi),
+        then by type and title, in either language with the ``glossary`` ("Undang-Undang
+        Pelindungan Data Pribadi", "the personal data protection law"): a title of two words
+        or more that no other regulation of the type has."""
         view = self.view()
         found = [view[rid].record for rid in reference_ids(text) if rid in view]
         for rtype, abbr in nicknames(text):
             found += [e.record for rid, e in view.items() if rid.startswith(f"{rtype}-")
                       and e.record.title and initials(e.record.title) == abbr]
+        low = " ".join(text.lower().split())
+        for (rtype, title), recs in self._titles(view).items():
+            same = glossary.equivalents(title) if glossary is not None else ()
+            phrases = dict.fromkeys([title, *(t for t in same if len(t.split()) >= 2)])
+            if len(recs) == 1 and called_by_title(low, rtype, phrases):
+                found.append(recs[0])
         return list({r.id: r for r in found}.values())
+
+    def _titles(self, view: dict) -> dict[tuple[str, str], list[RegulationRecord]]:
+        """(type, lower-case title) -> the records with that title of two words or more, in
+        ``view`` (worked out once per view)."""
+        kept = self._titles_of
+        if kept is not None and kept[0] is view:
+            return kept[1]
+        titled: dict[tuple[str, str], list[RegulationRecord]] = {}
+        for e in view.values():
+            title = " ".join((e.record.title or "").lower().split())
+            if len(title.split()) >= 2:
+                titled.setdefault((e.record.type, title), []).append(e.record)
+        self._titles_of = (view, titled)
+        return titled
 
     def get(self, reg_id: str) -> RegulationRecord | None:
         """One regulation's record (None if no passage cites it)."""
