@@ -287,6 +287,24 @@ def test_what_only_a_lower_source_says_joins_a_full_answer_and_may_lead():
     assert [c.passage_id for c in ans.citations] == ["a1:0"], ans.answer
 
 
+def test_what_stands_now_takes_one_more_sentence_that_says_what_the_rest_leave_unsaid():
+    # Newer sentences on another transition fill the answer; the older source is the one
+    # that says the period ended.
+    q = ("Has the transition period for platforms under the data law ended, or do "
+         "platforms still have time?")
+    newer = ("The data law and the trade law both apply to platforms. "
+             "Under the trade law, platforms still have time to adjust, officials said. "
+             "Sellers can keep selling during a transition period while shops move. "
+             "Regulators gave platforms a transition period of three months for the move. "
+             "The shop now runs inside the marketplace.")
+    older = ("The data law's transition period for platforms ended on 17 October 2024. "
+             "From that day platforms must comply in full.")
+    ans = _ask(q, [_p(1, older, lang="en", published="2024-10-17"),
+                   _p(2, newer, lang="en", published="2025-12-15", score=0.88)])
+    assert "ended on 17 October 2024. [2]" in ans.answer, ans.answer
+    assert ans.answer.count("[1]") == 3, ans.answer
+
+
 def test_a_stated_purpose_answers_why_in_both_languages():
     # "bertujuan", "aims to": a purpose is a reason, not only "karena"/"because"
     text = ("Aturan ini mewajibkan izin impor untuk banyak jenis barang. Importir diminta "

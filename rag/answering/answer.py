@@ -263,11 +263,15 @@ class ExtractiveAnswerer:
         # missing: once the answer is full, one more sentence from another source joins when
         # it is on point and says a focus term none of the chosen says ("Siapa pemegang saham
         # besar Bukalapak?": the best passage tells its founding and listing, another that a
-        # media group is a major shareholder). It may lead, as any chosen sentence may.
+        # media group is a major shareholder). It may lead, as any chosen sentence may. What
+        # stands now gathers from every source, and takes the one more from any ("Has the
+        # transition period of the data protection law ended?": three sentences on another
+        # transition filled it). A story keeps to its events.
+        one_more = not (plan and plan.wants_chronology)
         extra: Sentence | None = None
         for s in ranked:
             full = len(chosen) >= most
-            if full and (not single or extra is not None):
+            if full and (not one_more or extra is not None):
                 break
             if s.score < self.settings.support_ratio * best:
                 # not ``break``: a date/number question ranks the sentences holding one
@@ -279,8 +283,8 @@ class ExtractiveAnswerer:
                 continue  # says what a chosen sentence already says (in either language)
             adds = says[id(s)] - said
             if full:
-                if (s.passage != chosen[0].passage and focused[id(s)] and of_kind[id(s)]
-                        and adds - asked.given):
+                if ((s.passage != chosen[0].passage or not single) and focused[id(s)]
+                        and of_kind[id(s)] and adds - asked.given):
                     extra = s
                     chosen.append(s)
                 continue
