@@ -278,15 +278,16 @@ class ExtractiveAnswerer:
                 # first, so a weaker one of these may stand before a strong supporting
                 # sentence without one
                 continue
+            adds = says[id(s)] - said
+            if full and not ((s.passage != chosen[0].passage or not single) and focused[id(s)]
+                             and of_kind[id(s)] and adds - asked.given):
+                continue
             if any(term_overlap(s.terms, c.terms) >= 0.6
                    or (s.language != c.language and restates(s, c)) for c in chosen):
                 continue  # says what a chosen sentence already says (in either language)
-            adds = says[id(s)] - said
             if full:
-                if ((s.passage != chosen[0].passage or not single) and focused[id(s)]
-                        and of_kind[id(s)] and adds - asked.given):
-                    extra = s
-                    chosen.append(s)
+                extra = s
+                chosen.append(s)
                 continue
             if (single and chosen and s.passage != chosen[0].passage
                     and (s.score < OTHER_SOURCE_RATIO * best or not focused[id(s)]
