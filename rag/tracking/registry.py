@@ -344,9 +344,11 @@ class RegulationRegistry(PerArticle):
                       and e.record.title and initials(e.record.title) == abbr]
         low = " ".join(text.lower().split())
         for (rtype, title), recs in self._titles(view).items():
+            if len(recs) > 1:
+                continue  # a title two regulations share names neither
             same = glossary.equivalents(title) if glossary is not None else ()
-            phrases = dict.fromkeys([title, *(t for t in same if len(t.split()) >= 2)])
-            if len(recs) == 1 and called_by_title(low, rtype, phrases):
+            if called_by_title(low, rtype, dict.fromkeys(
+                    [title, *(t for t in same if len(t.split()) >= 2)])):
                 found.append(recs[0])
         return list({r.id: r for r in found}.values())
 
