@@ -36,8 +36,20 @@ TYPES: dict[str, tuple[str, ...]] = {
     "perban": ("peraturan badan", "perban", "perka", "peraturan kepala"),
 }
 _NAME_TO_TYPE = {name: t for t, names in TYPES.items() for name in names}
-_NAMES = "|".join(re.escape(n).replace(r"\ ", r"\s+")
-                  for n in sorted(_NAME_TO_TYPE, key=len, reverse=True))
+
+
+def _said(words: str) -> str:
+    """A pattern for ``words`` as written, any run of spaces between them."""
+    return re.escape(words).replace(r"\ ", r"\s+")
+
+
+def _any_of(names) -> str:
+    """An alternation of ``names`` (``_said``), the longest tried first."""
+    return "|".join(_said(n) for n in sorted(names, key=len, reverse=True))
+
+
+_NAMES = _any_of(_NAME_TO_TYPE)
+_TYPE_NAMES = {t: _any_of(names) for t, names in TYPES.items()}  # one type's names
 
 _REF = re.compile(
     rf"(?<![\w-])(?P<name>{_NAMES})"
@@ -132,11 +144,11 @@ def called_by_title(text: str, rtype: str, phrases) -> bool:
     ``phrases`` (the title and its translations, lower case): the type's name just before it
     ("Undang-Undang Pelindungan Data Pribadi", "UU tentang ...") or just after it ("the
     personal data protection law")."""
-    names = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in TYPES[rtype])
+    names = _TYPE_NAMES[rtype]
     for phrase in phrases:
         if phrase not in text:
             continue
-        said = re.escape(phrase).replace(r"\ ", r"\s+")
+        said = _said(phrase)
         if re.search(rf"(?<![\w-])(?:{names})\s+(?:(?:tentang|on)\s+)?{said}(?![\w-])"
                      rf"|(?<![\w-]){said}\s+(?:{names})(?![\w-])", text):
             return True
