@@ -132,13 +132,13 @@ class PantauService:
         tracker knows its subject: status and yes/no from the timeline, a chronology from
         the timelines, relations from the registry, impact, rules and sanctions from the
         regulation's impact statements. None: retrieval answers."""
-        answer = self._status_answer(qp)
-        if answer is not None:
-            return answer
-        lang = qp.language if qp.language in ("id", "en") else "en"
         # "Permendag 31/2023", "UU PDP", "the personal data protection law"
         regs = self.registry.named_in(qp.question, self.retriever.glossary)
         subjects = [r.id for r in regs] + self._players(qp.question)
+        answer = self._status_answer(qp, subjects)
+        if answer is not None:
+            return answer
+        lang = qp.language if qp.language in ("id", "en") else "en"
         if qp.intent == "chronology":
             tls = [tl for tl in (self._line(s) for s in subjects[:2]) if tl is not None]
             window, dated = find_window(qp.question), dated_sentences(passages)
@@ -286,16 +286,14 @@ class PantauService:
         return sorted(gaz.ids_in(question),
                       key=lambda eid: gaz.entities[eid].kind in ("regulator", "ministry"))
 
-    def _status_answer(self, qp) -> Answer | None:
+    def _status_answer(self, qp, subjects: list[str]) -> Answer | None:
         """"What is the status of X (now / on DATE)?" about a tracked entity or a cited
         regulation is answered from its timeline: the newest events, dated and cited. Asked
         as yes/no ("Is X still closed?", "Has X ever been fined?"), with a yes/no lead when
-        the timeline settles it."""
+        the timeline settles it. ``subjects``: the regulations and players the question names."""
         yes_no = qp.asks_yes_no and asked_event_type(qp.question)
         if not (qp.asks_status or yes_no):
             return None
-        subjects = ([r.id for r in self.registry.named_in(qp.question, self.retriever.glossary)]
-                    + self._players(qp.question))
         if not subjects:
             return None
         until = qp.filters.until.isoformat()[:10] if qp.filters.until else None
